@@ -1,0 +1,240 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The database as the application sees it, written next to the migrations that
+ * make it. Keep the two in step: a migration that adds a column adds it here.
+ *
+ * `pg` returns `numeric` and `bigint` as strings (exact), and `date` as a string
+ * because the pool is configured to keep dates as text (see src/db/database.ts).
+ */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Numeric = ColumnType<string, string | number, string | number>;
+type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
+type DateColumn = ColumnType<string, string, string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type DocumentKindColumn = 'invoice' | 'contract' | 'other';
+export type DocumentStatusColumn = 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed';
+export type TierColumn = 'flash' | 'pro';
+export type AttemptOutcome = 'ok' | 'invalid' | 'failed';
+
+export interface BlobsTable {
+  sha256: string;
+  content: Buffer;
+  size_bytes: BigIntColumn;
+  created_at: Generated<Timestamp>;
+}
+
+export interface DocumentsTable {
+  id: Generated<string>;
+  sha256: string;
+  file_name: string;
+  size_bytes: BigIntColumn;
+  media_type: string | null;
+  page_count: number | null;
+  image_only_pages: Generated<number[]>;
+  token_count: number | null;
+  token_count_estimated: boolean | null;
+  kind: DocumentKindColumn | null;
+  status: Generated<DocumentStatusColumn>;
+  error: string | null;
+  review_reasons: Generated<string[]>;
+  route: Generated<string[]>;
+  confidence: Numeric | null;
+  workflow_id: string;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface DocumentUploadsTable {
+  id: Generated<string>;
+  document_id: string;
+  file_name: string;
+  source: string;
+  duplicate: boolean;
+  received_at: Generated<Timestamp>;
+}
+
+export interface PagesTable {
+  document_id: string;
+  page_number: number;
+  text: string;
+  image_only: boolean;
+  token_estimate: number;
+}
+
+export interface ExtractionAttemptsTable {
+  id: Generated<string>;
+  document_id: string;
+  workflow_id: string;
+  run_id: string;
+  activity_id: string;
+  tier: TierColumn;
+  model: string;
+  prompt_version: string | null;
+  prompt_hash: string | null;
+  chunk_index: number | null;
+  page_from: number;
+  page_to: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: Generated<number>;
+  tokens_estimated: boolean;
+  cost_usd: Numeric;
+  latency_ms: number;
+  outcome: AttemptOutcome;
+  error: string | null;
+  result: Json<unknown> | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface RoutingDecisionsTable {
+  id: Generated<string>;
+  document_id: string;
+  workflow_id: string;
+  run_id: string;
+  sequence: number;
+  stage: string;
+  action: string;
+  reason: string;
+  inputs: Json<Record<string, unknown>>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface CandidatesTable {
+  id: Generated<string>;
+  document_id: string;
+  workflow_id: string;
+  run_id: string;
+  stage: string;
+  kind: 'invoice' | 'contract';
+  fields: Json<unknown>;
+  confidence: Numeric;
+  checks: Json<unknown>;
+  attempt_ids: string[];
+  created_at: Generated<Timestamp>;
+}
+
+export interface InvoicesTable {
+  id: Generated<string>;
+  document_id: string;
+  version: number;
+  source: string;
+  candidate_id: string | null;
+  workflow_id: string;
+  run_id: string;
+  vendor_name: string | null;
+  vendor_address: string | null;
+  vendor_tax_id: string | null;
+  customer_name: string | null;
+  invoice_number: string | null;
+  issue_date: DateColumn | null;
+  due_date: DateColumn | null;
+  currency: string | null;
+  subtotal: Numeric | null;
+  tax_total: Numeric | null;
+  total: Numeric | null;
+  purchase_order: string | null;
+  payment_terms: string | null;
+  iban: string | null;
+  bic: string | null;
+  confidence: Numeric;
+  possible_duplicate_of: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface InvoiceLinesTable {
+  id: Generated<string>;
+  invoice_id: string;
+  line_number: number;
+  description: string;
+  quantity: Numeric | null;
+  unit_price: Numeric | null;
+  amount: Numeric | null;
+  confidence: Numeric;
+  page: number | null;
+  quote: string | null;
+}
+
+export interface ContractsTable {
+  id: Generated<string>;
+  document_id: string;
+  version: number;
+  source: string;
+  candidate_id: string | null;
+  workflow_id: string;
+  run_id: string;
+  title: string | null;
+  effective_date: DateColumn | null;
+  expiration_date: DateColumn | null;
+  term_count: number | null;
+  term_unit: string | null;
+  governing_law: string | null;
+  auto_renewal: boolean | null;
+  notice_period_count: number | null;
+  notice_period_unit: string | null;
+  payment_terms: string | null;
+  confidence: Numeric;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ContractPartiesTable {
+  id: Generated<string>;
+  contract_id: string;
+  position: number;
+  name: string;
+  role: string | null;
+  confidence: Numeric;
+  page: number | null;
+  quote: string | null;
+}
+
+export interface FieldEvidenceTable {
+  id: Generated<string>;
+  document_id: string;
+  record_kind: 'invoice' | 'contract';
+  record_id: string;
+  field: string;
+  value: string | null;
+  confidence: Numeric;
+  page: number | null;
+  quote: string | null;
+  tier: string | null;
+}
+
+export interface ValidationResultsTable {
+  id: Generated<string>;
+  document_id: string;
+  candidate_id: string;
+  check_name: string;
+  passed: boolean;
+  message: string;
+  fields: string[];
+  created_at: Generated<Timestamp>;
+}
+
+export interface Database {
+  blobs: BlobsTable;
+  documents: DocumentsTable;
+  document_uploads: DocumentUploadsTable;
+  pages: PagesTable;
+  extraction_attempts: ExtractionAttemptsTable;
+  routing_decisions: RoutingDecisionsTable;
+  candidates: CandidatesTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  contracts: ContractsTable;
+  contract_parties: ContractPartiesTable;
+  field_evidence: FieldEvidenceTable;
+  validation_results: ValidationResultsTable;
+}
+
+export type DocumentRow = Selectable<DocumentsTable>;
+export type NewDocument = Insertable<DocumentsTable>;
+export type DocumentUpdate = Updateable<DocumentsTable>;
+export type ExtractionAttemptRow = Selectable<ExtractionAttemptsTable>;
+export type InvoiceRow = Selectable<InvoicesTable>;
+export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
+export type ContractRow = Selectable<ContractsTable>;
+export type ContractPartyRow = Selectable<ContractPartiesTable>;
+export type FieldEvidenceRow = Selectable<FieldEvidenceTable>;

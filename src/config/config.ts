@@ -1,0 +1,122 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { Secret } from './secret.ts';
+
+/**
+ * The whole configuration of docroute, read from the environment once at start
+ * (see `loadConfig`) and passed down. Nothing else in the code reads `process.env`.
+ * The README's configuration table lists the same variables.
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const EnvSchema = z.object({
+  DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    'DATABASE_URL must be a postgres:// or postgresql:// connection string',
+  ),
+  TEMPORAL_ADDRESS: optionalString.refine(
+    (v) => v === undefined || /^[^\s:]+:\d+$/.test(v),
+    'TEMPORAL_ADDRESS must be host:port, e.g. localhost:7233',
+  ),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  DOCROUTE_TASK_QUEUE: z.string().min(1).default('docroute'),
+  DOCROUTE_DATA_DIR: z.string().min(1).default('.docroute'),
+  DOCROUTE_EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  DOCROUTE_TEMPORAL_PORT: z.coerce.number().int().min(1024).max(65535).default(7233),
+  DOCROUTE_LONG_DOC_TOKENS: z.coerce.number().int().positive().default(20000),
+  DOCROUTE_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.8),
+  DOCROUTE_CHUNK_TOKENS: z.coerce.number().int().min(500).default(6000),
+  DOCROUTE_MAX_FILE_MB: z.coerce.number().positive().default(50),
+  DOCROUTE_MAX_PAGES: z.coerce.number().int().positive().default(500),
+  DOCROUTE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  GEMINI_API_KEY: optionalString,
+  GEMINI_BASE_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    'GEMINI_BASE_URL must be an http(s) URL',
+  ),
+  DOCROUTE_FLASH_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+  DOCROUTE_PRO_MODEL: z.string().min(1).default('gemini-2.5-pro'),
+});
+
+export interface Config {
+  /** Absolute directory for local state: embedded Postgres, Temporal's SQLite file, tools. */
+  dataDir: string;
+  /** Where the project lives (migrations, samples). */
+  projectRoot: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  database: { url: string | undefined; embeddedPort: number };
+  temporal: {
+    /** host:port of a Temporal cluster; undefined means "local mode": we run a dev server. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    localPort: number;
+  };
+  routing: {
+    /** Documents with more tokens than this go straight to the deep tier. */
+    longDocTokens: number;
+    /** Document confidence below this escalates (fast → deep) or ends in review. */
+    minConfidence: number;
+    /** Token budget of one chunk sent to the fast tier. */
+    chunkTokens: number;
+  };
+  limits: { maxFileBytes: number; maxPages: number };
+  gemini: {
+    apiKey: Secret | undefined;
+    baseUrl: string | undefined;
+    flashModel: string;
+    proModel: string;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses and validates the environment. Throws a ConfigError naming each bad
+ * variable and what to fix.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  options: { cwd?: string; projectRoot?: string } = {},
+): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const cwd = options.cwd ?? process.cwd();
+  return {
+    dataDir: path.resolve(cwd, e.DOCROUTE_DATA_DIR),
+    projectRoot: options.projectRoot ?? PROJECT_ROOT,
+    logLevel: e.DOCROUTE_LOG_LEVEL,
+    database: { url: e.DATABASE_URL, embeddedPort: e.DOCROUTE_EMBEDDED_PG_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.DOCROUTE_TASK_QUEUE,
+      localPort: e.DOCROUTE_TEMPORAL_PORT,
+    },
+    routing: {
+      longDocTokens: e.DOCROUTE_LONG_DOC_TOKENS,
+      minConfidence: e.DOCROUTE_MIN_CONFIDENCE,
+      chunkTokens: e.DOCROUTE_CHUNK_TOKENS,
+    },
+    limits: { maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024), maxPages: e.DOCROUTE_MAX_PAGES },
+    gemini: {
+      apiKey: e.GEMINI_API_KEY ? new Secret(e.GEMINI_API_KEY) : undefined,
+      baseUrl: e.GEMINI_BASE_URL,
+      flashModel: e.DOCROUTE_FLASH_MODEL,
+      proModel: e.DOCROUTE_PRO_MODEL,
+    },
+  };
+}
+
+/** The project's root directory (where package.json, migrations/ and samples/ are). */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -1,0 +1,70 @@
+import type { ContractExtraction, ExtractableKind, InvoiceExtraction, TierName } from '../../schemas/index.ts';
+
+/** The text of one page of a document, as the parser found it. */
+export interface PageText {
+  /** 1-based page number in the original PDF. */
+  pageNumber: number;
+  text: string;
+  /** True when the page has no text layer worth the name (a scan): its content is an image. */
+  imageOnly: boolean;
+}
+
+export interface TokenCount {
+  tokens: number;
+  /** True when this is a local estimate rather than the model's own count. */
+  estimated: boolean;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  /** True when the token figures are local estimates (offline tier, or a failed count). */
+  estimated: boolean;
+}
+
+export type ExtractionFields<K extends ExtractableKind> = K extends 'invoice' ? InvoiceExtraction : ContractExtraction;
+
+export interface ExtractionRequest<K extends ExtractableKind = ExtractableKind> {
+  kind: K;
+  /** The pages this call covers (a chunk, or the whole document for the deep tier). */
+  pages: readonly PageText[];
+  /** Total pages in the document, so a tier knows whether it sees all of it. */
+  pageCount: number;
+  signal?: AbortSignal;
+}
+
+export interface ExtractionResult<K extends ExtractableKind = ExtractableKind> {
+  fields: ExtractionFields<K>;
+  usage: Usage;
+  /** Cost of this call in USD, as an exact decimal string. */
+  costUsd: string;
+  model: string;
+  promptVersion: string | null;
+  promptHash: string | null;
+}
+
+/**
+ * One extraction tier (fast or deep). Implementations: the offline rules
+ * extractor, and the Gemini tiers. The workflow only knows tier names; the
+ * activities hold the implementations.
+ */
+export interface ModelTier {
+  /** The role this tier plays in routing. */
+  readonly tier: TierName;
+  /** The model behind it, as stored with each attempt ("rules-v1", "gemini-2.5-flash"). */
+  readonly model: string;
+  /** Whether the tier can read page images (scanned pages). */
+  readonly readsImages: boolean;
+  countTokens(pages: readonly PageText[]): Promise<TokenCount>;
+  extract<K extends ExtractableKind>(request: ExtractionRequest<K>): Promise<ExtractionResult<K>>;
+}
+
+/**
+ * A failure of a tier that is not worth retrying with the same input (the
+ * model's output could not be made valid, the request was refused). Transient
+ * failures (network, 5xx after the SDK's own retries) are thrown as plain errors.
+ */
+export class TierRejectedError extends Error {
+  override name = 'TierRejectedError';
+}
