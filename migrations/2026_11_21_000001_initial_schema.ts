@@ -76,6 +76,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('workflow_id', 'text', (c) => c.notNull())
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('activity_id', 'text', (c) => c.notNull())
+    .addColumn('activity_attempt', 'integer', (c) => c.notNull())
     .addColumn('tier', 'text', (c) => c.notNull().check(sql`tier in ('flash', 'pro')`))
     .addColumn('model', 'text', (c) => c.notNull())
     .addColumn('prompt_version', 'text')
@@ -94,11 +95,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('result', 'jsonb')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  // An activity retried after a crash re-uses its row instead of writing a second one.
+  // One row per Temporal activity attempt: a retry is a new attempt (and a new row), a
+  // re-delivery of the same attempt is not.
   await db.schema
     .createIndex('extraction_attempts_activity_uq')
     .on('extraction_attempts')
-    .columns(['workflow_id', 'run_id', 'activity_id'])
+    .columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt'])
     .unique()
     .execute();
   await db.schema
@@ -141,6 +143,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('confidence', sql`numeric(5,4)`, (c) => c.notNull())
     .addColumn('checks', 'jsonb', (c) => c.notNull())
     .addColumn('attempt_ids', sql`uuid[]`, (c) => c.notNull())
+    .addColumn('possible_duplicate_of', 'uuid', (c) => c.references('documents.id'))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('candidates_stage_uq', ['workflow_id', 'run_id', 'stage'])
     .execute();

@@ -69,6 +69,7 @@ export interface ExtractionAttemptsTable {
   workflow_id: string;
   run_id: string;
   activity_id: string;
+  activity_attempt: number;
   tier: TierColumn;
   model: string;
   prompt_version: string | null;
@@ -112,6 +113,7 @@ export interface CandidatesTable {
   confidence: Numeric;
   checks: Json<unknown>;
   attempt_ids: string[];
+  possible_duplicate_of: string | null;
   created_at: Generated<Timestamp>;
 }
 

@@ -24,6 +24,10 @@ const EnvSchema = z.object({
   ),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   DOCROUTE_TASK_QUEUE: z.string().min(1).default('docroute'),
+  DOCROUTE_WORKFLOW_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'DOCROUTE_WORKFLOW_PREFIX may hold letters, digits, _ . - (at most 64)')
+    .default('docroute'),
   DOCROUTE_DATA_DIR: z.string().min(1).default('.docroute'),
   DOCROUTE_EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   DOCROUTE_TEMPORAL_PORT: z.coerce.number().int().min(1024).max(65535).default(7233),
@@ -54,6 +58,8 @@ export interface Config {
     address: string | undefined;
     namespace: string;
     taskQueue: string;
+    /** Workflow ids are `<prefix>-<sha256>`; deployments sharing a namespace use different prefixes. */
+    workflowIdPrefix: string;
     localPort: number;
   };
   routing: {
@@ -101,6 +107,7 @@ export function loadConfig(
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.DOCROUTE_TASK_QUEUE,
+      workflowIdPrefix: e.DOCROUTE_WORKFLOW_PREFIX,
       localPort: e.DOCROUTE_TEMPORAL_PORT,
     },
     routing: {

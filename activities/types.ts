@@ -1,0 +1,79 @@
+import type { DocumentKind, DocumentStatus, ExtractableKind, TierName } from '../schemas/index.ts';
+
+/**
+ * The data that crosses the workflow boundary. Only ids, counts and short
+ * reasons: document text and extracted fields stay in Postgres, so workflow
+ * histories stay small whatever the document's size.
+ */
+export interface ParsedSummary {
+  pageCount: number;
+  imageOnlyPages: number[];
+  /** Token estimate per page, in page order (for chunking). */
+  pageTokens: number[];
+  /** Tokens of the whole document as counted by the fast tier. */
+  tokens: number;
+  tokensEstimated: boolean;
+}
+
+export interface Classification {
+  kind: DocumentKind;
+  confidence: number;
+}
+
+export interface ExtractInput {
+  documentId: string;
+  kind: ExtractableKind;
+  tier: TierName;
+  pageFrom: number;
+  pageTo: number;
+  chunkIndex: number | null;
+}
+
+export interface ExtractOutcome {
+  attemptId: string;
+  outcome: 'ok' | 'invalid';
+  error: string | null;
+}
+
+export interface CandidateInput {
+  documentId: string;
+  kind: ExtractableKind;
+  stage: 'fast' | 'deep';
+  attemptIds: string[];
+}
+
+export interface CandidateSummary {
+  candidateId: string;
+  confidence: number;
+  failedChecks: string[];
+  missingRequired: string[];
+  ungrounded: string[];
+  possibleDuplicateOf: string | null;
+}
+
+export interface RoutingRecord {
+  documentId: string;
+  sequence: number;
+  stage: string;
+  action: string;
+  reasons: string[];
+  inputs: Record<string, unknown>;
+}
+
+export interface FinishInput {
+  documentId: string;
+  status: Extract<DocumentStatus, 'extracted' | 'needs_review' | 'failed'>;
+  kind: DocumentKind | null;
+  candidateId: string | null;
+  route: TierName[];
+  reasons: string[];
+  error: string | null;
+}
+
+export interface TierInfo {
+  fastModel: string;
+  deepModel: string | null;
+  deepAvailable: boolean;
+  fastReadsImages: boolean;
+  deepReadsImages: boolean;
+}

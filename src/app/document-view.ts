@@ -1,0 +1,54 @@
+import type { Db } from '../db/database.ts';
+import { getDocument } from '../db/documents.ts';
+import { loadLatestRecord } from '../db/records.ts';
+
+/** One document as the CLI's `--json` and `show` report it. */
+export interface DocumentView {
+  documentId: string;
+  sha256: string;
+  file: string;
+  kind: 'invoice' | 'contract' | 'other' | null;
+  status: 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed';
+  route: string[];
+  tokens: number | null;
+  confidence: number | null;
+  record: Record<string, unknown> | null;
+  /** For a document in review: the candidate the models produced, not yet a record. */
+  candidate: Record<string, unknown> | null;
+  reviewReasons: string[];
+  error: string | null;
+  workflowId: string;
+}
+
+export async function describeDocument(db: Db, documentId: string, file?: string): Promise<DocumentView> {
+  const doc = await getDocument(db, documentId);
+  if (!doc) throw new Error(`no document ${documentId}`);
+  const extractable = doc.kind === 'invoice' || doc.kind === 'contract' ? doc.kind : null;
+  const record = extractable && doc.status === 'extracted' ? await loadLatestRecord(db, doc.id, extractable) : null;
+  let candidate: Record<string, unknown> | null = null;
+  if (doc.status === 'needs_review') {
+    const row = await db
+      .selectFrom('candidates')
+      .select(['fields', 'confidence', 'stage'])
+      .where('document_id', '=', doc.id)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (row) candidate = { stage: row.stage, confidence: Number(row.confidence), fields: row.fields };
+  }
+  return {
+    documentId: doc.id,
+    sha256: doc.sha256,
+    file: file ?? doc.file_name,
+    kind: doc.kind,
+    status: doc.status,
+    route: doc.route,
+    tokens: doc.token_count,
+    confidence: doc.confidence === null ? null : Number(doc.confidence),
+    record,
+    candidate,
+    reviewReasons: doc.review_reasons,
+    error: doc.error,
+    workflowId: doc.workflow_id,
+  };
+}

@@ -1,0 +1,90 @@
+import { openRuntime, type AppRuntime } from '../../app/runtime.ts';
+import { describeDocument, type DocumentView } from '../../app/document-view.ts';
+import { expandPaths, ingestFile, waitForDocument, type IngestedFile } from '../../ingest/ingest.ts';
+import type { CliContext } from '../main.ts';
+import { createProgress } from '../progress.ts';
+import { printDocumentLine } from '../render.ts';
+
+/** In local mode this process runs the worker, so it must stay until the work is done. */
+export function isLocalMode(ctx: CliContext): boolean {
+  return ctx.config.temporal.address === undefined;
+}
+
+export async function ingestCommand(ctx: CliContext, paths: string[], opts: { wait?: boolean; json?: boolean }): Promise<void> {
+  const files = await expandPaths(paths);
+  if (files.length === 0) throw new Error(`no PDF files found in ${paths.join(', ')}`);
+  const local = isLocalMode(ctx);
+  const runtime = await openRuntime(ctx.config, ctx.log, { worker: local });
+  try {
+    const views = await ingestAndReport(runtime, files, { wait: Boolean(opts.wait) || local, json: Boolean(opts.json), source: 'cli' });
+    if (!opts.json && views.length > 1) printSummary(views);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/**
+ * Ingests files, optionally waits for each, and prints one line (or one JSON
+ * object) per document in input order. A file that cannot even be read is
+ * reported with its error; the others go on.
+ */
+export async function ingestAndReport(
+  runtime: AppRuntime,
+  files: readonly string[],
+  opts: { wait: boolean; json: boolean; source: string },
+): Promise<DocumentView[]> {
+  const progress = createProgress(files.length, opts.wait ? 'processing' : 'ingesting');
+  const results = await mapLimit(files, 4, async (file) => {
+    let ingested: IngestedFile;
+    try {
+      ingested = await ingestFile(runtime, file, opts.source);
+    } catch (error) {
+      progress.tick('unreadable');
+      return { file, error: error instanceof Error ? error.message : String(error) };
+    }
+    if (opts.wait) {
+      const result = await waitForDocument(runtime.client, ingested.workflowId).catch((error: unknown) => ({
+        status: 'failed',
+        error: String(error),
+      }));
+      progress.tick(result.status);
+    } else {
+      progress.tick(ingested.started ? 'started' : 'known');
+    }
+    return { file, ingested };
+  });
+  progress.end();
+  const views: DocumentView[] = [];
+  for (const result of results) {
+    if ('error' in result) {
+      if (opts.json) process.stdout.write(JSON.stringify({ file: result.file, status: 'failed', error: result.error }) + '\n');
+      else process.stdout.write(`unreadable  ${result.file}: ${result.error}\n`);
+      continue;
+    }
+    const view = await describeDocument(runtime.db, result.ingested.documentId, result.file);
+    views.push(view);
+    if (opts.json) process.stdout.write(JSON.stringify(view) + '\n');
+    else printDocumentLine(view, result.ingested);
+  }
+  return views;
+}
+
+function printSummary(views: readonly DocumentView[]): void {
+  const by = new Map<string, number>();
+  for (const v of views) by.set(v.status, (by.get(v.status) ?? 0) + 1);
+  process.stdout.write(`\n${views.length} document(s): ${[...by.entries()].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+}
+
+/** Runs `fn` over items with at most `limit` in flight, keeping the input order in the output. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return out;
+}

@@ -1,0 +1,83 @@
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { demoCommand } from './commands/demo.ts';
+import { ingestCommand } from './commands/ingest.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { showCommand } from './commands/show.ts';
+import { upCommand, workerCommand } from './commands/worker.ts';
+import { watchCommand } from './commands/watch.ts';
+
+/** Shared by every command: the validated configuration and a logger. */
+export interface CliContext {
+  config: Config;
+  log: Logger;
+}
+
+function context(): CliContext {
+  const config = loadConfig();
+  return { config, log: createLogger(config.logLevel) };
+}
+
+const program = new Command()
+  .name('docroute')
+  .description(
+    'Turns invoice and contract PDFs into validated, auditable records in Postgres.\n' +
+      'Without TEMPORAL_ADDRESS and DATABASE_URL it runs locally: it starts a Temporal dev server and an\n' +
+      'embedded PostgreSQL under DOCROUTE_DATA_DIR (default .docroute/) and an in-process worker.',
+  )
+  .showHelpAfterError();
+
+program
+  .command('demo')
+  .description('process the bundled sample documents and show their records')
+  .option('--json', 'print one JSON object per document')
+  .action(async (opts: { json?: boolean }) => demoCommand(context(), opts));
+
+program
+  .command('ingest')
+  .description('ingest PDF files or directories of PDFs (each content once: a repeated file starts nothing new)')
+  .argument('<paths...>', 'files or directories')
+  .option('--wait', 'wait until every document is processed (always so in local mode, where this process does the work)')
+  .option('--json', 'print one JSON object per document (documentId, sha256, file, kind, status, route, tokens, confidence, record, error, workflowId)')
+  .action(async (paths: string[], opts: { wait?: boolean; json?: boolean }) => ingestCommand(context(), paths, opts));
+
+program
+  .command('watch')
+  .description('watch an inbox directory and ingest each new PDF once (originals are never moved or deleted)')
+  .argument('<dir>', 'the inbox directory')
+  .addOption(new Option('--interval <seconds>', 'how often to look').default('2'))
+  .action(async (dir: string, opts: { interval: string }) => watchCommand(context(), dir, opts));
+
+program
+  .command('worker')
+  .description('run a worker that processes documents (in local mode, with the local services)')
+  .action(async () => workerCommand(context()));
+
+program
+  .command('up')
+  .description('run the local services and a worker in the foreground, for day-to-day use')
+  .action(async () => upCommand(context()));
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .action(async () => migrateCommand(context()));
+
+program
+  .command('show')
+  .description('show a document: status, route, record, evidence, routing decisions and attempts')
+  .argument('<id>', 'document id, content hash (or a unique prefix of it), or workflow id')
+  .option('--json', 'print JSON')
+  .action(async (id: string, opts: { json?: boolean }) => showCommand(context(), id, opts));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`docroute: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`docroute: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,45 @@
+import type { DocumentView } from '../app/document-view.ts';
+import type { IngestedFile } from '../ingest/ingest.ts';
+
+const STATUS_MARK: Record<string, string> = {
+  extracted: 'extracted   ',
+  needs_review: 'needs_review',
+  failed: 'failed      ',
+  processing: 'processing  ',
+  received: 'received    ',
+};
+
+/** One line per document: status, kind, route, confidence, file, and why when it is not extracted. */
+export function printDocumentLine(view: DocumentView, ingested?: IngestedFile): void {
+  const parts = [
+    STATUS_MARK[view.status] ?? view.status,
+    (view.kind ?? '-').padEnd(8),
+    (view.route.join('→') || '-').padEnd(10),
+    view.confidence === null ? '  -  ' : view.confidence.toFixed(2).padStart(5),
+    view.file,
+  ];
+  if (ingested?.duplicate) parts.push('(already known: nothing new started)');
+  let line = parts.join('  ');
+  if (view.status === 'failed' && view.error) line += `\n    reason: ${view.error}`;
+  if (view.status === 'needs_review' && view.reviewReasons.length) line += `\n    review: ${view.reviewReasons.join('; ')}`;
+  process.stdout.write(line + '\n');
+}
+
+/** A record's main fields as indented `name: value` lines. */
+export function printRecord(record: Record<string, unknown>): void {
+  const skip = new Set(['evidence', 'lineItems', 'parties', 'kind', 'id']);
+  for (const [key, value] of Object.entries(record)) {
+    if (skip.has(key) || value === null || value === undefined) continue;
+    process.stdout.write(`    ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`);
+  }
+  const lines = record.lineItems as { description: string; quantity: string | null; unitPrice: string | null; amount: string | null }[] | undefined;
+  if (lines?.length) {
+    process.stdout.write(`    lineItems:\n`);
+    for (const l of lines) process.stdout.write(`      - ${l.description} | qty ${l.quantity ?? '-'} | unit ${l.unitPrice ?? '-'} | ${l.amount ?? '-'}\n`);
+  }
+  const parties = record.parties as { name: string; role: string | null }[] | undefined;
+  if (parties?.length) {
+    process.stdout.write(`    parties:\n`);
+    for (const p of parties) process.stdout.write(`      - ${p.name}${p.role ? ` (${p.role})` : ''}\n`);
+  }
+}

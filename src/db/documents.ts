@@ -1,0 +1,113 @@
+import { sql } from 'kysely';
+import type { DocumentRow } from '../../migrations/types/database.ts';
+import type { Db } from './database.ts';
+
+export interface RegisteredDocument {
+  document: DocumentRow;
+  /** True when this content was already known: nothing new is created. */
+  duplicate: boolean;
+}
+
+/**
+ * Records that a file arrived. Content-addressed: the same bytes always map to the
+ * same document, whatever the file name, so a second drop creates no second
+ * document (only an upload row saying it came again). The original is kept
+ * unless it is over the size limit (the document is still recorded, so it can
+ * end `failed` with that reason).
+ */
+export async function registerUpload(
+  db: Db,
+  upload: {
+    sha256: string;
+    fileName: string;
+    bytes: Uint8Array;
+    sizeBytes: number;
+    source: string;
+    workflowId: string;
+    storeBlob: boolean;
+  },
+): Promise<RegisteredDocument> {
+  return db.transaction().execute(async (trx) => {
+    if (upload.storeBlob) {
+      await trx
+        .insertInto('blobs')
+        .values({ sha256: upload.sha256, content: Buffer.from(upload.bytes), size_bytes: upload.bytes.byteLength })
+        .onConflict((oc) => oc.column('sha256').doNothing())
+        .execute();
+    }
+    const inserted = await trx
+      .insertInto('documents')
+      .values({
+        sha256: upload.sha256,
+        file_name: upload.fileName,
+        size_bytes: upload.sizeBytes,
+        workflow_id: upload.workflowId,
+      })
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    const document =
+      inserted ?? (await trx.selectFrom('documents').selectAll().where('sha256', '=', upload.sha256).executeTakeFirstOrThrow());
+    await trx
+      .insertInto('document_uploads')
+      .values({ document_id: document.id, file_name: upload.fileName, source: upload.source, duplicate: !inserted })
+      .execute();
+    return { document, duplicate: !inserted };
+  });
+}
+
+export async function getDocument(db: Db, id: string): Promise<DocumentRow | undefined> {
+  return db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Finds a document by its id, its content hash (or a unique prefix of it, ≥ 8 chars), or its workflow id. */
+export async function findDocument(db: Db, ref: string): Promise<DocumentRow | undefined> {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
+  if (uuid) return getDocument(db, ref);
+  if (/^[0-9a-f]{8,64}$/i.test(ref)) {
+    const rows = await db
+      .selectFrom('documents')
+      .selectAll()
+      .where('sha256', 'like', `${ref.toLowerCase()}%`)
+      .limit(2)
+      .execute();
+    if (rows.length === 1) return rows[0];
+  }
+  return db.selectFrom('documents').selectAll().where('workflow_id', '=', ref).executeTakeFirst();
+}
+
+export async function getBlob(db: Db, sha256: string): Promise<Buffer | undefined> {
+  const row = await db.selectFrom('blobs').select('content').where('sha256', '=', sha256).executeTakeFirst();
+  return row?.content;
+}
+
+export async function markDocument(
+  db: Db,
+  id: string,
+  changes: {
+    status?: DocumentRow['status'];
+    error?: string | null;
+    kind?: DocumentRow['kind'];
+    pageCount?: number;
+    imageOnlyPages?: number[];
+    tokenCount?: number;
+    tokenCountEstimated?: boolean;
+    mediaType?: string;
+  },
+): Promise<void> {
+  await db
+    .updateTable('documents')
+    .set({
+      ...(changes.status !== undefined ? { status: changes.status } : {}),
+      ...(changes.error !== undefined ? { error: changes.error } : {}),
+      ...(changes.kind !== undefined ? { kind: changes.kind } : {}),
+      ...(changes.pageCount !== undefined ? { page_count: changes.pageCount } : {}),
+      ...(changes.imageOnlyPages !== undefined ? { image_only_pages: changes.imageOnlyPages } : {}),
+      ...(changes.tokenCount !== undefined ? { token_count: changes.tokenCount } : {}),
+      ...(changes.tokenCountEstimated !== undefined ? { token_count_estimated: changes.tokenCountEstimated } : {}),
+      ...(changes.mediaType !== undefined ? { media_type: changes.mediaType } : {}),
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,0 +1,273 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../../migrations/types/database.ts';
+import type { ContractExtraction, Extracted, InvoiceExtraction } from '../../schemas/index.ts';
+import { CONTRACT_SCALAR_FIELDS, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
+import type { Db } from './database.ts';
+
+/** Who produced a record version: a model tier's extraction, or a person's correction. */
+export interface RecordProvenance {
+  documentId: string;
+  candidateId: string | null;
+  workflowId: string;
+  runId: string;
+  source: string;
+  confidence: number;
+  /** The tier whose output the fields came from, stored with each field's evidence. */
+  tier: string | null;
+}
+
+type Trx = Transaction<Database>;
+
+/**
+ * Writes a new version of a document's invoice record, with its lines and per-field
+ * evidence. Records are immutable: every extraction or correction is a new version.
+ */
+export async function insertInvoiceVersion(
+  trx: Trx,
+  fields: InvoiceExtraction,
+  provenance: RecordProvenance,
+  possibleDuplicateOf: string | null,
+): Promise<{ id: string; version: number }> {
+  const version = await nextVersion(trx, 'invoices', provenance.documentId);
+  const v = <T>(f: Extracted<T>) => f.value;
+  const { id } = await trx
+    .insertInto('invoices')
+    .values({
+      document_id: provenance.documentId,
+      version,
+      source: provenance.source,
+      candidate_id: provenance.candidateId,
+      workflow_id: provenance.workflowId,
+      run_id: provenance.runId,
+      vendor_name: v(fields.vendorName),
+      vendor_address: v(fields.vendorAddress),
+      vendor_tax_id: v(fields.vendorTaxId),
+      customer_name: v(fields.customerName),
+      invoice_number: v(fields.invoiceNumber),
+      issue_date: v(fields.issueDate),
+      due_date: v(fields.dueDate),
+      currency: v(fields.currency),
+      subtotal: v(fields.subtotal),
+      tax_total: v(fields.taxTotal),
+      total: v(fields.total),
+      purchase_order: v(fields.purchaseOrder),
+      payment_terms: v(fields.paymentTerms),
+      iban: v(fields.iban),
+      bic: v(fields.bic),
+      confidence: provenance.confidence.toFixed(4),
+      possible_duplicate_of: possibleDuplicateOf,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (fields.lineItems.length > 0) {
+    await trx
+      .insertInto('invoice_lines')
+      .values(
+        fields.lineItems.map((line, i) => ({
+          invoice_id: id,
+          line_number: i + 1,
+          description: line.description,
+          quantity: line.quantity,
+          unit_price: line.unitPrice,
+          amount: line.amount,
+          confidence: line.confidence.toFixed(4),
+          page: line.evidence?.page ?? null,
+          quote: line.evidence?.quote ?? null,
+        })),
+      )
+      .execute();
+  }
+  await insertEvidence(trx, 'invoice', id, provenance, INVOICE_SCALAR_FIELDS.map((name) => [name, fields[name]]));
+  return { id, version };
+}
+
+export async function insertContractVersion(
+  trx: Trx,
+  fields: ContractExtraction,
+  provenance: RecordProvenance,
+): Promise<{ id: string; version: number }> {
+  const version = await nextVersion(trx, 'contracts', provenance.documentId);
+  const { id } = await trx
+    .insertInto('contracts')
+    .values({
+      document_id: provenance.documentId,
+      version,
+      source: provenance.source,
+      candidate_id: provenance.candidateId,
+      workflow_id: provenance.workflowId,
+      run_id: provenance.runId,
+      title: fields.title.value,
+      effective_date: fields.effectiveDate.value,
+      expiration_date: fields.expirationDate.value,
+      term_count: fields.term.value?.count ?? null,
+      term_unit: fields.term.value?.unit ?? null,
+      governing_law: fields.governingLaw.value,
+      auto_renewal: fields.autoRenewal.value,
+      notice_period_count: fields.noticePeriod.value?.count ?? null,
+      notice_period_unit: fields.noticePeriod.value?.unit ?? null,
+      payment_terms: fields.paymentTerms.value,
+      confidence: provenance.confidence.toFixed(4),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (fields.parties.length > 0) {
+    await trx
+      .insertInto('contract_parties')
+      .values(
+        fields.parties.map((party, i) => ({
+          contract_id: id,
+          position: i + 1,
+          name: party.name,
+          role: party.role,
+          confidence: party.confidence.toFixed(4),
+          page: party.evidence?.page ?? null,
+          quote: party.evidence?.quote ?? null,
+        })),
+      )
+      .execute();
+  }
+  await insertEvidence(trx, 'contract', id, provenance, CONTRACT_SCALAR_FIELDS.map((name) => [name, fields[name]]));
+  return { id, version };
+}
+
+async function nextVersion(trx: Trx, table: 'invoices' | 'contracts', documentId: string): Promise<number> {
+  // Serialise concurrent writers of the same document's versions.
+  await sql`select pg_advisory_xact_lock(hashtext(${table + ':' + documentId}))`.execute(trx);
+  const row = await trx
+    .selectFrom(table)
+    .select((eb) => eb.fn.max<number | null>('version').as('max'))
+    .where('document_id', '=', documentId)
+    .executeTakeFirst();
+  return (row?.max ?? 0) + 1;
+}
+
+async function insertEvidence(
+  trx: Trx,
+  recordKind: 'invoice' | 'contract',
+  recordId: string,
+  provenance: RecordProvenance,
+  fields: [string, Extracted<unknown>][],
+): Promise<void> {
+  const rows = fields
+    .filter(([, f]) => f.value !== null)
+    .map(([name, f]) => ({
+      document_id: provenance.documentId,
+      record_kind: recordKind,
+      record_id: recordId,
+      field: name,
+      value: typeof f.value === 'string' ? f.value : JSON.stringify(f.value),
+      confidence: f.confidence.toFixed(4),
+      page: f.evidence?.page ?? null,
+      quote: f.evidence?.quote ?? null,
+      tier: provenance.tier,
+    }));
+  if (rows.length > 0) await trx.insertInto('field_evidence').values(rows).execute();
+}
+
+/** The latest version of a document's record, in the shape API clients and the CLI show. */
+export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoice' | 'contract'): Promise<Record<string, unknown> | null> {
+  if (kind === 'invoice') {
+    const invoice = await db
+      .selectFrom('invoices')
+      .selectAll()
+      .where('document_id', '=', documentId)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!invoice) return null;
+    const lines = await db
+      .selectFrom('invoice_lines')
+      .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'confidence', 'page', 'quote'])
+      .where('invoice_id', '=', invoice.id)
+      .orderBy('line_number')
+      .execute();
+    const evidence = await loadEvidence(db, invoice.id);
+    return {
+      kind: 'invoice',
+      id: invoice.id,
+      version: invoice.version,
+      source: invoice.source,
+      confidence: Number(invoice.confidence),
+      possibleDuplicateOf: invoice.possible_duplicate_of,
+      vendorName: invoice.vendor_name,
+      vendorAddress: invoice.vendor_address,
+      vendorTaxId: invoice.vendor_tax_id,
+      customerName: invoice.customer_name,
+      invoiceNumber: invoice.invoice_number,
+      issueDate: invoice.issue_date,
+      dueDate: invoice.due_date,
+      currency: invoice.currency,
+      subtotal: trimDecimal(invoice.subtotal),
+      taxTotal: trimDecimal(invoice.tax_total),
+      total: trimDecimal(invoice.total),
+      purchaseOrder: invoice.purchase_order,
+      paymentTerms: invoice.payment_terms,
+      iban: invoice.iban,
+      bic: invoice.bic,
+      lineItems: lines.map((l) => ({
+        description: l.description,
+        quantity: trimDecimal(l.quantity),
+        unitPrice: trimDecimal(l.unit_price),
+        amount: trimDecimal(l.amount),
+        confidence: Number(l.confidence),
+        evidence: l.page !== null && l.quote !== null ? { page: l.page, quote: l.quote } : null,
+      })),
+      evidence,
+    };
+  }
+  const contract = await db
+    .selectFrom('contracts')
+    .selectAll()
+    .where('document_id', '=', documentId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!contract) return null;
+  const parties = await db
+    .selectFrom('contract_parties')
+    .select(['name', 'role', 'confidence', 'page', 'quote'])
+    .where('contract_id', '=', contract.id)
+    .orderBy('position')
+    .execute();
+  return {
+    kind: 'contract',
+    id: contract.id,
+    version: contract.version,
+    source: contract.source,
+    confidence: Number(contract.confidence),
+    title: contract.title,
+    parties: parties.map((p) => ({
+      name: p.name,
+      role: p.role,
+      confidence: Number(p.confidence),
+      evidence: p.page !== null && p.quote !== null ? { page: p.page, quote: p.quote } : null,
+    })),
+    effectiveDate: contract.effective_date,
+    expirationDate: contract.expiration_date,
+    term: contract.term_count !== null ? { count: contract.term_count, unit: contract.term_unit } : null,
+    governingLaw: contract.governing_law,
+    autoRenewal: contract.auto_renewal,
+    noticePeriod:
+      contract.notice_period_count !== null ? { count: contract.notice_period_count, unit: contract.notice_period_unit } : null,
+    paymentTerms: contract.payment_terms,
+    evidence: await loadEvidence(db, contract.id),
+  };
+}
+
+async function loadEvidence(db: Db, recordId: string) {
+  const rows = await db
+    .selectFrom('field_evidence')
+    .select(['field', 'confidence', 'page', 'quote', 'tier'])
+    .where('record_id', '=', recordId)
+    .orderBy('field')
+    .execute();
+  return Object.fromEntries(
+    rows.map((r) => [r.field, { confidence: Number(r.confidence), page: r.page, quote: r.quote, tier: r.tier }]),
+  );
+}
+
+/** "1234.500000" (numeric(21,6)) → "1234.50": exact, padding beyond two decimals dropped. */
+export function trimDecimal(value: string | null): string | null {
+  if (value === null) return null;
+  return value.includes('.') ? value.replace(/(\.\d{2}\d*?)0+$/, '$1') : value;
+}

@@ -1,0 +1,677 @@
+/**
+ * Rules-based invoice extraction (English, German, French, Dutch).
+ *
+ * How values are found: every line is scanned for field labels (labels.ts). A
+ * value is then read, in order of preference,
+ *   - after the label on the same line            "Invoice number: 42183017"
+ *   - before it, when the label ends the line      "993548900<TAB>Factuurnummer:"
+ *     (PDF text layers often emit a right-hand label after its value)
+ *   - on the next line, under a label-only line    "Invoice Date:\n03/20/2023"
+ *   - in a table: a header row of labels over a row of amounts
+ *   - in stacked columns: N label-only lines preceded by N value lines.
+ *
+ * Confidence scoring (documented so it can be audited; never 1.0, capped at 0.95):
+ *   base by placement and label strength        strong / weak label
+ *     value after the label, same line             0.90 / 0.75
+ *     value before the label (label ends line)     0.85 / 0.70
+ *     value on the line under a label-only line    0.82 / 0.68
+ *     header row over a row of amounts             0.65
+ *     stacked columns (position-paired)            0.60 / 0.50
+ *     title ("Invoice INV/2023/03/0008")           0.70
+ *     guesses (first date on page, weak id labels,
+ *       name from legal-form suffix, ...)          0.30 – 0.55
+ *   adjustments
+ *     several amounts in the value span            −0.20 (which one is a choice)
+ *     ambiguous day/month order                    −0.15 (order from the document's
+ *                                                  own unambiguous dates) or −0.30
+ *     IBAN failing the mod-97 check                → 0.30
+ *     VAT id not matching a known national format  −0.20
+ *     another candidate with a different value
+ *       and similar confidence                     → at most 0.55
+ *     independent candidates agreeing              +0.03 each
+ *     subtotal + tax = total exactly (3 labelled
+ *       values agree arithmetically)               → at least 0.90
+ */
+import { Decimal } from 'decimal.js';
+import type { Evidence, InvoiceExtraction, InvoiceLineItem } from '../../../schemas/index.ts';
+import { emptyInvoiceExtraction } from '../../../schemas/index.ts';
+import { isIsoCurrency } from '../../../schemas/currencies.ts';
+import type { PageText } from '../model-tier.ts';
+import { detectCurrency, detectDecimalSeparator, findAmounts } from './amounts.ts';
+import type { AmountMatch } from './amounts.ts';
+import { detectDateOrder, findDates } from './dates.ts';
+import type { DateOrder } from './dates.ts';
+import { findBics, findIbans, findVatIds, readVatIdAt } from './identifiers.ts';
+import { findLabels } from './labels.ts';
+import type { InvoiceLabelField, LabelHit } from './labels.ts';
+import { conf, pageLines, quoteLine, quoteLines, quoteSpan, textPages } from './text.ts';
+import type { Line } from './text.ts';
+
+type ScalarField =
+  | 'invoiceNumber'
+  | 'issueDate'
+  | 'dueDate'
+  | 'subtotal'
+  | 'taxTotal'
+  | 'total'
+  | 'vendorTaxId'
+  | 'iban'
+  | 'bic'
+  | 'purchaseOrder'
+  | 'paymentTerms'
+  | 'customerName'
+  | 'vendorName'
+  | 'vendorAddress';
+
+type ValueKind = 'id' | 'date' | 'amount' | 'vatid' | 'iban' | 'bic' | 'text' | 'name';
+
+const KIND: Record<Exclude<InvoiceLabelField, 'block'>, ValueKind> = {
+  invoiceNumber: 'id',
+  invoiceNumberWeak: 'id',
+  issueDate: 'date',
+  dueDate: 'date',
+  subtotal: 'amount',
+  taxTotal: 'amount',
+  total: 'amount',
+  vendorTaxId: 'vatid',
+  iban: 'iban',
+  bic: 'bic',
+  purchaseOrder: 'id',
+  paymentTerms: 'text',
+  customerName: 'name',
+  vendorName: 'name',
+};
+
+interface Candidate {
+  field: ScalarField;
+  value: string;
+  confidence: number;
+  evidence: Evidence;
+  /** Line identity, so agreeing candidates from the same line are not double-counted. */
+  key: string;
+}
+
+interface Ctx {
+  order: DateOrder;
+  /** True when the order came from the document's own unambiguous dates. */
+  orderFromDates: boolean;
+  decimal: ',' | '.' | undefined;
+}
+
+interface Parsed {
+  value: string;
+  /** Offset of the value within the parsed segment. */
+  index: number;
+  length: number;
+  /** Confidence adjustment from the value itself (ambiguity, format). */
+  adjust: number;
+}
+
+const ID_TOKEN = /[A-Za-z0-9#][A-Za-z0-9_\-/.#]*/g;
+const STOP_TOKENS = new Set(['du', 'of', 'vom', 'van', 'de', 'le', 'the', 'on', 'am', 'op', 'page', 'seite', 'pagina']);
+
+function blankish(s: string): boolean {
+  return /^[\s:.#°º*()\-–|]*$/.test(s);
+}
+
+/** Replace dates in a segment by spaces so their digits are not read as amounts. */
+function maskDates(seg: string, ctx: Ctx): string {
+  let out = seg;
+  for (const d of findDates(seg, { order: ctx.order })) {
+    out = out.slice(0, d.index) + ' '.repeat(d.raw.length) + out.slice(d.index + d.raw.length);
+  }
+  return out;
+}
+
+function moneyAmounts(seg: string, ctx: Ctx): AmountMatch[] {
+  const all = findAmounts(maskDates(seg, ctx), ctx.decimal).filter((a) => !a.percent);
+  const strong = all.filter((a) => a.decimals > 0 || a.currency !== null);
+  return strong.length > 0 ? strong : all;
+}
+
+function pickAmount(field: ScalarField, amounts: AmountMatch[], dir: 'fwd' | 'back'): AmountMatch | undefined {
+  if (amounts.length <= 1) return amounts[0];
+  const cmp = (a: AmountMatch, b: AmountMatch) => new Decimal(a.value).cmp(new Decimal(b.value));
+  if (field === 'total') return [...amounts].sort(cmp).at(-1);
+  if (field === 'taxTotal') return dir === 'fwd' ? amounts.at(-1) : [...amounts].sort(cmp)[0];
+  return dir === 'fwd' ? amounts[0] : amounts.at(-1);
+}
+
+/** Read a value of `kind` from a segment: at its start (fwd) or at its end (back). */
+function parseValue(field: ScalarField, kind: ValueKind, seg: string, dir: 'fwd' | 'back', ctx: Ctx): Parsed | null {
+  switch (kind) {
+    case 'id': {
+      const toks = [...seg.matchAll(ID_TOKEN)];
+      let t: RegExpMatchArray | undefined;
+      if (dir === 'fwd') {
+        const lead = seg.match(/^[\s:.#°º\-–]*/)![0].length;
+        t = toks.find((x) => x.index! >= lead);
+        if (!t || !blankish(seg.slice(lead, t.index)) ) return null;
+        // "# BLR_123": a lone '#' then the id.
+        if (t[0] === '#') {
+          const next = toks[toks.indexOf(t) + 1];
+          if (!next || !/^\s*$/.test(seg.slice(t.index! + 1, next.index))) return null;
+          t = next;
+        }
+      } else {
+        t = toks.at(-1);
+        if (!t || !blankish(seg.slice(t.index! + t[0].length))) return null;
+      }
+      let v = t[0].replace(/^#+/, '').replace(/[.\-/]+$/, '');
+      if (v.length < 3 || !/\d/.test(v) || STOP_TOKENS.has(v.toLowerCase())) return null;
+      if (findDates(v, { order: ctx.order }).some((d) => d.raw.length >= v.length - 1)) return null;
+      return { value: v, index: t.index! + t[0].indexOf(v), length: v.length, adjust: 0 };
+    }
+    case 'date': {
+      const dates = findDates(seg, { order: ctx.order });
+      const d = dir === 'fwd' ? dates[0] : dates.at(-1);
+      if (!d) return null;
+      if (dir === 'fwd') {
+        const before = seg.slice(0, d.index);
+        if (!/^[\s:.,\-–]*(?:(?:le|on|am|du|op|the|vom|van|of|den|d[ae]l)\s+)?[\s:]*$/i.test(before)) return null;
+      } else if (!blankish(seg.slice(d.index + d.raw.length))) return null;
+      const adjust = d.ambiguous ? (ctx.orderFromDates ? -0.15 : -0.3) : 0;
+      return { value: d.iso, index: d.index, length: d.raw.length, adjust };
+    }
+    case 'amount': {
+      const amounts = moneyAmounts(seg, ctx);
+      if (amounts.length === 0) return null;
+      if (dir === 'back' && !blankish(seg.slice(amounts.at(-1)!.index + amounts.at(-1)!.raw.length).replace(/\b(?:TTC|HT|EUR|USD|GBP)\b|[€$£]/g, ''))) return null;
+      if (dir === 'fwd') {
+        // The value must follow the label closely: only symbols, rates and short words in between.
+        const first = amounts[0]!;
+        const gap = seg.slice(0, first.index);
+        if (gap.replace(/\d+(?:[.,]\d+)?\s?%|\([^)]*\)|[\s:*€$£#=.-]|\b(?:EUR|USD|GBP|INR|CHF|on|sur|auf|over|op|de|du|à|a|of|incl|excl|ttc|ht)\b/gi, '').length > 12) return null;
+      }
+      const a = pickAmount(field, amounts, dir);
+      if (!a) return null;
+      return { value: a.value, index: a.index, length: a.raw.length, adjust: amounts.length > 1 ? -0.2 : 0 };
+    }
+    case 'vatid': {
+      if (dir === 'fwd') {
+        const v = readVatIdAt(seg);
+        if (!v) return null;
+        return { value: v.value, index: v.index, length: v.raw.length, adjust: v.valid ? 0 : -0.2 };
+      }
+      const m = seg.match(/([A-Z0-9][A-Z0-9 .]{6,20}[A-Z0-9])[\s:]*$/);
+      if (!m) return null;
+      // Try the longest suffix that parses.
+      const words = m[1]!.split(' ');
+      for (let i = 0; i < words.length; i++) {
+        const part = words.slice(i).join(' ');
+        const v = readVatIdAt(part);
+        if (v && v.raw.length >= part.trim().length - 1) {
+          return { value: v.value, index: m.index! + m[1]!.indexOf(part), length: part.length, adjust: v.valid ? 0 : -0.2 };
+        }
+      }
+      return null;
+    }
+    case 'iban': {
+      const all = findIbans(seg, true);
+      const v = dir === 'fwd' ? all[0] : all.at(-1);
+      if (!v) return null;
+      if (dir === 'fwd' && !blankish(seg.slice(0, v.index))) return null;
+      if (dir === 'back' && !blankish(seg.slice(v.index + v.raw.length))) return null;
+      // A checksum-valid IBAN is near-certain; one failing it is only a guess.
+      return { value: v.value, index: v.index, length: v.raw.length, adjust: v.valid ? 0.05 : -0.6 };
+    }
+    case 'bic': {
+      const all = findBics(seg);
+      const v = dir === 'fwd' ? all[0] : all.at(-1);
+      if (!v) return null;
+      if (dir === 'fwd' && !blankish(seg.slice(0, v.index))) return null;
+      if (dir === 'back' && !blankish(seg.slice(v.index + v.raw.length))) return null;
+      return { value: v.value, index: v.index, length: v.raw.length, adjust: v.valid ? 0 : -0.3 };
+    }
+    case 'text':
+    case 'name': {
+      let s = seg;
+      let off = 0;
+      const lead = s.match(/^[\s:.\-–]*(?:attn:?\s*|t\.a\.v\.?\s*|z\.?\s*hd\.?\s*)?/i)![0].length;
+      off = lead;
+      s = s.slice(lead);
+      const trail = s.match(/[\s:,;\-–]*$/)![0].length;
+      s = s.slice(0, s.length - trail);
+      if (s.length < 2 || s.length > (kind === 'name' ? 80 : 120)) return null;
+      if (!/\p{L}/u.test(s)) return null;
+      if (kind === 'name') {
+        if (/^(?:address|adresse|adres|phone|tel|email|e-mail)\b/i.test(s)) return null;
+        if ((s.match(/\d/g) ?? []).length > s.length / 3) return null;
+        if (findLabels(s).some((l) => l.field !== 'block' && l.end - l.start > s.length / 2)) return null;
+      }
+      return { value: s, index: off, length: s.length, adjust: 0 };
+    }
+  }
+}
+
+function fieldOf(f: InvoiceLabelField): ScalarField | null {
+  if (f === 'block') return null;
+  if (f === 'invoiceNumberWeak') return 'invoiceNumber';
+  return f;
+}
+
+const BASE = {
+  after: { strong: 0.9, weak: 0.75 },
+  before: { strong: 0.85, weak: 0.7 },
+  below: { strong: 0.82, weak: 0.68 },
+  stack: { strong: 0.6, weak: 0.5 },
+} as const;
+
+function labelBase(h: LabelHit, how: keyof typeof BASE): number {
+  // "Booking ID" / "Document no." stand in for an invoice number: a guess.
+  if (h.field === 'invoiceNumberWeak') return how === 'stack' ? 0.35 : 0.45;
+  return BASE[how][h.strength];
+}
+
+/** Lines of a page that consist of one field label only ("Due Date:", "Tax (0%):"). */
+function labelOnly(line: Line): LabelHit | null {
+  const hits = findLabels(line.text).filter((h) => h.field !== 'block');
+  if (hits.length !== 1) return null;
+  const h = hits[0]!;
+  const rest = line.text.slice(0, h.start) + line.text.slice(h.end);
+  return /^[\s:()%\d.,#*-]*$/.test(rest) && /\p{L}/u.test(line.text) ? h : null;
+}
+
+function collectLabelled(lines: Line[], ctx: Ctx, out: Candidate[]): void {
+  const add = (field: ScalarField, p: Parsed, base: number, evidence: Evidence, key: string) => {
+    out.push({ field, value: p.value, confidence: conf(base + p.adjust), evidence, key });
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const hits = findLabels(line.text);
+    const real = hits.filter((h) => h.field !== 'block');
+    for (const h of real) {
+      const field = fieldOf(h.field)!;
+      const kind = KIND[h.field as Exclude<InvoiceLabelField, 'block'>];
+      const next = hits.find((x) => x.start >= h.end);
+      const prev = [...hits].reverse().find((x) => x.end <= h.start);
+      const after = line.text.slice(h.end, next ? next.start : line.text.length);
+      const before = line.text.slice(prev ? prev.end : 0, h.start);
+      const key = `${line.page}:${line.index}`;
+      const fwd = parseValue(field, kind, after, 'fwd', ctx);
+      if (fwd) {
+        add(field, fwd, labelBase(h, 'after'), quoteLine(line), key);
+        continue;
+      }
+      if (!blankish(after)) continue;
+      if (!blankish(before)) {
+        // Reversed layout: only when this label ends its segment of the line.
+        // Names and free text are only read backwards across a column gap (tab).
+        if ((kind === 'name' || kind === 'text') && !/\t\s*$/.test(before)) continue;
+        const back = parseValue(field, kind, before, 'back', ctx);
+        if (back) add(field, back, labelBase(h, 'before'), quoteLine(line), key);
+        continue;
+      }
+      if (real.length !== 1) continue;
+      // Label alone on its line: the value is on the next non-empty line.
+      let j = i + 1;
+      while (j < lines.length && lines[j]!.text.trim() === '') j++;
+      const below = lines[j];
+      if (!below) continue;
+      const belowHits = findLabels(below.text).filter((x) => x.field !== 'block');
+      const seg = belowHits.length > 0 ? below.text.slice(0, belowHits[0]!.start) : below.text;
+      const p = parseValue(field, kind, seg, 'fwd', ctx);
+      if (p && (kind === 'name' || kind === 'text' || blankish(seg.slice(p.index + p.length)) || kind === 'amount')) {
+        add(field, p, labelBase(h, 'below'), quoteLines(line, below), `${below.page}:${below.index}`);
+      }
+    }
+  }
+}
+
+/** Stacked columns: N label-only lines right after N value lines, paired in order. */
+function collectStacked(lines: Line[], ctx: Ctx, out: Candidate[]): void {
+  let i = 0;
+  while (i < lines.length) {
+    if (!labelOnly(lines[i]!)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < lines.length && labelOnly(lines[j]!)) j++;
+    const n = j - i;
+    if (n >= 2 && i - n >= 0) {
+      const values = lines.slice(i - n, i);
+      if (values.every((v) => v.text.trim() !== '' && findLabels(v.text).every((h) => h.field === 'block'))) {
+        for (let k = 0; k < n; k++) {
+          const h = labelOnly(lines[i + k]!)!;
+          const field = fieldOf(h.field)!;
+          const kind = KIND[h.field as Exclude<InvoiceLabelField, 'block'>];
+          const v = values[k]!;
+          const p = parseValue(field, kind, v.text, 'fwd', ctx);
+          if (p && blankish(v.text.slice(p.index + p.length))) {
+            out.push({
+              field,
+              value: p.value,
+              confidence: conf(labelBase(h, 'stack') + Math.min(0, p.adjust)),
+              evidence: quoteLines(values[0]!, lines[j - 1]!),
+              key: `${v.page}:${v.index}`,
+            });
+          }
+        }
+      }
+    }
+    i = j;
+  }
+}
+
+/** A header row of amount labels over a row of amounts ("Grondslag  BTW bedrag  Totaal"). */
+function collectColumns(lines: Line[], ctx: Ctx, out: Candidate[]): void {
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const line = lines[i]!;
+    const hits = findLabels(line.text).filter((h) => h.field === 'subtotal' || h.field === 'taxTotal' || h.field === 'total');
+    if (hits.length < 2) continue;
+    if (moneyAmounts(line.text, ctx).length > 0) continue;
+    const fields = hits.map((h) => h.field as ScalarField);
+    if (new Set(fields).size !== fields.length) continue;
+    const next = lines[i + 1]!;
+    const amounts = findAmounts(maskDates(next.text, ctx), ctx.decimal);
+    // The leading run of amounts (rates skipped), up to the first word.
+    const run: AmountMatch[] = [];
+    let pos = 0;
+    for (const a of amounts) {
+      if (/\p{L}{2,}/u.test(next.text.slice(pos, a.index).replace(/\b(?:EUR|USD|GBP)\b/g, ''))) break;
+      pos = a.index + a.raw.length;
+      if (!a.percent) run.push(a);
+    }
+    if (run.length !== fields.length) continue;
+    fields.forEach((f, k) => {
+      out.push({ field: f, value: run[k]!.value, confidence: 0.65, evidence: quoteLines(line, next), key: `${next.page}:${next.index}:${k}` });
+    });
+  }
+}
+
+/** "Invoice INV/2023/03/0008", "Facture n°562044387 du 02 Juillet 2015". */
+function collectTitles(lines: Line[], ctx: Ctx, out: Candidate[]): void {
+  for (const line of lines) {
+    const m = line.text.match(/^\s*(?:invoice|rechnung|facture|factuur|tax invoice)\s+([A-Z0-9#][\w\-/.]*\d[\w\-/.]*)\s*$/i);
+    if (m && !findDates(m[1]!, { order: ctx.order }).length) {
+      out.push({ field: 'invoiceNumber', value: m[1]!.replace(/^#/, ''), confidence: 0.7, evidence: quoteLine(line), key: `${line.page}:${line.index}` });
+    }
+    // A title line "INVOICE" with the number on the next line ("# 12345", "No. 12345").
+    if (/^\s*(?:invoice|rechnung|facture|factuur|tax invoice)\s*$/i.test(line.text)) {
+      const next = lines[line.index + 1];
+      const n = next?.text.match(/^\s*(?:#|no\.?|nr\.?|n[°º])\s*([A-Za-z0-9][\w\-/.]*\d[\w\-/.]*)\s*$/i);
+      if (next && n) {
+        out.push({ field: 'invoiceNumber', value: n[1]!, confidence: 0.6, evidence: quoteLines(line, next), key: `${next.page}:${next.index}` });
+      }
+    }
+    // Number followed by "du/vom/van/dated <date>": the issue date of that invoice.
+    const hits = findLabels(line.text).filter((h) => h.field === 'invoiceNumber');
+    for (const h of hits) {
+      const rest = line.text.slice(h.end);
+      const dm = rest.match(/^\s*[:#]?\s*[A-Z0-9][\w\-/.]*\s+(?:du|vom|van|dated|of|from)\s+/i);
+      if (!dm) continue;
+      const d = findDates(rest.slice(dm[0].length), { order: ctx.order })[0];
+      if (d && d.index === 0) {
+        out.push({ field: 'issueDate', value: d.iso, confidence: 0.85, evidence: quoteLine(line), key: `${line.page}:${line.index}` });
+      }
+    }
+  }
+}
+
+/** Unlabelled but self-identifying values: valid IBANs, known VAT id formats. */
+function collectPatterns(lines: Line[], out: Candidate[]): void {
+  for (const line of lines) {
+    const key = `${line.page}:${line.index}`;
+    for (const ib of findIbans(line.text)) {
+      out.push({ field: 'iban', value: ib.value, confidence: 0.8, evidence: quoteLine(line), key });
+    }
+    const blocked = findLabels(line.text).some((h) => h.field === 'block' && /uw|your|ihre|votre|customer|client|kunden|klant/i.test(h.raw));
+    if (!blocked) {
+      for (const v of findVatIds(line.text)) {
+        if (findIbans(line.text).some((ib) => ib.value.includes(v.value))) continue;
+        out.push({ field: 'vendorTaxId', value: v.value, confidence: 0.55, evidence: quoteLine(line), key });
+      }
+    }
+  }
+}
+
+const LEGAL_FORM =
+  /(?<![\p{L}])(?:GmbH|AG|KG|OHG|UG|e\.K\.|B\.V\.|BV|N\.V\.|NV|V\.O\.F\.|SAS|SARL|Sarl|S\.A\.S\.|S\.A\.|SA|SASU|EURL|SNC|Ltd\.?|Limited|LLC|L\.L\.C\.|Inc\.?|Corp\.?|Corporation|PLC|plc|LLP|Pvt\.? Ltd\.?|Private Limited|Co\.)(?![\p{L}])/u;
+
+/** The vendor: a labelled seller, else a line with a legal-form suffix, else the first line. */
+function guessVendor(pages: PageText[], labelled: Candidate[], customer: string | null): Candidate[] {
+  const out: Candidate[] = [];
+  const fullText = pages.map((p) => p.text).join('\n').toLowerCase();
+  // The sender line above the address window: "Name - Street 1 - 12345 City".
+  for (const line of pageLines(pages[0]!).slice(0, 40)) {
+    const m = line.text.match(/^\s*([^\d\t]{3,60}?)\s+[-–·|•]\s+[^\t]*\d[^\t]*\s+[-–·|•]\s+[^\t]*\d{4,5}/u);
+    if (m && LEGAL_FORM.test(m[1]!)) {
+      out.push({ field: 'vendorName', value: m[1]!.trim(), confidence: 0.6, evidence: quoteLine(line), key: `${line.page}:${line.index}` });
+    }
+  }
+  for (const c of labelled) if (c.field === 'vendorName') out.push({ ...c, confidence: conf(Math.min(c.confidence, 0.65)) });
+  const first = pages[0];
+  if (!first) return out;
+  const lines = pageLines(first);
+  const counts = new Map<string, { n: number; line: Line; name: string }>();
+  for (const line of lines) {
+    const t = line.text.trim();
+    if (!t || t.length > 60 || !LEGAL_FORM.test(t)) continue;
+    if (customer && t.toLowerCase().includes(customer.toLowerCase())) continue;
+    if (/^(?:regd|registered|siège|sitz|bill|ship|attn|sold|©)/i.test(t)) continue;
+    const name = t.replace(/[\s,:;\-–]+$/, '').replace(/^[-–:\s]+/, '');
+    if (name.length < 3 || (name.match(/\d/g) ?? []).length > 4) continue;
+    const k = name.toLowerCase();
+    const e = counts.get(k);
+    if (e) e.n++;
+    else counts.set(k, { n: 1, line, name });
+  }
+  // Vendors recur (letterhead, bank details, legal footer); customers appear once or twice.
+  for (const e of counts.values()) e.n = fullText.split(e.name.toLowerCase()).length - 1;
+  const ranked = [...counts.values()].sort((a, b) => b.n - a.n || a.line.index - b.line.index);
+  const top = ranked[0];
+  if (top) out.push({ field: 'vendorName', value: top.name, confidence: top.n > 2 ? 0.55 : 0.45, evidence: quoteLine(top.line), key: `${top.line.page}:${top.line.index}` });
+  else {
+    const firstLine = lines.find(
+      (l) => /^\s*\p{L}/u.test(l.text) && /\p{L}{3,}/u.test(l.text) && l.text.trim().length <= 50 && !/\d/.test(l.text) && findLabels(l.text).length === 0 && !/invoice|rechnung|factu/i.test(l.text),
+    );
+    if (firstLine) {
+      out.push({ field: 'vendorName', value: firstLine.text.trim(), confidence: 0.25, evidence: quoteLine(firstLine), key: `${firstLine.page}:${firstLine.index}` });
+    }
+  }
+  return out;
+}
+
+/** The address block under the vendor name: up to 3 following lines with a digit (street, postcode). */
+function guessVendorAddress(pages: PageText[], vendor: Candidate | undefined): Candidate | null {
+  if (!vendor || vendor.confidence < 0.4) return null;
+  const page = pages.find((p) => p.pageNumber === vendor.evidence.page);
+  if (!page) return null;
+  const lines = pageLines(page);
+  const idx = lines.findIndex((l) => l.text.trim() === vendor.evidence.quote || l.text.includes(vendor.evidence.quote));
+  if (idx < 0) return null;
+  const block: Line[] = [];
+  for (let k = idx + 1; k < lines.length && block.length < 3; k++) {
+    const t = lines[k]!.text.trim();
+    if (!t || t.length > 80 || findLabels(t).some((h) => h.field !== 'block')) break;
+    if (!/\d/.test(t) && block.length === 0) break;
+    block.push(lines[k]!);
+  }
+  if (block.length === 0) return null;
+  const value = block.map((l) => l.text.trim()).join(', ');
+  return { field: 'vendorAddress', value, confidence: 0.4, evidence: quoteLines(block[0]!, block.at(-1)!), key: 'addr' };
+}
+
+function lineItems(lines: Line[], ctx: Ctx): InvoiceLineItem[] {
+  const items: InvoiceLineItem[] = [];
+  const HEADER_DESC = /\b(?:description|item|product|artikel|omschrijving|beschreibung|bezeichnung|d[ée]signation|libell[ée]|service)\b/i;
+  const HEADER_NUM = /\b(?:qty|quantity|menge|anzahl|aantal|qt[ée]|quantit[ée]|nombre|hoeveelheid|price|prix|preis|prijs|rate|amount|montant|betrag|bedrag)\b/i;
+  let inTable = false;
+  for (const line of lines) {
+    const t = line.text;
+    if (HEADER_DESC.test(t) && HEADER_NUM.test(t) && moneyAmounts(t, ctx).length === 0) {
+      inTable = true;
+      continue;
+    }
+    if (!inTable) continue;
+    const labels = findLabels(t).filter((h) => h.field === 'subtotal' || h.field === 'total' || h.field === 'taxTotal');
+    if (labels.some((h) => h.start < 3)) {
+      inTable = false;
+      continue;
+    }
+    // description, then quantity / unit price / amount at the end of the line
+    const m = t.match(/^\s*(?:\[[^\]]*\]\s*|\*[^*]*\*\s*)?(\p{L}[^\t]*?\p{L}[^\t\d€$£]*?)\s*\t?\s*((?:[-\d€$£.,%\s]|Rs\.?|EUR|PCS|Units?|kg|g|L|x)+)$/u);
+    if (!m) continue;
+    const desc = m[1]!.trim();
+    const nums = findAmounts(m[2]!, ctx.decimal).filter((a) => !a.percent);
+    if (nums.length < 2 || desc.length < 2) continue;
+    const amount = nums.at(-1)!;
+    const hasQty = nums.length >= 3 || !nums[0]!.currency;
+    const quantity = hasQty && nums[0]!.decimals <= 3 && !nums[0]!.currency ? nums[0]!.value : null;
+    const unit = nums.length >= 3 ? nums[nums.length - 2]! : quantity === null ? nums[0]! : nums[1]!;
+    const unitPrice = unit === amount ? null : unit.value;
+    // Plausibility: quantity x unit price = amount makes the row trustworthy.
+    let c = 0.45;
+    if (quantity !== null && unitPrice !== null) {
+      const prod = new Decimal(quantity).times(unitPrice);
+      if (prod.minus(amount.value).abs().lte(0.01)) c = 0.7;
+    }
+    items.push({ description: desc, quantity, unitPrice, amount: amount.value, confidence: c, evidence: quoteLine(line) });
+  }
+  return items;
+}
+
+function choose(cands: Candidate[], field: ScalarField): Candidate | undefined {
+  const list = cands.filter((c) => c.field === field);
+  if (list.length === 0) return undefined;
+  const byValue = new Map<string, Candidate[]>();
+  for (const c of list) {
+    const k = c.value.toUpperCase();
+    byValue.set(k, [...(byValue.get(k) ?? []), c]);
+  }
+  const groups = [...byValue.values()].map((g) => {
+    const best = [...g].sort((a, b) => b.confidence - a.confidence)[0]!;
+    const lines = new Set(g.map((c) => c.key)).size;
+    return { best, score: best.confidence + 0.03 * (lines - 1), lines };
+  });
+  groups.sort((a, b) => b.score - a.score);
+  const top = groups[0]!;
+  let c = top.best.confidence + 0.03 * Math.min(3, top.lines - 1);
+  // Competition: a different value with nearly the same support.
+  const rival = groups[1];
+  if (rival && rival.best.confidence >= top.best.confidence - 0.1) c = Math.min(c, 0.55);
+  return { ...top.best, confidence: conf(c) };
+}
+
+/** Prefer a subtotal/tax/total triple that adds up; it confirms all three. */
+function reconcileTotals(cands: Candidate[], picked: Map<ScalarField, Candidate>): void {
+  const subs = cands.filter((c) => c.field === 'subtotal' && c.confidence >= 0.45);
+  const taxes = cands.filter((c) => c.field === 'taxTotal' && c.confidence >= 0.45);
+  const totals = cands.filter((c) => c.field === 'total' && c.confidence >= 0.45);
+  let best: { s: Candidate; t: Candidate; T: Candidate; score: number } | null = null;
+  for (const s of subs)
+    for (const t of taxes)
+      for (const T of totals) {
+        if (!new Decimal(s.value).plus(t.value).eq(T.value)) continue;
+        if (new Decimal(T.value).lte(0)) continue;
+        const score = s.confidence + t.confidence + T.confidence;
+        if (!best || score > best.score) best = { s, t, T, score };
+      }
+  if (best) {
+    picked.set('subtotal', { ...best.s, confidence: conf(Math.max(best.s.confidence, 0.9)) });
+    picked.set('taxTotal', { ...best.t, confidence: conf(Math.max(best.t.confidence, 0.9)) });
+    picked.set('total', { ...best.T, confidence: conf(Math.max(best.T.confidence, 0.9)) });
+    return;
+  }
+  // Subtotal and total disagree with the tax on record: lower all three.
+  const s = picked.get('subtotal');
+  const t = picked.get('taxTotal');
+  const T = picked.get('total');
+  if (s && t && T && !new Decimal(s.value).plus(t.value).eq(T.value)) {
+    for (const f of ['subtotal', 'taxTotal', 'total'] as const) {
+      const c = picked.get(f)!;
+      picked.set(f, { ...c, confidence: conf(Math.min(c.confidence, 0.6)) });
+    }
+  } else if (s && T && new Decimal(s.value).gt(T.value)) {
+    picked.set('subtotal', { ...s, confidence: conf(Math.min(s.confidence, 0.5)) });
+  }
+}
+
+export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction {
+  const fields = emptyInvoiceExtraction();
+  const pages = textPages(allPages);
+  if (pages.length === 0) return fields;
+  const fullText = pages.map((p) => p.text).join('\n');
+  const order = detectDateOrder(fullText);
+  const orderFromDates = /(?<!\d)(?:1[3-9]|2\d|3[01])[/-](?:0?[1-9]|1[0-2])[/-]\d{2,4}|(?<!\d)(?:0?[1-9]|1[0-2])[/-](?:1[3-9]|2\d|3[01])[/-]\d{2,4}/.test(fullText);
+  const ctx: Ctx = { order, orderFromDates, decimal: detectDecimalSeparator(fullText) };
+
+  const cands: Candidate[] = [];
+  const allLines: Line[] = [];
+  for (const page of pages) {
+    const lines = pageLines(page);
+    allLines.push(...lines);
+    collectLabelled(lines, ctx, cands);
+    collectStacked(lines, ctx, cands);
+    collectColumns(lines, ctx, cands);
+    collectTitles(lines, ctx, cands);
+    collectPatterns(lines, cands);
+  }
+
+  // Issue date fallback: the first date on the first page, a guess.
+  if (!cands.some((c) => c.field === 'issueDate')) {
+    for (const line of pageLines(pages[0]!)) {
+      const d = findDates(line.text, { order })[0];
+      if (d && findLabels(line.text).every((h) => h.field !== 'block')) {
+        cands.push({ field: 'issueDate', value: d.iso, confidence: d.ambiguous ? 0.3 : 0.4, evidence: quoteLine(line), key: 'fallback' });
+        break;
+      }
+    }
+  }
+  // Total fallback: the largest amount written with a currency, a guess.
+  if (!cands.some((c) => c.field === 'total')) {
+    let best: { a: AmountMatch; line: Line } | null = null;
+    for (const line of allLines)
+      for (const a of moneyAmounts(line.text, ctx))
+        if (a.currency && (!best || new Decimal(a.value).gt(best.a.value))) best = { a, line };
+    if (best) cands.push({ field: 'total', value: best.a.value, confidence: 0.3, evidence: quoteLine(best.line), key: 'fallback' });
+  }
+
+  const picked = new Map<ScalarField, Candidate>();
+  const scalar: ScalarField[] = ['invoiceNumber', 'issueDate', 'dueDate', 'subtotal', 'taxTotal', 'total', 'vendorTaxId', 'iban', 'bic', 'purchaseOrder', 'paymentTerms', 'customerName'];
+  for (const f of scalar) {
+    const c = choose(cands, f);
+    if (c) picked.set(f, c);
+  }
+  reconcileTotals(cands, picked);
+  // A labelled tax of zero: the net amount is the total (and is written in the total's line).
+  const tax0 = picked.get('taxTotal');
+  const tot0 = picked.get('total');
+  if (!picked.has('subtotal') && tax0 && tot0 && new Decimal(tax0.value).isZero() && tax0.confidence >= 0.7) {
+    picked.set('subtotal', { ...tot0, field: 'subtotal', confidence: conf(Math.min(tot0.confidence, tax0.confidence) - 0.2) });
+  }
+
+  // A due date before the issue date is a misread.
+  const issue = picked.get('issueDate');
+  const due = picked.get('dueDate');
+  if (issue && due && due.value < issue.value) picked.set('dueDate', { ...due, confidence: conf(Math.min(due.confidence, 0.4)) });
+  // A BIC whose country matches the IBAN's confirms both.
+  const iban = picked.get('iban');
+  const bic = picked.get('bic');
+  if (iban && bic && bic.value.slice(4, 6) === iban.value.slice(0, 2)) picked.set('bic', { ...bic, confidence: conf(bic.confidence + 0.03) });
+
+  const customer = picked.get('customerName')?.value ?? null;
+  const vendor = choose(guessVendor(pages, cands, customer), 'vendorName');
+  if (vendor) picked.set('vendorName', vendor);
+  const address = guessVendorAddress(pages, vendor);
+  if (address) picked.set('vendorAddress', address);
+
+  for (const [f, c] of picked) fields[f] = { value: c.value, confidence: c.confidence, evidence: c.evidence };
+
+  // Currency: symbols and codes in the document.
+  const cur = detectCurrency(fullText);
+  if (cur && isIsoCurrency(cur.code)) {
+    const page = pages.find((p) => p.text.includes(cur.raw)) ?? pages[0]!;
+    const at = page.text.indexOf(cur.raw);
+    // Only one currency written, and more than once: clear. "$" alone could be
+    // another dollar; competing currencies make it a guess.
+    let c = cur.count >= 2 ? 0.9 : 0.75;
+    if (cur.code === 'USD' && !/\bUSD\b|US\s?\$|US Dollars?/i.test(fullText)) c -= 0.05;
+    if (cur.others > 0) c = Math.min(c, cur.others >= cur.count / 2 ? 0.5 : 0.7);
+    fields.currency = { value: cur.code, confidence: conf(c), evidence: quoteSpan(page.pageNumber, page.text, at, at + cur.raw.length) };
+  }
+
+  fields.lineItems = lineItems(allLines, ctx);
+  return fields;
+}

