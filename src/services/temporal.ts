@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -61,26 +61,75 @@ export async function startLocalTemporal(
   log: Logger,
   options: LocalTemporalOptions,
 ): Promise<{ address: string; namespace: string; stop(): Promise<void> }> {
+  const address = `127.0.0.1:${options.port}`;
   const cli = await findOrInstallTemporalCli(dataDir, log);
   log.info('starting Temporal dev server', {
     port: options.port,
     persistence: options.dbFilename ?? 'memory',
     executable: cli ?? 'SDK download',
   });
-  // The SDK's ephemeral-server support spawns the CLI, picks up readiness and
-  // tears it down with us; with no CLI on the machine it downloads one.
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download', downloadDir: path.join(dataDir, 'bin') },
-      ip: '127.0.0.1',
-      port: options.port,
-      namespace,
-      ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
-      ui: options.ui ?? false,
-      log: { format: 'pretty', level: 'error' },
-    },
+  if (!cli) {
+    // Last resort on machines without the CLI and without Go: the SDK downloads a dev server and runs it.
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download', downloadDir: path.join(dataDir, 'bin') },
+        ip: '127.0.0.1',
+        port: options.port,
+        namespace,
+        ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+        ui: options.ui ?? false,
+        log: { format: 'pretty', level: 'error' },
+      },
+    });
+    return { address, namespace, stop: () => env.teardown() };
+  }
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', namespace];
+  args.push('--log-level', 'error');
+  if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  if (options.ui) args.push('--ui-port', String(options.port + 1000));
+  else args.push('--headless');
+  // Our own child, with its output captured: the CLI's banner must not mix with our stdout (--json).
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let running = true;
+  void exited.then(() => {
+    running = false;
   });
-  return { address: `127.0.0.1:${options.port}`, namespace, stop: () => env.teardown() };
+  const stop = async () => {
+    if (!running) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 60_000;
+  while (!(await isTemporalReachable(address))) {
+    if (!running) {
+      throw new Error(`the Temporal dev server exited during start-up (port ${options.port} in use?): ${output.trim().slice(-800)}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the Temporal dev server did not answer on ${address} within 60 s: ${output.trim().slice(-800)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  // Never leave a dev server behind when this process exits.
+  const onExit = () => child.kill('SIGTERM');
+  process.once('exit', onExit);
+  return {
+    address,
+    namespace,
+    stop: async () => {
+      process.removeListener('exit', onExit);
+      await stop();
+    },
+  };
 }
 
 /**

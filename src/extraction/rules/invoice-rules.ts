@@ -142,7 +142,7 @@ function parseValue(field: ScalarField, kind: ValueKind, seg: string, dir: 'fwd'
   switch (kind) {
     case 'id': {
       const toks = [...seg.matchAll(ID_TOKEN)];
-      let t: RegExpMatchArray | undefined;
+      let t: RegExpExecArray | undefined;
       if (dir === 'fwd') {
         const lead = seg.match(/^[\s:.#°º\-–]*/)![0].length;
         t = toks.find((x) => x.index! >= lead);

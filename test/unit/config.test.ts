@@ -1,0 +1,58 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { scrubSecrets } from '../../src/config/secret.ts';
+
+describe('configuration', () => {
+  it('has working defaults on an empty environment (local mode)', () => {
+    const c = loadConfig({}, { cwd: '/srv/app' });
+    expect(c.database.url).toBeUndefined();
+    expect(c.temporal.address).toBeUndefined();
+    expect(c.dataDir).toBe('/srv/app/.docroute');
+    expect(c.routing).toEqual({ longDocTokens: 20000, minConfidence: 0.8, chunkTokens: 6000 });
+    expect(c.gemini.apiKey).toBeUndefined();
+  });
+
+  it('reads and coerces the variables', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u@h:5432/d',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      DOCROUTE_LONG_DOC_TOKENS: '12000',
+      DOCROUTE_MIN_CONFIDENCE: '0.65',
+      DOCROUTE_MAX_FILE_MB: '2',
+      DOCROUTE_DATA_DIR: '/var/lib/docroute',
+    });
+    expect(c.database.url).toBe('postgres://u@h:5432/d');
+    expect(c.temporal.address).toBe('temporal.internal:7233');
+    expect(c.routing.longDocTokens).toBe(12000);
+    expect(c.routing.minConfidence).toBe(0.65);
+    expect(c.limits.maxFileBytes).toBe(2 * 1024 * 1024);
+    expect(c.dataDir).toBe('/var/lib/docroute');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).database.url).toBeUndefined();
+  });
+
+  it('names every bad variable and what to fix', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', DOCROUTE_MIN_CONFIDENCE: '1.5', TEMPORAL_ADDRESS: 'no-port' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('DATABASE_URL must be a postgres://');
+    expect(message).toContain('DOCROUTE_MIN_CONFIDENCE');
+    expect(message).toContain('TEMPORAL_ADDRESS must be host:port');
+  });
+
+  it('never prints the API key', () => {
+    const c = loadConfig({ GEMINI_API_KEY: 'AIzaSy-very-secret-key' });
+    expect(c.gemini.apiKey?.reveal()).toBe('AIzaSy-very-secret-key');
+    const shown = [JSON.stringify(c), inspect(c, { depth: 5 }), `${c.gemini.apiKey}`].join('\n');
+    expect(shown).not.toContain('very-secret');
+    expect(scrubSecrets('request failed: key=AIzaSy-very-secret-key', [c.gemini.apiKey])).toBe('request failed: key=[redacted]');
+  });
+});
