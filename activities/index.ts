@@ -54,15 +54,13 @@ export function createActivities(deps: ActivityDeps) {
     return tier;
   };
 
-  async function loadPages(documentId: string, from = 1, to = Number.MAX_SAFE_INTEGER): Promise<PageText[]> {
-    const rows = await db
+  async function loadPages(documentId: string, range?: { from: number; to: number }): Promise<PageText[]> {
+    let query = db
       .selectFrom('pages')
       .select(['page_number', 'text', 'image_only'])
-      .where('document_id', '=', documentId)
-      .where('page_number', '>=', from)
-      .where('page_number', '<=', to)
-      .orderBy('page_number')
-      .execute();
+      .where('document_id', '=', documentId);
+    if (range) query = query.where('page_number', '>=', range.from).where('page_number', '<=', range.to);
+    const rows = await query.orderBy('page_number').execute();
     return rows.map((r) => ({ pageNumber: r.page_number, text: r.text, imageOnly: r.image_only }));
   }
 
@@ -168,7 +166,7 @@ export function createActivities(deps: ActivityDeps) {
       if (done) return { attemptId: done.id, outcome: done.outcome as 'ok' | 'invalid', error: done.error };
 
       const tier = tierFor(input.tier);
-      const pages = await loadPages(input.documentId, input.pageFrom, input.pageTo);
+      const pages = await loadPages(input.documentId, { from: input.pageFrom, to: input.pageTo });
       const pageCount = (await getDocument(db, input.documentId))?.page_count ?? pages.length;
       const started = performance.now();
       const base = {

@@ -37,7 +37,6 @@ const parser = proxyActivities<Acts>({
 // Model calls: the tier clients do their own HTTP retries; Temporal adds few on top.
 const models = proxyActivities<Acts>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: undefined,
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['TierUnavailable'] },
 });
 
@@ -91,6 +90,12 @@ export async function extractDocument(input: ExtractDocumentInput): Promise<Extr
     const tiers = await store.describeTiers();
     const parsed = await parser.parseDocument(documentId);
     tokens = parsed.tokens;
+    // Route before classifying: a scan no tier can read has no text to classify.
+    const first = await decide(
+      { stage: 'initial', tokens: parsed.tokens, pageCount: parsed.pageCount, imageOnlyPages: parsed.imageOnlyPages.length },
+      tiers,
+    );
+    if (first.action === 'reject') return await finish('failed', { error: first.reasons.join('; ') });
     const classification = await store.classifyDocument(documentId);
     kind = classification.kind;
     if (kind === 'other') {
@@ -99,12 +104,6 @@ export async function extractDocument(input: ExtractDocumentInput): Promise<Extr
       });
     }
     const extractable = kind;
-
-    const first = await decide(
-      { stage: 'initial', tokens: parsed.tokens, pageCount: parsed.pageCount, imageOnlyPages: parsed.imageOnlyPages.length },
-      tiers,
-    );
-    if (first.action === 'reject') return await finish('failed', { error: first.reasons.join('; ') });
     if (first.action === 'review') return await finish('needs_review', { reasons: first.reasons });
 
     const runTier = async (tier: TierName, ranges: { pageFrom: number; pageTo: number; chunkIndex: number | null }[]) => {

@@ -70,6 +70,7 @@ export function classifyDocument(pages: readonly PageText[]): Classification {
     .map((p) => p.text)
     .join('\n');
   if (text.trim().length === 0) return { kind: 'other', confidence: 0.5, scores: { invoice: 0, contract: 0 } };
+  // (confidence for "other" grows with how far below the threshold the best score is)
 
   let inv = score(text, INVOICE_CUES);
   let con = score(text, CONTRACT_CUES);
@@ -89,7 +90,7 @@ export function classifyDocument(pages: readonly PageText[]): Classification {
   const contract = squash(con);
   const best = Math.max(invoice, contract);
   if (best < THRESHOLD) {
-    return { kind: 'other', confidence: Math.round((1 - best) * 100) / 100, scores: { invoice: r2(invoice), contract: r2(contract) } };
+    return { kind: 'other', confidence: r2(Math.min(0.95, 0.5 + (THRESHOLD - best))), scores: { invoice: r2(invoice), contract: r2(contract) } };
   }
   const kind = invoice >= contract ? 'invoice' : 'contract';
   const margin = Math.abs(invoice - contract);

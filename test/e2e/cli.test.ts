@@ -1,0 +1,116 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { freePort } from '../support/global-setup.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'docroute.js');
+
+/** Runs the real CLI in a child process with exactly the given environment (nothing inherited but PATH/HOME). */
+async function docroute(args: string[], env: Record<string, string>, timeout = 240_000) {
+  const cliDir = inject('temporalCliDir');
+  const PATH = [path.join(ROOT, 'node_modules', '.bin'), ...(cliDir ? [cliDir] : []), process.env.PATH ?? ''].join(path.delimiter);
+  return run(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH, HOME: process.env.HOME ?? '/tmp', DOCROUTE_LOG_LEVEL: 'warn', ...env },
+    timeout,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+const jsonLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe.skipIf(!HAVE_DATASETS)(`docroute ingest against a cluster${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
+  let h: Harness;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    h = await startHarness();
+    env = {
+      DATABASE_URL: h.config.database.url as string,
+      TEMPORAL_ADDRESS: h.config.temporal.address as string,
+      DOCROUTE_TASK_QUEUE: h.taskQueue,
+      DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+    };
+  });
+  afterAll(async () => h?.close());
+
+  it('ingest --wait --json gives all 11 invoice2data PDFs a status; running it again creates nothing new', async () => {
+    const dir = path.join(DATASETS_DIR, 'invoice2data');
+    const pdfs = (await fs.readdir(dir)).filter((f) => f.endsWith('.pdf')).map((f) => path.join(dir, f));
+    const first = jsonLines((await docroute(['ingest', ...pdfs, '--wait', '--json'], env)).stdout);
+    expect(first).toHaveLength(11);
+    for (const doc of first) {
+      expect(Object.keys(doc)).toEqual(
+        expect.arrayContaining(['documentId', 'sha256', 'file', 'kind', 'status', 'route', 'tokens', 'confidence', 'record', 'error', 'workflowId']),
+      );
+      expect(['extracted', 'needs_review', 'failed']).toContain(doc.status);
+      expect(doc.route).toEqual(['flash']);
+      expect(doc.tokens).toBeGreaterThan(0);
+      if (doc.status === 'extracted') expect(doc.record).toMatchObject({ kind: 'invoice', version: 1 });
+    }
+    const count = async () =>
+      Number((await h.db.selectFrom('documents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    expect(await count()).toBe(11);
+
+    const second = jsonLines((await docroute(['ingest', dir, '--wait', '--json'], env)).stdout);
+    expect(second.map((d) => d.documentId).sort()).toEqual(first.map((d) => d.documentId).sort());
+    expect(second.map((d) => d.status).sort()).toEqual(first.map((d) => d.status).sort());
+    expect(await count()).toBe(11);
+    const records = await h.db.selectFrom('invoices').select(['document_id']).execute();
+    expect(new Set(records.map((r) => r.document_id)).size).toBe(records.length);
+  });
+
+  it('show prints a document with its routing decisions and attempts', async () => {
+    const doc = await h.db.selectFrom('documents').select(['id', 'sha256']).limit(1).executeTakeFirstOrThrow();
+    const { stdout } = await docroute(['show', doc.sha256.slice(0, 12), '--json'], env);
+    const shown = JSON.parse(stdout);
+    expect(shown.documentId).toBe(doc.id);
+    expect(shown.routingDecisions.length).toBeGreaterThanOrEqual(2);
+    expect(shown.attempts.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a bad configuration value stops the CLI with a message naming it', async () => {
+    const error = await docroute(['migrate'], { ...env, DOCROUTE_MIN_CONFIDENCE: 'high' }).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr).toContain('DOCROUTE_MIN_CONFIDENCE');
+  });
+});
+
+describe('local mode: the README main command on embedded defaults', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'docroute-local-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('demo starts its own Temporal and embedded PostgreSQL, processes the samples and shows their records', async () => {
+    const env = {
+      DOCROUTE_DATA_DIR: dataDir,
+      DOCROUTE_TEMPORAL_PORT: String(await freePort()),
+      DOCROUTE_EMBEDDED_PG_PORT: String(await freePort()),
+    };
+    const { stdout } = await docroute(['demo', '--json'], env);
+    const docs = jsonLines(stdout);
+    const samples = (await fs.readdir(path.join(ROOT, 'samples'))).filter((f) => f.endsWith('.pdf'));
+    expect(docs).toHaveLength(samples.length);
+    for (const doc of docs) expect(doc.status, String(doc.file)).toBe('extracted');
+    // The state lives in the data dir: Temporal's SQLite file and the embedded cluster (or its root-safe twin).
+    expect(await fs.stat(path.join(dataDir, 'temporal.sqlite')).then(() => true)).toBe(true);
+    // Run again: everything is already known, nothing new is processed.
+    const again = jsonLines((await docroute(['demo', '--json'], env)).stdout);
+    expect(again.map((d) => d.documentId).sort()).toEqual(docs.map((d) => d.documentId).sort());
+  });
+});
