@@ -96,7 +96,7 @@ export function createActivities(deps: ActivityDeps) {
       if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
       let parsed;
       try {
-        parsed = await parsePdf(new Uint8Array(bytes), { maxPages: deps.config.limits.maxPages });
+        parsed = await withHeartbeat(() => parsePdf(new Uint8Array(bytes), { maxPages: deps.config.limits.maxPages }));
       } catch (error) {
         if (error instanceof PdfRejectedError) throw ApplicationFailure.nonRetryable(error.message, BAD_DOCUMENT);
         throw error;
@@ -180,7 +180,9 @@ export function createActivities(deps: ActivityDeps) {
         page_to: input.pageTo,
       };
       try {
-        const result = await tier.extract({ kind: input.kind, pages, pageCount, signal: Context.current().cancellationSignal });
+        const result = await withHeartbeat(() =>
+          tier.extract({ kind: input.kind, pages, pageCount, signal: Context.current().cancellationSignal }),
+        );
         // Never trust a tier's output shape: validate with the same schema the record uses.
         const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
         const checked = schema.safeParse(result.fields);
@@ -328,6 +330,21 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * Heartbeats while `work` runs, so that a worker that dies mid-call is noticed
+ * within the heartbeat timeout and the activity retried elsewhere, instead of
+ * waiting out the whole start-to-close timeout.
+ */
+async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 5_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 /** The workflow run the current activity belongs to (every docroute activity runs in one). */
 function workflowRun(): { workflowId: string; runId: string } {

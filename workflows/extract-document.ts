@@ -32,11 +32,13 @@ const store = proxyActivities<Acts>({
 // Parsing a hostile PDF could crash or hang a worker; a few attempts, then the document fails.
 const parser = proxyActivities<Acts>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: ['BadDocument'] },
 });
 // Model calls: the tier clients do their own HTTP retries; Temporal adds few on top.
 const models = proxyActivities<Acts>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['TierUnavailable'] },
 });
 

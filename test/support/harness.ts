@@ -46,8 +46,11 @@ export interface Harness {
   config: Config;
   db: Db;
   client: Client;
+  /** The worker started with the harness (unless `startWorker: false`). */
   worker: Worker;
   taskQueue: string;
+  /** Starts another worker on the harness's task queue; closed with the harness. */
+  startWorker(tiers?: Tiers): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -56,7 +59,9 @@ export interface Harness {
  * database (see global-setup.ts), with the given tiers (default: what the
  * configuration provides, i.e. the offline tier). The worker runs until close().
  */
-export async function startHarness(options: { tiers?: Tiers; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { tiers?: Tiers; env?: Record<string, string>; startWorker?: boolean } = {},
+): Promise<Harness> {
   const id = randomUUID().slice(0, 8);
   const taskQueue = `test-${id}`;
   const database = await createTestDatabase();
@@ -73,23 +78,34 @@ export async function startHarness(options: { tiers?: Tiers; env?: Record<string
   const db = createDb(database.url, { max: 5 });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: 'default' });
-  const { worker, connection: workerConnection } = await createDocrouteWorker({
-    address: inject('temporalAddress'),
-    namespace: 'default',
-    taskQueue,
-    deps: { db, tiers: options.tiers ?? createTiers(config), config },
-  });
-  const running = worker.run();
+  const workers: { worker: Worker; running: Promise<void>; close(): Promise<void> }[] = [];
+  const startWorker = async (tiers?: Tiers): Promise<Worker> => {
+    const created = await createDocrouteWorker({
+      address: inject('temporalAddress'),
+      namespace: 'default',
+      taskQueue,
+      deps: { db, tiers: tiers ?? options.tiers ?? createTiers(config), config },
+    });
+    workers.push({ worker: created.worker, running: created.worker.run(), close: () => created.connection.close() });
+    return created.worker;
+  };
+  const worker = options.startWorker === false ? null : await startWorker();
   return {
     config,
     db,
     client,
-    worker,
+    get worker() {
+      if (!worker) throw new Error('this harness was started without a worker');
+      return worker;
+    },
     taskQueue,
+    startWorker,
     async close() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await workerConnection.close();
+      for (const w of workers) {
+        if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
+        await w.running;
+        await w.close();
+      }
       await connection.close();
       await db.destroy();
       await database.drop();

@@ -208,6 +208,10 @@ const NAME_STOP = /^(?:the|this|such|each|its|their|any|all|which|who|whose|a|an
 /** Split on top-level separators (not inside parentheses or quotes). */
 function topLevelChunks(s: string): { text: string; offset: number }[] {
   const out: { text: string; offset: number }[] = [];
+  // A list whose items are closed by semicolons ("Foo Ltd, a company incorporated
+  // in England and Wales …; and Bar GmbH …") is split on those only: the "and"s
+  // inside an item describe it.
+  const semis = topLevelSemicolons(s);
   let depth = 0;
   let last = 0;
   for (let i = 0; i < s.length; i++) {
@@ -216,7 +220,7 @@ function topLevelChunks(s: string): { text: string; offset: number }[] {
     else if ((ch === ')' || ch === ']') && depth > 0) depth--;
     else if (depth === 0) {
       const rest = s.slice(i);
-      const sep = rest.match(/^(?:,?\s+and\s+|;\s*(?:and\s+)?)/i);
+      const sep = rest.match(semis ? /^;\s*(?:and\s+)?/i : /^(?:,?\s+and\s+|;\s*(?:and\s+)?)/i);
       if (sep) {
         out.push({ text: s.slice(last, i), offset: last });
         last = i + sep[0].length;
@@ -226,6 +230,16 @@ function topLevelChunks(s: string): { text: string; offset: number }[] {
   }
   out.push({ text: s.slice(last), offset: last });
   return out;
+}
+
+function topLevelSemicolons(s: string): boolean {
+  let depth = 0;
+  for (const ch of s) {
+    if (ch === '(' || ch === '[') depth++;
+    else if ((ch === ')' || ch === ']') && depth > 0) depth--;
+    else if (ch === ';' && depth === 0) return true;
+  }
+  return false;
 }
 
 /** Parties from the first preamble candidate that names at least two; else the best one. */
@@ -245,7 +259,9 @@ function partiesIn(doc: Doc, pre: { start: number; end: number }): ContractParty
   const seg = doc.text.slice(pre.start, pre.end);
   const out: ContractParty[] = [];
   for (const chunk of topLevelChunks(seg)) {
-    const raw = chunk.text.replace(/^\s+/, '');
+    // A list of parties: "between:\n(1) Foo Ltd, …; and\n(2) Bar GmbH, …" — the
+    // colon and the enumerator ("(1)", "(a)", "1.", "(ii)") are not part of the name.
+    const raw = chunk.text.replace(/^[\s:]*(?:(?:\((?:\d{1,2}|[a-h]|[ivx]{1,4})\)|(?:\d{1,2}|[a-h])[.)])\s+)?/, '');
     const lead = chunk.text.length - raw.length;
     const t = raw.replace(/\s+/g, ' ');
     if (!/^[A-Z0-9]/.test(t) || NAME_STOP.test(t)) continue;
@@ -324,7 +340,8 @@ function term(doc: Doc): { value: Duration; confidence: number; evidence: Eviden
     const before = text.slice(Math.max(sStart, m.index - 120), m.index).replace(/\s+/g, ' ');
     const after = text.slice(m.index + m[0].length, m.index + m[0].length + 80).replace(/\s+/g, ' ');
     let c = 0;
-    if (/\bterm\s+of\s+this\s+agreement\b|\bthis\s+agreement\s+(?:shall|will)\s+(?:expire|terminate|remain|continue|be\s+in\s+effect)|\bagreement\s+shall\s+(?:have\s+a\s+)?term\b|\bthe\s+term\b/i.test(sentence)) c = 0.8;
+    if (/\b(?:for|with|has)\s+(?:an?\s+)?(?:initial\s+)?term\s+of\s*$/i.test(before) && /\b(?:this\s+)?agreement\b/i.test(sentence)) c = 0.8;
+    else if (/\bterm\s+of\s+this\s+agreement\b|\bthis\s+agreement\s+(?:shall|will)\s+(?:expire|terminate|remain|continue|be\s+in\s+effect)|\bagreement\s+shall\s+(?:have\s+a\s+)?term\b|\bthe\s+term\b/i.test(sentence)) c = 0.8;
     else if (/\bobligations?\b[^.]{0,120}\b(?:survive|continue|remain|expire|terminate|period)\b|\b(?:survive|continue|remain\s+in\s+(?:full\s+)?(?:force|effect))\b/i.test(sentence)) c = 0.65;
     else if (/\b(?:period|term)\s+of\s*$/i.test(before) && /^\s*(?:from|after|following|commencing|beginning)\b/i.test(after)) c = 0.5;
     else if (/^\s*(?:from|after|following)\s+(?:the\s+)?(?:date\s+(?:hereof|of\s+this)|effective\s+date|execution)/i.test(after)) c = 0.5;

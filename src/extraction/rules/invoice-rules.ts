@@ -37,7 +37,7 @@ import type { Evidence, InvoiceExtraction, InvoiceLineItem } from '../../../sche
 import { emptyInvoiceExtraction } from '../../../schemas/index.ts';
 import { isIsoCurrency } from '../../../schemas/currencies.ts';
 import type { PageText } from '../model-tier.ts';
-import { detectCurrency, detectDecimalSeparator, findAmounts } from './amounts.ts';
+import { detectCurrency, detectDecimalSeparator, findAmounts, normaliseNumber } from './amounts.ts';
 import type { AmountMatch } from './amounts.ts';
 import { detectDateOrder, findDates } from './dates.ts';
 import type { DateOrder } from './dates.ts';
@@ -493,41 +493,144 @@ function guessVendorAddress(pages: PageText[], vendor: Candidate | undefined): C
   return { field: 'vendorAddress', value, confidence: 0.4, evidence: quoteLines(block[0]!, block.at(-1)!), key: 'addr' };
 }
 
+/** qty × unit price = amount, to the cent. */
+function multiplies(qty: string, unit: string, amount: string): boolean {
+  return new Decimal(qty).times(unit).minus(amount).abs().lte(0.01);
+}
+
+/** Units written after a quantity in a table row ("250 Stk", "1 psch.", "2 x"). */
+const QTY_UNIT =
+  /^(?:x|pcs?\.?|pce\.?|pieces?|units?|stk\.?|st\.?|stck\.?|st[üu]ck|psch\.?|pauschal|stuks?|ea\.?|each|kg|g|l|m|m2|m²|h|hrs?\.?|hours?|std\.?|uur|days?|tage?|dagen|nights?|months?|monate?|maand(?:en)?|mois|jours?)$/i;
+
+interface RowNumber {
+  value: string;
+  /** Offset of the token in the line. */
+  index: number;
+  /** A rate ("21%", "9 %"): a VAT or discount column, never qty, price or amount. */
+  percent: boolean;
+  /** Followed by a unit word ("250 Stk"): a quantity. */
+  unitWord: boolean;
+}
+
+/**
+ * The numeric columns at the end of a table row, one whitespace-separated token
+ * each (a space-grouped "1 125,00" is NOT joined here: in a row it is more often
+ * a quantity then a price). Stops at the first word that is not a currency,
+ * a unit or a rate: what precedes is the description.
+ */
+function rowNumbers(text: string, ctx: Ctx): { nums: RowNumber[]; descEnd: number } {
+  const toks = [...text.matchAll(/\S+/g)];
+  const nums: RowNumber[] = [];
+  let descEnd = text.length;
+  let pendingPercent = false;
+  let pendingUnit = false;
+  for (let k = toks.length - 1; k >= 0; k--) {
+    const tok = toks[k]![0];
+    const at = toks[k]!.index!;
+    if (tok === '%') {
+      pendingPercent = true;
+      descEnd = at;
+      continue;
+    }
+    if (/^(?:[€$£]|EUR|USD|GBP|CHF|Rs\.?)$/.test(tok)) {
+      descEnd = at;
+      continue;
+    }
+    if (QTY_UNIT.test(tok) && nums.length > 0) {
+      pendingUnit = true;
+      descEnd = at;
+      continue;
+    }
+    const core = tok.replace(/^(?:[€$£]|EUR|USD|GBP|Rs\.?)/, '').replace(/(?:[€$£]|EUR|USD|GBP)$/, '');
+    const pct = /%$/.test(core);
+    const digits = core.replace(/%$/, '');
+    if (!/^-?\d[\d.,']*$/.test(digits)) break;
+    const n = normaliseNumber(digits.replace(/^-/, ''), ctx.decimal);
+    if (!n) break;
+    nums.unshift({ value: (digits.startsWith('-') ? '-' : '') + n.value, index: at, percent: pct || pendingPercent, unitWord: pendingUnit });
+    pendingPercent = false;
+    pendingUnit = false;
+    descEnd = at;
+  }
+  return { nums, descEnd };
+}
+
+/**
+ * Column readings of a row, most likely first: amount = the last number; unit
+ * price and quantity before it, adjacent or separated only by rates and zero
+ * columns (a 0.00 discount). Numbers before the quantity belong to the
+ * description ("zak 25 kg", "juni 2024").
+ */
+function rowReadings(nums: RowNumber[]): { qty: RowNumber; unit: RowNumber; amount: RowNumber }[] {
+  const money = nums.filter((n) => !n.percent);
+  const out: { qty: RowNumber; unit: RowNumber; amount: RowNumber }[] = [];
+  if (money.length < 3) return out;
+  const amount = money.at(-1)!;
+  for (let u = money.length - 2; u >= 1; u--) {
+    if (money.slice(u + 1, -1).some((n) => !new Decimal(n.value).isZero())) break;
+    out.push({ qty: money[u - 1]!, unit: money[u]!, amount });
+  }
+  return out;
+}
+
 function lineItems(lines: Line[], ctx: Ctx): InvoiceLineItem[] {
   const items: InvoiceLineItem[] = [];
   const HEADER_DESC = /\b(?:description|item|product|artikel|omschrijving|beschreibung|bezeichnung|d[ée]signation|libell[ée]|service)\b/i;
   const HEADER_NUM = /\b(?:qty|quantity|menge|anzahl|aantal|qt[ée]|quantit[ée]|nombre|hoeveelheid|price|prix|preis|prijs|rate|amount|montant|betrag|bedrag)\b/i;
+  const HEADER_QTY = /\b(?:qty|quantity|menge|anzahl|aantal|qt[ée]|quantit[ée]|nombre|hoeveelheid|hours|units)\b/i;
+  const HEADER_PRICE = /\b(?:(?:unit\s*)?price|prix|p\.u\.|(?:einzel)?preis|prijs|rate|tarif)\b/i;
   let inTable = false;
+  // Column order from the header: "Prijs … Hoeveelheid" puts the price before the quantity.
+  let priceFirst = false;
   for (const line of lines) {
     const t = line.text;
     if (HEADER_DESC.test(t) && HEADER_NUM.test(t) && moneyAmounts(t, ctx).length === 0) {
       inTable = true;
+      const q = t.search(HEADER_QTY);
+      const pr = t.search(HEADER_PRICE);
+      priceFirst = q >= 0 && pr >= 0 && pr < q;
       continue;
     }
     if (!inTable) continue;
     const labels = findLabels(t).filter((h) => h.field === 'subtotal' || h.field === 'total' || h.field === 'taxTotal');
     if (labels.some((h) => h.start < 3)) {
-      inTable = false;
+      // A totals line ends the table; a line item's own rate note ("Tax: 0.2%") does not.
+      const rateNote = moneyAmounts(t, ctx).length === 0 && findAmounts(t, ctx.decimal).some((a) => a.percent);
+      if (!rateNote) inTable = false;
       continue;
     }
-    // description, then quantity / unit price / amount at the end of the line
+    const prefix = t.match(/^\s*(?:\[[^\]]*\]\s*|\*[^*]*\*\s*)?/)![0].length;
+    // The row's own arithmetic decides between column readings: the first
+    // reading where quantity × unit price = amount wins.
+    const row = rowNumbers(t, ctx);
+    const verified = rowReadings(row.nums).find((r) => multiplies(r.qty.value, r.unit.value, r.amount.value));
     const m = t.match(/^\s*(?:\[[^\]]*\]\s*|\*[^*]*\*\s*)?(\p{L}[^\t]*?\p{L}[^\t\d€$£]*?)\s*\t?\s*((?:[-\d€$£.,%\s]|Rs\.?|EUR|PCS|Units?|kg|g|L|x)+)$/u);
-    if (!m) continue;
-    const desc = m[1]!.trim();
-    const nums = findAmounts(m[2]!, ctx.decimal).filter((a) => !a.percent);
-    if (nums.length < 2 || desc.length < 2) continue;
-    const amount = nums.at(-1)!;
-    const hasQty = nums.length >= 3 || !nums[0]!.currency;
-    const quantity = hasQty && nums[0]!.decimals <= 3 && !nums[0]!.currency ? nums[0]!.value : null;
-    const unit = nums.length >= 3 ? nums[nums.length - 2]! : quantity === null ? nums[0]! : nums[1]!;
-    const unitPrice = unit === amount ? null : unit.value;
-    // Plausibility: quantity x unit price = amount makes the row trustworthy.
-    let c = 0.45;
-    if (quantity !== null && unitPrice !== null) {
-      const prod = new Decimal(quantity).times(unitPrice);
-      if (prod.minus(amount.value).abs().lte(0.01)) c = 0.7;
+    let item: InvoiceLineItem | null = null;
+    if (m) {
+      const desc = m[1]!.trim();
+      const nums = findAmounts(m[2]!, ctx.decimal).filter((a) => !a.percent);
+      if (nums.length >= 2 && desc.length >= 2) {
+        const amount = nums.at(-1)!;
+        const hasQty = nums.length >= 3 || !nums[0]!.currency;
+        const quantity = hasQty && nums[0]!.decimals <= 3 && !nums[0]!.currency ? nums[0]!.value : null;
+        const unit = nums.length >= 3 ? nums[nums.length - 2]! : quantity === null ? nums[0]! : nums[1]!;
+        const unitPrice = unit === amount ? null : unit.value;
+        // Plausibility: quantity x unit price = amount makes the row trustworthy.
+        const ok = quantity !== null && unitPrice !== null && multiplies(quantity, unitPrice, amount.value);
+        item = { description: desc, quantity, unitPrice, amount: amount.value, confidence: ok ? 0.7 : 0.45, evidence: quoteLine(line) };
+      }
     }
-    items.push({ description: desc, quantity, unitPrice, amount: amount.value, confidence: c, evidence: quoteLine(line) });
+    if (verified && !(item && item.confidence >= 0.7)) {
+      let { qty, unit } = verified;
+      // Which of the two factors is the quantity: the one with a unit word, else the header's order.
+      if (unit.unitWord && !qty.unitWord) [qty, unit] = [unit, qty];
+      else if (priceFirst && !qty.unitWord) [qty, unit] = [unit, qty];
+      const desc = t.slice(prefix, qty.index < unit.index ? qty.index : unit.index).trim().replace(/[\s,;:\-–]+$/, '');
+      if (/\p{L}{2}/u.test(desc)) {
+        item = { description: desc, quantity: qty.value, unitPrice: unit.value, amount: verified.amount.value, confidence: 0.7, evidence: quoteLine(line) };
+      }
+    }
+    if (item) items.push(item);
   }
   return items;
 }
@@ -554,8 +657,41 @@ function choose(cands: Candidate[], field: ScalarField): Candidate | undefined {
   return { ...top.best, confidence: conf(c) };
 }
 
+/**
+ * Tax split by rate ("BTW 9% over 1.006,80  90,61" / "BTW 21% over 322,40  67,70"):
+ * no single line holds the tax total. When the tax lines name different rates and
+ * subtotal + their sum = total, the sum is the tax total and all three agree.
+ * The sum is not written on the page, so its evidence (the tax lines) cannot
+ * ground it: grounding will flag it, as it should for a derived value.
+ */
+function taxByRate(cands: Candidate[], subs: Candidate[], totals: Candidate[], picked: Map<ScalarField, Candidate>, lines: Line[]): boolean {
+  const byKey = new Map(lines.map((l) => [`${l.page}:${l.index}`, l]));
+  const rateLines: { c: Candidate; line: Line; rate: string }[] = [];
+  for (const c of cands) {
+    if (c.field !== 'taxTotal' || c.confidence < 0.45) continue;
+    const line = byKey.get(c.key);
+    const rate = line && findAmounts(line.text).find((a) => a.percent && !new Decimal(a.value).isZero());
+    if (!line || !rate || rateLines.some((r) => r.c.key === c.key)) continue;
+    rateLines.push({ c, line, rate: new Decimal(rate.value).toString() });
+  }
+  if (rateLines.length < 2 || rateLines.length > 4 || new Set(rateLines.map((r) => r.rate)).size !== rateLines.length) return false;
+  const taxSum = rateLines.reduce((acc, r) => acc.plus(r.c.value), new Decimal(0));
+  for (const sub of subs)
+    for (const tot of totals) {
+      if (!new Decimal(sub.value).plus(taxSum).eq(tot.value) || new Decimal(tot.value).lte(0)) continue;
+      const first = rateLines[0]!.line;
+      const last = rateLines.at(-1)!.line;
+      const evidence = first.page === last.page && first.index < last.index ? quoteLines(first, last) : quoteLine(first);
+      picked.set('subtotal', { ...sub, confidence: conf(Math.max(sub.confidence, 0.9)) });
+      picked.set('taxTotal', { field: 'taxTotal', value: taxSum.toFixed(2), confidence: 0.85, evidence, key: 'tax-by-rate' });
+      picked.set('total', { ...tot, confidence: conf(Math.max(tot.confidence, 0.9)) });
+      return true;
+    }
+  return false;
+}
+
 /** Prefer a subtotal/tax/total triple that adds up; it confirms all three. */
-function reconcileTotals(cands: Candidate[], picked: Map<ScalarField, Candidate>): void {
+function reconcileTotals(cands: Candidate[], picked: Map<ScalarField, Candidate>, lines: Line[]): void {
   const subs = cands.filter((c) => c.field === 'subtotal' && c.confidence >= 0.45);
   const taxes = cands.filter((c) => c.field === 'taxTotal' && c.confidence >= 0.45);
   const totals = cands.filter((c) => c.field === 'total' && c.confidence >= 0.45);
@@ -568,6 +704,7 @@ function reconcileTotals(cands: Candidate[], picked: Map<ScalarField, Candidate>
         const score = s.confidence + t.confidence + T.confidence;
         if (!best || score > best.score) best = { s, t, T, score };
       }
+  if (!best && taxByRate(cands, subs, totals, picked, lines)) return;
   if (best) {
     picked.set('subtotal', { ...best.s, confidence: conf(Math.max(best.s.confidence, 0.9)) });
     picked.set('taxTotal', { ...best.t, confidence: conf(Math.max(best.t.confidence, 0.9)) });
@@ -634,7 +771,7 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
     const c = choose(cands, f);
     if (c) picked.set(f, c);
   }
-  reconcileTotals(cands, picked);
+  reconcileTotals(cands, picked, allLines);
   // A labelled tax of zero: the net amount is the total (and is written in the total's line).
   const tax0 = picked.get('taxTotal');
   const tot0 = picked.get('total');
