@@ -22,8 +22,8 @@ function context(): CliContext {
 const program = new Command()
   .name('docroute')
   .description(
-    'Turns invoice and contract PDFs into validated, auditable records in Postgres.\n' +
-      'Without TEMPORAL_ADDRESS and DATABASE_URL it runs locally: it starts a Temporal dev server and an\n' +
+    'Turns invoice and contract PDFs into validated, auditable records in Postgres. ' +
+      'Without TEMPORAL_ADDRESS and DATABASE_URL it runs locally: it starts a Temporal dev server and an ' +
       'embedded PostgreSQL under DOCROUTE_DATA_DIR (default .docroute/) and an in-process worker.',
   )
   .showHelpAfterError();

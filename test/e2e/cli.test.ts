@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -112,5 +112,64 @@ describe('local mode: the README main command on embedded defaults', () => {
     // Run again: everything is already known, nothing new is processed.
     const again = jsonLines((await docroute(['demo', '--json'], env)).stdout);
     expect(again.map((d) => d.documentId).sort()).toEqual(docs.map((d) => d.documentId).sort());
+  });
+});
+
+describe('docroute watch (the inbox)', () => {
+  let h: Harness;
+  let inbox: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    inbox = await mkdtemp(path.join(tmpdir(), 'docroute-inbox-'));
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fs.rm(inbox, { recursive: true, force: true });
+  });
+
+  it('ingests each new PDF once, ignores a renamed copy, and never touches the originals', async () => {
+    const cliDir = inject('temporalCliDir');
+    const child = spawn(process.execPath, [BIN, 'watch', inbox, '--interval', '0.2'], {
+      cwd: ROOT,
+      env: {
+        PATH: [path.join(ROOT, 'node_modules', '.bin'), ...(cliDir ? [cliDir] : []), process.env.PATH ?? ''].join(path.delimiter),
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: h.config.database.url as string,
+        TEMPORAL_ADDRESS: h.config.temporal.address as string,
+        DOCROUTE_TASK_QUEUE: h.taskQueue,
+        DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+        DOCROUTE_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const waitFor = async (predicate: () => Promise<boolean>, what: string) => {
+      for (let i = 0; i < 300; i++) {
+        if (await predicate()) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`timed out waiting for ${what}; watch printed: ${out}`);
+    };
+    try {
+      await waitFor(async () => out.includes('watching'), 'the watcher to start');
+      const sample = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
+      await fs.copyFile(sample, path.join(inbox, 'a.pdf'));
+      await fs.writeFile(path.join(inbox, 'notes.txt'), 'not a pdf, not for us');
+      const finished = async () =>
+        (await h.db.selectFrom('documents').select('status').execute()).some((d) => ['extracted', 'needs_review'].includes(d.status));
+      await waitFor(finished, 'the first document');
+      await fs.copyFile(sample, path.join(inbox, 'b-same-content.pdf'));
+      await waitFor(
+        async () => (await h.db.selectFrom('document_uploads').select('id').execute()).length === 2,
+        'the renamed copy to be seen',
+      );
+      const docs = await h.db.selectFrom('documents').select('id').execute();
+      expect(docs).toHaveLength(1);
+      expect((await fs.readdir(inbox)).sort()).toEqual(['a.pdf', 'b-same-content.pdf', 'notes.txt']);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 });

@@ -40,6 +40,29 @@ describe('extractContract', () => {
     for (const p of x.parties) expect(NDA.includes(p.evidence!.quote)).toBe(true);
   });
 
+  it('reads an enumerated list of parties ("between:\\n(1) …; and\\n(2) …")', () => {
+    const text = `MUTUAL NON-DISCLOSURE AGREEMENT
+This Mutual Non-Disclosure Agreement (the "Agreement") is entered into as of 1 July 2024 (the "Effective
+Date") by and between:
+(1) Northgate Instruments Ltd, a company incorporated in England and Wales under company number
+01234567, whose registered office is at 1 Mill Lane, Leeds LS1 1AA, United Kingdom
+("Northgate"); and
+(2) Rheinblick Analytik GmbH, a company registered with the local court of Köln under HRB 12345,
+whose registered office is at Domstraße 1, 50667 Köln, Germany ("Rheinblick"),
+each a "Party" and together the "Parties".
+1. Purpose
+This Agreement commences on the Effective Date and continues for a term of two (2) years, unless terminated earlier.
+The obligations in clause 3 survive expiry or termination for five (5) years.`;
+    const x = ContractExtraction.parse(extractContract([page(text)]));
+    expect(x.parties.map((p) => [p.name, p.role])).toEqual([
+      ['Northgate Instruments Ltd', 'Northgate'],
+      ['Rheinblick Analytik GmbH', 'Rheinblick'],
+    ]);
+    for (const p of x.parties) expect(p.confidence).toBeGreaterThanOrEqual(0.8);
+    // The agreement's own term, not the survival period of its obligations.
+    expect(x.term.value).toEqual({ count: 2, unit: 'years' });
+  });
+
   it('does not take the state of incorporation for the governing law', () => {
     const x = extractContract([page('This Agreement is made between Foo Inc., a corporation organized under the laws of the State of Delaware, and Bar LLC ("Bar").')]);
     expect(x.governingLaw.value).toBeNull();

@@ -116,7 +116,7 @@ describe.skipIf(!existsSync(KLEISTER))('rules tier on Kleister-NDA dev (skipped:
     const r = tp / gold;
     const f1 = (2 * p * r) / (p + r);
     console.log(`Kleister sample: P ${p.toFixed(3)} R ${r.toFixed(3)} F1 ${f1.toFixed(3)}; confidence>=0.9: ${hiRight}/${hi}`);
-    expect(f1).toBeGreaterThanOrEqual(0.8); // measured 0.816 on these 40
+    expect(f1).toBeGreaterThanOrEqual(0.82); // measured 0.816 on these 40; 0.828 after enumerated party lists
     if (hi > 0) expect(hiRight / hi).toBeGreaterThanOrEqual(0.95);
   });
 });

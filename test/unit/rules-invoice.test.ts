@@ -102,10 +102,12 @@ describe('extractInvoice on synthetic invoices', () => {
     expect(x.vendorName.value).toBe('Acme Widgets Ltd.');
     expect(x.lineItems).toHaveLength(2);
     expect(x.lineItems[0]).toMatchObject({ description: 'Widget large', quantity: '2', unitPrice: '100.00', amount: '200.00' });
-    // labelled, consistent values are high; the vendor name is a heuristic guess
+    // labelled, consistent values are high; the vendor name is corroborated by
+    // the legal footer ("Acme Widgets Ltd. is registered in England.")
     expect(x.invoiceNumber.confidence).toBeGreaterThanOrEqual(0.85);
     expect(x.total.confidence).toBeGreaterThanOrEqual(0.9);
-    expect(x.vendorName.confidence).toBeLessThanOrEqual(0.6);
+    expect(x.vendorName.confidence).toBeGreaterThanOrEqual(0.85);
+    expect(x.vendorName.confidence).toBeLessThan(0.9);
     expectQuotesGrounded(x, pages);
   });
 
@@ -204,6 +206,104 @@ describe('extractInvoice on synthetic invoices', () => {
     expect(x.invoiceNumber.evidence?.page).toBe(2);
     const none = extractInvoice([page('Invoice Number: 999', 1, true)]);
     expect(none.invoiceNumber.value).toBeNull();
+  });
+});
+
+describe('vendor name confidence is earned by corroboration', () => {
+  const LONE = EN.replace('\nAcme Widgets Ltd. is registered in England.', '');
+
+  it('a name written once (letterhead only) stays a guess', () => {
+    const x = extractInvoice([page(LONE)]);
+    expect(x.vendorName.value).toBe('Acme Widgets Ltd.');
+    expect(x.vendorName.confidence).toBeLessThanOrEqual(0.6);
+  });
+
+  it('the letterhead name repeated in the company-register footer is confident', () => {
+    const x = extractInvoice([page(`${LONE}\nAcme Widgets Ltd. · Registered in England and Wales, company number 01234567`)]);
+    expect(x.vendorName.value).toBe('Acme Widgets Ltd.');
+    expect(x.vendorName.confidence).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('the letterhead name as account holder ("t.n.v.") is confident, without the title word beside it', () => {
+    const text = NL.replace('Bakker Techniek B.V.', 'Bakker Techniek B.V.\tFACTUUR').replace(
+      'IBAN: NL91 ABNA 0417 1643 00',
+      'IBAN: NL91 ABNA 0417 1643 00 · t.n.v. Bakker Techniek B.V.',
+    );
+    const x = extractInvoice([page(text)]);
+    expect(x.vendorName.value).toBe('Bakker Techniek B.V.');
+    expect(x.vendorName.confidence).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('a repeated name is not corroborated by a mere mention (a closing sentence, a web address)', () => {
+    const x = extractInvoice([page(`${LONE}\nOrder again at www.acmewidgets.example\nThanks for shopping at Acme Widgets Ltd. today`)]);
+    expect(x.vendorName.confidence).toBeLessThanOrEqual(0.6);
+  });
+
+  it('a customer named in the bill-to and ship-to blocks, above its VAT number, is not the vendor', () => {
+    const text = `INVOICE
+Invoice Number: 77
+Invoice Date: 2 May 2024
+Bill To:
+Globex Corporation
+VAT: GB 123 4567 89
+Ship To:
+Globex Corporation
+Total: £ 10.00`;
+    const x = extractInvoice([page(text)]);
+    expect(x.customerName.value).toBe('Globex Corporation');
+    expect(x.vendorName.value === null || x.vendorName.confidence <= 0.3).toBe(true);
+  });
+
+  it('an explicit vendor label alone is not enough for high confidence', () => {
+    const x = extractInvoice([page('Supplier: Nordwind Handel GmbH\nInvoice Number: 5\nTotal: 10,00 €')]);
+    expect(x.vendorName.value).toBe('Nordwind Handel GmbH');
+    expect(x.vendorName.confidence).toBeLessThanOrEqual(0.65);
+  });
+});
+
+describe('line items and tax, read with the rows\' own arithmetic', () => {
+  const NL_ROWS = `Voorbeeld Groothandel B.V.
+Factuurnummer: 2024-0001
+Factuurdatum: 03-06-2024
+Omschrijving Aantal Prijs € BTW Bedrag €
+Tarwebloem type 550, zak 25 kg 40 18,75 9% 750,00
+Huur deegkneder, juni 2024 1 125,00 21% 125,00
+Subtotaal excl. BTW 875,00
+BTW 9% over 750,00 67,50
+BTW 21% over 125,00 26,25
+Totaal te betalen € 968,75`;
+
+  it('does not read a size in the description ("25 kg") or a year ("juni 2024") as the quantity', () => {
+    const x = extractInvoice([page(NL_ROWS)]);
+    expect(x.lineItems.map((l) => [l.description, l.quantity, l.unitPrice, l.amount])).toEqual([
+      ['Tarwebloem type 550, zak 25 kg', '40', '18.75', '750.00'],
+      ['Huur deegkneder, juni 2024', '1', '125.00', '125.00'],
+    ]);
+    for (const l of x.lineItems) expect(l.confidence).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it('adds the tax lines of several VAT rates into the tax total when subtotal + tax = total', () => {
+    const x = extractInvoice([page(NL_ROWS)]);
+    expect(x.subtotal.value).toBe('875.00');
+    expect(x.taxTotal.value).toBe('93.75');
+    expect(x.total.value).toBe('968.75');
+    expect(x.total.confidence).toBeGreaterThanOrEqual(0.9);
+    // Rate lines that do not add up to the total are not summed.
+    const off = extractInvoice([page(NL_ROWS.replace('968,75', '999,00'))]);
+    expect(off.taxTotal.value).not.toBe('93.75');
+    expect(off.total.confidence).toBeLessThan(0.9);
+  });
+
+  it('reads a quantity with its unit ("250 Stk") and the price-before-quantity column order', () => {
+    const de = extractInvoice([page('Bezeichnung Menge Einzelpreis € Gesamt €\nDrehteile Edelstahl, Zeichnung 4711-A 250 Stk 12,40 3.100,00\nNettobetrag 3.100,00 €')]);
+    expect(de.lineItems[0]).toMatchObject({ description: 'Drehteile Edelstahl, Zeichnung 4711-A', quantity: '250', unitPrice: '12.40', amount: '3100.00' });
+    const nl = extractInvoice([page('Artikel Omschrijving Prijs BTW Hoeveelheid Bedrag\nE103184 Onderhoudsset CA6707/10 24,99 21 % 2 PCS 49,98\nFactuur totaal EUR 49,98')]);
+    expect(nl.lineItems[0]).toMatchObject({ quantity: '2', unitPrice: '24.99', amount: '49.98' });
+  });
+
+  it('keeps a space-grouped price ("1 250,00") when that reading already adds up', () => {
+    const x = extractInvoice([page('Désignation Quantité Prix Montant\nPrestation de conseil 2 1 250,00 2 500,00\nTotal HT 2 500,00 €')]);
+    expect(x.lineItems[0]).toMatchObject({ quantity: '2', unitPrice: '1250.00', amount: '2500.00' });
   });
 });
 

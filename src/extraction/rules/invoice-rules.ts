@@ -31,6 +31,17 @@
  *     independent candidates agreeing              +0.03 each
  *     subtotal + tax = total exactly (3 labelled
  *       values agree arithmetically)               → at least 0.90
+ *     tax split by rate (one line per VAT rate):
+ *       subtotal + their sum = total               → subtotal/total at least 0.90,
+ *                                                    tax = the sum at 0.85 (derived:
+ *                                                    grounding will flag it)
+ *   vendor name: earned by corroboration (guessVendor): the name on two or more
+ *     lines, one of them independent evidence (vendor label, account holder,
+ *     register/VAT line, running footer, sender line) 0.85, two such 0.88;
+ *     otherwise 0.25 – 0.65. Never 0.9 or more.
+ *   line items: 0.70 when quantity × unit price = amount, else 0.45. Of the
+ *     possible column readings of a row, the one the row's own arithmetic
+ *     confirms is taken ("zak 25 kg  40  18,75  9%  750,00": 40 × 18,75).
  */
 import { Decimal } from 'decimal.js';
 import type { Evidence, InvoiceExtraction, InvoiceLineItem } from '../../../schemas/index.ts';
@@ -429,18 +440,101 @@ function collectPatterns(lines: Line[], out: Candidate[]): void {
 const LEGAL_FORM =
   /(?<![\p{L}])(?:GmbH|AG|KG|OHG|UG|e\.K\.|B\.V\.|BV|N\.V\.|NV|V\.O\.F\.|SAS|SARL|Sarl|S\.A\.S\.|S\.A\.|SA|SASU|EURL|SNC|Ltd\.?|Limited|LLC|L\.L\.C\.|Inc\.?|Corp\.?|Corporation|PLC|plc|LLP|Pvt\.? Ltd\.?|Private Limited|Co\.)(?![\p{L}])/u;
 
-/** The vendor: a labelled seller, else a line with a legal-form suffix, else the first line. */
+/** A document title written on the letterhead line: "Molenwerf Groothandel B.V.   FACTUUR". */
+const TITLE_WORD = /(?:tax\s+invoice|invoice|rechnung|facture|factuur|receipt|quittung|credit\s+note|gutschrift|creditnota|avoir)/i;
+
+function stripTitle(name: string): string {
+  return name
+    .replace(new RegExp(`[\\s\\t]+${TITLE_WORD.source}\\.?\\s*$`, 'i'), '')
+    .replace(new RegExp(`^\\s*${TITLE_WORD.source}[\\s\\t:]+`, 'i'), '')
+    .trim();
+}
+
+/** Lowercase, accents and punctuation folded to single spaces, padded: " harborlight data systems inc ". */
+function foldText(s: string): string {
+  return ` ${s.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+}
+
+const LEGAL_WORDS =
+  / (?:gmbh|ag|kg|ohg|ug|e k|b v|bv|n v|nv|v o f|vof|sas|sarl|s a s|s a|sa|sasu|eurl|snc|ltd|limited|llc|l l c|inc|incorporated|corp|corporation|plc|llp|pvt|private|co)(?= )/g;
+
+/**
+ * How a name is recognised elsewhere in the document: without its legal form
+ * ("Oravel Stays Pvt. Ltd." = "Oravel Stays Private Limited") when what remains
+ * is distinctive (two words, or one of 6+ letters); else the full name.
+ */
+function nameKey(name: string): string {
+  const full = foldText(name);
+  const core = full.replace(LEGAL_WORDS, ' ').replace(/\s+/g, ' ');
+  const words = core.trim().split(' ').filter(Boolean);
+  return words.length >= 2 || (words[0]?.length ?? 0) >= 6 ? ` ${words.join(' ')} ` : full;
+}
+
+/** Account-holder / payee wording: "t.n.v.", "Kontoinhaber", "account holder", "Titulaire du compte". */
+const PAYEE =
+  /(?<![\p{L}])(?:t\.\s?n\.\s?v\.?|ten\s+name\s+van|account\s+(?:holder|name)|beneficiary(?:\s+name)?|kontoinhaber(?:in)?|titulaire\s+du\s+compte|payable\s+to|zahlungsempf[äa]nger)(?![\p{L}])\s*:?\s*/iu;
+/** Company-register and tax-registration wording: what a legal footer or imprint says about its company. */
+const REGISTRATION =
+  /(?<![\p{L}])(?:HRB|HRA|Amtsgericht|Registergericht|Handelsregister|Gesch[äa]ftsf[üu]hrer(?:in)?|Vorstand|Sitz|KvK|Kamer\s+van\s+Koophandel|RCS|RSC|SIRE[NT]|au\s+capital|Si[èe]ge\s+social|company\s+(?:number|no\.?|registration)|registered\s+(?:office|in|number)|regd\.?\s+office|CIN|USt-?Id(?:Nr)?\.?|VAT|BTW|TVA|GSTIN)(?![\p{L}])/iu;
+/** A customer address block starts here: this line and the 4 under it are the customer's. */
+const CUSTOMER_BLOCK = /(?<![\p{L}])(?:bill(?:ed)?\s+to|invoice\s+to|ship\s+to|sold\s+to|deliver(?:y|ed)\s+to|factuuradres|afleveradres|rechnungsadresse|lieferadresse|rechnungsempf[äa]nger|adresse\s+de\s+(?:facturation|livraison)|factur[ée]\s+[àa]|gefactureerd\s+aan)(?![\p{L}])/iu;
+/** A line about the customer ("Your VAT number", "Klantnummer"). */
+const CUSTOMER_LINE = /(?<![\p{L}])(?:uw|your|ihre|votre|customer|client|kunde|kunden|klant|attn|t\.a\.v\.|z\.\s?hd\.)(?![\p{L}])/iu;
+
+/** A vendor name is never more than this sure (see guessVendor). */
+const VENDOR_MAX = 0.88;
+
+type VendorSignal = 'label' | 'payee' | 'registration' | 'footer' | 'sender';
+
+/**
+ * Vendor name candidates: a labelled seller, the sender line above the address
+ * window, an account holder, lines with a legal-form suffix, else the first line.
+ *
+ * Confidence is earned by corroboration, not by where the guess came from:
+ *   the name written on two or more lines, at least one of which is independent
+ *   evidence that it is the issuer — an explicit vendor label ("Sold by",
+ *   "Lieferant", "in favour of"), an account-holder line ("t.n.v.", "Kontoinhaber",
+ *   "Titulaire du compte"), a company-register/VAT line (on or right under the
+ *   name: "HRB", "KvK", "RCS", "au capital", "VAT", an IBAN, a VAT id), the page
+ *   footer, or the sender line                                    0.85
+ *   … with two or more such lines                                 0.88
+ *   one labelled mention only                                     0.65
+ *   sender line / account holder / register line only             0.6
+ *   a legal-form line seen once or twice (no independent support) 0.45 – 0.55
+ *   the first line of the page                                    0.25
+ * Never from a customer context (bill-to/ship-to block, "your VAT number") and
+ * never the extracted customer name. Kept below 0.9: a vendor's trading name
+ * and its legal name are often both "right".
+ */
 function guessVendor(pages: PageText[], labelled: Candidate[], customer: string | null): Candidate[] {
   const out: Candidate[] = [];
   const fullText = pages.map((p) => p.text).join('\n').toLowerCase();
+  const push = (value: string, confidence: number, line: Line) => {
+    const v = stripTitle(value).replace(/[\s,:;\-–]+$/, '').trim();
+    if (v.length < 2 || !/^[\p{L}\p{N}]/u.test(v) || !/\p{L}{2}/u.test(v)) return;
+    out.push({ field: 'vendorName', value: v, confidence, evidence: quoteLine(line), key: `${line.page}:${line.index}` });
+  };
   // The sender line above the address window: "Name - Street 1 - 12345 City".
   for (const line of pageLines(pages[0]!).slice(0, 40)) {
     const m = line.text.match(/^\s*([^\d\t]{3,60}?)\s+[-–·|•]\s+[^\t]*\d[^\t]*\s+[-–·|•]\s+[^\t]*\d{4,5}/u);
-    if (m && LEGAL_FORM.test(m[1]!)) {
-      out.push({ field: 'vendorName', value: m[1]!.trim(), confidence: 0.6, evidence: quoteLine(line), key: `${line.page}:${line.index}` });
-    }
+    if (m && LEGAL_FORM.test(m[1]!)) push(m[1]!, 0.6, line);
   }
-  for (const c of labelled) if (c.field === 'vendorName') out.push({ ...c, confidence: conf(Math.min(c.confidence, 0.65)) });
+  for (const c of labelled) if (c.field === 'vendorName' && /^[\p{L}\p{N}]/u.test(c.value)) out.push({ ...c, confidence: conf(Math.min(c.confidence, 0.65)) });
+  const allLines = pages.flatMap((p) => pageLines(p));
+  // Account holders: "IBAN … · t.n.v. Name", "Kontoinhaber: Name", "Titulaire du compte : NAME".
+  for (let i = 0; i < allLines.length; i++) {
+    const line = allLines[i]!;
+    const m = PAYEE.exec(line.text);
+    if (!m) continue;
+    let rest = line.text.slice(m.index + m[0].length);
+    let at = line;
+    if (rest.trim() === '' && allLines[i + 1]?.page === line.page) {
+      at = allLines[i + 1]!;
+      rest = at.text;
+    }
+    const name = rest.split(/\t|\s[·|•]\s|\s[-–]\s|\b(?:IBAN|BIC|SWIFT|Bank)\b/)[0]!.trim();
+    if (name.length >= 2 && name.length <= 80 && (name.match(/\d/g) ?? []).length <= name.length / 3) push(name, 0.6, at);
+  }
   const first = pages[0];
   if (!first) return out;
   const lines = pageLines(first);
@@ -450,7 +544,7 @@ function guessVendor(pages: PageText[], labelled: Candidate[], customer: string 
     if (!t || t.length > 60 || !LEGAL_FORM.test(t)) continue;
     if (customer && t.toLowerCase().includes(customer.toLowerCase())) continue;
     if (/^(?:regd|registered|siège|sitz|bill|ship|attn|sold|©)/i.test(t)) continue;
-    const name = t.replace(/[\s,:;\-–]+$/, '').replace(/^[-–:\s]+/, '');
+    const name = stripTitle(t.replace(/[\s,:;\-–]+$/, '').replace(/^[-–:\s]+/, ''));
     if (name.length < 3 || (name.match(/\d/g) ?? []).length > 4) continue;
     const k = name.toLowerCase();
     const e = counts.get(k);
@@ -460,17 +554,67 @@ function guessVendor(pages: PageText[], labelled: Candidate[], customer: string 
   // Vendors recur (letterhead, bank details, legal footer); customers appear once or twice.
   for (const e of counts.values()) e.n = fullText.split(e.name.toLowerCase()).length - 1;
   const ranked = [...counts.values()].sort((a, b) => b.n - a.n || a.line.index - b.line.index);
-  const top = ranked[0];
-  if (top) out.push({ field: 'vendorName', value: top.name, confidence: top.n > 2 ? 0.55 : 0.45, evidence: quoteLine(top.line), key: `${top.line.page}:${top.line.index}` });
-  else {
+  for (const e of ranked) push(e.name, e === ranked[0] ? (e.n > 2 ? 0.55 : 0.45) : 0.4, e.line);
+  if (ranked.length === 0) {
     const firstLine = lines.find(
       (l) => /^\s*\p{L}/u.test(l.text) && /\p{L}{3,}/u.test(l.text) && l.text.trim().length <= 50 && !/\d/.test(l.text) && findLabels(l.text).length === 0 && !/invoice|rechnung|factu/i.test(l.text),
     );
-    if (firstLine) {
-      out.push({ field: 'vendorName', value: firstLine.text.trim(), confidence: 0.25, evidence: quoteLine(firstLine), key: `${firstLine.page}:${firstLine.index}` });
-    }
+    if (firstLine) push(firstLine.text.trim(), 0.25, firstLine);
   }
-  return out;
+  return corroborate(out, pages, customer);
+}
+
+/** Raise the candidates whose name the document repeats in independent places (see guessVendor). */
+function corroborate(cands: Candidate[], pages: PageText[], customer: string | null): Candidate[] {
+  const customerKey = customer ? nameKey(customer) : null;
+  const pageLineSets = pages.map((p) => pageLines(p));
+  // Lines in a customer context: the line of a customer label and the 4 lines under it.
+  const customerLines = new Set<string>();
+  for (const ls of pageLineSets)
+    ls.forEach((l, i) => {
+      if (CUSTOMER_LINE.test(l.text)) customerLines.add(`${l.page}:${i}`);
+      if (!CUSTOMER_BLOCK.test(l.text)) return;
+      for (let k = i; k < Math.min(ls.length, i + 5); k++) customerLines.add(`${l.page}:${k}`);
+    });
+  const signalsOf = (ls: Line[], i: number, key: string): Set<VendorSignal> => {
+    const l = ls[i]!;
+    const sig = new Set<VendorSignal>();
+    if (findLabels(l.text).some((h) => h.field === 'vendorName')) sig.add('label');
+    else if (i > 0 && labelOnly(ls[i - 1]!)?.field === 'vendorName') sig.add('label');
+    const payee = PAYEE.exec(l.text);
+    if (payee && foldText(l.text.slice(payee.index)).includes(key)) sig.add('payee');
+    else if (i > 0 && PAYEE.test(ls[i - 1]!.text) && PAYEE.exec(ls[i - 1]!.text)!.index + PAYEE.exec(ls[i - 1]!.text)![0].length >= ls[i - 1]!.text.trimEnd().length) sig.add('payee');
+    const regAt = (t: string) => REGISTRATION.test(t) || findIbans(t).length > 0 || findVatIds(t).length > 0;
+    if (regAt(l.text) || (i + 1 < ls.length && regAt(ls[i + 1]!.text) && !customerLines.has(`${l.page}:${i + 1}`))) sig.add('registration');
+    const nonEmpty = ls.filter((x) => x.text.trim() !== '');
+    // A running footer or imprint that starts with the name (not any closing sentence mentioning it).
+    if (nonEmpty.length >= 15 && nonEmpty.slice(-3).includes(l) && foldText(l.text).startsWith(key)) sig.add('footer');
+    if (/^\s*[^\d\t]{3,60}?\s+[-–·|•]\s+[^\t]*\d[^\t]*\s+[-–·|•]\s+[^\t]*\d{4,5}/u.test(l.text)) sig.add('sender');
+    return sig;
+  };
+  const scored = cands.map((c) => {
+    const key = nameKey(c.value);
+    if (customerKey && (key === customerKey || foldText(c.value) === foldText(customer!))) return { ...c, confidence: Math.min(c.confidence, 0.25) };
+    let lines = 0;
+    let supported = 0;
+    for (const ls of pageLineSets)
+      ls.forEach((l, i) => {
+        if (customerLines.has(`${l.page}:${i}`) || !foldText(l.text).includes(key)) return;
+        lines++;
+        if (signalsOf(ls, i, key).size > 0) supported++;
+      });
+    let confidence = c.confidence;
+    if (lines >= 2 && supported >= 1) confidence = Math.max(confidence, supported >= 2 ? VENDOR_MAX : 0.85);
+    return { ...c, confidence };
+  });
+  // Variants of one name ("Pvt. Ltd." / "Private Limited") are one candidate for choose(): keep the first spelling.
+  const byKey = new Map<string, string>();
+  return scored.map((c) => {
+    const k = nameKey(c.value);
+    const v = byKey.get(k) ?? c.value;
+    byKey.set(k, v);
+    return { ...c, value: v };
+  });
 }
 
 /** The address block under the vendor name: up to 3 following lines with a digit (street, postcode). */
@@ -789,7 +933,9 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
   if (iban && bic && bic.value.slice(4, 6) === iban.value.slice(0, 2)) picked.set('bic', { ...bic, confidence: conf(bic.confidence + 0.03) });
 
   const customer = picked.get('customerName')?.value ?? null;
-  const vendor = choose(guessVendor(pages, cands, customer), 'vendorName');
+  const chosen = choose(guessVendor(pages, cands, customer), 'vendorName');
+  // Agreeing candidates are the corroboration already counted by guessVendor: no further bonus.
+  const vendor = chosen && { ...chosen, confidence: Math.min(chosen.confidence, VENDOR_MAX) };
   if (vendor) picked.set('vendorName', vendor);
   const address = guessVendorAddress(pages, vendor);
   if (address) picked.set('vendorAddress', address);
