@@ -82,7 +82,17 @@ function lineItemsSum(f: InvoiceExtraction): CheckResult | null {
   const lines = `${n} line item${n === 1 ? '' : 's'}`;
 
   const subtotal = toDecimal(f.subtotal.value);
+  const grand = toDecimal(f.total.value);
   if (subtotal !== null) {
+    // Consumer invoices often list gross (tax-inclusive) line amounts: then the lines sum to the total.
+    if (!withinTolerance(total, subtotal, tolerance) && grand !== null && withinTolerance(total, grand, tolerance)) {
+      return {
+        name,
+        passed: true,
+        message: `${lines} sum to ${formatAmount(total)}, matching total ${formatAmount(grand)} (line amounts include tax)`,
+        fields: ['lineItems', 'total'],
+      };
+    }
     const ok = withinTolerance(total, subtotal, tolerance);
     return {
       name,
@@ -93,7 +103,6 @@ function lineItemsSum(f: InvoiceExtraction): CheckResult | null {
       fields: ['lineItems', 'subtotal'],
     };
   }
-  const grand = toDecimal(f.total.value);
   if (grand === null) return null;
   const tax = toDecimal(f.taxTotal.value);
   if (withinTolerance(total, grand, tolerance)) {

@@ -72,6 +72,26 @@ describe('validateInvoice', () => {
     });
   });
 
+  it('accepts gross (tax-inclusive) line amounts that sum to the total, and only then', () => {
+    const lines = [line('iPad', '1', '399.00', '399.00'), line('Cover', '1', '69.99', '69.99')];
+    const gross = byName(
+      validateInvoice(invoice({ subtotal: v('387.60'), taxTotal: v('81.39'), total: v('468.99'), lineItems: lines }), { today: TODAY }),
+      'line_items_sum',
+    );
+    expect(gross).toEqual({
+      name: 'line_items_sum',
+      passed: true,
+      message: '2 line items sum to 468.99, matching total 468.99 (line amounts include tax)',
+      fields: ['lineItems', 'total'],
+    });
+    const neither = byName(
+      validateInvoice(invoice({ subtotal: v('387.60'), taxTotal: v('81.39'), total: v('470.00'), lineItems: lines }), { today: TODAY }),
+      'line_items_sum',
+    );
+    expect(neither?.passed).toBe(false);
+    expect(neither?.fields).toEqual(['lineItems', 'subtotal']);
+  });
+
   it('line sum tolerance: 0.01 per line, at least 0.02, inclusive', () => {
     const two = (a: string, sub: string) =>
       byName(validateInvoice(invoice({ subtotal: v(sub), lineItems: [line('A', null, null, a), line('B', null, null, '0')] }), { today: TODAY }), 'line_items_sum')?.passed;
