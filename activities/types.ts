@@ -1,3 +1,4 @@
+import type { AssembledCandidate } from '../src/extraction/candidate.ts';
 import type { DocumentKind, DocumentStatus, ExtractableKind, TierName } from '../schemas/index.ts';
 
 /**
@@ -42,14 +43,8 @@ export interface CandidateInput {
   attemptIds: string[];
 }
 
-export interface CandidateSummary {
-  candidateId: string;
-  confidence: number;
-  failedChecks: string[];
-  missingRequired: string[];
-  ungrounded: string[];
-  possibleDuplicateOf: string | null;
-}
+/** What the workflow learns of a candidate: its id, confidence and what is wrong with it. */
+export type CandidateSummary = AssembledCandidate;
 
 export interface RoutingRecord {
   documentId: string;
