@@ -1,28 +1,8 @@
+import { IBAN_LENGTHS, isValidIban } from '../../validation/iban.ts';
 /** Bank and tax identifiers: IBAN (with mod-97 check), BIC, VAT ids, GSTIN. */
 
-const IBAN_LENGTHS: Record<string, number> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CR: 22, CY: 28, CZ: 24,
-  DE: 22, DK: 18, DO: 28, EE: 20, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28,
-  HR: 21, HU: 28, IE: 22, IL: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LI: 21, LT: 20, LU: 20, LV: 21,
-  MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29,
-  RO: 24, RS: 22, SA: 24, SE: 24, SI: 19, SK: 24, SM: 27, TN: 24, TR: 26, UA: 29, VG: 24, XK: 20,
-};
-
-/** The ISO 13616 mod-97 check of an IBAN (spaces ignored). */
-export function isValidIban(iban: string): boolean {
-  const s = iban.replace(/\s+/g, '').toUpperCase();
-  if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s)) return false;
-  const len = IBAN_LENGTHS[s.slice(0, 2)];
-  if (len === undefined || s.length !== len) return false;
-  const rearranged = s.slice(4) + s.slice(0, 4);
-  let rem = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    const digits = code >= 65 ? String(code - 55) : ch;
-    for (const d of digits) rem = (rem * 10 + Number(d)) % 97;
-  }
-  return rem === 1;
-}
+// One IBAN rule set for the whole project: the validator's (ISO 13616 lengths, mod-97).
+export { isValidIban } from '../../validation/iban.ts';
 
 export interface IdMatch {
   value: string;
