@@ -110,6 +110,36 @@ describe.skipIf(!HAVE_DATASETS)(`invoice2data (real invoices)${HAVE_DATASETS ? '
   });
 });
 
+describe('duplicate payments', () => {
+  it('flags an invoice from a different file with the same vendor and invoice number, and does not accept it', async () => {
+    const original = path.join(SAMPLES_DIR, 'rechnung-de-eur.pdf');
+    const first = await process(original);
+    expect(first.result.status).toBe('extracted');
+    // The same invoice again, as another file (re-saved: different bytes, same content).
+    const resaved = Buffer.concat([await fs.readFile(original), Buffer.from('\n% re-saved by a mail client\n')]);
+    const second = await process(await writeScratch('rechnung-again.pdf', resaved));
+    expect(second.ingested.duplicate).toBe(false);
+    expect(second.result.status).toBe('needs_review');
+    expect(second.result.reasons.join(' ')).toMatch(/duplicate_invoice: possible duplicate/);
+    const candidate = await h.db
+      .selectFrom('candidates')
+      .select(['possible_duplicate_of', 'id'])
+      .where('document_id', '=', second.result.documentId)
+      .executeTakeFirstOrThrow();
+    expect(candidate.possible_duplicate_of).toBe(first.result.documentId);
+    const check = await h.db
+      .selectFrom('validation_results')
+      .selectAll()
+      .where('candidate_id', '=', candidate.id)
+      .where('check_name', '=', 'duplicate_invoice')
+      .executeTakeFirstOrThrow();
+    expect(check.passed).toBe(false);
+    expect(check.message).toContain('rechnung-de-eur.pdf');
+    const records = await h.db.selectFrom('invoices').select('id').where('document_id', '=', second.result.documentId).execute();
+    expect(records).toHaveLength(0);
+  });
+});
+
 describe('bad input ends failed with a clear reason, and the worker keeps running', () => {
   const cases: [string, () => Promise<Uint8Array>, RegExp][] = [
     ['empty.pdf', emptyFile, /empty/],
