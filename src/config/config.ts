@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PRICES, PriceTable } from '../costs/prices.ts';
 import { Secret } from './secret.ts';
 
 /**
@@ -44,6 +45,25 @@ const EnvSchema = z.object({
   ),
   DOCROUTE_FLASH_MODEL: z.string().min(1).default('gemini-2.5-flash'),
   DOCROUTE_PRO_MODEL: z.string().min(1).default('gemini-2.5-pro'),
+  GEMINI_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  DOCROUTE_GEMINI_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  DOCROUTE_FLASH_RPM: z.coerce.number().positive().default(1000),
+  DOCROUTE_FLASH_TPM: z.coerce.number().positive().default(1_000_000),
+  DOCROUTE_PRO_RPM: z.coerce.number().positive().default(150),
+  DOCROUTE_PRO_TPM: z.coerce.number().positive().default(2_000_000),
+  DOCROUTE_DOC_BUDGET_USD: z.coerce.number().nonnegative().default(0.25),
+  DOCROUTE_PRICES: optionalString.transform((v, ctx) => {
+    if (v === undefined) return {};
+    try {
+      return PriceTable.parse(JSON.parse(v));
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `DOCROUTE_PRICES must be JSON like {"gemini-2.5-flash":{"input":0.3,"output":2.5,"cachedInput":0.03}} (USD per million tokens): ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+      });
+      return z.NEVER;
+    }
+  }),
 });
 
 export interface Config {
@@ -69,6 +89,8 @@ export interface Config {
     minConfidence: number;
     /** Token budget of one chunk sent to the fast tier. */
     chunkTokens: number;
+    /** Most a document may cost in model calls (USD); escalation beyond it goes to review. */
+    docBudgetUsd: number;
   };
   limits: { maxFileBytes: number; maxPages: number };
   gemini: {
@@ -76,7 +98,15 @@ export interface Config {
     baseUrl: string | undefined;
     flashModel: string;
     proModel: string;
+    /** Per HTTP request. */
+    timeoutMs: number;
+    /** HTTP attempts per call, the first included (429/5xx are retried with backoff). */
+    maxAttempts: number;
+    /** Client-side rate limits per tier's model, shared by one worker's activities. */
+    limits: { flash: { rpm: number; tpm: number }; pro: { rpm: number; tpm: number } };
   };
+  /** USD per million tokens, per model: defaults merged with DOCROUTE_PRICES. */
+  prices: PriceTable;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +144,7 @@ export function loadConfig(
       longDocTokens: e.DOCROUTE_LONG_DOC_TOKENS,
       minConfidence: e.DOCROUTE_MIN_CONFIDENCE,
       chunkTokens: e.DOCROUTE_CHUNK_TOKENS,
+      docBudgetUsd: e.DOCROUTE_DOC_BUDGET_USD,
     },
     limits: { maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024), maxPages: e.DOCROUTE_MAX_PAGES },
     gemini: {
@@ -121,7 +152,14 @@ export function loadConfig(
       baseUrl: e.GEMINI_BASE_URL,
       flashModel: e.DOCROUTE_FLASH_MODEL,
       proModel: e.DOCROUTE_PRO_MODEL,
+      timeoutMs: e.GEMINI_TIMEOUT_MS,
+      maxAttempts: e.DOCROUTE_GEMINI_MAX_ATTEMPTS,
+      limits: {
+        flash: { rpm: e.DOCROUTE_FLASH_RPM, tpm: e.DOCROUTE_FLASH_TPM },
+        pro: { rpm: e.DOCROUTE_PRO_RPM, tpm: e.DOCROUTE_PRO_TPM },
+      },
     },
+    prices: { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES },
   };
 }
 

@@ -31,7 +31,22 @@ export interface ExtractionRequest<K extends ExtractableKind = ExtractableKind> 
   pages: readonly PageText[];
   /** Total pages in the document, so a tier knows whether it sees all of it. */
   pageCount: number;
+  /** Rendered images of the image-only (scanned) pages among `pages`, for tiers that read images. */
+  images?: readonly PageImage[];
+  /**
+   * When set, the call is an escalation for these fields only (paths like
+   * "total", "lineItems", "parties"): the tier is told what to look for; it
+   * still answers in the full schema.
+   */
+  focusFields?: readonly string[];
   signal?: AbortSignal;
+}
+
+/** A page rendered as an image (PNG, at most 1024 px on its long side). */
+export interface PageImage {
+  pageNumber: number;
+  mimeType: 'image/png';
+  data: Uint8Array;
 }
 
 export interface ExtractionResult<K extends ExtractableKind = ExtractableKind> {

@@ -9,7 +9,8 @@ describe('configuration', () => {
     expect(c.database.url).toBeUndefined();
     expect(c.temporal.address).toBeUndefined();
     expect(c.dataDir).toBe('/srv/app/.docroute');
-    expect(c.routing).toEqual({ longDocTokens: 20000, minConfidence: 0.8, chunkTokens: 6000 });
+    expect(c.routing).toEqual({ longDocTokens: 20000, minConfidence: 0.8, chunkTokens: 6000, docBudgetUsd: 0.25 });
+    expect(c.prices['gemini-2.5-flash']).toMatchObject({ input: 0.3, output: 2.5 });
     expect(c.gemini.apiKey).toBeUndefined();
   });
 
@@ -28,6 +29,13 @@ describe('configuration', () => {
     expect(c.routing.minConfidence).toBe(0.65);
     expect(c.limits.maxFileBytes).toBe(2 * 1024 * 1024);
     expect(c.dataDir).toBe('/var/lib/docroute');
+  });
+
+  it('merges a price override into the defaults, and rejects a malformed one', () => {
+    const c = loadConfig({ DOCROUTE_PRICES: '{"my-model":{"input":1,"output":2}}' });
+    expect(c.prices['my-model']).toEqual({ input: 1, output: 2, cachedInput: 0 });
+    expect(c.prices['gemini-2.5-pro']?.input).toBe(1.25);
+    expect(() => loadConfig({ DOCROUTE_PRICES: '{"m":{"input":"lots"}}' })).toThrow(/DOCROUTE_PRICES must be JSON/);
   });
 
   it('treats empty strings as unset', () => {
