@@ -7,12 +7,17 @@ import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
 import { insertContractVersion, insertInvoiceVersion } from '../src/db/records.ts';
 import { classifyDocument } from '../src/classify/classify.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
-import { TierRejectedError, type ModelTier, type PageText } from '../src/extraction/model-tier.ts';
+import { TierRejectedError, type ModelTier, type PageImage, type PageText, type Usage } from '../src/extraction/model-tier.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
 import { ContractExtraction, InvoiceExtraction, type TierName } from '../schemas/index.ts';
+import { costOf } from '../src/costs/prices.ts';
+import { escalationFields } from '../src/extraction/escalation.ts';
+import { renderPages } from '../src/pdf/render-pages.ts';
 import type {
+  EscalationInput,
+  EscalationPlan,
   CandidateInput,
   CandidateSummary,
   Classification,
@@ -32,7 +37,7 @@ export const BAD_DOCUMENT = 'BadDocument';
 export interface ActivityDeps {
   db: Db;
   tiers: { fast: ModelTier; deep: ModelTier | null };
-  config: Pick<Config, 'limits'>;
+  config: Pick<Config, 'limits' | 'prices'>;
   /** Secrets that must never appear in stored errors. */
   secrets?: readonly (Secret | undefined)[];
   /** Today's date (YYYY-MM-DD) for date plausibility checks; injectable for tests. */
@@ -137,9 +142,54 @@ export function createActivities(deps: ActivityDeps) {
       };
     },
 
+    /**
+     * Classifies from the text; a scan (no text to go by) is shown to the fast
+     * tier as page images when it reads images. That model call is recorded
+     * like any other attempt (its cost counts).
+     */
     async classifyDocument(documentId: string): Promise<Classification> {
       const pages = await loadPages(documentId);
-      const result = classifyDocument(pages);
+      let result: Classification = classifyDocument(pages);
+      const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
+      const classify = deps.tiers.fast.classify?.bind(deps.tiers.fast);
+      const document = await getDocument(db, documentId);
+      if (result.kind === 'other' && scanned.length > 0 && classify && document) {
+        const bytes = await getBlob(db, document.sha256);
+        if (bytes) {
+          const run = workflowRun();
+          const started = performance.now();
+          const images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), scanned.slice(0, 2), { maxSide: 1024 }));
+          const answer = await withHeartbeat(() => classify({ images, signal: Context.current().cancellationSignal }));
+          await db
+            .insertInto('extraction_attempts')
+            .values({
+              document_id: documentId,
+              workflow_id: run.workflowId,
+              run_id: run.runId,
+              activity_id: Context.current().info.activityId,
+              activity_attempt: Context.current().info.attempt,
+              tier: deps.tiers.fast.tier,
+              model: answer.model,
+              prompt_version: answer.promptVersion,
+              prompt_hash: answer.promptHash,
+              chunk_index: null,
+              page_from: scanned[0] ?? 1,
+              page_to: scanned[Math.min(1, scanned.length - 1)] ?? 1,
+              input_tokens: answer.usage.inputTokens,
+              output_tokens: answer.usage.outputTokens,
+              cached_tokens: answer.usage.cachedTokens,
+              tokens_estimated: answer.usage.estimated,
+              cost_usd: answer.costUsd,
+              latency_ms: Math.round(performance.now() - started),
+              outcome: 'ok',
+              error: null,
+              result: JSON.stringify({ classification: answer.kind }),
+            })
+            .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
+            .execute();
+          result = { kind: answer.kind, confidence: answer.kind === 'other' ? 0.5 : 0.7 };
+        }
+      }
       await markDocument(db, documentId, { kind: result.kind });
       return { kind: result.kind, confidence: result.confidence };
     },
@@ -167,7 +217,15 @@ export function createActivities(deps: ActivityDeps) {
 
       const tier = tierFor(input.tier);
       const pages = await loadPages(input.documentId, { from: input.pageFrom, to: input.pageTo });
-      const pageCount = (await getDocument(db, input.documentId))?.page_count ?? pages.length;
+      const document = await getDocument(db, input.documentId);
+      const pageCount = document?.page_count ?? pages.length;
+      // Scanned pages go to a tier that reads images as rendered pictures.
+      const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
+      let images: PageImage[] = [];
+      if (tier.readsImages && scanned.length > 0 && document) {
+        const bytes = await getBlob(db, document.sha256);
+        if (bytes) images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), scanned, { maxSide: 1024 }));
+      }
       const started = performance.now();
       const base = {
         document_id: input.documentId,
@@ -181,7 +239,14 @@ export function createActivities(deps: ActivityDeps) {
       };
       try {
         const result = await withHeartbeat(() =>
-          tier.extract({ kind: input.kind, pages, pageCount, signal: Context.current().cancellationSignal }),
+          tier.extract({
+            kind: input.kind,
+            pages,
+            pageCount,
+            images,
+            ...(input.focusFields?.length ? { focusFields: input.focusFields } : {}),
+            signal: Context.current().cancellationSignal,
+          }),
         );
         // Never trust a tier's output shape: validate with the same schema the record uses.
         const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
@@ -212,16 +277,19 @@ export function createActivities(deps: ActivityDeps) {
       } catch (error) {
         const message = scrub(error instanceof Error ? error.message : String(error));
         const rejected = error instanceof TierRejectedError;
+        // A rejected answer was still paid for: record what it cost.
+        const spent = error as { usage?: Usage; costUsd?: string };
         const row = await db
           .insertInto('extraction_attempts')
           .values({
             ...base,
             prompt_version: null,
             prompt_hash: null,
-            input_tokens: 0,
-            output_tokens: 0,
-            tokens_estimated: true,
-            cost_usd: '0',
+            input_tokens: spent.usage?.inputTokens ?? 0,
+            output_tokens: spent.usage?.outputTokens ?? 0,
+            cached_tokens: spent.usage?.cachedTokens ?? 0,
+            tokens_estimated: spent.usage?.estimated ?? true,
+            cost_usd: spent.costUsd ?? '0',
             latency_ms: Math.round(performance.now() - started),
             outcome: rejected ? 'invalid' : 'failed',
             error: message,
@@ -231,6 +299,8 @@ export function createActivities(deps: ActivityDeps) {
           .returning('id')
           .executeTakeFirst();
         if (rejected && row) return { attemptId: row.id, outcome: 'invalid', error: message };
+        // Refused for good (bad key, no access, unknown model): retrying cannot help.
+        if ((error as { retryable?: boolean }).retryable === false) throw ApplicationFailure.nonRetryable(message, 'TierRefused');
         throw ApplicationFailure.retryable(message, 'TierError');
       }
     },
@@ -249,6 +319,63 @@ export function createActivities(deps: ActivityDeps) {
         today: today(),
         pages: await loadPages(input.documentId),
       });
+    },
+
+    /**
+     * What to send to the deep tier: only what failed. The fast tier's failed
+     * chunks, and for each field that is missing, not found on its page, or part
+     * of a failed check, the page its evidence cites (the first and last pages,
+     * where headers and totals usually are, for a field with no evidence). With
+     * no candidate, the whole document. Also prices the call, so the workflow
+     * can hold it against the document's budget.
+     */
+    async planEscalation(input: EscalationInput): Promise<EscalationPlan> {
+      const deep = tierFor('pro');
+      const pages = await db
+        .selectFrom('pages')
+        .select(['page_number', 'token_estimate', 'image_only'])
+        .where('document_id', '=', input.documentId)
+        .orderBy('page_number')
+        .execute();
+      const lastPage = pages.at(-1)?.page_number ?? 1;
+      const chosen = new Set<number>();
+      let focusFields: string[] = [];
+      if (input.candidateId === null) {
+        for (const p of pages) chosen.add(p.page_number);
+      } else {
+        const candidate = await db
+          .selectFrom('candidates')
+          .select(['fields', 'checks', 'kind'])
+          .where('id', '=', input.candidateId)
+          .executeTakeFirstOrThrow();
+        const problems = escalationFields(candidate.kind, candidate.fields, candidate.checks, input.minConfidence);
+        focusFields = problems.map((p) => p.field);
+        for (const r of input.failedRanges) for (let n = r.pageFrom; n <= r.pageTo; n++) chosen.add(n);
+        for (const problem of problems) {
+          if (problem.pages.length > 0) problem.pages.forEach((n) => chosen.add(n));
+          else {
+            chosen.add(1);
+            chosen.add(lastPage);
+          }
+        }
+        if (chosen.size === 0) for (const p of pages) chosen.add(p.page_number);
+      }
+      const ranges = toRanges([...chosen].filter((n) => n >= 1 && n <= lastPage));
+      const selected = pages.filter((p) => chosen.has(p.page_number));
+      const inputTokens =
+        PROMPT_OVERHEAD_TOKENS * ranges.length +
+        selected.reduce((sum, p) => sum + p.token_estimate + (p.image_only ? IMAGE_TOKENS : 0), 0);
+      const estimated = costOf(deps.config.prices, deep.model, {
+        inputTokens,
+        outputTokens: OUTPUT_ALLOWANCE_TOKENS * ranges.length,
+        cachedTokens: 0,
+      });
+      const spent = await db
+        .selectFrom('extraction_attempts')
+        .select((eb) => eb.fn.sum<string | null>('cost_usd').as('total'))
+        .where('document_id', '=', input.documentId)
+        .executeTakeFirst();
+      return { ranges, focusFields, estimatedCostUsd: Number(estimated), spentUsd: Number(spent?.total ?? 0) };
     },
 
     async recordRouting(decision: RoutingRecord): Promise<void> {
@@ -330,6 +457,25 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Rough size of the instructions and schema sent with each deep-tier call, for cost estimates. */
+const PROMPT_OVERHEAD_TOKENS = 1500;
+/** Gemini bills a page image at about this many input tokens. */
+const IMAGE_TOKENS = 1300;
+/** Expected answer size per deep-tier call. */
+const OUTPUT_ALLOWANCE_TOKENS = 2500;
+
+/** Consecutive page numbers as ranges: [1,2,3,7] → 1-3, 7-7. */
+function toRanges(pages: number[]): { pageFrom: number; pageTo: number }[] {
+  const sorted = [...new Set(pages)].sort((a, b) => a - b);
+  const ranges: { pageFrom: number; pageTo: number }[] = [];
+  for (const n of sorted) {
+    const last = ranges.at(-1);
+    if (last && n === last.pageTo + 1) last.pageTo = n;
+    else ranges.push({ pageFrom: n, pageTo: n });
+  }
+  return ranges;
+}
 
 /**
  * Heartbeats while `work` runs, so that a worker that dies mid-call is noticed

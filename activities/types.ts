@@ -28,12 +28,32 @@ export interface ExtractInput {
   pageFrom: number;
   pageTo: number;
   chunkIndex: number | null;
+  /** For an escalation: the fields the deep tier is asked to settle. */
+  focusFields?: string[];
 }
 
 export interface ExtractOutcome {
   attemptId: string;
   outcome: 'ok' | 'invalid';
   error: string | null;
+}
+
+export interface EscalationInput {
+  documentId: string;
+  /** The fast tier's candidate whose problems are escalated; null to send the whole document. */
+  candidateId: string | null;
+  /** Page ranges of chunks the fast tier could not extract. */
+  failedRanges: { pageFrom: number; pageTo: number }[];
+  minConfidence: number;
+}
+
+export interface EscalationPlan {
+  ranges: { pageFrom: number; pageTo: number }[];
+  focusFields: string[];
+  /** Expected cost of the deep-tier calls (USD). */
+  estimatedCostUsd: number;
+  /** What the document's model calls have cost so far (USD). */
+  spentUsd: number;
 }
 
 export interface CandidateInput {

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
 import type * as activities from '../activities/index.ts';
-import type { CandidateSummary, ExtractOutcome, TierInfo } from '../activities/types.ts';
+import type { CandidateSummary, EscalationPlan, ExtractOutcome, TierInfo } from '../activities/types.ts';
 import type { DocumentKind, TierName } from '../schemas/common.ts';
 import { chunkPages } from '../src/chunking/chunk-pages.ts';
 import { decideRoute, type RouteDecision, type RouteInput, type RoutingThresholds } from '../src/routing/policy.ts';
@@ -8,7 +8,7 @@ import { decideRoute, type RouteDecision, type RouteInput, type RoutingThreshold
 export interface ExtractDocumentInput {
   documentId: string;
   /** Thresholds as configured when the document arrived; kept in the history for replay and audit. */
-  routing: RoutingThresholds & { chunkTokens: number };
+  routing: RoutingThresholds & { chunkTokens: number; docBudgetUsd: number };
 }
 
 export interface ExtractDocumentResult {
@@ -39,7 +39,7 @@ const parser = proxyActivities<Acts>({
 const models = proxyActivities<Acts>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['TierUnavailable'] },
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['TierUnavailable', 'TierRefused'] },
 });
 
 /**
@@ -108,60 +108,53 @@ export async function extractDocument(input: ExtractDocumentInput): Promise<Extr
     const extractable = kind;
     if (first.action === 'review') return await finish('needs_review', { reasons: first.reasons });
 
-    const runTier = async (tier: TierName, ranges: { pageFrom: number; pageTo: number; chunkIndex: number | null }[]) => {
+    type Range = { pageFrom: number; pageTo: number; chunkIndex: number | null };
+    /** Runs a tier over page ranges in parallel; a range that fails (after retries) counts as a failed chunk. */
+    const runTier = async (tier: TierName, ranges: Range[], focusFields?: string[]) => {
       route.push(tier);
       const outcomes = await Promise.all(
         ranges.map(async (range): Promise<ExtractOutcome | null> => {
           try {
-            return await models.extractWithTier({ documentId, kind: extractable, tier, ...range });
+            return await models.extractWithTier({
+              documentId,
+              kind: extractable,
+              tier,
+              ...range,
+              ...(focusFields?.length ? { focusFields } : {}),
+            });
           } catch (err) {
-            if (err instanceof ActivityFailure) return null; // recorded by the activity; counts as a failed chunk
+            if (err instanceof ActivityFailure) return null; // recorded by the activity
             throw err;
           }
         }),
       );
-      const ok = outcomes.filter((o): o is ExtractOutcome => o !== null && o.outcome === 'ok');
-      const candidate = await store.buildCandidate({
-        documentId,
-        kind: extractable,
-        stage: tier === 'flash' ? 'fast' : 'deep',
-        attemptIds: ok.map((o) => o.attemptId),
-      });
-      return { candidate, failedChunks: outcomes.length - ok.length };
+      const okIds = outcomes.filter((o): o is ExtractOutcome => o !== null && o.outcome === 'ok').map((o) => o.attemptId);
+      const failedRanges = ranges.filter((_, i) => outcomes[i]?.outcome !== 'ok');
+      return { okIds, failedRanges };
     };
+    const candidateOf = (stage: 'fast' | 'deep', attemptIds: string[]) =>
+      store.buildCandidate({ documentId, kind: extractable, stage, attemptIds });
 
-    const wholeDocument = [{ pageFrom: 1, pageTo: parsed.pageCount, chunkIndex: null }];
-    let candidate: CandidateSummary;
-    let stage: 'after-fast' | 'after-deep';
-    let failedChunks: number;
-    if (first.action === 'fast') {
-      const chunks = chunkPages(
-        parsed.pageTokens.map((t, i) => ({ pageNumber: i + 1, tokens: t })),
-        input.routing.chunkTokens,
+    /**
+     * The deep tier, on what the plan says (only what failed, or the whole
+     * document), if the document's budget allows it. Null when the budget does not.
+     */
+    const runDeep = async (plan: EscalationPlan, fastIds: string[]) => {
+      const budget = await decide(
+        { stage: 'budget', spentUsd: plan.spentUsd, estimatedUsd: plan.estimatedCostUsd, budgetUsd: input.routing.docBudgetUsd },
+        tiers,
       );
-      ({ candidate, failedChunks } = await runTier(
-        'flash',
-        chunks.map((c) => ({ pageFrom: c.pageFrom, pageTo: c.pageTo, chunkIndex: c.index })),
-      ));
-      stage = 'after-fast';
-    } else {
-      ({ candidate, failedChunks } = await runTier('pro', wholeDocument));
-      stage = 'after-deep';
-    }
-
-    let next = await decide(
-      {
-        stage,
-        confidence: candidate.confidence,
-        failedChecks: candidate.failedChecks,
-        failedChunks,
-        missingRequired: candidate.missingRequired,
-      },
-      tiers,
-    );
-    if (next.action === 'deep') {
-      ({ candidate, failedChunks } = await runTier('pro', wholeDocument));
-      next = await decide(
+      if (budget.action !== 'deep') return { budget, result: null };
+      const deep = await runTier(
+        'pro',
+        plan.ranges.map((r) => ({ ...r, chunkIndex: null })),
+        plan.focusFields,
+      );
+      const candidate = await candidateOf('deep', [...fastIds, ...deep.okIds]);
+      return { budget, result: { candidate, failedChunks: deep.failedRanges.length } };
+    };
+    const afterDeep = (candidate: CandidateSummary, failedChunks: number) =>
+      decide(
         {
           stage: 'after-deep',
           confidence: candidate.confidence,
@@ -171,6 +164,47 @@ export async function extractDocument(input: ExtractDocumentInput): Promise<Extr
         },
         tiers,
       );
+
+    let candidate: CandidateSummary;
+    let next: RouteDecision;
+    if (first.action === 'fast') {
+      const chunks = chunkPages(
+        parsed.pageTokens.map((t, i) => ({ pageNumber: i + 1, tokens: t })),
+        input.routing.chunkTokens,
+      );
+      const fast = await runTier(
+        'flash',
+        chunks.map((c) => ({ pageFrom: c.pageFrom, pageTo: c.pageTo, chunkIndex: c.index })),
+      );
+      candidate = await candidateOf('fast', fast.okIds);
+      next = await decide(
+        {
+          stage: 'after-fast',
+          confidence: candidate.confidence,
+          failedChecks: candidate.failedChecks,
+          failedChunks: fast.failedRanges.length,
+          missingRequired: candidate.missingRequired,
+        },
+        tiers,
+      );
+      if (next.action === 'deep') {
+        const plan = await store.planEscalation({
+          documentId,
+          candidateId: candidate.candidateId,
+          failedRanges: fast.failedRanges.map(({ pageFrom, pageTo }) => ({ pageFrom, pageTo })),
+          minConfidence: input.routing.minConfidence,
+        });
+        const deep = await runDeep(plan, fast.okIds);
+        if (!deep.result) return await finish('needs_review', { candidate, reasons: [...next.reasons, ...deep.budget.reasons] });
+        candidate = deep.result.candidate;
+        next = await afterDeep(candidate, deep.result.failedChunks);
+      }
+    } else {
+      const plan = await store.planEscalation({ documentId, candidateId: null, failedRanges: [], minConfidence: input.routing.minConfidence });
+      const deep = await runDeep(plan, []);
+      if (!deep.result) return await finish('needs_review', { reasons: [...first.reasons, ...deep.budget.reasons] });
+      candidate = deep.result.candidate;
+      next = await afterDeep(candidate, deep.result.failedChunks);
     }
     if (next.action === 'accept') return await finish('extracted', { candidate, reasons: next.reasons });
     return await finish('needs_review', { candidate, reasons: next.reasons });

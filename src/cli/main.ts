@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { costsCommand } from './commands/costs.ts';
 import { demoCommand } from './commands/demo.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -70,6 +71,14 @@ program
   .argument('<id>', 'document id, content hash (or a unique prefix of it), or workflow id')
   .option('--json', 'print JSON')
   .action(async (id: string, opts: { json?: boolean }) => showCommand(context(), id, opts));
+
+program
+  .command('costs')
+  .description('what the model calls cost: per tier and model, per day (UTC), per document and projected per 1,000 documents')
+  .option('--since <YYYY-MM-DD>', 'first day included (UTC)')
+  .option('--until <YYYY-MM-DD>', 'last day included (UTC)')
+  .option('--json', 'print the report as one JSON object')
+  .action(async (opts: { since?: string; until?: string; json?: boolean }) => costsCommand(context(), opts));
 
 try {
   await program.parseAsync(process.argv);

@@ -10,7 +10,7 @@ import type { Db } from '../db/database.ts';
 import { validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
 import { applyCheckPenalties, documentConfidence } from './confidence.ts';
 import { groundExtraction } from './grounding.ts';
-import { mergeExtractions } from './merge.ts';
+import { combineReadings, mergeExtractions, type MergeConflict } from './merge.ts';
 import type { ExtractionFields, PageText } from './model-tier.ts';
 
 export interface AssembleInput {
@@ -55,16 +55,34 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
       ? []
       : await db
           .selectFrom('extraction_attempts')
-          .select(['result', 'page_from'])
+          .select(['result', 'tier', 'page_from', 'page_to'])
           .where('id', 'in', input.attemptIds)
           .where('outcome', '=', 'ok')
           .orderBy('page_from')
           .execute();
   const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
-  const parts = attempts.map((a) => schema.parse(a.result)) as ExtractionFields<typeof input.kind>[];
-
-  const merged = mergeExtractions(input.kind, parts);
-  const grounded = groundExtraction(input.kind, merged.fields, input.pages);
+  // Each reading is checked against its own pages first, so that a value found
+  // on its page beats one that was not, whichever tier or chunk produced it.
+  const readings = attempts.map((a) => ({
+    tier: a.tier,
+    pages: { from: a.page_from, to: a.page_to },
+    fields: groundExtraction(input.kind, schema.parse(a.result) as ExtractionFields<typeof input.kind>, input.pages).fields,
+  }));
+  const fastParts = readings.filter((r) => r.tier === 'flash').map((r) => r.fields);
+  const deepReadings = readings.filter((r) => r.tier === 'pro');
+  const fast = fastParts.length > 0 ? mergeExtractions(input.kind, fastParts) : null;
+  const deep = deepReadings.length > 0 ? mergeExtractions(input.kind, deepReadings.map((r) => r.fields)) : null;
+  let merged: { fields: ExtractionFields<typeof input.kind>; conflicts: MergeConflict[] };
+  if (fast && deep) {
+    const deepPages = new Set<number>();
+    for (const r of deepReadings) for (let p = r.pages.from; p <= r.pages.to; p++) deepPages.add(p);
+    const combined = combineReadings(input.kind, fast.fields, deep.fields, deepPages);
+    merged = { fields: combined.fields, conflicts: [...fast.conflicts, ...deep.conflicts, ...combined.conflicts] };
+  } else {
+    merged = fast ?? deep ?? mergeExtractions(input.kind, []);
+  }
+  // Which of the chosen values are not on their cited page (the fields are already capped above).
+  const grounded = { fields: merged.fields, ungrounded: groundExtraction(input.kind, merged.fields, input.pages).ungrounded };
   const checks: CheckResult[] =
     input.kind === 'invoice'
       ? validateInvoice(grounded.fields as InvoiceExtraction, { today: input.today })

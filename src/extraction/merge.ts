@@ -44,6 +44,12 @@ import { normalizeAlnum } from './normalize.ts';
 
 /** Multiplier on the chosen value's confidence when chunks disagree. */
 export const CONFLICT_FACTOR = 0.8;
+/**
+ * A reading below this confidence (e.g. one that grounding capped because it is
+ * not on its page) does not make a conflict with a credible one: disagreeing
+ * with a value that was never found is not evidence against the found one.
+ */
+export const CREDIBLE_CONFIDENCE = 0.5;
 
 export interface MergeConflict {
   field: string;
@@ -91,7 +97,7 @@ function mergeScalar(field: string, values: readonly Extracted<unknown>[], confl
       continue;
     }
     const key = valueKey(field, v.value);
-    if (!distinct.has(key)) distinct.set(key, display(v.value));
+    if (v.confidence >= CREDIBLE_CONFIDENCE && !distinct.has(key)) distinct.set(key, display(v.value));
     if (best === null || v.confidence > best.confidence) best = v;
   }
   if (best === null) return { value: null, confidence: bestNull?.confidence ?? 0, evidence: null };
@@ -213,5 +219,47 @@ export function mergeExtractions<K extends ExtractableKind>(
     (out as Record<string, unknown>)[name] = mergeScalar(name, ps.map((p) => p[name] as Extracted<unknown>), conflicts);
   }
   out.parties = mergeParties(ps.map((p) => p.parties), conflicts);
+  return { fields: out as ExtractionFields<K>, conflicts };
+}
+
+/**
+ * Combines two readings of the same document by different tiers: the fast
+ * tier's merged result, and the deep tier's reading of some of its pages
+ * (`deepPages`, an escalation) or of all of them. Per scalar field the better
+ * evidenced value wins (as in mergeExtractions: highest confidence, conflicts
+ * between credible readings noted). Line items are positional, so they are not
+ * mixed: on the pages the deep tier read, its lines replace the fast tier's
+ * when it returned any; elsewhere the fast tier's lines stay. Parties are unioned.
+ */
+export function combineReadings<K extends ExtractableKind>(
+  kind: K,
+  fast: ExtractionFields<K>,
+  deep: ExtractionFields<K>,
+  deepPages: ReadonlySet<number>,
+): { fields: ExtractionFields<K>; conflicts: MergeConflict[] } {
+  const conflicts: MergeConflict[] = [];
+  if (kind === 'invoice') {
+    const f = fast as InvoiceExtraction;
+    const d = deep as InvoiceExtraction;
+    const out = emptyInvoiceExtraction();
+    for (const name of INVOICE_SCALAR_FIELDS) {
+      (out as Record<string, unknown>)[name] = mergeScalar(name, [f[name] as Extracted<unknown>, d[name] as Extracted<unknown>], conflicts);
+    }
+    const onDeepPages = (line: InvoiceLineItem) => line.evidence !== null && deepPages.has(line.evidence.page);
+    out.lineItems =
+      d.lineItems.length === 0
+        ? f.lineItems.map((l) => ({ ...l }))
+        : [...f.lineItems.filter((l) => !onDeepPages(l) && l.evidence !== null), ...d.lineItems].sort(
+            (a, b) => (a.evidence?.page ?? 0) - (b.evidence?.page ?? 0),
+          );
+    return { fields: out as ExtractionFields<K>, conflicts };
+  }
+  const f = fast as ContractExtraction;
+  const d = deep as ContractExtraction;
+  const out = emptyContractExtraction();
+  for (const name of CONTRACT_SCALAR_FIELDS) {
+    (out as Record<string, unknown>)[name] = mergeScalar(name, [f[name] as Extracted<unknown>, d[name] as Extracted<unknown>], conflicts);
+  }
+  out.parties = mergeParties([f.parties, d.parties], conflicts);
   return { fields: out as ExtractionFields<K>, conflicts };
 }

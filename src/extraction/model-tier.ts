@@ -73,6 +73,20 @@ export interface ModelTier {
   readonly readsImages: boolean;
   countTokens(pages: readonly PageText[]): Promise<TokenCount>;
   extract<K extends ExtractableKind>(request: ExtractionRequest<K>): Promise<ExtractionResult<K>>;
+  /**
+   * Tells the kind of a document from page images, for scans that have no text
+   * to classify. Optional: tiers that cannot read images do not have it.
+   */
+  classify?(request: { images: readonly PageImage[]; signal?: AbortSignal }): Promise<ClassificationResult>;
+}
+
+export interface ClassificationResult {
+  kind: 'invoice' | 'contract' | 'other';
+  usage: Usage;
+  costUsd: string;
+  model: string;
+  promptVersion: string;
+  promptHash: string;
 }
 
 /**

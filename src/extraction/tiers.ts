@@ -1,4 +1,6 @@
 import type { Config } from '../config/config.ts';
+import type { Logger } from '../logger.ts';
+import { createGeminiTiers } from './gemini/index.ts';
 import type { ModelTier } from './model-tier.ts';
 import { createRulesTier } from './rules/rules-tier.ts';
 
@@ -9,9 +11,11 @@ export interface Tiers {
 }
 
 /**
- * The tiers this configuration provides. Without a Gemini API key the offline
- * rules extractor is the fast tier and there is no deep tier.
+ * The tiers this configuration provides. With a Gemini API key: Gemini Flash
+ * (fast) and Gemini Pro (deep). Without one, the offline rules extractor is the
+ * fast tier and there is no deep tier.
  */
-export function createTiers(_config: Config): Tiers {
+export function createTiers(config: Config, log?: Logger): Tiers {
+  if (config.gemini.apiKey) return createGeminiTiers(config, log ? { log } : {});
   return { fast: createRulesTier(), deep: null };
 }

@@ -68,6 +68,7 @@ export async function ingestBytes(
       longDocTokens: ctx.config.routing.longDocTokens,
       minConfidence: ctx.config.routing.minConfidence,
       chunkTokens: ctx.config.routing.chunkTokens,
+      docBudgetUsd: ctx.config.routing.docBudgetUsd,
     },
   };
   try {

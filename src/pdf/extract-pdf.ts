@@ -1,4 +1,4 @@
-import { PDFParse, VerbosityLevel } from 'pdf-parse';
+import { PDFParse, VerbosityLevel, type LoadParameters } from 'pdf-parse';
 import type { PageText } from '../extraction/model-tier.ts';
 import { normalizePageText, visibleCharCount } from './normalize-text.ts';
 import { PdfRejectedError, rejectMessages } from './pdf-errors.ts';
@@ -56,16 +56,7 @@ export async function extractPdfInProcess(
   hooks: ExtractHooks = {},
 ): Promise<ParsedPdf> {
   assertLooksLikePdf(bytes);
-  // pdf.js takes ownership of (and may detach) the buffer it is given: hand it a copy.
-  const parser = new PDFParse({
-    data: bytes.slice(),
-    verbosity: VerbosityLevel.ERRORS,
-    // Keep pdf.js self-contained: no eval'd font code, no fetches.
-    isEvalSupported: false,
-    useSystemFonts: false,
-    disableFontFace: true,
-    stopAtErrors: false,
-  });
+  const parser = openPdfParser(bytes);
   try {
     // Open the document and read page 1; `total` is pdf.js's page count, which it
     // checks against the page tree (a lying /Count is corrected at load).
@@ -100,6 +91,25 @@ export async function extractPdfInProcess(
   } finally {
     await parser.destroy().catch(() => undefined);
   }
+}
+
+/**
+ * A pdf-parse instance with the settings every pdf.js use here shares (text
+ * extraction, page rendering): quiet, self-contained (no eval'd font code, no
+ * system fonts, no fetches), lenient with damaged files. `extra` adds
+ * load options (render-pages.ts caps image sizes). The caller destroys it.
+ */
+export function openPdfParser(bytes: Uint8Array, extra: Omit<LoadParameters, 'data' | 'url'> = {}): PDFParse {
+  return new PDFParse({
+    // pdf.js takes ownership of (and may detach) the buffer it is given: hand it a copy.
+    data: bytes.slice(),
+    verbosity: VerbosityLevel.ERRORS,
+    isEvalSupported: false,
+    useSystemFonts: false,
+    disableFontFace: true,
+    stopAtErrors: false,
+    ...extra,
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, parentPort } from 'node:worker_threads';
 import type { PageText } from '../extraction/model-tier.ts';
 import { extractPdfInProcess } from './extract-pdf.ts';
 import { PdfRejectedError, isPdfRejectCode, rejectMessages } from './pdf-errors.ts';
@@ -75,31 +75,72 @@ export interface WorkerInput {
   maxPages: number;
 }
 
-/** What parse-worker.ts posts back. */
-export type WorkerMessage =
-  | { type: 'opened'; pageCount: number }
-  | { type: 'done'; result: ParsedPdf }
-  | { type: 'rejected'; code: string; message: string }
-  | { type: 'failed'; name: string; message: string; stack: string | undefined };
+function parseInWorker(bytes: Uint8Array, maxPages: number, guard: PdfWorkerGuard): Promise<ParsedPdf> {
+  const input: WorkerInput = { bytes, maxPages };
+  return runPdfWorker<ParsedPdf>(WORKER_URL, input, guard, {
+    verb: 'parsing',
+    pages: (n) => `reading ${n} pages`,
+  });
+}
 
 const WORKER_URL = new URL('./parse-worker.ts', import.meta.url);
 
-function parseInWorker(
-  bytes: Uint8Array,
-  maxPages: number,
-  opts: { openTimeoutMs: number; msPerPage: number; maxHeapMb: number },
-): Promise<ParsedPdf> {
-  return new Promise<ParsedPdf>((resolve, reject) => {
-    const input: WorkerInput = { bytes, maxPages };
-    const worker = new Worker(WORKER_URL, {
-      workerData: input, // structured clone: the caller's buffer is left untouched
-      resourceLimits: { maxOldGenerationSizeMb: opts.maxHeapMb },
+// ---------------------------------------------------------------------------
+// Guarded pdf.js worker threads, shared by parsing (parse-worker.ts) and page
+// rendering (render-worker.ts, used by render-pages.ts).
+// ---------------------------------------------------------------------------
+
+/** Deadline and memory cap for one pdf.js worker thread. */
+export interface PdfWorkerGuard {
+  /** Time allowed to open the document (until the thread posts 'opened'). */
+  openTimeoutMs: number;
+  /** After 'opened': openTimeoutMs plus this much per page the thread announced. */
+  msPerPage: number;
+  /** V8 heap cap for the thread, in MB. */
+  maxHeapMb: number;
+}
+
+/** What a pdf.js worker thread posts back (parse-worker.ts, render-worker.ts). */
+export type WorkerMessage<R = ParsedPdf> =
+  /** The document is open; `pageCount` pages are left to process (the deadline is re-armed for them). */
+  | { type: 'opened'; pageCount: number }
+  | { type: 'done'; result: R }
+  | { type: 'rejected'; code: string; message: string }
+  | { type: 'failed'; name: string; message: string; stack: string | undefined };
+
+/** Wording of the errors a guarded thread produces. */
+export interface PdfWorkerLabels {
+  /** 'parsing', 'rendering' */
+  verb: string;
+  /** What the thread does after 'opened', for the timeout message: `reading 3 pages`. */
+  pages: (pageCount: number) => string;
+}
+
+/**
+ * Runs `workerUrl` (a module that answers through `servePdfTask`) in a worker
+ * thread with `workerData` (structured clone: the caller's buffers are left
+ * untouched), and settles with what it posts. The thread is terminated on
+ * completion, when it exceeds its deadline (→ PdfRejectedError 'corrupt', "took
+ * longer than") or its heap cap (→ 'corrupt', "needed more than N MB"). A
+ * Promise.race on the main thread would not do: in Node, pdf.js runs on the
+ * calling thread, and a stuck synchronous loop would block any timer there.
+ */
+export function runPdfWorker<R>(
+  workerUrl: URL,
+  workerData: unknown,
+  guard: PdfWorkerGuard,
+  labels: PdfWorkerLabels,
+): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    const worker = new Worker(workerUrl, {
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: guard.maxHeapMb },
       stdout: false,
       stderr: false,
     });
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const finish = (outcome: { ok: true; value: ParsedPdf } | { ok: false; error: unknown }): void => {
+    const finish = (outcome: { ok: true; value: R } | { ok: false; error: unknown }): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -119,12 +160,12 @@ function parseInWorker(
         });
       }, ms);
     };
-    arm(opts.openTimeoutMs, 'opening the file');
+    arm(guard.openTimeoutMs, 'opening the file');
 
-    worker.on('message', (message: WorkerMessage) => {
+    worker.on('message', (message: WorkerMessage<R>) => {
       switch (message.type) {
         case 'opened':
-          arm(opts.openTimeoutMs + opts.msPerPage * message.pageCount, `reading ${message.pageCount} pages`);
+          arm(guard.openTimeoutMs + guard.msPerPage * message.pageCount, labels.pages(message.pageCount));
           break;
         case 'done':
           finish({ ok: true, value: message.result });
@@ -138,7 +179,8 @@ function parseInWorker(
           });
           break;
         case 'failed': {
-          const error = new Error(`PDF parsing failed: ${message.message}`);
+          const Ctor = message.name === 'RangeError' ? RangeError : message.name === 'TypeError' ? TypeError : Error;
+          const error = new Ctor(`PDF ${labels.verb} failed: ${message.message}`);
           error.name = message.name;
           if (message.stack) error.stack = message.stack;
           finish({ ok: false, error });
@@ -152,7 +194,7 @@ function parseInWorker(
           ok: false,
           error: new PdfRejectedError(
             'corrupt',
-            rejectMessages.corrupt(`parsing needed more than ${opts.maxHeapMb} MB of memory; the file is malformed or pathologically complex`),
+            rejectMessages.corrupt(`${labels.verb} needed more than ${guard.maxHeapMb} MB of memory; the file is malformed or pathologically complex`),
             { cause: error },
           ),
         });
@@ -161,11 +203,33 @@ function parseInWorker(
       }
     });
     worker.on('exit', (code) => {
-      finish({ ok: false, error: new Error(`PDF parsing thread exited (code ${code}) without a result`) });
+      finish({ ok: false, error: new Error(`PDF ${labels.verb} thread exited (code ${code}) without a result`) });
     });
   });
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
+/**
+ * The worker-thread side of `runPdfWorker`: runs `task` (which calls
+ * `onOpened` once the document is open) and posts its result, its
+ * PdfRejectedError, or any other failure to the parent thread.
+ */
+export async function servePdfTask<R>(task: (onOpened: (pageCount: number) => void) => Promise<R>): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('a pdf.js worker module must be started as a worker thread by runPdfWorker()');
+  const post = (message: WorkerMessage<R>): void => port.postMessage(message);
+  try {
+    const result = await task((pageCount) => post({ type: 'opened', pageCount }));
+    post({ type: 'done', result });
+  } catch (error) {
+    if (error instanceof PdfRejectedError) {
+      post({ type: 'rejected', code: error.code, message: error.message });
+    } else {
+      const e = error instanceof Error ? error : new Error(String(error));
+      post({ type: 'failed', name: e.name, message: e.message, stack: e.stack });
+    }
+  }
+}
+
+export function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

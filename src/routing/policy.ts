@@ -10,6 +10,8 @@
  * - `after-fast`: confident, consistent and complete → accept; otherwise escalate
  *   to the deep tier, or to human review when there is no deep tier.
  * - `after-deep`: confident, consistent and complete → accept; otherwise review.
+ * - `budget`: before any deep-tier call, the document's spend so far plus the
+ *   call's estimated cost must stay within the per-document budget; otherwise review.
  */
 
 export type RouteAction = 'fast' | 'deep' | 'accept' | 'review' | 'reject';
@@ -50,10 +52,35 @@ export interface ExtractionRouteInput {
   missingRequired: string[];
 }
 
-export type RouteInput = InitialRouteInput | ExtractionRouteInput;
+export interface BudgetRouteInput {
+  stage: 'budget';
+  /** USD already spent on this document's model calls. */
+  spentUsd: number;
+  /** USD the planned deep-tier call is expected to cost. */
+  estimatedUsd: number;
+  budgetUsd: number;
+}
+
+export type RouteInput = InitialRouteInput | ExtractionRouteInput | BudgetRouteInput;
 
 export function decideRoute(input: RouteInput, thresholds: RoutingThresholds, tiers: TierCapabilities): RouteDecision {
-  return input.stage === 'initial' ? decideInitial(input, thresholds, tiers) : decideAfterExtraction(input, thresholds, tiers);
+  switch (input.stage) {
+    case 'initial':
+      return decideInitial(input, thresholds, tiers);
+    case 'budget':
+      return decideBudget(input);
+    default:
+      return decideAfterExtraction(input, thresholds, tiers);
+  }
+}
+
+function decideBudget(input: BudgetRouteInput): RouteDecision {
+  const usd = (n: number) => `$${n.toFixed(4)}`;
+  const projected = input.spentUsd + input.estimatedUsd;
+  const sum = `spent ${usd(input.spentUsd)} + estimated ${usd(input.estimatedUsd)} = ${usd(projected)}`;
+  return projected <= input.budgetUsd
+    ? { action: 'deep', reasons: [`within the document budget: ${sum} ≤ ${usd(input.budgetUsd)}`] }
+    : { action: 'review', reasons: [`cost budget reached: ${sum} > ${usd(input.budgetUsd)} (DOCROUTE_DOC_BUDGET_USD)`] };
 }
 
 function decideInitial(input: InitialRouteInput, thresholds: RoutingThresholds, tiers: TierCapabilities): RouteDecision {

@@ -7,7 +7,7 @@ import {
   type InvoiceExtraction,
   type InvoiceLineItem,
 } from '../../schemas/index.ts';
-import { CONFLICT_FACTOR, mergeExtractions } from '../../src/extraction/merge.ts';
+import { combineReadings, CONFLICT_FACTOR, mergeExtractions } from '../../src/extraction/merge.ts';
 
 const x = <T>(value: T | null, confidence: number, page = 1) => ({
   value,
@@ -119,5 +119,37 @@ describe('mergeExtractions (parties)', () => {
     const out = mergeExtractions('contract', [c([party('Acme', 'Licensor', 0.9)]), c([party('Acme', 'Licensee', 0.8)])]);
     expect(out.conflicts).toEqual([{ field: 'parties[0].role', values: ['Licensor', 'Licensee'], chosen: 'Licensor' }]);
     expect(out.fields.parties[0]!.confidence).toBeCloseTo(0.72, 10);
+  });
+});
+
+describe('combineReadings (fast and deep tier on the same pages)', () => {
+  const at = (value: string, confidence: number, page: number) => ({ value, confidence, evidence: { page, quote: value } });
+  const lineAt = (description: string, amount: string, page: number, confidence = 0.9) => ({
+    description,
+    quantity: null,
+    unitPrice: null,
+    amount,
+    confidence,
+    evidence: { page, quote: `${description} ${amount}` },
+  });
+
+  it('keeps per field the better evidenced value; an unfound value is no conflict', () => {
+    const fast = { ...emptyInvoiceExtraction(), total: at('999.00', 0.27, 2), invoiceNumber: at('A-1', 0.9, 1) };
+    const deep = { ...emptyInvoiceExtraction(), total: at('119.00', 0.9, 2), invoiceNumber: at('A-2', 0.88, 1) };
+    const { fields, conflicts } = combineReadings('invoice', fast, deep, new Set([2]));
+    expect(fields.total).toEqual(at('119.00', 0.9, 2));
+    // Two credible readings that disagree: the better one is kept, at a discount.
+    expect(fields.invoiceNumber.value).toBe('A-1');
+    expect(fields.invoiceNumber.confidence).toBeCloseTo(0.72, 10);
+    expect(conflicts).toEqual([{ field: 'invoiceNumber', values: ['A-1', 'A-2'], chosen: 'A-1' }]);
+  });
+
+  it('replaces line items only on the pages the deep tier read', () => {
+    const fast = { ...emptyInvoiceExtraction(), lineItems: [lineAt('A', '10.00', 1), lineAt('B?', '2O.00', 2, 0.3)] };
+    const deep = { ...emptyInvoiceExtraction(), lineItems: [lineAt('B', '20.00', 2)] };
+    const { fields } = combineReadings('invoice', fast, deep, new Set([2]));
+    expect(fields.lineItems.map((l) => l.description)).toEqual(['A', 'B']);
+    const noDeepLines = combineReadings('invoice', fast, { ...emptyInvoiceExtraction() }, new Set([2]));
+    expect(noDeepLines.fields.lineItems.map((l) => l.description)).toEqual(['A', 'B?']);
   });
 });

@@ -70,3 +70,15 @@ describe('after extraction', () => {
     expect(d.reasons.at(-1)).toBe('the deep tier could not resolve it');
   });
 });
+
+describe('budget', () => {
+  it('allows a deep call that fits the budget, to the cent, and stops one that does not', () => {
+    const within = decideRoute({ stage: 'budget', spentUsd: 0.1, estimatedUsd: 0.15, budgetUsd: 0.25 }, thresholds, gemini);
+    expect(within.action).toBe('deep');
+    const over = decideRoute({ stage: 'budget', spentUsd: 0.1, estimatedUsd: 0.1501, budgetUsd: 0.25 }, thresholds, gemini);
+    expect(over).toEqual({
+      action: 'review',
+      reasons: ['cost budget reached: spent $0.1000 + estimated $0.1501 = $0.2501 > $0.2500 (DOCROUTE_DOC_BUDGET_USD)'],
+    });
+  });
+});

@@ -1,0 +1,215 @@
+import { Decimal } from 'decimal.js';
+import { sql } from 'kysely';
+import type { TierColumn } from '../../migrations/types/database.ts';
+import type { Db } from '../db/database.ts';
+
+/**
+ * What the model calls cost, from `extraction_attempts` (one row per call,
+ * failed and invalid calls included: they are billed too).
+ *
+ * Money is an exact decimal string with 6 places (the precision of
+ * `cost_usd`): sums are exact; the per-document figures are divisions, rounded
+ * half-up to 6 places (the projection is computed from the total, not from the
+ * rounded mean). Days are UTC calendar days.
+ */
+export interface CostReport {
+  /** The window, as given (inclusive UTC days); null = unbounded. */
+  since: string | null;
+  until: string | null;
+  totals: {
+    calls: number;
+    inputTokens: number;
+    outputTokens: number;
+    cachedTokens: number;
+    costUsd: string;
+  };
+  /** Spend per tier and model, ordered by tier then model. */
+  byTierModel: TierModelSpend[];
+  /** Spend per UTC day and tier, ordered by day then tier; days without calls are absent. */
+  byDay: DaySpend[];
+  /** Distinct documents with at least one attempt in the window. */
+  documents: number;
+  /** Mean cost per document: totals.costUsd / documents ("0.000000" with no documents). */
+  costPerDocumentUsd: string;
+  /** totals.costUsd / documents × 1000. */
+  per1000DocumentsUsd: string;
+  /** Per tier, ordered flash, pro; only tiers with calls. */
+  byTier: TierSpend[];
+  /** Documents with at least one attempt on the deep tier ('pro'), and their share of `documents`. */
+  deepTier: Share;
+  /** Documents whose status is 'needs_review', and their share of `documents`. */
+  needsReview: Share;
+}
+
+export interface TierModelSpend {
+  tier: TierColumn;
+  model: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costUsd: string;
+  /** Mean latency, ms, to 0.1 ms. */
+  meanLatencyMs: number;
+  /** 95th percentile latency, ms: nearest rank (an observed value: percentile_disc). */
+  p95LatencyMs: number;
+}
+
+export interface DaySpend {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  tier: TierColumn;
+  calls: number;
+  costUsd: string;
+}
+
+export interface TierSpend {
+  tier: TierColumn;
+  calls: number;
+  costUsd: string;
+  /** Distinct documents with at least one call on this tier. */
+  documents: number;
+  /** This tier's cost spread over all documents: tier cost / documents (the tiers' figures add up to the overall one). */
+  costPerDocumentUsd: string;
+  /** Tier cost / documents × 1000: what this tier adds per 1,000 documents. */
+  per1000DocumentsUsd: string;
+  /** Tier cost / the documents that used this tier: what a document sent to this tier costs on it. */
+  costPerTierDocumentUsd: string;
+}
+
+export interface Share {
+  documents: number;
+  /** documents / all documents, 0..1, rounded to 4 places (0 with no documents). */
+  share: number;
+}
+
+export interface CostReportOptions {
+  /** First UTC day included, YYYY-MM-DD. */
+  since?: string;
+  /** Last UTC day included, YYYY-MM-DD. */
+  until?: string;
+}
+
+const TIER_ORDER: readonly TierColumn[] = ['flash', 'pro'];
+const MONEY_PLACES = 6;
+
+const money = (value: Decimal.Value | null | undefined): string =>
+  new Decimal(value ?? 0).toDecimalPlaces(MONEY_PLACES, Decimal.ROUND_HALF_UP).toFixed(MONEY_PLACES);
+const divide = (amount: Decimal.Value, by: number, times = 1): string =>
+  by === 0 ? money(0) : money(new Decimal(amount).times(times).div(by));
+const share = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000);
+const int = (value: string | number | bigint | null | undefined): number => Number(value ?? 0);
+
+/** Parses a YYYY-MM-DD UTC day; throws a RangeError naming `what` when it is not a real date. */
+export function parseDay(value: string, what: string): Date {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
+  if (!date || date.toISOString().slice(0, 10) !== value) {
+    throw new RangeError(`${what} must be a date as YYYY-MM-DD, not "${value}"`);
+  }
+  return date;
+}
+
+const DAY_MS = 86_400_000;
+
+export async function costReport(db: Db, options: CostReportOptions): Promise<CostReport> {
+  const since = options.since === undefined ? undefined : parseDay(options.since, '--since');
+  const until = options.until === undefined ? undefined : parseDay(options.until, '--until');
+  if (since && until && since > until) throw new RangeError(`--since (${options.since}) is after --until (${options.until})`);
+
+  // Typed as a plain Date: Generated<Timestamp> in migrations/types/database.ts does not accept a Date operand.
+  const createdAt = sql<Date>`${sql.ref('a.created_at')}`;
+  let attempts = db.selectFrom('extraction_attempts as a');
+  if (since) attempts = attempts.where(createdAt, '>=', since);
+  if (until) attempts = attempts.where(createdAt, '<', new Date(until.getTime() + DAY_MS));
+
+  const day = sql<string>`to_char(${sql.ref('a.created_at')} at time zone 'UTC', 'YYYY-MM-DD')`;
+
+  const [tierModelRows, dayRows, docRow] = await Promise.all([
+    attempts
+      .select((eb) => [
+        'a.tier',
+        'a.model',
+        eb.fn.countAll<string>().as('calls'),
+        eb.fn.sum<string>('a.input_tokens').as('input_tokens'),
+        eb.fn.sum<string>('a.output_tokens').as('output_tokens'),
+        eb.fn.sum<string>('a.cached_tokens').as('cached_tokens'),
+        eb.fn.sum<string>('a.cost_usd').as('cost_usd'),
+        eb.fn.avg<string>('a.latency_ms').as('mean_latency_ms'),
+        sql<number>`percentile_disc(0.95) within group (order by ${sql.ref('a.latency_ms')})`.as('p95_latency_ms'),
+      ])
+      .groupBy(['a.tier', 'a.model'])
+      .orderBy('a.tier')
+      .orderBy('a.model')
+      .execute(),
+    attempts
+      .select((eb) => [day.as('day'), 'a.tier', eb.fn.countAll<string>().as('calls'), eb.fn.sum<string>('a.cost_usd').as('cost_usd')])
+      .groupBy([day, 'a.tier'])
+      .orderBy(day)
+      .orderBy('a.tier')
+      .execute(),
+    attempts
+      .innerJoin('documents as d', 'd.id', 'a.document_id')
+      .select((eb) => [
+        eb.fn.count<string>('a.document_id').distinct().as('documents'),
+        eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'flash').as('flash_documents'),
+        eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'pro').as('pro_documents'),
+        eb.fn.count<string>('a.document_id').distinct().filterWhere('d.status', '=', 'needs_review').as('needs_review_documents'),
+      ])
+      .executeTakeFirstOrThrow(),
+  ]);
+
+  const byTierModel: TierModelSpend[] = tierModelRows.map((r) => ({
+    tier: r.tier,
+    model: r.model,
+    calls: int(r.calls),
+    inputTokens: int(r.input_tokens),
+    outputTokens: int(r.output_tokens),
+    cachedTokens: int(r.cached_tokens),
+    costUsd: money(r.cost_usd),
+    meanLatencyMs: Math.round(Number(r.mean_latency_ms ?? 0) * 10) / 10,
+    p95LatencyMs: Number(r.p95_latency_ms ?? 0),
+  }));
+  const byDay: DaySpend[] = dayRows.map((r) => ({ day: r.day, tier: r.tier, calls: int(r.calls), costUsd: money(r.cost_usd) }));
+
+  const documents = int(docRow.documents);
+  const tierDocuments: Record<TierColumn, number> = { flash: int(docRow.flash_documents), pro: int(docRow.pro_documents) };
+  const totalCost = byTierModel.reduce((sum, r) => sum.plus(r.costUsd), new Decimal(0));
+
+  const byTier: TierSpend[] = TIER_ORDER.flatMap((tier) => {
+    const rows = byTierModel.filter((r) => r.tier === tier);
+    if (rows.length === 0) return [];
+    const cost = rows.reduce((sum, r) => sum.plus(r.costUsd), new Decimal(0));
+    return [
+      {
+        tier,
+        calls: rows.reduce((n, r) => n + r.calls, 0),
+        costUsd: money(cost),
+        documents: tierDocuments[tier],
+        costPerDocumentUsd: divide(cost, documents),
+        per1000DocumentsUsd: divide(cost, documents, 1000),
+        costPerTierDocumentUsd: divide(cost, tierDocuments[tier]),
+      },
+    ];
+  });
+
+  return {
+    since: options.since ?? null,
+    until: options.until ?? null,
+    totals: {
+      calls: byTierModel.reduce((n, r) => n + r.calls, 0),
+      inputTokens: byTierModel.reduce((n, r) => n + r.inputTokens, 0),
+      outputTokens: byTierModel.reduce((n, r) => n + r.outputTokens, 0),
+      cachedTokens: byTierModel.reduce((n, r) => n + r.cachedTokens, 0),
+      costUsd: money(totalCost),
+    },
+    byTierModel,
+    byDay,
+    documents,
+    costPerDocumentUsd: divide(totalCost, documents),
+    per1000DocumentsUsd: divide(totalCost, documents, 1000),
+    byTier,
+    deepTier: { documents: tierDocuments.pro, share: share(tierDocuments.pro, documents) },
+    needsReview: { documents: int(docRow.needs_review_documents), share: share(int(docRow.needs_review_documents), documents) },
+  };
+}

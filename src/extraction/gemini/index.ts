@@ -1,0 +1,72 @@
+/**
+ * The Gemini tiers for a configuration: flash as the fast tier, pro as the deep
+ * tier, sharing one HTTP client (one API key, one retry policy) and each with
+ * its own rate limiter (quotas are per model), shared by every caller in this
+ * process.
+ */
+import type { Config } from '../../config/config.ts';
+import type { Logger } from '../../logger.ts';
+import { silentLogger } from '../../logger.ts';
+import type { ModelTier } from '../model-tier.ts';
+import { createGeminiClient } from './gemini-client.ts';
+import type { GeminiClient, GeminiClientOptions } from './gemini-client.ts';
+import { createGeminiTier } from './gemini-tier.ts';
+import { createRateLimiter } from './rate-limiter.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+export { createGeminiClient, GeminiApiError, GEMINI_API_VERSION, parseRetryDelay } from './gemini-client.ts';
+export type { GeminiClient, GeminiClientOptions, RetryEvent } from './gemini-client.ts';
+export { createRateLimiter } from './rate-limiter.ts';
+export type { RateLimiter, RateLimiterOptions } from './rate-limiter.ts';
+export { createGeminiTier, fieldConfidence, GeminiRejectedError, BASE_CONFIDENCE, LOGPROB_FLOOR, REPAIR_FACTOR } from './gemini-tier.ts';
+export type { GeminiTierOptions } from './gemini-tier.ts';
+export { PROMPTS } from './prompts.ts';
+export { responseJsonSchema } from './output-schema.ts';
+
+export interface GeminiTiersOptions {
+  log?: Logger;
+  /** Overrides for the shared client (tests: sleep, random). */
+  client?: Partial<Pick<GeminiClientOptions, 'sleep' | 'random' | 'baseDelayMs' | 'maxDelayMs'>>;
+}
+
+/** Throws when no API key is configured: callers choose the offline tier in that case. */
+export function createGeminiTiers(config: Config, options: GeminiTiersOptions = {}): { fast: ModelTier; deep: ModelTier } {
+  const g = config.gemini;
+  if (!g.apiKey) throw new Error('GEMINI_API_KEY is not set: the Gemini tiers need an API key');
+  const log = options.log ?? silentLogger;
+  const client: GeminiClient = createGeminiClient({
+    apiKey: g.apiKey,
+    ...(g.baseUrl !== undefined ? { baseUrl: g.baseUrl } : {}),
+    timeoutMs: g.timeoutMs,
+    maxAttempts: g.maxAttempts,
+    ...options.client,
+    onRetry: (e) => log.warn('gemini call retried', { ...e }),
+  });
+  // One limiter per model (quotas are per model); two tiers on the same model share it.
+  const limiters = new Map<string, RateLimiter>();
+  const limiterFor = (model: string, limits: { rpm: number; tpm: number }): RateLimiter => {
+    let limiter = limiters.get(model);
+    if (!limiter) {
+      limiter = createRateLimiter(limits);
+      limiters.set(model, limiter);
+    }
+    return limiter;
+  };
+  const fast = createGeminiTier({
+    tier: 'flash',
+    model: g.flashModel,
+    client,
+    prices: config.prices,
+    limiter: limiterFor(g.flashModel, g.limits.flash),
+    log,
+  });
+  const deep = createGeminiTier({
+    tier: 'pro',
+    model: g.proModel,
+    client,
+    prices: config.prices,
+    limiter: limiterFor(g.proModel, g.limits.pro),
+    log,
+  });
+  return { fast, deep };
+}

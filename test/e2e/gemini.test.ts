@@ -1,0 +1,180 @@
+import { promises as fs } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
+import { imageOnlyPdf } from '../support/bad-pdfs.ts';
+import { reply, startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+import { inventingModel, readingModel } from '../support/oracle-model.ts';
+
+const FLASH = 'gemini-2.5-flash';
+const PRO = 'gemini-2.5-pro';
+const API_KEY = 'test-key-AIzaFAKE-0123456789';
+const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
+const INVOICES = path.join(DATASETS_DIR, 'invoice2data');
+const NDAS = path.join(DATASETS_DIR, 'kleister-nda-dev', 'documents');
+
+let fake: FakeGemini;
+let h: Harness;
+
+beforeAll(async () => {
+  fake = await startFakeGemini();
+  h = await startHarness({ env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url } });
+});
+afterAll(async () => {
+  await h?.close();
+  await fake?.close();
+});
+afterEach(() => fake.reset());
+
+/** Both tiers answer like a careful model unless a test says otherwise. */
+function modelsRead() {
+  for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', readingModel);
+}
+
+async function run(file: string, harness = h) {
+  const ingested = await ingestFile(harness, file, 'test');
+  const result = await waitForDocument(harness.client, ingested.workflowId);
+  const attempts = await harness.db
+    .selectFrom('extraction_attempts')
+    .selectAll()
+    .where('document_id', '=', result.documentId)
+    .orderBy('created_at')
+    .execute();
+  return { result, attempts };
+}
+
+const generateCalls = (model: string) => fake.requests.filter((r) => r.model === model && r.method === 'generateContent');
+
+describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
+  it('a short document with grounded answers is extracted by Flash alone', async () => {
+    modelsRead();
+    const { result, attempts } = await run(path.join(INVOICES, 'AmazonWebServices.pdf'));
+    expect(result.status, result.reasons.join('; ')).toBe('extracted');
+    expect(result.route).toEqual(['flash']);
+    expect(generateCalls(PRO)).toHaveLength(0);
+    // Tokens were counted by the model, not estimated.
+    const doc = await h.db.selectFrom('documents').selectAll().where('id', '=', result.documentId).executeTakeFirstOrThrow();
+    expect(doc.token_count_estimated).toBe(false);
+    expect(fake.requests.some((r) => r.model === FLASH && r.method === 'countTokens')).toBe(true);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ tier: 'flash', model: FLASH, outcome: 'ok', prompt_version: 'invoice.v1', tokens_estimated: false });
+    expect(attempts[0]?.prompt_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(Number(attempts[0]?.cost_usd)).toBeGreaterThan(0);
+    expect(fake.requests.every((r) => r.apiKeySent)).toBe(true);
+  });
+
+  it('a document over the token threshold goes to Pro only, whole, with no Flash extraction request', async () => {
+    const own = await startHarness({
+      env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_LONG_DOC_TOKENS: '8000' },
+    });
+    try {
+      modelsRead();
+      const { result, attempts } = await run(path.join(NDAS, 'd908ff8d69096e5f441e6c05144de7c7.pdf'), own);
+      expect(result.tokens).toBeGreaterThan(8000);
+      expect(result.route).toEqual(['pro']);
+      expect(['extracted', 'needs_review']).toContain(result.status);
+      expect(generateCalls(FLASH)).toHaveLength(0);
+      expect(generateCalls(PRO).length).toBeGreaterThanOrEqual(1);
+      expect(attempts.map((a) => [a.tier, a.page_from, a.page_to])).toEqual([['pro', 1, 16]]);
+      const decisions = await own.db
+        .selectFrom('routing_decisions')
+        .select(['stage', 'action', 'reason'])
+        .where('document_id', '=', result.documentId)
+        .orderBy('sequence')
+        .execute();
+      expect(decisions[0]).toMatchObject({ stage: 'initial', action: 'deep' });
+      expect(decisions[0]?.reason).toMatch(/long document: \d+ tokens > 8000/);
+      expect(decisions[1]).toMatchObject({ stage: 'budget', action: 'deep' });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('Flash answers not found in the text go to Pro, and end in review when Pro invents too', async () => {
+    for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', inventingModel);
+    const { result, attempts } = await run(path.join(INVOICES, 'oyo.pdf'));
+    expect(result.route).toEqual(['flash', 'pro']);
+    expect(result.status).toBe('needs_review');
+    expect(result.reasons.join(' ')).toMatch(/confidence .* < 0.8/);
+    expect(attempts.map((a) => a.tier)).toEqual(['flash', 'pro']);
+    // Pro was asked about the failing fields only, on the pages they came from.
+    const proRequest = generateCalls(PRO)[0];
+    expect(proRequest?.text).toMatch(/invoiceNumber/);
+    const candidate = await h.db
+      .selectFrom('candidates')
+      .select(['fields'])
+      .where('document_id', '=', result.documentId)
+      .where('stage', '=', 'deep')
+      .executeTakeFirstOrThrow();
+    const fields = candidate.fields as { total: { value: string; confidence: number } };
+    expect(fields.total.confidence).toBeLessThanOrEqual(0.3);
+    const records = await h.db.selectFrom('invoices').select('id').where('document_id', '=', result.documentId).execute();
+    expect(records).toHaveLength(0);
+  });
+
+  it('429s with a retry hint delay a document but do not fail it', async () => {
+    modelsRead();
+    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '1s' }), reply.error(429, { retryDelay: '1s' }));
+    const started = Date.now();
+    const { result, attempts } = await run(path.join(SAMPLES, 'invoice-en-usd.pdf'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(result.status, result.reasons.join('; ')).toBe('extracted');
+    expect(result.route).toEqual(['flash']);
+    expect(generateCalls(FLASH)).toHaveLength(3);
+    expect(attempts.map((a) => a.outcome)).toEqual(['ok']);
+  });
+
+  it('malformed JSON never reaches Postgres: repaired once, then the chunk fails over to Pro', async () => {
+    modelsRead();
+    const broken = '{"vendorName": {"value": "Harbor';
+    fake.enqueue(FLASH, 'generateContent', reply.text(broken), reply.text('Sure! Here is the JSON you asked for.'));
+    const { result, attempts } = await run(path.join(SAMPLES, 'rechnung-de-eur.pdf'));
+    expect(generateCalls(FLASH)).toHaveLength(2); // the answer and one repair
+    expect(attempts.map((a) => [a.tier, a.outcome])).toEqual([
+      ['flash', 'invalid'],
+      ['pro', 'ok'],
+    ]);
+    expect(attempts[0]?.result).toBeNull();
+    expect(attempts[0]?.error).toMatch(/JSON|schema/i);
+    expect(result.route).toEqual(['flash', 'pro']);
+    expect(result.status, result.reasons.join('; ')).toBe('extracted');
+    const stored = JSON.stringify(
+      await h.db.selectFrom('candidates').select('fields').where('document_id', '=', result.documentId).execute(),
+    );
+    expect(stored).not.toContain('Harbor');
+    expect(stored).not.toContain('Here is the JSON');
+  });
+
+  it('a scanned document is sent as page images, not rejected', async () => {
+    modelsRead();
+    const dir = await mkdtemp(path.join(tmpdir(), 'docroute-scan-'));
+    try {
+      const file = path.join(dir, 'scan.pdf');
+      await fs.writeFile(file, await imageOnlyPdf());
+      const { result, attempts } = await run(file);
+      expect(result.status).not.toBe('failed');
+      expect(result.kind).toBe('invoice');
+      const flash = generateCalls(FLASH);
+      // The classification from the page image, then the extraction with it.
+      expect(flash.length).toBeGreaterThanOrEqual(2);
+      expect(flash.every((r) => r.imageCount === 1)).toBe(true);
+      expect(attempts[0]).toMatchObject({ prompt_version: 'classify.v1', outcome: 'ok' });
+      expect(attempts[1]).toMatchObject({ tier: 'flash', prompt_version: 'invoice.v1' });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the API key is never stored: not in attempts, decisions or documents', async () => {
+    const dump = JSON.stringify([
+      await h.db.selectFrom('extraction_attempts').selectAll().execute(),
+      await h.db.selectFrom('routing_decisions').selectAll().execute(),
+      await h.db.selectFrom('documents').selectAll().execute(),
+    ]);
+    expect(dump.length).toBeGreaterThan(1000);
+    expect(dump).not.toContain(API_KEY);
+  });
+});
