@@ -301,6 +301,11 @@ export function createActivities(deps: ActivityDeps) {
         if (rejected && row) return { attemptId: row.id, outcome: 'invalid', error: message };
         // Refused for good (bad key, no access, unknown model): retrying cannot help.
         if ((error as { retryable?: boolean }).retryable === false) throw ApplicationFailure.nonRetryable(message, 'TierRefused');
+        // The tier's client already retried with backoff (honouring the server's hints); Temporal
+        // retrying on top would multiply those attempts. Worker crashes and timeouts are still retried.
+        if (typeof (error as { attempts?: unknown }).attempts === 'number') {
+          throw ApplicationFailure.nonRetryable(message, 'TierExhausted');
+        }
         throw ApplicationFailure.retryable(message, 'TierError');
       }
     },

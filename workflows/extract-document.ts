@@ -39,7 +39,7 @@ const parser = proxyActivities<Acts>({
 const models = proxyActivities<Acts>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['TierUnavailable', 'TierRefused'] },
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['TierUnavailable', 'TierRefused', 'TierExhausted'] },
 });
 
 /**

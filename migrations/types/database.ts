@@ -22,7 +22,7 @@ export interface BlobsTable {
   sha256: string;
   content: Buffer;
   size_bytes: BigIntColumn;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface DocumentsTable {
@@ -42,8 +42,8 @@ export interface DocumentsTable {
   route: Generated<string[]>;
   confidence: Numeric | null;
   workflow_id: string;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface DocumentUploadsTable {
@@ -52,7 +52,7 @@ export interface DocumentUploadsTable {
   file_name: string;
   source: string;
   duplicate: boolean;
-  received_at: Generated<Timestamp>;
+  received_at: Timestamp;
 }
 
 export interface PagesTable {
@@ -86,7 +86,7 @@ export interface ExtractionAttemptsTable {
   outcome: AttemptOutcome;
   error: string | null;
   result: Json<unknown> | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface RoutingDecisionsTable {
@@ -99,7 +99,7 @@ export interface RoutingDecisionsTable {
   action: string;
   reason: string;
   inputs: Json<Record<string, unknown>>;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface CandidatesTable {
@@ -114,7 +114,7 @@ export interface CandidatesTable {
   checks: Json<unknown>;
   attempt_ids: string[];
   possible_duplicate_of: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface InvoicesTable {
@@ -142,7 +142,7 @@ export interface InvoicesTable {
   bic: string | null;
   confidence: Numeric;
   possible_duplicate_of: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface InvoiceLinesTable {
@@ -177,7 +177,7 @@ export interface ContractsTable {
   notice_period_unit: string | null;
   payment_terms: string | null;
   confidence: Numeric;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface ContractPartiesTable {
@@ -212,7 +212,7 @@ export interface ValidationResultsTable {
   passed: boolean;
   message: string;
   fields: string[];
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface Database {

@@ -117,11 +117,9 @@ export async function costReport(db: Db, options: CostReportOptions): Promise<Co
   const until = options.until === undefined ? undefined : parseDay(options.until, '--until');
   if (since && until && since > until) throw new RangeError(`--since (${options.since}) is after --until (${options.until})`);
 
-  // Typed as a plain Date: Generated<Timestamp> in migrations/types/database.ts does not accept a Date operand.
-  const createdAt = sql<Date>`${sql.ref('a.created_at')}`;
   let attempts = db.selectFrom('extraction_attempts as a');
-  if (since) attempts = attempts.where(createdAt, '>=', since);
-  if (until) attempts = attempts.where(createdAt, '<', new Date(until.getTime() + DAY_MS));
+  if (since) attempts = attempts.where('a.created_at', '>=', since);
+  if (until) attempts = attempts.where('a.created_at', '<', new Date(until.getTime() + DAY_MS));
 
   const day = sql<string>`to_char(${sql.ref('a.created_at')} at time zone 'UTC', 'YYYY-MM-DD')`;
 

@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql, type Insertable } from 'kysely';
-import type { AttemptOutcome, DocumentStatusColumn, ExtractionAttemptsTable, TierColumn } from '../../migrations/types/database.ts';
+import type { AttemptOutcome, DocumentStatusColumn, TierColumn } from '../../migrations/types/database.ts';
 import { formatCostReport } from '../../src/cli/commands/costs.ts';
 import { costReport, type CostReport } from '../../src/costs/report.ts';
 import { createDb, type Db } from '../../src/db/database.ts';
@@ -43,7 +42,6 @@ const ATTEMPTS: [string, TierColumn, string, number, number, number, string, num
   ['D4', 'pro', 'gemini-2.5-pro', 4000, 500, 1000, '0.008875', 5000, 'ok', '2026-03-02T23:59:59.999Z'],
 ];
 
-type CreatedAt = Insertable<ExtractionAttemptsTable>['created_at'];
 
 async function seed(db: Db): Promise<void> {
   const ids = new Map<string, string>();
@@ -75,8 +73,7 @@ async function seed(db: Db): Promise<void> {
         cost_usd: cost,
         latency_ms: latency,
         outcome,
-        // Generated<Timestamp> in database.ts does not accept a plain value here; the cast says what it is.
-        created_at: sql<CreatedAt>`${at}::timestamptz`,
+        created_at: at,
       })),
     )
     .execute();

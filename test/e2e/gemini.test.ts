@@ -168,6 +168,80 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     }
   });
 
+  it('escalates only what failed: Pro reads the failed chunk and the pages of the failing fields, not the whole document', async () => {
+    const own = await startHarness({ env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_CHUNK_TOKENS: '1000' } });
+    try {
+      modelsRead();
+      // Flash cannot answer for the chunk holding page 5 (a refusal is final); every other chunk reads fine.
+      fake.on(FLASH, 'generateContent', (req) =>
+        /<page number="5"/.test(req.text) ? reply.error(400, { message: 'Request contains an invalid argument.' }) : readingModel(req),
+      );
+      const { result, attempts } = await run(path.join(NDAS, 'cdb615d6774f4ea7032768d5bcf02ee2.pdf'), own);
+      expect(result.route).toEqual(['flash', 'pro']);
+      const flash = attempts.filter((a) => a.tier === 'flash');
+      const failed = flash.filter((a) => a.outcome !== 'ok');
+      expect(flash.length).toBeGreaterThanOrEqual(3);
+      expect(failed).toHaveLength(1);
+      const pro = attempts.filter((a) => a.tier === 'pro');
+      const proPages = new Set(pro.flatMap((a) => Array.from({ length: a.page_to - a.page_from + 1 }, (_, i) => a.page_from + i)));
+      for (let p = failed[0]!.page_from; p <= failed[0]!.page_to; p++) expect(proPages.has(p)).toBe(true);
+      const doc = await own.db.selectFrom('documents').select('page_count').where('id', '=', result.documentId).executeTakeFirstOrThrow();
+      expect(proPages.size).toBeLessThan(doc.page_count as number);
+      const decisions = await own.db
+        .selectFrom('routing_decisions')
+        .select(['stage', 'action', 'reason'])
+        .where('document_id', '=', result.documentId)
+        .orderBy('sequence')
+        .execute();
+      expect(decisions.map((d) => `${d.stage}:${d.action}`)).toEqual(
+        expect.arrayContaining(['initial:fast', 'after-fast:deep', 'budget:deep']),
+      );
+      expect(decisions.find((d) => d.stage === 'after-fast')?.reason).toMatch(/1 chunk\(s\) could not be extracted/);
+      // Every decision is also in the workflow history, with its inputs.
+      const history = await own.client.workflow.getHandle(result.documentId ? `${own.config.temporal.workflowIdPrefix}-${(await own.db.selectFrom('documents').select('sha256').where('id', '=', result.documentId).executeTakeFirstOrThrow()).sha256}` : '').fetchHistory();
+      const recorded = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRouting');
+      expect(recorded).toHaveLength(decisions.length);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a deep-tier call that would exceed the document budget is not made; the document goes to review saying so', async () => {
+    const own = await startHarness({ env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_DOC_BUDGET_USD: '0.001' } });
+    try {
+      for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', inventingModel);
+      const { result } = await run(path.join(INVOICES, 'free_fiber.pdf'), own);
+      expect(result.status).toBe('needs_review');
+      expect(result.route).toEqual(['flash']);
+      expect(result.reasons.join(' ')).toMatch(/cost budget reached: spent \$\d+\.\d{4} \+ estimated \$\d+\.\d{4} = \$\d+\.\d{4} > \$0\.0010/);
+      expect(generateCalls(PRO)).toHaveLength(0);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a Gemini outage that outlasts the client retries fails the chunk once, without Temporal multiplying the calls', async () => {
+    modelsRead();
+    fake.on(FLASH, 'generateContent', () => reply.error(503, { message: 'The model is overloaded.' }));
+    fake.on(PRO, 'generateContent', () => reply.error(503, { message: 'The model is overloaded.' }));
+    const own = await startHarness({ env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_GEMINI_MAX_ATTEMPTS: '2' } });
+    try {
+      const { result, attempts } = await run(path.join(INVOICES, 'coolblue1.pdf'), own);
+      expect(result.status).toBe('needs_review');
+      expect(result.route).toEqual(['flash', 'pro']);
+      // 2 HTTP attempts per call, one activity attempt per tier: no retry of retries.
+      expect(generateCalls(FLASH)).toHaveLength(2);
+      expect(generateCalls(PRO)).toHaveLength(2);
+      expect(attempts.map((a) => [a.tier, a.outcome, a.activity_attempt])).toEqual([
+        ['flash', 'failed', 1],
+        ['pro', 'failed', 1],
+      ]);
+      expect(attempts[0]?.error).toMatch(/503|overloaded/);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('the API key is never stored: not in attempts, decisions or documents', async () => {
     const dump = JSON.stringify([
       await h.db.selectFrom('extraction_attempts').selectAll().execute(),
