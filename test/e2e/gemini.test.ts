@@ -43,7 +43,7 @@ async function run(file: string, harness = h) {
     .where('document_id', '=', result.documentId)
     .orderBy('created_at')
     .execute();
-  return { result, attempts };
+  return { result, attempts, workflowId: ingested.workflowId };
 }
 
 const generateCalls = (model: string) => fake.requests.filter((r) => r.model === model && r.method === 'generateContent');
@@ -176,7 +176,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       fake.on(FLASH, 'generateContent', (req) =>
         /<page number="5"/.test(req.text) ? reply.error(400, { message: 'Request contains an invalid argument.' }) : readingModel(req),
       );
-      const { result, attempts } = await run(path.join(NDAS, 'cdb615d6774f4ea7032768d5bcf02ee2.pdf'), own);
+      const { result, attempts, workflowId } = await run(path.join(NDAS, 'cdb615d6774f4ea7032768d5bcf02ee2.pdf'), own);
       expect(result.route).toEqual(['flash', 'pro']);
       const flash = attempts.filter((a) => a.tier === 'flash');
       const failed = flash.filter((a) => a.outcome !== 'ok');
@@ -198,7 +198,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       );
       expect(decisions.find((d) => d.stage === 'after-fast')?.reason).toMatch(/1 chunk\(s\) could not be extracted/);
       // Every decision is also in the workflow history, with its inputs.
-      const history = await own.client.workflow.getHandle(result.documentId ? `${own.config.temporal.workflowIdPrefix}-${(await own.db.selectFrom('documents').select('sha256').where('id', '=', result.documentId).executeTakeFirstOrThrow()).sha256}` : '').fetchHistory();
+      const history = await own.client.workflow.getHandle(workflowId).fetchHistory();
       const recorded = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRouting');
       expect(recorded).toHaveLength(decisions.length);
     } finally {
