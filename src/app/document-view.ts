@@ -11,6 +11,8 @@ export interface DocumentView {
   status: 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed';
   route: string[];
   tokens: number | null;
+  /** What the document's model calls cost, summed (USD, exact decimal). */
+  costUsd: string;
   confidence: number | null;
   record: Record<string, unknown> | null;
   /** For a document in review: the candidate the models produced, not yet a record. */
@@ -36,6 +38,11 @@ export async function describeDocument(db: Db, documentId: string, file?: string
       .executeTakeFirst();
     if (row) candidate = { stage: row.stage, confidence: Number(row.confidence), fields: row.fields };
   }
+  const cost = await db
+    .selectFrom('extraction_attempts')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('cost_usd'), eb.val('0')).as('total'))
+    .where('document_id', '=', doc.id)
+    .executeTakeFirst();
   return {
     documentId: doc.id,
     sha256: doc.sha256,
@@ -44,6 +51,7 @@ export async function describeDocument(db: Db, documentId: string, file?: string
     status: doc.status,
     route: doc.route,
     tokens: doc.token_count,
+    costUsd: String(cost?.total ?? '0'),
     confidence: doc.confidence === null ? null : Number(doc.confidence),
     record,
     candidate,

@@ -8,6 +8,7 @@ import {
 } from '../../schemas/index.ts';
 import type { Db } from '../db/database.ts';
 import { validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
+import { lineCountCheck } from '../validation/line-count.ts';
 import { applyCheckPenalties, documentConfidence } from './confidence.ts';
 import { groundExtraction } from './grounding.ts';
 import { combineReadings, mergeExtractions, type MergeConflict } from './merge.ts';
@@ -90,6 +91,8 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
 
   let possibleDuplicateOf: string | null = null;
   if (input.kind === 'invoice') {
+    const count = lineCountCheck((grounded.fields as InvoiceExtraction).lineItems.length, input.pages);
+    if (count) checks.push(count);
     const duplicate = await findDuplicateInvoice(db, input.documentId, grounded.fields as InvoiceExtraction);
     if (duplicate) {
       possibleDuplicateOf = duplicate.documentId;
