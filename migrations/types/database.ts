@@ -215,7 +215,35 @@ export interface ValidationResultsTable {
   created_at: Timestamp;
 }
 
+export interface ApiKeysTable {
+  /** Public key id, shown in listings and in the key itself ("dr_<id>_<secret>"). */
+  id: string;
+  name: string;
+  /** sha256 (hex) of the whole key; the key itself is shown once and never stored. */
+  key_hash: string;
+  scopes: string[];
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+export interface ReviewActionsTable {
+  id: Generated<string>;
+  document_id: string;
+  workflow_id: string;
+  run_id: string;
+  reviewer: string;
+  action: 'approve' | 'correct' | 'reject';
+  /** [{ field, before, after }] */
+  changes: Json<{ field: string; before: unknown; after: unknown }[]>;
+  note: string | null;
+  record_id: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  api_keys: ApiKeysTable;
+  review_actions: ReviewActionsTable;
   blobs: BlobsTable;
   documents: DocumentsTable;
   document_uploads: DocumentUploadsTable;
@@ -240,3 +268,5 @@ export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
 export type ContractRow = Selectable<ContractsTable>;
 export type ContractPartyRow = Selectable<ContractPartiesTable>;
 export type FieldEvidenceRow = Selectable<FieldEvidenceTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type ReviewActionRow = Selectable<ReviewActionsTable>;

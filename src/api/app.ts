@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { problemHandler, sendProblem } from './problem.ts';
+import type { ApiApp, ApiDeps, RouteModule } from './types.ts';
+
+export interface ApiOptions {
+  /** Requests per minute per API key (per client address without one). */
+  rateLimitPerMinute?: number;
+  /** The route modules to mount. */
+  routes: readonly RouteModule[];
+}
+
+/**
+ * Builds the HTTP API: zod schemas validate requests and responses and generate
+ * the OpenAPI document (/openapi.json, browsable at /docs); errors are problem
+ * details; /v1 routes need an API key (see auth.ts) and are rate-limited per key.
+ */
+export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiApp> {
+  const app = Fastify({
+    logger: false,
+    // Uploads are limited by multipart's own limits; JSON bodies stay small.
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(problemHandler(deps.log));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, {
+      type: 'https://docroute.dev/problems/not-found',
+      title: 'Not found',
+      status: 404,
+      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
+    }),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'docroute API',
+        version: '1.0.0',
+        description:
+          'Upload invoices and contracts (PDF), follow their processing, query the extracted records with their evidence, and resolve the review queue.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key from `docroute keys create`.' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: deps.config.limits.maxFileBytes, files: 20, fields: 10, parts: 30 },
+  });
+  await app.register(fastifyRateLimit, {
+    global: true,
+    // Only the versioned API is limited; health checks, metrics and docs are not.
+    allowList: (request) => !request.url.startsWith('/v1/'),
+    max: options.rateLimitPerMinute ?? 600,
+    timeWindow: '1 minute',
+    // Per key: the presented credential, hashed (never kept as is); per address without one.
+    keyGenerator: (request) => {
+      const auth = request.headers.authorization;
+      return auth ? `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => {
+      const error = new Error(`Rate limit of ${context.max} requests per ${context.after} exceeded; retry later.`) as Error & {
+        statusCode: number;
+      };
+      error.statusCode = 429;
+      return error;
+    },
+  });
+
+  for (const routes of options.routes) await routes(app, deps);
+  return app;
+}

@@ -1,0 +1,94 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Errors as RFC 9457 problem details (`application/problem+json`), one shape for
+ * every error. Messages say what the client can do; internals (stack traces, SQL,
+ * upstream errors) stay in the server's log.
+ */
+export const Problem = z
+  .object({
+    type: z.string().describe('A URI reference naming the kind of problem'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+export type Problem = z.infer<typeof Problem>;
+
+/** An error a route raises on purpose, with the status and words the client should see. */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly type: string;
+
+  constructor(status: number, title: string, detail?: string, type?: string) {
+    super(detail ?? title);
+    this.status = status;
+    this.title = title;
+    this.type = type ?? `https://docroute.dev/problems/${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  }
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit<Problem, 'instance'>): FastifyReply {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({ ...problem, instance: request.url.split('?')[0] });
+}
+
+export function problemHandler(log: Logger) {
+  return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof HttpProblem) {
+      return sendProblem(reply, request, { type: error.type, title: error.title, status: error.status, detail: error.message });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      return sendProblem(reply, request, {
+        type: 'https://docroute.dev/problems/invalid-request',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'The request does not match the API description; see errors.',
+        errors: error.validation.map((v) => ({
+          path: `${error.validationContext ?? 'request'}${v.instancePath || ''}`,
+          message: v.message ?? 'invalid',
+        })),
+      });
+    }
+    const status = (error as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500 && !isResponseSerializationError(error)) {
+      // Fastify's own client errors (bad JSON, too large, unsupported media type, rate limit).
+      return sendProblem(reply, request, {
+        type: `https://docroute.dev/problems/http-${status}`,
+        title: httpTitle(status),
+        status,
+        detail: (error as FastifyError).message,
+      });
+    }
+    log.error('request failed', { method: request.method, url: request.url.split('?')[0], error: String(error), stack: error.stack });
+    return sendProblem(reply, request, {
+      type: 'https://docroute.dev/problems/internal',
+      title: 'Internal error',
+      status: 500,
+      detail: 'The server could not complete the request. It has been logged; try again later.',
+    });
+  };
+}
+
+function httpTitle(status: number): string {
+  const titles: Record<number, string> = {
+    400: 'Bad request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not found',
+    406: 'Not acceptable',
+    409: 'Conflict',
+    413: 'Payload too large',
+    415: 'Unsupported media type',
+    429: 'Too many requests',
+  };
+  return titles[status] ?? 'Client error';
+}
