@@ -15,7 +15,10 @@ import { ContractExtraction, InvoiceExtraction, type TierName } from '../schemas
 import { costOf } from '../src/costs/prices.ts';
 import { escalationFields } from '../src/extraction/escalation.ts';
 import { renderPages } from '../src/pdf/render-pages.ts';
+import { applyCorrections, type FieldChange } from '../src/review/corrections.ts';
 import type {
+  ApplyReviewInput,
+  ReviewOutcome,
   EscalationInput,
   EscalationPlan,
   CandidateInput,
@@ -383,6 +386,87 @@ export function createActivities(deps: ActivityDeps) {
       return { ranges, focusFields, estimatedCostUsd: Number(estimated), spentUsd: Number(spent?.total ?? 0) };
     },
 
+    /**
+     * A reviewer's decision, in one transaction: approve (the candidate becomes the
+     * record), correct (the corrected fields, at confidence 1, over the candidate),
+     * or reject (the document ends failed with the reviewer's reason). The record
+     * is a new version whose source names the reviewer; the review trail keeps who
+     * changed what. Idempotent per workflow run.
+     */
+    async applyReview(input: ApplyReviewInput): Promise<ReviewOutcome> {
+      const run = workflowRun();
+      return db.transaction().execute(async (trx) => {
+        const done = await trx
+          .selectFrom('review_actions')
+          .select(['record_id', 'action', 'note', 'reviewer'])
+          .where('workflow_id', '=', run.workflowId)
+          .where('run_id', '=', run.runId)
+          .executeTakeFirst();
+        const decision = input.decision;
+        if (done) {
+          return done.action === 'reject'
+            ? { status: 'failed', confidence: null, recordId: null, error: rejection(done.reviewer, done.note) }
+            : { status: 'extracted', confidence: 1, recordId: done.record_id, error: null };
+        }
+        const candidate = input.candidateId
+          ? await trx.selectFrom('candidates').select(['fields']).where('id', '=', input.candidateId).executeTakeFirst()
+          : undefined;
+        const kind = input.kind === 'invoice' || input.kind === 'contract' ? input.kind : null;
+        let recordId: string | null = null;
+        let changes: FieldChange[] = [];
+        if (decision.action !== 'reject') {
+          if (!kind) throw ApplicationFailure.nonRetryable('only an invoice or a contract can be approved or corrected', 'BadReview');
+          if (decision.action === 'approve' && !candidate) {
+            throw ApplicationFailure.nonRetryable('there is no extracted candidate to approve; send corrections', 'BadReview');
+          }
+          const applied = applyCorrections(kind, candidate?.fields ?? null, decision.action === 'correct' ? decision.corrections ?? {} : {});
+          changes = applied.changes;
+          const provenance = {
+            documentId: input.documentId,
+            candidateId: input.candidateId,
+            workflowId: run.workflowId,
+            runId: run.runId,
+            source: `reviewer:${decision.reviewer}`,
+            confidence: 1,
+            tier: 'reviewer',
+          };
+          recordId =
+            kind === 'invoice'
+              ? (await insertInvoiceVersion(trx, InvoiceExtraction.parse(applied.fields), provenance, null)).id
+              : (await insertContractVersion(trx, ContractExtraction.parse(applied.fields), provenance)).id;
+        }
+        await trx
+          .insertInto('review_actions')
+          .values({
+            document_id: input.documentId,
+            workflow_id: run.workflowId,
+            run_id: run.runId,
+            reviewer: decision.reviewer,
+            action: decision.action,
+            changes: JSON.stringify(changes),
+            note: decision.note ?? null,
+            record_id: recordId,
+          })
+          .execute();
+        const rejected = decision.action === 'reject';
+        const error = rejected ? rejection(decision.reviewer, decision.note ?? null) : null;
+        await trx
+          .updateTable('documents')
+          .set({
+            status: rejected ? 'failed' : 'extracted',
+            error,
+            review_reasons: [],
+            confidence: rejected ? null : '1.0000',
+            updated_at: sql`now()`,
+          })
+          .where('id', '=', input.documentId)
+          .execute();
+        return rejected
+          ? { status: 'failed', confidence: null, recordId: null, error }
+          : { status: 'extracted', confidence: 1, recordId, error: null };
+      });
+    },
+
     async recordRouting(decision: RoutingRecord): Promise<void> {
       const run = workflowRun();
       await db
@@ -462,6 +546,10 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+function rejection(reviewer: string, note: string | null): string {
+  return `rejected in review by ${reviewer}${note ? `: ${note}` : ''}`;
+}
 
 /** Rough size of the instructions and schema sent with each deep-tier call, for cost estimates. */
 const PROMPT_OVERHEAD_TOKENS = 1500;

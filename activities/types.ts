@@ -92,3 +92,27 @@ export interface TierInfo {
   fastReadsImages: boolean;
   deepReadsImages: boolean;
 }
+
+/** A reviewer's decision on a document in review, as the API sends it (already validated there). */
+export interface ReviewDecision {
+  /** Who decided (the API key's name, or a name the reviewer gave). */
+  reviewer: string;
+  action: 'approve' | 'correct' | 'reject';
+  /** For `correct`: field → corrected plain value, validated against the kind's correction schema by the API. */
+  corrections?: Record<string, unknown>;
+  note?: string;
+}
+
+export interface ApplyReviewInput {
+  documentId: string;
+  kind: DocumentKind | null;
+  candidateId: string | null;
+  decision: ReviewDecision;
+}
+
+export interface ReviewOutcome {
+  status: 'extracted' | 'failed';
+  confidence: number | null;
+  recordId: string | null;
+  error: string | null;
+}

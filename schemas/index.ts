@@ -12,3 +12,4 @@ export const Extraction = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('contract'), fields: ContractExtraction }),
 ]);
 export type Extraction = z.infer<typeof Extraction>;
+export * from './corrections.ts';

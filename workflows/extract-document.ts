@@ -1,6 +1,6 @@
-import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, defineSignal, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type * as activities from '../activities/index.ts';
-import type { CandidateSummary, EscalationPlan, ExtractOutcome, TierInfo } from '../activities/types.ts';
+import type { CandidateSummary, EscalationPlan, ExtractOutcome, ReviewDecision, TierInfo } from '../activities/types.ts';
 import type { DocumentKind, TierName } from '../schemas/common.ts';
 import { chunkPages } from '../src/chunking/chunk-pages.ts';
 import { decideRoute, type RouteDecision, type RouteInput, type RoutingThresholds } from '../src/routing/policy.ts';
@@ -23,6 +23,11 @@ export interface ExtractDocumentResult {
 }
 
 type Acts = ReturnType<typeof activities.createActivities>;
+
+export type { ReviewDecision };
+
+/** Resolves a document waiting in review. */
+export const reviewSignal = defineSignal<[ReviewDecision]>('review');
 
 // Database work: retried until the database is back (a crash or outage delays, never loses).
 const store = proxyActivities<Acts>({
@@ -54,6 +59,11 @@ export async function extractDocument(input: ExtractDocumentInput): Promise<Extr
   let kind: DocumentKind | null = null;
   let tokens: number | null = null;
   let sequence = 0;
+  let review: ReviewDecision | undefined;
+  setHandler(reviewSignal, (decision) => {
+    // The first decision wins; later ones (a double click) are ignored.
+    review ??= decision;
+  });
 
   const finish = async (
     status: ExtractDocumentResult['status'],
@@ -70,7 +80,29 @@ export async function extractDocument(input: ExtractDocumentInput): Promise<Extr
       reasons,
       error,
     });
-    return { documentId, status, kind, route, confidence: details.candidate?.confidence ?? null, tokens, reasons, error };
+    if (status !== 'needs_review') {
+      return { documentId, status, kind, route, confidence: details.candidate?.confidence ?? null, tokens, reasons, error };
+    }
+    // In review: wait (durably, for days if need be) for a person's decision.
+    await condition(() => review !== undefined);
+    const decision = review as ReviewDecision;
+    log.info('review decision', { documentId, reviewer: decision.reviewer, action: decision.action });
+    const outcome = await store.applyReview({
+      documentId,
+      kind,
+      candidateId: details.candidate?.candidateId ?? null,
+      decision,
+    });
+    return {
+      documentId,
+      status: outcome.status,
+      kind,
+      route,
+      confidence: outcome.confidence,
+      tokens,
+      reasons,
+      error: outcome.error,
+    };
   };
 
   const decide = async (routeInput: RouteInput, tiers: TierInfo): Promise<RouteDecision> => {

@@ -64,13 +64,19 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiA
   await app.register(fastifyRateLimit, {
     global: true,
     // Only the versioned API is limited; health checks, metrics and docs are not.
-    allowList: (request) => !request.url.startsWith('/v1/'),
+    // Decided on the matched route's pattern, not the raw URL: the router decodes
+    // percent-escapes, so `/%761/…` reaches a /v1 route but does not start with "/v1/".
+    allowList: (request) => !(request.routeOptions.url ?? request.url).startsWith('/v1/'),
     max: options.rateLimitPerMinute ?? 600,
     timeWindow: '1 minute',
     // Per key: the presented credential, hashed (never kept as is); per address without one.
+    // The token, not the whole header: auth accepts "Bearer" in any case and spacing,
+    // and each spelling must not get a budget of its own.
     keyGenerator: (request) => {
-      const auth = request.headers.authorization;
-      return auth ? `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
+      const auth = request.headers.authorization?.trim();
+      if (!auth) return `ip:${request.ip}`;
+      const credential = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? auth;
+      return `key:${createHash('sha256').update(credential).digest('hex').slice(0, 32)}`;
     },
     errorResponseBuilder: (_request, context) => {
       const error = new Error(`Rate limit of ${context.max} requests per ${context.after} exceeded; retry later.`) as Error & {

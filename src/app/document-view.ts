@@ -1,6 +1,7 @@
+import type { DocumentRow } from '../../migrations/types/database.ts';
 import type { Db } from '../db/database.ts';
 import { getDocument } from '../db/documents.ts';
-import { loadLatestRecord } from '../db/records.ts';
+import { loadLatestRecord, type RecordView } from '../db/records.ts';
 
 /** One document as the CLI's `--json` and `show` report it. */
 export interface DocumentView {
@@ -14,9 +15,9 @@ export interface DocumentView {
   /** What the document's model calls cost, summed (USD, exact decimal). */
   costUsd: string;
   confidence: number | null;
-  record: Record<string, unknown> | null;
+  record: RecordView | null;
   /** For a document in review: the candidate the models produced, not yet a record. */
-  candidate: Record<string, unknown> | null;
+  candidate: { stage: string; confidence: number; fields: unknown } | null;
   reviewReasons: string[];
   error: string | null;
   workflowId: string;
@@ -25,9 +26,14 @@ export interface DocumentView {
 export async function describeDocument(db: Db, documentId: string, file?: string): Promise<DocumentView> {
   const doc = await getDocument(db, documentId);
   if (!doc) throw new Error(`no document ${documentId}`);
+  return describeDocumentRow(db, doc, file);
+}
+
+/** describeDocument for a document row already read (the API reads it first to answer 404). */
+export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: string): Promise<DocumentView> {
   const extractable = doc.kind === 'invoice' || doc.kind === 'contract' ? doc.kind : null;
   const record = extractable && doc.status === 'extracted' ? await loadLatestRecord(db, doc.id, extractable) : null;
-  let candidate: Record<string, unknown> | null = null;
+  let candidate: DocumentView['candidate'] = null;
   if (doc.status === 'needs_review') {
     const row = await db
       .selectFrom('candidates')

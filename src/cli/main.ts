@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { costsCommand } from './commands/costs.ts';
 import { demoCommand } from './commands/demo.ts';
 import { ingestCommand } from './commands/ingest.ts';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand, parseScopes } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { showCommand } from './commands/show.ts';
 import { upCommand, workerCommand } from './commands/worker.ts';
@@ -79,6 +80,33 @@ program
   .option('--until <YYYY-MM-DD>', 'last day included (UTC)')
   .option('--json', 'print the report as one JSON object')
   .action(async (opts: { since?: string; until?: string; json?: boolean }) => costsCommand(context(), opts));
+
+{
+  const keys = program
+    .command('keys')
+    .description('manage API keys for the HTTP API (only a hash of each key is stored; a key is shown once, when created)');
+  keys
+    .command('create')
+    .description('create an API key and print it (the only time it is shown)')
+    .requiredOption('--name <name>', 'who or what the key is for')
+    .addOption(
+      new Option('--scopes <list>', 'comma-separated scopes: read, write, review').argParser(parseScopes).makeOptionMandatory(),
+    )
+    .option('--json', 'print exactly {"id","key"}')
+    .action(async (opts: { name: string; scopes: ReturnType<typeof parseScopes>; json?: boolean }) => {
+      await keysCreateCommand(context(), opts);
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key: requests with it are refused from now on')
+    .argument('<id>', 'the key id, as docroute keys list shows it (also the part of the key after "dr_")')
+    .action(async (id: string) => keysRevokeCommand(context(), id));
+  keys
+    .command('list')
+    .description('list API keys: id, status, scopes, dates, name (never the key or its hash)')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { json?: boolean }) => keysListCommand(context(), opts));
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../../migrations/types/database.ts';
+import type { ContractRow, Database, InvoiceRow } from '../../migrations/types/database.ts';
 import type { ContractExtraction, Extracted, InvoiceExtraction } from '../../schemas/index.ts';
 import { CONTRACT_SCALAR_FIELDS, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
 import type { Db } from './database.ts';
@@ -164,71 +164,108 @@ async function insertEvidence(
   if (rows.length > 0) await trx.insertInto('field_evidence').values(rows).execute();
 }
 
-/** The latest version of a document's record, in the shape API clients and the CLI show. */
-export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoice' | 'contract'): Promise<Record<string, unknown> | null> {
-  if (kind === 'invoice') {
-    const invoice = await db
-      .selectFrom('invoices')
-      .selectAll()
-      .where('document_id', '=', documentId)
-      .orderBy('version', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!invoice) return null;
-    const lines = await db
-      .selectFrom('invoice_lines')
-      .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'confidence', 'page', 'quote'])
-      .where('invoice_id', '=', invoice.id)
-      .orderBy('line_number')
-      .execute();
-    const evidence = await loadEvidence(db, invoice.id);
-    return {
-      kind: 'invoice',
-      id: invoice.id,
-      version: invoice.version,
-      source: invoice.source,
-      confidence: Number(invoice.confidence),
-      possibleDuplicateOf: invoice.possible_duplicate_of,
-      vendorName: invoice.vendor_name,
-      vendorAddress: invoice.vendor_address,
-      vendorTaxId: invoice.vendor_tax_id,
-      customerName: invoice.customer_name,
-      invoiceNumber: invoice.invoice_number,
-      issueDate: invoice.issue_date,
-      dueDate: invoice.due_date,
-      currency: invoice.currency,
-      subtotal: trimDecimal(invoice.subtotal),
-      taxTotal: trimDecimal(invoice.tax_total),
-      total: trimDecimal(invoice.total),
-      purchaseOrder: invoice.purchase_order,
-      paymentTerms: invoice.payment_terms,
-      iban: invoice.iban,
-      bic: invoice.bic,
-      lineItems: lines.map((l) => ({
-        description: l.description,
-        quantity: trimDecimal(l.quantity),
-        unitPrice: trimDecimal(l.unit_price),
-        amount: trimDecimal(l.amount),
-        confidence: Number(l.confidence),
-        evidence: l.page !== null && l.quote !== null ? { page: l.page, quote: l.quote } : null,
-      })),
-      evidence,
-    };
-  }
-  const contract = await db
-    .selectFrom('contracts')
-    .selectAll()
-    .where('document_id', '=', documentId)
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!contract) return null;
-  const parties = await db
-    .selectFrom('contract_parties')
-    .select(['name', 'role', 'confidence', 'page', 'quote'])
-    .where('contract_id', '=', contract.id)
-    .orderBy('position')
-    .execute();
+/** Where a record's scalar field was read, with the tier that read it. */
+export type FieldEvidenceView = { confidence: number; page: number | null; quote: string | null; tier: string | null };
+
+/** An invoice record version as API clients and the CLI show it (without its lines and evidence). */
+export type InvoiceRecordFields = {
+  kind: 'invoice';
+  id: string;
+  version: number;
+  source: string;
+  confidence: number;
+  possibleDuplicateOf: string | null;
+  vendorName: string | null;
+  vendorAddress: string | null;
+  vendorTaxId: string | null;
+  customerName: string | null;
+  invoiceNumber: string | null;
+  issueDate: string | null;
+  dueDate: string | null;
+  currency: string | null;
+  subtotal: string | null;
+  taxTotal: string | null;
+  total: string | null;
+  purchaseOrder: string | null;
+  paymentTerms: string | null;
+  iban: string | null;
+  bic: string | null;
+};
+
+export type InvoiceLineView = {
+  description: string;
+  quantity: string | null;
+  unitPrice: string | null;
+  amount: string | null;
+  confidence: number;
+  evidence: { page: number; quote: string } | null;
+};
+
+export type InvoiceRecordView = InvoiceRecordFields & {
+  lineItems: InvoiceLineView[];
+  evidence: Record<string, FieldEvidenceView>;
+};
+
+export type ContractPartyView = {
+  name: string;
+  role: string | null;
+  confidence: number;
+  evidence: { page: number; quote: string } | null;
+};
+
+/** A contract record version as API clients and the CLI show it (without its parties and evidence). */
+export type ContractRecordFields = {
+  kind: 'contract';
+  id: string;
+  version: number;
+  source: string;
+  confidence: number;
+  title: string | null;
+  effectiveDate: string | null;
+  expirationDate: string | null;
+  term: { count: number; unit: string | null } | null;
+  governingLaw: string | null;
+  autoRenewal: boolean | null;
+  noticePeriod: { count: number; unit: string | null } | null;
+  paymentTerms: string | null;
+};
+
+export type ContractRecordView = ContractRecordFields & {
+  parties: ContractPartyView[];
+  evidence: Record<string, FieldEvidenceView>;
+};
+
+export type RecordView = InvoiceRecordView | ContractRecordView;
+
+/** An invoice row's scalar fields in the shape clients see (amounts as exact decimals). */
+export function invoiceRecordFields(invoice: InvoiceRow): InvoiceRecordFields {
+  return {
+    kind: 'invoice',
+    id: invoice.id,
+    version: invoice.version,
+    source: invoice.source,
+    confidence: Number(invoice.confidence),
+    possibleDuplicateOf: invoice.possible_duplicate_of,
+    vendorName: invoice.vendor_name,
+    vendorAddress: invoice.vendor_address,
+    vendorTaxId: invoice.vendor_tax_id,
+    customerName: invoice.customer_name,
+    invoiceNumber: invoice.invoice_number,
+    issueDate: invoice.issue_date,
+    dueDate: invoice.due_date,
+    currency: invoice.currency,
+    subtotal: trimDecimal(invoice.subtotal),
+    taxTotal: trimDecimal(invoice.tax_total),
+    total: trimDecimal(invoice.total),
+    purchaseOrder: invoice.purchase_order,
+    paymentTerms: invoice.payment_terms,
+    iban: invoice.iban,
+    bic: invoice.bic,
+  };
+}
+
+/** A contract row's scalar fields in the shape clients see. */
+export function contractRecordFields(contract: ContractRow): ContractRecordFields {
   return {
     kind: 'contract',
     id: contract.id,
@@ -236,12 +273,6 @@ export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoic
     source: contract.source,
     confidence: Number(contract.confidence),
     title: contract.title,
-    parties: parties.map((p) => ({
-      name: p.name,
-      role: p.role,
-      confidence: Number(p.confidence),
-      evidence: p.page !== null && p.quote !== null ? { page: p.page, quote: p.quote } : null,
-    })),
     effectiveDate: contract.effective_date,
     expirationDate: contract.expiration_date,
     term: contract.term_count !== null ? { count: contract.term_count, unit: contract.term_unit } : null,
@@ -250,11 +281,89 @@ export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoic
     noticePeriod:
       contract.notice_period_count !== null ? { count: contract.notice_period_count, unit: contract.notice_period_unit } : null,
     paymentTerms: contract.payment_terms,
+  };
+}
+
+/** An invoice version with its lines and per-field evidence. */
+export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<InvoiceRecordView> {
+  const lines = await db
+    .selectFrom('invoice_lines')
+    .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'confidence', 'page', 'quote'])
+    .where('invoice_id', '=', invoice.id)
+    .orderBy('line_number')
+    .execute();
+  const evidence = await loadEvidence(db, invoice.id);
+  return {
+    ...invoiceRecordFields(invoice),
+    lineItems: lines.map((l) => ({
+      description: l.description,
+      quantity: trimDecimal(l.quantity),
+      unitPrice: trimDecimal(l.unit_price),
+      amount: trimDecimal(l.amount),
+      confidence: Number(l.confidence),
+      evidence: l.page !== null && l.quote !== null ? { page: l.page, quote: l.quote } : null,
+    })),
+    evidence,
+  };
+}
+
+/** A contract version with its parties and per-field evidence. */
+export async function loadContractRecord(db: Db, contract: ContractRow): Promise<ContractRecordView> {
+  const parties = await db
+    .selectFrom('contract_parties')
+    .select(['name', 'role', 'confidence', 'page', 'quote'])
+    .where('contract_id', '=', contract.id)
+    .orderBy('position')
+    .execute();
+  const fields = contractRecordFields(contract);
+  // Key order as the CLI prints it: title, parties, then the dates and terms.
+  return {
+    kind: fields.kind,
+    id: fields.id,
+    version: fields.version,
+    source: fields.source,
+    confidence: fields.confidence,
+    title: fields.title,
+    parties: parties.map((p) => ({
+      name: p.name,
+      role: p.role,
+      confidence: Number(p.confidence),
+      evidence: p.page !== null && p.quote !== null ? { page: p.page, quote: p.quote } : null,
+    })),
+    effectiveDate: fields.effectiveDate,
+    expirationDate: fields.expirationDate,
+    term: fields.term,
+    governingLaw: fields.governingLaw,
+    autoRenewal: fields.autoRenewal,
+    noticePeriod: fields.noticePeriod,
+    paymentTerms: fields.paymentTerms,
     evidence: await loadEvidence(db, contract.id),
   };
 }
 
-async function loadEvidence(db: Db, recordId: string) {
+/** The latest version of a document's record, in the shape API clients and the CLI show. */
+export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoice' | 'contract'): Promise<RecordView | null> {
+  if (kind === 'invoice') {
+    const invoice = await db
+      .selectFrom('invoices')
+      .selectAll()
+      .where('document_id', '=', documentId)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return invoice ? loadInvoiceRecord(db, invoice) : null;
+  }
+  const contract = await db
+    .selectFrom('contracts')
+    .selectAll()
+    .where('document_id', '=', documentId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return contract ? loadContractRecord(db, contract) : null;
+}
+
+async function loadEvidence(db: Db, recordId: string): Promise<Record<string, FieldEvidenceView>> {
   const rows = await db
     .selectFrom('field_evidence')
     .select(['field', 'confidence', 'page', 'quote', 'tier'])

@@ -86,9 +86,35 @@ export async function ingestBytes(
   }
 }
 
-/** Waits for a document's workflow to finish and returns its result. */
-export async function waitForDocument(client: Client, workflowId: string): Promise<ExtractDocumentResult> {
-  return client.workflow.getHandle(workflowId).result();
+/**
+ * Waits until a document is settled: its workflow finished (extracted or
+ * failed), or it is waiting in review (its workflow then waits, durably, for a
+ * reviewer — which may take days — so its result is read from Postgres).
+ */
+export async function waitForDocument(
+  ctx: { client: Client; db: Db },
+  workflowId: string,
+  pollMs = 300,
+): Promise<ExtractDocumentResult> {
+  const finished = ctx.client.workflow.getHandle(workflowId).result() as Promise<ExtractDocumentResult>;
+  finished.catch(() => undefined); // observed below; never an unhandled rejection when review settles first
+  for (;;) {
+    const winner = await Promise.race([finished, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
+    if (winner) return winner;
+    const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
+    if (doc?.status === 'needs_review') {
+      return {
+        documentId: doc.id,
+        status: 'needs_review',
+        kind: doc.kind,
+        route: doc.route as ExtractDocumentResult['route'],
+        confidence: doc.confidence === null ? null : Number(doc.confidence),
+        tokens: doc.token_count,
+        reasons: doc.review_reasons,
+        error: doc.error,
+      };
+    }
+  }
 }
 
 async function hashStream(filePath: string): Promise<string> {

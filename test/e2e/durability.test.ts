@@ -41,7 +41,7 @@ describe('durability', () => {
     await new Promise((r) => child.once('exit', r));
 
     await h.startWorker();
-    const result = await waitForDocument(h.client, ingested.workflowId);
+    const result = await waitForDocument(h, ingested.workflowId);
     expect(['extracted', 'needs_review']).toContain(result.status);
     const attempts = await h.db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', result.documentId).execute();
     // The killed attempt never wrote a row; the retry on the healthy worker wrote exactly one.
@@ -72,7 +72,7 @@ describe('durability', () => {
     const own = await startHarness({ tiers: { fast: flaky, deep: null } });
     try {
     const ingested = await ingestFile(own, path.join(ROOT, 'samples', 'rechnung-de-eur.pdf'), 'test');
-    const result = await waitForDocument(own.client, ingested.workflowId);
+    const result = await waitForDocument(own, ingested.workflowId);
     expect(result.status).not.toBe('failed');
     const attempts = await own.db
       .selectFrom('extraction_attempts')

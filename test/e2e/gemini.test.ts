@@ -36,7 +36,7 @@ function modelsRead() {
 
 async function run(file: string, harness = h) {
   const ingested = await ingestFile(harness, file, 'test');
-  const result = await waitForDocument(harness.client, ingested.workflowId);
+  const result = await waitForDocument(harness, ingested.workflowId);
   const attempts = await harness.db
     .selectFrom('extraction_attempts')
     .selectAll()

@@ -39,7 +39,7 @@ async function writeScratch(name: string, bytes: Uint8Array): Promise<string> {
 
 async function process(file: string) {
   const ingested = await ingestFile(h, file, 'test');
-  const result = await waitForDocument(h.client, ingested.workflowId);
+  const result = await waitForDocument(h, ingested.workflowId);
   return { ingested, result };
 }
 

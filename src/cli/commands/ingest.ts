@@ -43,7 +43,7 @@ export async function ingestAndReport(
       return { file, error: error instanceof Error ? error.message : String(error) };
     }
     if (opts.wait) {
-      const result = await waitForDocument(runtime.client, ingested.workflowId).catch((error: unknown) => ({
+      const result = await waitForDocument(runtime, ingested.workflowId).catch((error: unknown) => ({
         status: 'failed',
         error: String(error),
       }));

@@ -28,7 +28,7 @@ export async function watchCommand(ctx: CliContext, dir: string, opts: { interva
   const take = async (file: string) => {
     try {
       const ingested = await ingestFile(runtime, file, 'watch');
-      const result = await waitForDocument(runtime.client, ingested.workflowId);
+      const result = await waitForDocument(runtime, ingested.workflowId);
       const view = await describeDocument(runtime.db, result.documentId, file);
       printDocumentLine(view, ingested);
     } catch (error) {

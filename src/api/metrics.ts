@@ -1,0 +1,251 @@
+import { sql } from 'kysely';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import type { AttemptOutcome, DocumentKindColumn, DocumentStatusColumn, TierColumn } from '../../migrations/types/database.ts';
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Prometheus metrics for the API process. Everything about documents is read
+ * from Postgres when Prometheus scrapes (the database is the source of truth,
+ * shared by every worker and API process), so any one API instance reports the
+ * whole system's state; the process metrics are this process's own.
+ *
+ * A registry of our own, never prom-client's global one: two apps in one process
+ * (tests) never clash, and nothing a library registers globally leaks out.
+ */
+export interface ApiMetrics {
+  registry: Registry;
+  /** The exposition: queries Postgres once and renders every metric. */
+  scrape(): Promise<string>;
+  contentType: string;
+}
+
+const STATUSES: readonly DocumentStatusColumn[] = ['received', 'processing', 'extracted', 'needs_review', 'failed'];
+const KINDS: readonly (DocumentKindColumn | 'unknown')[] = ['invoice', 'contract', 'other', 'unknown'];
+const TIERS: readonly TierColumn[] = ['flash', 'pro'];
+const OUTCOMES: readonly AttemptOutcome[] = ['ok', 'invalid', 'failed'];
+/** Upper bounds (seconds) of the extraction latency histogram's buckets. */
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+
+/** What one scrape reads from the database. */
+interface Snapshot {
+  documents: { status: string; kind: string; n: number }[];
+  attempts: { tier: string; outcome: string; n: number; cost: number }[];
+  latency: { tier: string; count: number; sumMs: number; buckets: number[] }[];
+  decisions: { stage: string; action: string; n: number }[];
+  review: { depth: number; oldestSeconds: number | null };
+}
+
+async function readSnapshot(db: Db): Promise<Snapshot> {
+  const bucketColumns = sql.join(
+    LATENCY_BUCKETS_SECONDS.map((b, i) => sql`count(*) filter (where latency_ms <= ${Math.round(b * 1000)})::int as ${sql.ref(`b${i}`)}`),
+  );
+  const [documents, attempts, latency, decisions, review] = await Promise.all([
+    sql<{ status: string; kind: string; n: number }>`
+      select status, coalesce(kind, 'unknown') as kind, count(*)::int as n from documents group by 1, 2`.execute(db),
+    sql<{ tier: string; outcome: string; n: number; cost: string }>`
+      select tier, outcome, count(*)::int as n, coalesce(sum(cost_usd), 0)::text as cost
+      from extraction_attempts group by 1, 2`.execute(db),
+    sql<Record<string, number> & { tier: string; count: number; sum_ms: string }>`
+      select tier, count(*)::int as count, coalesce(sum(latency_ms), 0)::text as sum_ms, ${bucketColumns}
+      from extraction_attempts group by 1`.execute(db),
+    sql<{ stage: string; action: string; n: number }>`
+      select stage, action, count(*)::int as n from routing_decisions group by 1, 2`.execute(db),
+    sql<{ depth: number; oldest: number | null }>`
+      select count(*)::int as depth, extract(epoch from now() - min(updated_at))::float8 as oldest
+      from documents where status = 'needs_review'`.execute(db),
+  ]);
+  return {
+    documents: documents.rows,
+    attempts: attempts.rows.map((r) => ({ tier: r.tier, outcome: r.outcome, n: r.n, cost: Number(r.cost) })),
+    latency: latency.rows.map((r) => ({
+      tier: r.tier,
+      count: r.count,
+      sumMs: Number(r.sum_ms),
+      buckets: LATENCY_BUCKETS_SECONDS.map((_, i) => Number(r[`b${i}`])),
+    })),
+    decisions: decisions.rows,
+    review: { depth: review.rows[0]?.depth ?? 0, oldestSeconds: review.rows[0]?.oldest ?? null },
+  };
+}
+
+/**
+ * A histogram whose buckets, sum and count come from stored rows rather than
+ * from observations made in this process (prom-client's Histogram can only
+ * observe). Exposed with `# TYPE … histogram`, so `histogram_quantile()` works.
+ */
+interface StoredHistogramSeries {
+  labels: Record<string, string>;
+  /** Cumulative counts, one per bound of `bounds`. */
+  buckets: number[];
+  count: number;
+  sum: number;
+}
+
+function storedHistogram(
+  name: string,
+  help: string,
+  bounds: readonly number[],
+  read: () => Promise<StoredHistogramSeries[]>,
+): Metric {
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    reset: () => undefined,
+    get: async () => {
+      const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+      for (const s of await read()) {
+        bounds.forEach((le, i) => values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le }, value: s.buckets[i] ?? 0 }));
+        values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
+        values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sum });
+        values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  };
+  // prom-client's registry only needs name, help, type, get() and reset(); its types list its own classes.
+  return metric as unknown as Metric;
+}
+
+export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'docroute_' });
+
+  // One database read per scrape, shared by every metric's collect(). A direct
+  // registry.metrics() (without scrape()) still works: each collect() reads for itself.
+  let current: Promise<Snapshot | null> | undefined;
+  const load = async (): Promise<Snapshot | null> => {
+    try {
+      return await readSnapshot(db);
+    } catch (error) {
+      // The scrape still answers (process metrics, database_up 0); the reason stays in the log.
+      log.warn('metrics: the database did not answer', { error: String(error) });
+      return null;
+    }
+  };
+  const snapshot = () => current ?? load();
+
+  new Gauge({
+    name: 'docroute_metrics_database_up',
+    help: '1 when the last scrape could read the database, 0 when it could not (then the document metrics are absent).',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()) ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'docroute_documents',
+    help: 'Documents by processing status and kind (kind "unknown" until classified).',
+    labelNames: ['status', 'kind'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await snapshot();
+      if (!s) return;
+      for (const status of STATUSES) for (const kind of KINDS) this.set({ status, kind }, 0);
+      for (const row of s.documents) this.set({ status: row.status, kind: row.kind }, row.n);
+    },
+  });
+
+  new Gauge({
+    name: 'docroute_review_queue_depth',
+    help: 'Documents waiting for a human (status needs_review).',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await snapshot();
+      if (s) this.set(s.review.depth);
+    },
+  });
+
+  new Gauge({
+    name: 'docroute_review_queue_oldest_age_seconds',
+    help: 'Seconds since the longest-waiting document in review last changed (0 when the queue is empty).',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await snapshot();
+      if (s) this.set(Math.max(0, s.review.oldestSeconds ?? 0));
+    },
+  });
+
+  new Counter({
+    name: 'docroute_extraction_attempts_total',
+    help: 'Model calls (extraction attempts) by tier and outcome.',
+    labelNames: ['tier', 'outcome'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await snapshot();
+      if (!s) return;
+      for (const tier of TIERS) for (const outcome of OUTCOMES) this.inc({ tier, outcome }, 0);
+      for (const row of s.attempts) this.inc({ tier: row.tier, outcome: row.outcome }, row.n);
+    },
+  });
+
+  new Counter({
+    name: 'docroute_extraction_cost_usd_total',
+    help: 'What the model calls cost, in US dollars, by tier (every attempt, whatever its outcome).',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await snapshot();
+      if (!s) return;
+      const byTier = new Map<string, number>(TIERS.map((t) => [t, 0]));
+      for (const row of s.attempts) byTier.set(row.tier, (byTier.get(row.tier) ?? 0) + row.cost);
+      for (const [tier, cost] of byTier) this.inc({ tier }, cost);
+    },
+  });
+
+  registry.registerMetric(
+    storedHistogram(
+      'docroute_extraction_latency_seconds',
+      'How long model calls took, by tier.',
+      LATENCY_BUCKETS_SECONDS,
+      async () => {
+        const s = await snapshot();
+        if (!s) return [];
+        return TIERS.map((tier) => {
+          const row = s.latency.find((r) => r.tier === tier);
+          return {
+            labels: { tier },
+            buckets: row?.buckets ?? LATENCY_BUCKETS_SECONDS.map(() => 0),
+            count: row?.count ?? 0,
+            sum: (row?.sumMs ?? 0) / 1000,
+          };
+        });
+      },
+    ),
+  );
+
+  new Counter({
+    name: 'docroute_routing_decisions_total',
+    help: 'Routing decisions by stage and action.',
+    labelNames: ['stage', 'action'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await snapshot();
+      if (!s) return;
+      for (const row of s.decisions) this.inc({ stage: row.stage, action: row.action }, row.n);
+    },
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    async scrape() {
+      const pending = load();
+      current = pending;
+      try {
+        return await registry.metrics();
+      } finally {
+        if (current === pending) current = undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { allInvoices, fetchInvoiceRows, INVOICE_COLUMNS, InvoiceFilters, invoiceSortColumn, InvoiceSort, invoiceSummary } from '../../exports/invoices.ts';
+import { contentDisposition, EXPORT_CONTENT_TYPES, toFormat } from '../../exports/writers.ts';
+import { loadInvoiceRecord } from '../../db/records.ts';
+import { BEARER, requireScope } from '../auth.ts';
+import { decodeCursor, toPage } from '../pagination.ts';
+import { HttpProblem } from '../problem.ts';
+import { CursorParam, Id, InvoiceDetail, InvoiceSummary, LimitParam, pageOf, problems } from '../schemas.ts';
+import type { RouteModule } from '../types.ts';
+
+const InvoiceListQuery = InvoiceFilters.extend({
+  sort: InvoiceSort,
+  limit: LimitParam,
+  cursor: CursorParam.optional(),
+  format: z
+    .enum(['json', 'csv', 'jsonl'])
+    .default('json')
+    .describe('json: one page; csv or jsonl: every matching invoice in one download (limit and cursor do not apply)'),
+});
+
+/** GET /v1/invoices (list, filter, sort, page, export) and GET /v1/invoices/:id. */
+export const invoiceRoutes: RouteModule = (app, deps) => {
+  const { db } = deps;
+
+  app.get(
+    '/v1/invoices',
+    {
+      preHandler: requireScope(db, 'read'),
+      schema: {
+        tags: ['invoices'],
+        summary: 'List, filter and export invoices',
+        description:
+          "The latest version of each document's invoice record. Filters combine with AND; pages are keyset-paginated " +
+          '(pass nextCursor as cursor with the same sort). format=csv or jsonl streams every matching invoice (amounts as exact decimals).',
+        security: BEARER,
+        querystring: InvoiceListQuery,
+        response: {
+          200: {
+            description: 'A page of invoices (json), or every matching invoice (csv, jsonl)',
+            content: {
+              'application/json': { schema: pageOf(InvoiceSummary) },
+              'text/csv': { schema: z.string().describe('CSV with a header row; columns as the InvoiceSummary fields') },
+              'application/x-ndjson': { schema: z.string().describe('One InvoiceSummary JSON object per line') },
+            },
+          },
+          ...problems(400, 401, 403, 429, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { sort, limit, cursor, format, ...filters } = request.query;
+      if (format !== 'json') {
+        const rows = allInvoices(db, filters, sort);
+        const stamp = new Date().toISOString().slice(0, 10);
+        return reply
+          .code(200)
+          .type(EXPORT_CONTENT_TYPES[format])
+          .header('content-disposition', contentDisposition(`invoices-${stamp}.${format}`))
+          // A stream is sent as is (no serializer); the schema above describes its text.
+          .send(toFormat(format, rows, INVOICE_COLUMNS) as never);
+      }
+      const after = cursor ? decodeCursor(cursor, { scope: 'invoices', sort, type: invoiceSortColumn(sort).type }) : null;
+      const rows = await fetchInvoiceRows(db, filters, sort, limit + 1, after);
+      return reply.type('application/json').send(toPage(rows, limit, { scope: 'invoices', sort }, invoiceSummary));
+    },
+  );
+
+  app.get(
+    '/v1/invoices/:id',
+    {
+      preHandler: requireScope(db, 'read'),
+      schema: {
+        tags: ['invoices'],
+        summary: 'One invoice record with its line items and per-field evidence',
+        security: BEARER,
+        params: z.object({ id: Id.describe('The invoice record id') }),
+        response: { 200: InvoiceDetail, ...problems(400, 401, 403, 404, 429, 500) },
+      },
+    },
+    async (request) => {
+      const row = await db
+        .selectFrom('invoices as i')
+        .innerJoin('documents as d', 'd.id', 'i.document_id')
+        .selectAll('i')
+        .select('d.status as document_status')
+        .select(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('invoices as newer')
+              .select('newer.id')
+              .whereRef('newer.document_id', '=', 'i.document_id')
+              .whereRef('newer.version', '>', 'i.version'),
+          ).as('superseded'),
+        )
+        .where('i.id', '=', request.params.id)
+        .executeTakeFirst();
+      if (!row) throw new HttpProblem(404, 'Not found', `No invoice ${request.params.id}.`);
+      const record = await loadInvoiceRecord(db, row);
+      return {
+        ...record,
+        documentId: row.document_id,
+        status: row.document_status,
+        isLatest: !row.superseded,
+        createdAt: row.created_at.toISOString(),
+      };
+    },
+  );
+};

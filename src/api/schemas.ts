@@ -1,0 +1,243 @@
+import { z } from 'zod';
+import { CurrencyCode, Decimal, DocumentKind, DocumentStatus, IsoDate } from '../../schemas/index.ts';
+import { Problem } from './problem.ts';
+
+/**
+ * Response (and shared request) schemas of the query API: documents, invoices,
+ * contracts. They validate what the routes send and describe it in the OpenAPI
+ * document; schemas with an `id` become named components.
+ */
+
+// ---- building blocks ---------------------------------------------------------
+
+/** A UUID path parameter or id (any version; 400 when malformed). */
+export const Id = z.guid().describe('A UUID');
+
+export const DecimalString = z.string().describe('An exact decimal amount as a string, e.g. "1234.50"');
+export const DateString = z.string().describe('An ISO calendar date, YYYY-MM-DD');
+export const DateTimeString = z.iso.datetime().describe('An ISO 8601 date-time (UTC)');
+
+/** A date filter: a real ISO calendar date. */
+export const DateParam = IsoDate.describe('An ISO calendar date, YYYY-MM-DD (inclusive)');
+/** A date-time filter: an ISO date (a whole UTC day) or an ISO date-time with offset. */
+export const DateOrDateTimeParam = z
+  .union([IsoDate, z.iso.datetime({ offset: true })])
+  .describe('An ISO date (YYYY-MM-DD, a whole day in UTC) or an ISO date-time with offset (inclusive)');
+/** An exact decimal filter, compared as numeric. */
+export const DecimalParam = Decimal.describe('An exact decimal, e.g. "1234.50"');
+/** A currency filter; lower case is accepted. */
+export const CurrencyParam = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .pipe(CurrencyCode)
+  .describe('An ISO 4217 currency code, e.g. EUR');
+export const LimitParam = z.coerce.number().int().min(1).max(200).default(50).describe('Page size, 1–200 (default 50)');
+export const CursorParam = z
+  .string()
+  .min(1)
+  .max(4096)
+  .describe('The nextCursor of the previous page (opaque). Only valid with the same sort.');
+
+export const DocumentStatusParam = DocumentStatus;
+export const DocumentKindParam = DocumentKind;
+
+/** A non-empty search string (trimmed). */
+export const SearchParam = z.string().trim().min(1).max(200);
+
+/** Keyset-paginated page of items. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+  });
+}
+
+/** Problem responses for the given statuses. */
+export function problems<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof Problem } {
+  return Object.fromEntries(statuses.map((s) => [s, Problem])) as { [K in S[number]]: typeof Problem };
+}
+
+// ---- evidence ----------------------------------------------------------------
+
+export const FieldEvidence = z
+  .object({
+    confidence: z.number().min(0).max(1),
+    page: z.number().int().nullable().describe('1-based page the value was read from'),
+    quote: z.string().nullable().describe('The text the value was read from'),
+    tier: z.string().nullable().describe('The model tier (or "review") that produced the value'),
+  })
+  .meta({ id: 'FieldEvidence', description: "Where a record's field was read" });
+
+export const EvidenceByField = z.record(z.string(), FieldEvidence).describe('Evidence per field name (fields with a value)');
+
+export const QuoteEvidence = z.object({ page: z.number().int(), quote: z.string() }).nullable();
+
+// ---- invoices ----------------------------------------------------------------
+
+const invoiceScalarShape = {
+  vendorName: z.string().nullable(),
+  vendorAddress: z.string().nullable(),
+  vendorTaxId: z.string().nullable(),
+  customerName: z.string().nullable(),
+  invoiceNumber: z.string().nullable(),
+  issueDate: DateString.nullable(),
+  dueDate: DateString.nullable(),
+  currency: z.string().nullable(),
+  subtotal: DecimalString.nullable(),
+  taxTotal: DecimalString.nullable(),
+  total: DecimalString.nullable(),
+  purchaseOrder: z.string().nullable(),
+  paymentTerms: z.string().nullable(),
+  iban: z.string().nullable(),
+  bic: z.string().nullable(),
+};
+
+export const InvoiceLine = z
+  .object({
+    description: z.string(),
+    quantity: DecimalString.nullable(),
+    unitPrice: DecimalString.nullable(),
+    amount: DecimalString.nullable(),
+    confidence: z.number(),
+    evidence: QuoteEvidence,
+  })
+  .meta({ id: 'InvoiceLine' });
+
+/** An invoice record version with its lines and evidence (as in a document). */
+export const InvoiceRecord = z
+  .object({
+    kind: z.literal('invoice'),
+    id: Id,
+    version: z.number().int(),
+    source: z.string(),
+    confidence: z.number(),
+    possibleDuplicateOf: z.string().nullable(),
+    ...invoiceScalarShape,
+    lineItems: z.array(InvoiceLine),
+    evidence: EvidenceByField,
+  })
+  .meta({ id: 'InvoiceRecord' });
+
+/** One invoice in a listing or export: the latest version of a document's invoice record. */
+export const InvoiceSummary = z
+  .object({
+    id: Id.describe('The invoice record (version) id'),
+    documentId: Id,
+    status: DocumentStatus.describe("The document's status"),
+    version: z.number().int(),
+    source: z.string(),
+    confidence: z.number(),
+    possibleDuplicateOf: z.string().nullable(),
+    ...invoiceScalarShape,
+    createdAt: DateTimeString.describe('When this record version was written'),
+  })
+  .meta({ id: 'InvoiceSummary' });
+
+export const InvoiceDetail = z
+  .object({
+    ...InvoiceRecord.shape,
+    documentId: Id,
+    status: DocumentStatus.describe("The document's status"),
+    isLatest: z.boolean().describe("Whether this is the latest version of the document's record"),
+    createdAt: DateTimeString,
+  })
+  .meta({ id: 'InvoiceDetail' });
+
+// ---- contracts ---------------------------------------------------------------
+
+export const Duration = z.object({ count: z.number().int(), unit: z.string().nullable() });
+
+export const ContractParty = z
+  .object({ name: z.string(), role: z.string().nullable(), confidence: z.number(), evidence: QuoteEvidence })
+  .meta({ id: 'ContractParty' });
+
+const contractScalarShape = {
+  title: z.string().nullable(),
+  effectiveDate: DateString.nullable(),
+  expirationDate: DateString.nullable(),
+  term: Duration.nullable(),
+  governingLaw: z.string().nullable(),
+  autoRenewal: z.boolean().nullable(),
+  noticePeriod: Duration.nullable(),
+  paymentTerms: z.string().nullable(),
+};
+
+export const ContractRecord = z
+  .object({
+    kind: z.literal('contract'),
+    id: Id,
+    version: z.number().int(),
+    source: z.string(),
+    confidence: z.number(),
+    ...contractScalarShape,
+    parties: z.array(ContractParty),
+    evidence: EvidenceByField,
+  })
+  .meta({ id: 'ContractRecord' });
+
+export const ContractSummary = z
+  .object({
+    id: Id.describe('The contract record (version) id'),
+    documentId: Id,
+    status: DocumentStatus.describe("The document's status"),
+    version: z.number().int(),
+    source: z.string(),
+    confidence: z.number(),
+    ...contractScalarShape,
+    parties: z.array(z.object({ name: z.string(), role: z.string().nullable() })),
+    createdAt: DateTimeString.describe('When this record version was written'),
+  })
+  .meta({ id: 'ContractSummary' });
+
+export const ContractDetail = z
+  .object({
+    ...ContractRecord.shape,
+    documentId: Id,
+    status: DocumentStatus.describe("The document's status"),
+    isLatest: z.boolean().describe("Whether this is the latest version of the document's record"),
+    createdAt: DateTimeString,
+  })
+  .meta({ id: 'ContractDetail' });
+
+// ---- documents ---------------------------------------------------------------
+
+export const RecordOfDocument = z.discriminatedUnion('kind', [InvoiceRecord, ContractRecord]);
+
+const documentShape = {
+  id: Id,
+  sha256: z.string(),
+  fileName: z.string(),
+  sizeBytes: z.number().int(),
+  pageCount: z.number().int().nullable(),
+  kind: DocumentKind.nullable(),
+  status: DocumentStatus,
+  route: z.array(z.string()).describe('The model tiers the document went through'),
+  confidence: z.number().nullable(),
+  tokens: z.number().int().nullable(),
+  reviewReasons: z.array(z.string()),
+  error: z.string().nullable(),
+  workflowId: z.string(),
+  createdAt: DateTimeString,
+  updatedAt: DateTimeString,
+};
+
+export const DocumentSummary = z.object(documentShape).meta({ id: 'DocumentSummary' });
+
+export const DocumentDetail = z
+  .object({
+    ...documentShape,
+    costUsd: DecimalString.describe('What the model calls for this document cost (USD)'),
+    record: RecordOfDocument.nullable().describe('The latest record version, for an extracted document'),
+    candidate: z
+      .object({ stage: z.string(), confidence: z.number(), fields: z.unknown() })
+      .nullable()
+      .describe('For a document in review: what the models produced, not yet a record'),
+  })
+  .meta({ id: 'DocumentDetail' });
+
+export type InvoiceSummary = z.infer<typeof InvoiceSummary>;
+export type InvoiceDetail = z.infer<typeof InvoiceDetail>;
+export type ContractSummary = z.infer<typeof ContractSummary>;
+export type ContractDetail = z.infer<typeof ContractDetail>;
+export type DocumentSummary = z.infer<typeof DocumentSummary>;
+export type DocumentDetail = z.infer<typeof DocumentDetail>;
