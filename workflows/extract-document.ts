@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, condition, defineSignal, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { reviewSignal } from './signals.ts';
 import type * as activities from '../activities/index.ts';
 import type { CandidateSummary, EscalationPlan, ExtractOutcome, ReviewDecision, TierInfo } from '../activities/types.ts';
 import type { DocumentKind, TierName } from '../schemas/common.ts';
@@ -26,8 +27,7 @@ type Acts = ReturnType<typeof activities.createActivities>;
 
 export type { ReviewDecision };
 
-/** Resolves a document waiting in review. */
-export const reviewSignal = defineSignal<[ReviewDecision]>('review');
+export { reviewSignal };
 
 // Database work: retried until the database is back (a crash or outage delays, never loses).
 const store = proxyActivities<Acts>({

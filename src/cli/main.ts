@@ -3,9 +3,11 @@ import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { costsCommand } from './commands/costs.ts';
 import { demoCommand } from './commands/demo.ts';
+import { exportCommand, type ExportInvoicesOptions } from './commands/export.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand, parseScopes } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { upCommand, workerCommand } from './commands/worker.ts';
 import { watchCommand } from './commands/watch.ts';
@@ -62,6 +64,11 @@ program
   .action(async () => upCommand(context()));
 
 program
+  .command('serve')
+  .description('serve the HTTP API on PORT (default 8080); in local mode with the local services and a worker')
+  .action(async () => serveCommand(context()));
+
+program
   .command('migrate')
   .description('bring the database schema up to date')
   .action(async () => migrateCommand(context()));
@@ -107,6 +114,25 @@ program
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }) => keysListCommand(context(), opts));
 }
+
+program
+  .command('export')
+  .description('write every matching invoice (latest record versions) as CSV or JSON Lines: the rows of GET /v1/invoices?format=csv|jsonl')
+  .argument('<what>', 'what to export: invoices')
+  .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).makeOptionMandatory())
+  .option('--out <file>', 'write to this file instead of stdout')
+  .option('--vendor <prefix>', 'vendor name prefix, case-insensitive')
+  .option('--number <invoiceNumber>', 'exact invoice number')
+  .option('--from <YYYY-MM-DD>', 'issue date on or after')
+  .option('--to <YYYY-MM-DD>', 'issue date on or before')
+  .option('--due-from <YYYY-MM-DD>', 'due date on or after')
+  .option('--due-to <YYYY-MM-DD>', 'due date on or before')
+  .option('--currency <code>', 'ISO 4217 currency code')
+  .option('--total-min <decimal>', 'total at least')
+  .option('--total-max <decimal>', 'total at most')
+  .option('--status <status>', "the document's status (extracted, needs_review, …)")
+  .option('--sort <sort>', 'issueDate, dueDate, total, createdAt or vendor; "-" for descending (default -createdAt)')
+  .action(async (what: string, opts: ExportInvoicesOptions) => exportCommand(context(), what, opts));
 
 try {
   await program.parseAsync(process.argv);

@@ -51,6 +51,9 @@ const EnvSchema = z.object({
   DOCROUTE_FLASH_TPM: z.coerce.number().positive().default(1_000_000),
   DOCROUTE_PRO_RPM: z.coerce.number().positive().default(150),
   DOCROUTE_PRO_TPM: z.coerce.number().positive().default(2_000_000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DOCROUTE_API_HOST: z.string().min(1).default('127.0.0.1'),
+  DOCROUTE_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   DOCROUTE_DOC_BUDGET_USD: z.coerce.number().nonnegative().default(0.25),
   DOCROUTE_PRICES: optionalString.transform((v, ctx) => {
     if (v === undefined) return {};
@@ -104,6 +107,13 @@ export interface Config {
     maxAttempts: number;
     /** Client-side rate limits per tier's model, shared by one worker's activities. */
     limits: { flash: { rpm: number; tpm: number }; pro: { rpm: number; tpm: number } };
+  };
+  api: {
+    port: number;
+    /** Interface to listen on; 127.0.0.1 unless exposed on purpose (e.g. 0.0.0.0 in a container). */
+    host: string;
+    /** Requests per minute per API key. */
+    rateLimitPerMinute: number;
   };
   /** USD per million tokens, per model: defaults merged with DOCROUTE_PRICES. */
   prices: PriceTable;
@@ -159,6 +169,7 @@ export function loadConfig(
         pro: { rpm: e.DOCROUTE_PRO_RPM, tpm: e.DOCROUTE_PRO_TPM },
       },
     },
+    api: { port: e.PORT, host: e.DOCROUTE_API_HOST, rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT },
     prices: { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES },
   };
 }

@@ -106,8 +106,9 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
       }
       expect(consumed, `malformed labels: ${line}`).toBe(labelText.length);
     }
-    const number = value === '+Inf' ? Infinity : value === '-Inf' ? -Infinity : Number(value);
-    expect(Number.isNaN(number) && value !== 'NaN', `bad value: ${line}`).toBe(false);
+    // Values are Go floats: NaN in any case (prom-client writes "Nan"), +Inf, -Inf.
+    const number = value === '+Inf' ? Infinity : value === '-Inf' ? -Infinity : /^nan$/i.test(value) ? NaN : Number(value);
+    expect(Number.isNaN(number) && !/^nan$/i.test(value), `bad value: ${line}`).toBe(false);
     samples.push({ name, labels, value: number });
   }
   // Every sample belongs to a family with a TYPE (histogram samples by their _bucket/_sum/_count suffix).

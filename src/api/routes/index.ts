@@ -1,6 +1,11 @@
 import type { RouteModule } from '../types.ts';
+import { contractRoutes } from './contracts.ts';
+import { documentRoutes } from './documents.ts';
+import { invoiceRoutes } from './invoices.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
+import { reviewRoutes } from './review.ts';
+import { uploadRoutes } from './uploads.ts';
 
 /**
  * Every route module of the API, mounted in this order. Each module lives in
@@ -9,4 +14,9 @@ import { metricsRoutes } from './metrics.ts';
 export const ROUTES: readonly RouteModule[] = [
   healthRoutes,
   metricsRoutes,
+  uploadRoutes,
+  documentRoutes,
+  invoiceRoutes,
+  contractRoutes,
+  reviewRoutes,
 ];

@@ -6,7 +6,7 @@ import { ingestFile, waitForDocument } from '../../ingest/ingest.ts';
 import type { CliContext } from '../main.ts';
 import { printDocumentLine } from '../render.ts';
 import { isLocalMode } from './ingest.ts';
-import { untilSignal } from './worker.ts';
+import { untilSignal } from '../until-signal.ts';
 
 /**
  * The inbox: every PDF that appears in the directory is ingested once. A file is

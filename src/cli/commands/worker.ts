@@ -1,14 +1,7 @@
 import { openRuntime } from '../../app/runtime.ts';
+import { untilSignal } from '../until-signal.ts';
+import { startApi } from './serve.ts';
 import type { CliContext } from '../main.ts';
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => resolve(signal);
-    process.once('SIGINT', on('SIGINT'));
-    process.once('SIGTERM', on('SIGTERM'));
-  });
-}
 
 export async function workerCommand(ctx: CliContext): Promise<void> {
   const runtime = await openRuntime(ctx.config, ctx.log, { worker: true });
@@ -20,15 +13,21 @@ export async function workerCommand(ctx: CliContext): Promise<void> {
 
 export async function upCommand(ctx: CliContext): Promise<void> {
   const runtime = await openRuntime(ctx.config, ctx.log, { worker: true, ui: true });
+  const api = await startApi(runtime, ctx).catch(async (error: unknown) => {
+    await runtime.close();
+    throw error;
+  });
   const lines = [
     'docroute is up.',
     `  Temporal   ${runtime.temporal.address} (${runtime.temporal.origin})` +
       (runtime.temporal.origin === 'local' ? `, web UI http://127.0.0.1:${ctx.config.temporal.localPort + 1000}` : ''),
     `  Postgres   ${runtime.postgres.origin}${runtime.postgres.origin === 'external' ? '' : ` on 127.0.0.1:${ctx.config.database.embeddedPort}`}`,
     `  worker     task queue ${ctx.config.temporal.taskQueue}`,
+    `  API        http://${ctx.config.api.host}:${ctx.config.api.port} (docs /docs; keys: docroute keys create)`,
     'Ctrl-C stops everything.',
   ];
   process.stdout.write(lines.join('\n') + '\n');
   await untilSignal();
+  await api.close();
   await runtime.close();
 }
