@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -38,10 +40,15 @@ export async function freePort(): Promise<number> {
 export default async function setup(project: TestProject) {
   const projectRoot = path.resolve(import.meta.dirname, '..', '..');
   const log = createLogger('warn');
-  // The app's data dir holds the Temporal CLI and the embedded cluster; tests use their own port.
-  const config = loadConfig({ ...process.env, DOCROUTE_EMBEDDED_PG_PORT: process.env.DOCROUTE_TEST_PG_PORT ?? '54339' }, { cwd: projectRoot });
-
-  const postgres = await startPostgres(config, log);
+  // The app's data dir holds the Temporal CLI (installed once, reused by every run).
+  const config = loadConfig(process.env, { cwd: projectRoot });
+  // An embedded cluster of this run's own (fresh data dir, free port), so that runs never share one.
+  const pgDir = await mkdtemp(path.join(tmpdir(), 'docroute-test-pg-'));
+  const pgConfig = loadConfig(
+    { ...process.env, DOCROUTE_DATA_DIR: pgDir, DOCROUTE_EMBEDDED_PG_PORT: String(await freePort()) },
+    { cwd: projectRoot },
+  );
+  const postgres = await startPostgres(pgConfig, log);
   const adminUrl = withDatabase(postgres.url, 'postgres');
 
   const cli = await findOrInstallTemporalCli(config.dataDir, createLogger('info'));
@@ -54,6 +61,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await temporal.stop().catch(() => undefined);
     await postgres.stop();
+    await rm(pgDir, { recursive: true, force: true });
   };
 }
 

@@ -1,0 +1,194 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
+import { emptyFile, notAPdf } from '../support/bad-pdfs.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/harness.ts';
+
+const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
+const INVOICES = path.join(DATASETS_DIR, 'invoice2data');
+
+let api: ApiHarness;
+let writer: string;
+let reader: string;
+let reviewer: string;
+
+beforeAll(async () => {
+  api = await startApiHarness({ env: { DOCROUTE_MAX_FILE_MB: '1' } });
+  writer = await api.key(['write', 'read'], 'uploader');
+  reader = await api.key(['read'], 'dashboard');
+  reviewer = await api.key(['review', 'read'], 'alice@finance');
+});
+afterAll(async () => api?.close());
+
+/** multipart/form-data with the given files, as any HTTP client would send it. */
+function form(...files: { name: string; bytes: Uint8Array; type?: string }[]): FormData {
+  const body = new FormData();
+  for (const f of files) body.append('file', new Blob([Buffer.from(f.bytes)], { type: f.type ?? 'application/pdf' }), f.name);
+  return body;
+}
+
+async function upload(key: string, ...files: { name: string; bytes: Uint8Array; type?: string }[]) {
+  const response = await api.call('/v1/documents', { method: 'POST', key, body: form(...files) });
+  return { response, body: (await response.json()) as any };
+}
+
+/** Polls a document until it leaves received/processing, as a client would. */
+async function settle(id: string, key = reader): Promise<any> {
+  for (let i = 0; i < 300; i++) {
+    const doc = (await (await api.call(`/v1/documents/${id}`, { key })).json()) as any;
+    if (!['received', 'processing'].includes(doc.status)) return doc;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`document ${id} did not settle`);
+}
+
+/** Polls a document in review until the reviewer's decision has been applied. */
+async function resolved(id: string): Promise<any> {
+  for (let i = 0; i < 300; i++) {
+    const doc = await settle(id);
+    if (doc.status !== 'needs_review') return doc;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`document ${id} stayed in review`);
+}
+
+describe('uploads', () => {
+  it('a PDF is accepted (202), processed, and the same content again returns the existing document (200)', async () => {
+    const bytes = await fs.readFile(path.join(SAMPLES, 'invoice-en-usd.pdf'));
+    const first = await upload(writer, { name: 'march.pdf', bytes });
+    expect(first.response.status).toBe(202);
+    expect(first.body.documents).toHaveLength(1);
+    const created = first.body.documents[0];
+    expect(created).toMatchObject({ file: 'march.pdf', duplicate: false });
+    const doc = await settle(created.documentId);
+    expect(doc.status).toBe('extracted');
+    const again = await upload(writer, { name: 'march (copy).pdf', bytes });
+    expect(again.response.status).toBe(200);
+    expect(again.body.documents[0]).toMatchObject({ documentId: created.documentId, duplicate: true, status: 'extracted' });
+    const file = await api.call(`/v1/documents/${created.documentId}/file`, { key: reader });
+    expect(Buffer.from(await file.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('refuses bad files with 4xx problems that say why, and stores nothing from a refused batch', async () => {
+    const before = await api.db.selectFrom('documents').select('id').execute();
+    const png = await upload(writer, { name: 'invoice.pdf', bytes: await notAPdf() });
+    expect(png.response.status).toBe(415);
+    expect(png.response.headers.get('content-type')).toContain('application/problem+json');
+    expect(png.body.detail).toMatch(/invoice\.pdf: file is not a PDF \(it looks like a PNG image\)/);
+    const empty = await upload(writer, { name: 'empty.pdf', bytes: await emptyFile() });
+    expect(empty.response.status).toBe(400);
+    expect(empty.body.detail).toMatch(/empty/);
+    const big = new Uint8Array(1024 * 1024 + 1);
+    big.set(new TextEncoder().encode('%PDF-1.7\n'));
+    const tooLarge = await upload(writer, { name: 'big.pdf', bytes: big });
+    expect(tooLarge.response.status).toBe(413);
+    expect(tooLarge.body.detail).toMatch(/larger than the limit of 1 MiB/);
+    const mixed = await upload(
+      writer,
+      { name: 'good.pdf', bytes: await fs.readFile(path.join(SAMPLES, 'contract-nda.pdf')) },
+      { name: 'bad.pdf', bytes: await notAPdf() },
+    );
+    expect(mixed.response.status).toBe(415);
+    const noFile = await api.call('/v1/documents', { method: 'POST', key: writer, body: new FormData() });
+    expect(noFile.status).toBe(400);
+    const json = await api.call('/v1/documents', {
+      method: 'POST',
+      key: writer,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(json.status).toBe(415);
+    expect(await api.db.selectFrom('documents').select('id').execute()).toHaveLength(before.length);
+  });
+
+  it('needs a key with the write scope', async () => {
+    const bytes = await fs.readFile(path.join(SAMPLES, 'rechnung-de-eur.pdf'));
+    expect((await upload(reader, { name: 'r.pdf', bytes })).response.status).toBe(403);
+    expect((await api.call('/v1/documents', { method: 'POST', body: form({ name: 'r.pdf', bytes }) })).status).toBe(401);
+  });
+});
+
+describe.skipIf(!HAVE_DATASETS)(`the review queue${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
+  it('a reviewer corrects a document in review; the workflow persists the corrected record with the reviewer as its source', async () => {
+    const up = await upload(writer, { name: 'oyo.pdf', bytes: await fs.readFile(path.join(INVOICES, 'oyo.pdf')) });
+    const id = up.body.documents[0].documentId as string;
+    const waiting = await settle(id);
+    expect(waiting.status).toBe('needs_review');
+
+    const queue = (await (await api.call('/v1/review', { key: reviewer })).json()) as any;
+    const item = queue.items.find((i: any) => i.documentId === id);
+    expect(item.reasons.length).toBeGreaterThan(0);
+    expect(item.candidate.fields.invoiceNumber).toHaveProperty('value');
+    expect((await api.call('/v1/review', { key: reader })).status).toBe(403);
+
+    // A correction that breaks the schema is refused before it reaches the workflow.
+    const bad = await api.call(`/v1/review/${id}`, {
+      method: 'POST',
+      key: reviewer,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'correct', fields: { total: '12,50', issueDate: '2024-02-30', colour: 'red' } }),
+    });
+    expect(bad.status).toBe(400);
+    const problem = (await bad.json()) as any;
+    expect(problem.detail).toMatch(/fields\.total/);
+    expect(problem.detail).toMatch(/fields\.issueDate/);
+
+    const corrected = await api.call(`/v1/review/${id}`, {
+      method: 'POST',
+      key: reviewer,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        action: 'correct',
+        note: 'checked against the booking',
+        fields: { vendorName: 'Oravel Stays Private Limited', invoiceNumber: 'IBZY2087', total: '1939.00', currency: 'INR' },
+      }),
+    });
+    expect(corrected.status).toBe(202);
+    const final = await resolved(id);
+    expect(final.status).toBe('extracted');
+    expect(final.record).toMatchObject({
+      source: 'reviewer:alice@finance',
+      vendorName: 'Oravel Stays Private Limited',
+      invoiceNumber: 'IBZY2087',
+      total: '1939.00',
+      currency: 'INR',
+      confidence: 1,
+    });
+    const trail = await api.db.selectFrom('review_actions').selectAll().where('document_id', '=', id).execute();
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ reviewer: 'alice@finance', action: 'correct', note: 'checked against the booking' });
+    // The trail names exactly the fields whose value the reviewer changed, with before and after.
+    const sent = { vendorName: 'Oravel Stays Private Limited', invoiceNumber: 'IBZY2087', total: '1939.00', currency: 'INR' };
+    const expected = Object.entries(sent)
+      .filter(([field, value]) => item.candidate.fields[field].value !== value)
+      .map(([field, value]) => ({ field, before: item.candidate.fields[field].value, after: value }));
+    expect(expected.length).toBeGreaterThan(0);
+    const byField = (a: { field: string }, b: { field: string }) => a.field.localeCompare(b.field);
+    expect([...(trail[0]?.changes as { field: string }[])].sort(byField)).toEqual(expected.sort(byField));
+    // Resolved: a second decision is refused.
+    const twice = await api.call(`/v1/review/${id}`, {
+      method: 'POST',
+      key: reviewer,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'approve' }),
+    });
+    expect(twice.status).toBe(409);
+  });
+
+  it('a reviewer rejects a document: it ends failed with the reviewer and reason', async () => {
+    const up = await upload(writer, { name: 'free.pdf', bytes: await fs.readFile(path.join(INVOICES, 'free_fiber.pdf')) });
+    const id = up.body.documents[0].documentId as string;
+    expect((await settle(id)).status).toBe('needs_review');
+    const rejected = await api.call(`/v1/review/${id}`, {
+      method: 'POST',
+      key: reviewer,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'reject', note: 'personal bill, not ours' }),
+    });
+    expect(rejected.status).toBe(202);
+    const doc = await resolved(id);
+    expect(doc.status).toBe('failed');
+    expect(doc.error).toBe('rejected in review by alice@finance: personal bill, not ours');
+  });
+});
