@@ -20,10 +20,21 @@ export const BEARER = [{ bearerAuth: [] }];
  */
 export function requireScope(db: Db, scope: ApiScope) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    const tracker = failureTracker(db);
+    if (tracker.blocked(request.ip)) {
+      reply.header('retry-after', String(tracker.retryAfterSeconds(request.ip)));
+      return sendProblem(reply, request, {
+        type: 'https://docroute.dev/problems/too-many-requests',
+        title: 'Too many requests',
+        status: 429,
+        detail: 'Too many requests with invalid API keys from this address; retry later.',
+      });
+    }
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const key = match ? await findActiveKey(db, match[1] as string) : null;
     if (!key) {
+      if (match) tracker.fail(request.ip);
       reply.header('www-authenticate', 'Bearer realm="docroute"');
       return sendProblem(reply, request, {
         type: 'https://docroute.dev/problems/unauthorized',
@@ -42,4 +53,46 @@ export function requireScope(db: Db, scope: ApiScope) {
     }
     request.apiKey = key;
   };
+}
+
+/**
+ * Invalid keys per client address: the per-key rate limit cannot stop someone
+ * inventing a new key for every request, so after MAX_FAILED_AUTH invalid keys
+ * in a minute an address is refused (429) without a database lookup until the
+ * minute is over.
+ */
+export const MAX_FAILED_AUTH_PER_MINUTE = 30;
+const WINDOW_MS = 60_000;
+
+interface FailureTracker {
+  fail(ip: string): void;
+  blocked(ip: string): boolean;
+  retryAfterSeconds(ip: string): number;
+}
+
+const trackers = new WeakMap<Db, FailureTracker>();
+
+function failureTracker(db: Db): FailureTracker {
+  let tracker = trackers.get(db);
+  if (!tracker) {
+    const windows = new Map<string, { count: number; resetAt: number }>();
+    const current = (ip: string) => {
+      const now = Date.now();
+      const w = windows.get(ip);
+      if (w && w.resetAt > now) return w;
+      if (windows.size > 10_000) for (const [k, v] of windows) if (v.resetAt <= now) windows.delete(k);
+      return undefined;
+    };
+    tracker = {
+      fail(ip) {
+        const w = current(ip);
+        if (w) w.count += 1;
+        else windows.set(ip, { count: 1, resetAt: Date.now() + WINDOW_MS });
+      },
+      blocked: (ip) => (current(ip)?.count ?? 0) >= MAX_FAILED_AUTH_PER_MINUTE,
+      retryAfterSeconds: (ip) => Math.max(1, Math.ceil(((current(ip)?.resetAt ?? Date.now()) - Date.now()) / 1000)),
+    };
+    trackers.set(db, tracker);
+  }
+  return tracker;
 }

@@ -2,9 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { buildApi } from '../../src/api/app.ts';
-import { BEARER, requireScope } from '../../src/api/auth.ts';
+import { BEARER, MAX_FAILED_AUTH_PER_MINUTE, requireScope } from '../../src/api/auth.ts';
 import type { ApiApp, RouteModule } from '../../src/api/types.ts';
 import { keysRevokeCommand } from '../../src/cli/commands/keys.ts';
+import { createDb } from '../../src/db/database.ts';
 import { createApiKey, type ApiScope } from '../../src/db/api-keys.ts';
 import { createLogger, silentLogger } from '../../src/logger.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
@@ -211,6 +212,30 @@ describe('API authentication, scopes, rate limit and error bodies', () => {
       expect((await limited.call('/elsewhere', a.key)).status).toBe(404);
     } finally {
       await limited.app.close();
+    }
+  });
+
+  it('an address that keeps presenting invented keys is refused without a lookup, even with a real key', async () => {
+    // A database handle of its own, so this app's failure count is its own.
+    const db = createDb(h.config.database.url as string, { max: 2 });
+    const app = await buildApi(
+      { db, client: h.client, config: h.config, log: silentLogger, temporalReady: async () => true },
+      { routes: [probes], rateLimitPerMinute: 10_000 },
+    );
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const get = (key: string) => fetch(`${baseUrl}/v1/_probe`, { headers: { authorization: `Bearer ${key}` } });
+    try {
+      for (let i = 0; i < MAX_FAILED_AUTH_PER_MINUTE; i++) {
+        expect((await get(`dr_${i.toString(16).padStart(12, '0')}_${'x'.repeat(43)}`)).status).toBe(401);
+      }
+      const blocked = await get(readKey);
+      const { body } = await expectProblem(blocked, 429);
+      expect(body.detail).toMatch(/invalid API keys from this address/);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+      await db.destroy();
     }
   });
 });
