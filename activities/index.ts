@@ -324,6 +324,7 @@ export function createActivities(deps: ActivityDeps) {
         ...input,
         workflowId: run.workflowId,
         runId: run.runId,
+        activityId: Context.current().info.activityId,
         today: today(),
         pages: await loadPages(input.documentId),
       });
@@ -429,6 +430,7 @@ export function createActivities(deps: ActivityDeps) {
             source: `reviewer:${decision.reviewer}`,
             confidence: 1,
             tier: 'reviewer',
+            activityId: Context.current().info.activityId,
           };
           recordId =
             kind === 'invoice'
@@ -441,6 +443,7 @@ export function createActivities(deps: ActivityDeps) {
             document_id: input.documentId,
             workflow_id: run.workflowId,
             run_id: run.runId,
+            activity_id: Context.current().info.activityId,
             reviewer: decision.reviewer,
             action: decision.action,
             changes: JSON.stringify(changes),
@@ -475,6 +478,7 @@ export function createActivities(deps: ActivityDeps) {
           document_id: decision.documentId,
           workflow_id: run.workflowId,
           run_id: run.runId,
+          activity_id: Context.current().info.activityId,
           sequence: decision.sequence,
           stage: decision.stage,
           action: decision.action,
@@ -517,6 +521,7 @@ export function createActivities(deps: ActivityDeps) {
                 source: `model:${input.route.join('+')}`,
                 confidence,
                 tier: input.route[input.route.length - 1] ?? null,
+                activityId: Context.current().info.activityId,
               };
               if (candidate.kind === 'invoice') {
                 const fields = InvoiceExtraction.parse(candidate.fields);

@@ -100,6 +100,8 @@ export interface RoutingDecisionsTable {
   reason: string;
   inputs: Json<Record<string, unknown>>;
   created_at: Timestamp;
+  /** The Temporal activity that wrote the row (null for rows written before it was recorded). */
+  activity_id: string | null;
 }
 
 export interface CandidatesTable {
@@ -115,6 +117,8 @@ export interface CandidatesTable {
   attempt_ids: string[];
   possible_duplicate_of: string | null;
   created_at: Timestamp;
+  /** The Temporal activity that wrote the row (null for rows written before it was recorded). */
+  activity_id: string | null;
 }
 
 export interface InvoicesTable {
@@ -143,6 +147,8 @@ export interface InvoicesTable {
   confidence: Numeric;
   possible_duplicate_of: string | null;
   created_at: Timestamp;
+  /** The Temporal activity that wrote the row (null for rows written before it was recorded). */
+  activity_id: string | null;
 }
 
 export interface InvoiceLinesTable {
@@ -178,6 +184,8 @@ export interface ContractsTable {
   payment_terms: string | null;
   confidence: Numeric;
   created_at: Timestamp;
+  /** The Temporal activity that wrote the row (null for rows written before it was recorded). */
+  activity_id: string | null;
 }
 
 export interface ContractPartiesTable {
@@ -239,6 +247,8 @@ export interface ReviewActionsTable {
   note: string | null;
   record_id: string | null;
   created_at: Timestamp;
+  /** The Temporal activity that wrote the row (null for rows written before it was recorded). */
+  activity_id: string | null;
 }
 
 export interface Database {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { costsCommand } from './commands/costs.ts';
+import { auditCommand, historyExportCommand, replayCommand } from './commands/audit.ts';
 import { demoCommand } from './commands/demo.ts';
 import { exportCommand, type ExportInvoicesOptions } from './commands/export.ts';
 import { ingestCommand } from './commands/ingest.ts';
@@ -67,6 +68,33 @@ program
   .command('serve')
   .description('serve the HTTP API on PORT (default 8080); in local mode with the local services and a worker')
   .action(async () => serveCommand(context()));
+
+const history = program.command('history').description("a document's workflow history");
+history
+  .command('export')
+  .description("write the workflow's full event history (Temporal's JSON format)")
+  .argument('<id>', 'document id, content hash (prefix) or workflow id')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action(async (id: string, opts: { out?: string }) => historyExportCommand(context(), id, opts));
+
+program
+  .command('replay')
+  .description('replay workflow histories against the current code and report whether they are deterministic (exit 1 if not)')
+  .argument('[id]', 'document id, content hash (prefix) or workflow id')
+  .option('--file <history.json>', 'replay an exported history file')
+  .option('--all', 'replay every extraction workflow in the namespace')
+  .option('--since <date>', 'with --all: only workflows started on or after this date (YYYY-MM-DD)')
+  .option('--json', 'print the outcome as JSON')
+  .action(async (id: string | undefined, opts: { file?: string; all?: boolean; since?: string; json?: boolean }) =>
+    replayCommand(context(), id, opts),
+  );
+
+program
+  .command('audit')
+  .description("a document's timeline: received, parsed, each attempt and routing decision, checks, reviews, records")
+  .argument('<id>', 'document id, content hash (prefix) or workflow id')
+  .option('--json', 'print JSON')
+  .action(async (id: string, opts: { json?: boolean }) => auditCommand(context(), id, opts));
 
 program
   .command('migrate')

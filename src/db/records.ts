@@ -14,6 +14,8 @@ export interface RecordProvenance {
   confidence: number;
   /** The tier whose output the fields came from, stored with each field's evidence. */
   tier: string | null;
+  /** The Temporal activity writing the record, for the audit trail. */
+  activityId?: string | null;
 }
 
 type Trx = Transaction<Database>;
@@ -39,6 +41,7 @@ export async function insertInvoiceVersion(
       candidate_id: provenance.candidateId,
       workflow_id: provenance.workflowId,
       run_id: provenance.runId,
+      activity_id: provenance.activityId ?? null,
       vendor_name: v(fields.vendorName),
       vendor_address: v(fields.vendorAddress),
       vendor_tax_id: v(fields.vendorTaxId),
@@ -96,6 +99,7 @@ export async function insertContractVersion(
       candidate_id: provenance.candidateId,
       workflow_id: provenance.workflowId,
       run_id: provenance.runId,
+      activity_id: provenance.activityId ?? null,
       title: fields.title.value,
       effective_date: fields.effectiveDate.value,
       expiration_date: fields.expirationDate.value,

@@ -5,6 +5,7 @@ import {
   INVOICE_REQUIRED_FIELDS,
   InvoiceExtraction,
   type ExtractableKind,
+  type TierName,
 } from '../../schemas/index.ts';
 import type { Db } from '../db/database.ts';
 import { validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
@@ -21,6 +22,8 @@ export interface AssembleInput {
   attemptIds: string[];
   workflowId: string;
   runId: string;
+  /** The Temporal activity storing the candidate, for the audit trail. */
+  activityId?: string;
   today: string;
   pages: readonly PageText[];
 }
@@ -62,41 +65,20 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
           .orderBy('page_from')
           .execute();
   const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
-  // Each reading is checked against its own pages first, so that a value found
-  // on its page beats one that was not, whichever tier or chunk produced it.
-  const readings = attempts.map((a) => ({
+  const readings: Reading[] = attempts.map((a) => ({
     tier: a.tier,
     pages: { from: a.page_from, to: a.page_to },
-    fields: groundExtraction(input.kind, schema.parse(a.result) as ExtractionFields<typeof input.kind>, input.pages).fields,
+    fields: schema.parse(a.result) as ExtractionFields<typeof input.kind>,
   }));
-  const fastParts = readings.filter((r) => r.tier === 'flash').map((r) => r.fields);
-  const deepReadings = readings.filter((r) => r.tier === 'pro');
-  const fast = fastParts.length > 0 ? mergeExtractions(input.kind, fastParts) : null;
-  const deep = deepReadings.length > 0 ? mergeExtractions(input.kind, deepReadings.map((r) => r.fields)) : null;
-  let merged: { fields: ExtractionFields<typeof input.kind>; conflicts: MergeConflict[] };
-  if (fast && deep) {
-    const deepPages = new Set<number>();
-    for (const r of deepReadings) for (let p = r.pages.from; p <= r.pages.to; p++) deepPages.add(p);
-    const combined = combineReadings(input.kind, fast.fields, deep.fields, deepPages);
-    merged = { fields: combined.fields, conflicts: [...fast.conflicts, ...deep.conflicts, ...combined.conflicts] };
-  } else {
-    merged = fast ?? deep ?? mergeExtractions(input.kind, []);
-  }
-  // Which of the chosen values are not on their cited page (the fields are already capped above).
-  const grounded = { fields: merged.fields, ungrounded: groundExtraction(input.kind, merged.fields, input.pages).ungrounded };
-  const checks: CheckResult[] =
-    input.kind === 'invoice'
-      ? validateInvoice(grounded.fields as InvoiceExtraction, { today: input.today })
-      : validateContract(grounded.fields as ContractExtraction, { today: input.today });
+  const prepared = prepareReadings(input.kind, readings, input.pages, input.today);
 
   let possibleDuplicateOf: string | null = null;
+  const extraChecks: CheckResult[] = [];
   if (input.kind === 'invoice') {
-    const count = lineCountCheck((grounded.fields as InvoiceExtraction).lineItems.length, input.pages);
-    if (count) checks.push(count);
-    const duplicate = await findDuplicateInvoice(db, input.documentId, grounded.fields as InvoiceExtraction);
+    const duplicate = await findDuplicateInvoice(db, input.documentId, prepared.fields as InvoiceExtraction);
     if (duplicate) {
       possibleDuplicateOf = duplicate.documentId;
-      checks.push({
+      extraChecks.push({
         name: 'duplicate_invoice',
         passed: false,
         message: `possible duplicate: vendor "${duplicate.vendorName}" and invoice number "${duplicate.invoiceNumber}" already recorded from file "${duplicate.fileName}" (document ${duplicate.documentId})`,
@@ -104,19 +86,8 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
       });
     }
   }
-  for (const conflict of merged.conflicts) {
-    checks.push({
-      name: 'chunk_agreement',
-      passed: false,
-      message: `chunks disagree on ${conflict.field}: ${conflict.values.join(' / ')} (kept ${conflict.chosen})`,
-      fields: [conflict.field],
-    });
-  }
-
-  const fields = applyCheckPenalties(input.kind, grounded.fields, checks);
-  const confidence = documentConfidence(input.kind, fields);
-  const missingRequired = missingRequiredFields(input.kind, fields);
-  const stored: StoredChecks = { checks, ungrounded: grounded.ungrounded, missingRequired };
+  const { fields, checks, confidence, missingRequired, ungrounded } = finishScoring(input.kind, prepared, extraChecks);
+  const stored: StoredChecks = { checks, ungrounded, missingRequired };
 
   const candidateId = await db.transaction().execute(async (trx) => {
     const row = await trx
@@ -125,6 +96,7 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
         document_id: input.documentId,
         workflow_id: input.workflowId,
         run_id: input.runId,
+        activity_id: input.activityId ?? null,
         stage: input.stage,
         kind: input.kind,
         fields: JSON.stringify(fields),
@@ -153,6 +125,121 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
     return row.id;
   });
   return summaryOf(candidateId, stored, Number(confidence.toFixed(4)), possibleDuplicateOf);
+}
+
+/** One tier's reading of a page range (a chunk, an escalation, or the whole document). */
+export interface Reading<K extends ExtractableKind = ExtractableKind> {
+  tier: TierName;
+  pages: { from: number; to: number };
+  /** The tier's output, already validated with the kind's schema. */
+  fields: ExtractionFields<K>;
+}
+
+/** Merged, grounded and validated readings, before check penalties (see finishScoring). */
+export interface PreparedReadings<K extends ExtractableKind = ExtractableKind> {
+  fields: ExtractionFields<K>;
+  /** Checks so far: validation, then (invoices) the stated line count. */
+  checks: CheckResult[];
+  ungrounded: string[];
+  conflicts: MergeConflict[];
+}
+
+/** A scored candidate: what assembleCandidate stores and routing decides on. */
+export interface ScoredReadings<K extends ExtractableKind = ExtractableKind> {
+  fields: ExtractionFields<K>;
+  checks: CheckResult[];
+  ungrounded: string[];
+  missingRequired: string[];
+  confidence: number;
+  conflicts: MergeConflict[];
+}
+
+/**
+ * Merge → ground → validate, with no I/O. Each reading is checked against its
+ * own pages first, so that a value found on its page beats one that was not,
+ * whichever tier or chunk produced it; the fast tier's chunks are merged, the
+ * deep tier's readings merged, and the two combined (the deep tier's line items
+ * replace the fast tier's on the pages it read).
+ */
+export function prepareReadings<K extends ExtractableKind>(
+  kind: K,
+  readings: readonly Reading<K>[],
+  pages: readonly PageText[],
+  today: string,
+): PreparedReadings<K> {
+  const grounded = readings
+    .slice()
+    .sort((a, b) => a.pages.from - b.pages.from)
+    .map((r) => ({ ...r, fields: groundExtraction(kind, r.fields, pages).fields }));
+  const fastParts = grounded.filter((r) => r.tier === 'flash').map((r) => r.fields);
+  const deepReadings = grounded.filter((r) => r.tier === 'pro');
+  const fast = fastParts.length > 0 ? mergeExtractions(kind, fastParts) : null;
+  const deep = deepReadings.length > 0 ? mergeExtractions(kind, deepReadings.map((r) => r.fields)) : null;
+  let merged: { fields: ExtractionFields<K>; conflicts: MergeConflict[] };
+  if (fast && deep) {
+    const deepPages = new Set<number>();
+    for (const r of deepReadings) for (let p = r.pages.from; p <= r.pages.to; p++) deepPages.add(p);
+    const combined = combineReadings(kind, fast.fields, deep.fields, deepPages);
+    merged = { fields: combined.fields, conflicts: [...fast.conflicts, ...deep.conflicts, ...combined.conflicts] };
+  } else {
+    merged = fast ?? deep ?? mergeExtractions(kind, []);
+  }
+  // Which of the chosen values are not on their cited page (the fields are already capped above).
+  const ungrounded = groundExtraction(kind, merged.fields, pages).ungrounded;
+  const checks: CheckResult[] =
+    kind === 'invoice'
+      ? validateInvoice(merged.fields as InvoiceExtraction, { today })
+      : validateContract(merged.fields as ContractExtraction, { today });
+  if (kind === 'invoice') {
+    const count = lineCountCheck((merged.fields as InvoiceExtraction).lineItems.length, pages);
+    if (count) checks.push(count);
+  }
+  return { fields: merged.fields, checks, ungrounded, conflicts: merged.conflicts };
+}
+
+/**
+ * The rest of the scoring: checks that need the outside world (`extraChecks`,
+ * e.g. the duplicate-invoice lookup), one failed check per merge conflict, the
+ * penalties of every failed check, the required fields missing, and the
+ * document's confidence.
+ */
+export function finishScoring<K extends ExtractableKind>(
+  kind: K,
+  prepared: PreparedReadings<K>,
+  extraChecks: readonly CheckResult[] = [],
+): ScoredReadings<K> {
+  const checks: CheckResult[] = [...prepared.checks, ...extraChecks];
+  for (const conflict of prepared.conflicts) {
+    checks.push({
+      name: 'chunk_agreement',
+      passed: false,
+      message: `chunks disagree on ${conflict.field}: ${conflict.values.join(' / ')} (kept ${conflict.chosen})`,
+      fields: [conflict.field],
+    });
+  }
+  const fields = applyCheckPenalties(kind, prepared.fields, checks);
+  return {
+    fields,
+    checks,
+    ungrounded: prepared.ungrounded,
+    missingRequired: missingRequiredFields(kind, fields),
+    confidence: documentConfidence(kind, fields),
+    conflicts: prepared.conflicts,
+  };
+}
+
+/**
+ * A stage's readings scored as the workflow scores them, with no database:
+ * merge, ground, validate, penalise, and derive the document's confidence.
+ * (assembleCandidate adds the duplicate-invoice check, which needs the records.)
+ */
+export function scoreReadings<K extends ExtractableKind>(
+  kind: K,
+  readings: readonly Reading<K>[],
+  pages: readonly PageText[],
+  today: string,
+): ScoredReadings<K> {
+  return finishScoring(kind, prepareReadings(kind, readings, pages, today));
 }
 
 interface StoredChecks {

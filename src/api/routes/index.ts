@@ -1,4 +1,5 @@
 import type { RouteModule } from '../types.ts';
+import { auditRoutes } from './audit.ts';
 import { contractRoutes } from './contracts.ts';
 import { documentRoutes } from './documents.ts';
 import { invoiceRoutes } from './invoices.ts';
@@ -19,4 +20,5 @@ export const ROUTES: readonly RouteModule[] = [
   invoiceRoutes,
   contractRoutes,
   reviewRoutes,
+  auditRoutes,
 ];

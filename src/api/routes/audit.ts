@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { buildAuditTimeline } from '../../audit/timeline.ts';
+import { BEARER, requireScope } from '../auth.ts';
+import { HttpProblem, Problem } from '../problem.ts';
+import type { RouteModule } from '../types.ts';
+
+const TimelineEntry = z
+  .object({
+    at: z.string(),
+    step: z.enum([
+      'received',
+      'parsed',
+      'classified',
+      'extraction_attempt',
+      'routing_decision',
+      'validation',
+      'review',
+      'record_version',
+      'finished',
+    ]),
+    summary: z.string(),
+    details: z.record(z.string(), z.unknown()),
+    eventId: z.number().int().nullable().describe('The workflow history event this step came from'),
+  })
+  .meta({ id: 'AuditEntry' });
+
+/** `GET /v1/documents/:id/audit`: the document's timeline, each step linked to its workflow history event. */
+export const auditRoutes: RouteModule = (app, deps) => {
+  app.get(
+    '/v1/documents/:id/audit',
+    {
+      preHandler: requireScope(deps.db, 'read'),
+      schema: {
+        tags: ['audit'],
+        summary: "A document's audit trail",
+        description:
+          'Received (hash, source), parsed (pages, tokens), each extraction attempt (tier, model, prompt version, tokens, cost, latency, outcome), ' +
+          'each routing decision with its inputs and thresholds, validation results, review actions, and every record version.',
+        security: BEARER,
+        params: z.object({ id: z.uuid() }),
+        response: {
+          200: z.object({
+            documentId: z.uuid(),
+            workflowId: z.string(),
+            status: z.string(),
+            historyAvailable: z.boolean(),
+            entries: z.array(TimelineEntry),
+          }),
+          400: Problem,
+          401: Problem,
+          403: Problem,
+          404: Problem,
+          429: Problem,
+        },
+      },
+    },
+    async (request) => {
+      const doc = await deps.db.selectFrom('documents').select('id').where('id', '=', request.params.id).executeTakeFirst();
+      if (!doc) throw new HttpProblem(404, 'Not found', `No document ${request.params.id}.`);
+      return buildAuditTimeline(deps.db, deps.client, doc.id);
+    },
+  );
+};

@@ -1,0 +1,243 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/database.ts';
+import { getDocument } from '../db/documents.ts';
+import type { History } from './history.ts';
+
+/** One step in a document's life, as an auditor reads it. */
+export interface TimelineEntry {
+  at: string;
+  step:
+    | 'received'
+    | 'parsed'
+    | 'classified'
+    | 'extraction_attempt'
+    | 'routing_decision'
+    | 'validation'
+    | 'review'
+    | 'record_version'
+    | 'finished';
+  summary: string;
+  details: Record<string, unknown>;
+  /** The workflow history event this step came from (null when the history is not available). */
+  eventId: number | null;
+}
+
+export interface AuditTimeline {
+  documentId: string;
+  workflowId: string;
+  status: string;
+  /** Whether the workflow history could be read (it links each entry to its event). */
+  historyAvailable: boolean;
+  entries: TimelineEntry[];
+}
+
+interface HistoryIndex {
+  /** activityId → ActivityTaskScheduled event id, and its type. */
+  activities: Map<string, { eventId: number; type: string; completedAt: string | null }>;
+  /** Events by type, in order. */
+  started: { eventId: number; at: string } | null;
+  signals: { eventId: number; at: string; name: string }[];
+  closed: { eventId: number; at: string; type: string } | null;
+}
+
+const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
+
+/**
+ * A document's complete timeline: received (hash, sources), parsed (pages,
+ * tokens), classified, every extraction attempt (tier, model, prompt version,
+ * tokens, cost, latency, outcome), every routing decision (inputs, thresholds,
+ * reasons), validation results, review actions (who, what changed, when), and
+ * every record version — each linked to the Temporal history event it came from.
+ * Built from Postgres; the history (when the client can read it) supplies the
+ * event ids.
+ */
+export async function buildAuditTimeline(db: Db, client: Client | null, documentId: string): Promise<AuditTimeline> {
+  const doc = await getDocument(db, documentId);
+  if (!doc) throw new Error(`no document ${documentId}`);
+  const history = client ? await client.workflow.getHandle(doc.workflow_id).fetchHistory().catch(() => null) : null;
+  const index = history ? indexHistory(history) : null;
+  const eventOf = (activityId: string | null) => (activityId ? (index?.activities.get(activityId)?.eventId ?? null) : null);
+  const byType = (type: string) => [...(index?.activities.values() ?? [])].filter((a) => a.type === type);
+  const entries: TimelineEntry[] = [];
+
+  const uploads = await db.selectFrom('document_uploads').selectAll().where('document_id', '=', doc.id).orderBy('received_at').execute();
+  for (const [i, u] of uploads.entries()) {
+    entries.push({
+      at: iso(u.received_at),
+      step: 'received',
+      summary: `${u.duplicate ? 'received again (same content, nothing new started)' : 'received'}: ${u.file_name} via ${u.source}`,
+      details: { fileName: u.file_name, source: u.source, sha256: doc.sha256, sizeBytes: Number(doc.size_bytes), duplicate: u.duplicate },
+      eventId: i === 0 ? (index?.started?.eventId ?? null) : null,
+    });
+  }
+
+  const parse = byType('parseDocument')[0];
+  if (doc.page_count !== null) {
+    entries.push({
+      at: parse?.completedAt ?? iso(doc.created_at),
+      step: 'parsed',
+      summary: `parsed: ${doc.page_count} page(s), ${doc.token_count ?? '?'} tokens${doc.token_count_estimated ? ' (estimated)' : ' (counted by the model)'}${doc.image_only_pages.length ? `, scanned pages ${doc.image_only_pages.join(', ')}` : ''}`,
+      details: {
+        pages: doc.page_count,
+        tokens: doc.token_count,
+        tokensEstimated: doc.token_count_estimated,
+        imageOnlyPages: doc.image_only_pages,
+      },
+      eventId: parse?.eventId ?? null,
+    });
+  }
+  const classify = byType('classifyDocument')[0];
+  if (doc.kind) {
+    entries.push({
+      at: classify?.completedAt ?? iso(doc.created_at),
+      step: 'classified',
+      summary: `classified as ${doc.kind}`,
+      details: { kind: doc.kind },
+      eventId: classify?.eventId ?? null,
+    });
+  }
+
+  const attempts = await db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', doc.id).orderBy('created_at').execute();
+  for (const a of attempts) {
+    entries.push({
+      at: iso(a.created_at),
+      step: 'extraction_attempt',
+      summary: `${a.tier} (${a.model}) pages ${a.page_from}-${a.page_to}: ${a.outcome}, ${a.input_tokens}${a.tokens_estimated ? '~' : ''} in / ${a.output_tokens} out tokens, $${a.cost_usd}, ${a.latency_ms} ms${a.error ? ` — ${a.error}` : ''}`,
+      details: {
+        attemptId: a.id,
+        tier: a.tier,
+        model: a.model,
+        promptVersion: a.prompt_version,
+        promptHash: a.prompt_hash,
+        chunkIndex: a.chunk_index,
+        pageFrom: a.page_from,
+        pageTo: a.page_to,
+        inputTokens: a.input_tokens,
+        outputTokens: a.output_tokens,
+        cachedTokens: a.cached_tokens,
+        tokensEstimated: a.tokens_estimated,
+        costUsd: a.cost_usd,
+        latencyMs: a.latency_ms,
+        outcome: a.outcome,
+        error: a.error,
+        activityAttempt: a.activity_attempt,
+      },
+      eventId: eventOf(a.activity_id),
+    });
+  }
+
+  const decisions = await db.selectFrom('routing_decisions').selectAll().where('document_id', '=', doc.id).orderBy('sequence').execute();
+  for (const d of decisions) {
+    const inputs = d.inputs as Record<string, unknown>;
+    entries.push({
+      at: iso(d.created_at),
+      step: 'routing_decision',
+      summary: `routing (${d.stage}) → ${d.action}: ${d.reason}`,
+      details: { sequence: d.sequence, stage: d.stage, action: d.action, reason: d.reason, inputs, thresholds: inputs.thresholds ?? null },
+      eventId: eventOf(d.activity_id),
+    });
+  }
+
+  const candidates = await db.selectFrom('candidates').selectAll().where('document_id', '=', doc.id).orderBy('created_at').execute();
+  for (const c of candidates) {
+    const checks = await db
+      .selectFrom('validation_results')
+      .select(['check_name', 'passed', 'message', 'fields'])
+      .where('candidate_id', '=', c.id)
+      .orderBy('created_at')
+      .execute();
+    const failed = checks.filter((x) => !x.passed);
+    entries.push({
+      at: iso(c.created_at),
+      step: 'validation',
+      summary: `validated the ${c.stage}-tier result: confidence ${Number(c.confidence).toFixed(3)}, ${checks.length - failed.length} check(s) passed, ${failed.length} failed${failed.length ? ` (${failed.map((f) => f.check_name).join(', ')})` : ''}`,
+      details: {
+        candidateId: c.id,
+        stage: c.stage,
+        confidence: Number(c.confidence),
+        checks,
+        ungrounded: (c.checks as { ungrounded?: string[] }).ungrounded ?? [],
+        missingRequired: (c.checks as { missingRequired?: string[] }).missingRequired ?? [],
+      },
+      eventId: eventOf(c.activity_id),
+    });
+  }
+
+  const reviews = await db.selectFrom('review_actions').selectAll().where('document_id', '=', doc.id).orderBy('created_at').execute();
+  const reviewSignals = index?.signals.filter((s) => s.name === 'review') ?? [];
+  for (const [i, r] of reviews.entries()) {
+    const changes = r.changes as { field: string; before: unknown; after: unknown }[];
+    entries.push({
+      at: iso(r.created_at),
+      step: 'review',
+      summary: `review by ${r.reviewer}: ${r.action}${changes.length ? ` (${changes.map((c) => `${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`).join('; ')})` : ''}${r.note ? ` — "${r.note}"` : ''}`,
+      details: { reviewer: r.reviewer, action: r.action, changes, note: r.note, recordId: r.record_id, signalEventId: reviewSignals[i]?.eventId ?? null },
+      eventId: eventOf(r.activity_id) ?? reviewSignals[i]?.eventId ?? null,
+    });
+  }
+
+  for (const table of ['invoices', 'contracts'] as const) {
+    const versions = await db
+      .selectFrom(table)
+      .select(['id', 'version', 'source', 'confidence', 'workflow_id', 'run_id', 'activity_id', 'created_at'])
+      .where('document_id', '=', doc.id)
+      .orderBy('version')
+      .execute();
+    for (const v of versions) {
+      entries.push({
+        at: iso(v.created_at),
+        step: 'record_version',
+        summary: `${table === 'invoices' ? 'invoice' : 'contract'} record version ${v.version} written (source ${v.source}, confidence ${Number(v.confidence).toFixed(3)})`,
+        details: { recordId: v.id, version: v.version, source: v.source, confidence: Number(v.confidence), workflowId: v.workflow_id, runId: v.run_id },
+        eventId: eventOf(v.activity_id),
+      });
+    }
+  }
+
+  if (['extracted', 'needs_review', 'failed'].includes(doc.status)) {
+    entries.push({
+      at: index?.closed?.at ?? iso(doc.updated_at),
+      step: 'finished',
+      summary:
+        doc.status === 'needs_review'
+          ? `waiting in review: ${doc.review_reasons.join('; ')}`
+          : `${doc.status}${doc.error ? `: ${doc.error}` : ''}; route ${doc.route.join(' → ') || '(none)'}`,
+      details: { status: doc.status, route: doc.route, confidence: doc.confidence === null ? null : Number(doc.confidence), error: doc.error, reviewReasons: doc.review_reasons },
+      eventId: doc.status === 'needs_review' ? null : (index?.closed?.eventId ?? null),
+    });
+  }
+
+  // In time order; within the same instant, in history order.
+  entries.sort((a, b) => a.at.localeCompare(b.at) || (a.eventId ?? Number.MAX_SAFE_INTEGER) - (b.eventId ?? Number.MAX_SAFE_INTEGER));
+  return { documentId: doc.id, workflowId: doc.workflow_id, status: doc.status, historyAvailable: history !== null, entries };
+}
+
+function indexHistory(history: History): HistoryIndex {
+  const index: HistoryIndex = { activities: new Map(), started: null, signals: [], closed: null };
+  const scheduled = new Map<number, string>();
+  const timeOf = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => {
+    const seconds = Number(e.eventTime?.seconds ?? 0);
+    return new Date(seconds * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)).toISOString();
+  };
+  for (const event of history.events ?? []) {
+    const eventId = Number(event.eventId);
+    if (event.workflowExecutionStartedEventAttributes) index.started = { eventId, at: timeOf(event) };
+    const s = event.activityTaskScheduledEventAttributes;
+    if (s?.activityId) {
+      index.activities.set(s.activityId, { eventId, type: s.activityType?.name ?? '', completedAt: null });
+      scheduled.set(eventId, s.activityId);
+    }
+    const c = event.activityTaskCompletedEventAttributes;
+    if (c) {
+      const activityId = scheduled.get(Number(c.scheduledEventId));
+      const entry = activityId ? index.activities.get(activityId) : undefined;
+      if (entry) entry.completedAt = timeOf(event);
+    }
+    const sig = event.workflowExecutionSignaledEventAttributes;
+    if (sig) index.signals.push({ eventId, at: timeOf(event), name: sig.signalName ?? '' });
+    if (event.workflowExecutionCompletedEventAttributes || event.workflowExecutionFailedEventAttributes) {
+      index.closed = { eventId, at: timeOf(event), type: event.workflowExecutionCompletedEventAttributes ? 'completed' : 'failed' };
+    }
+  }
+  return index;
+}

@@ -1,0 +1,112 @@
+import { promises as fs } from 'node:fs';
+import { openRuntime, type AppRuntime } from '../../app/runtime.ts';
+import { exportHistory, readHistoryFile, replayHistories, replayHistory, type ReplayOutcome } from '../../audit/history.ts';
+import { buildAuditTimeline } from '../../audit/timeline.ts';
+import { findDocument } from '../../db/documents.ts';
+import type { CliContext } from '../main.ts';
+import { createProgress } from '../progress.ts';
+
+/** A document id, content hash (prefix) or workflow id → the workflow id (a workflow id not in our database is taken as is). */
+async function workflowIdOf(runtime: AppRuntime, ref: string): Promise<string> {
+  const doc = await findDocument(runtime.db, ref);
+  return doc?.workflow_id ?? ref;
+}
+
+async function withRuntime<T>(ctx: CliContext, fn: (runtime: AppRuntime) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(ctx.config, ctx.log, { worker: false });
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `docroute history export <ref> [--out file]`: the workflow's full event history as Temporal JSON. */
+export async function historyExportCommand(ctx: CliContext, ref: string, opts: { out?: string }): Promise<void> {
+  await withRuntime(ctx, async (runtime) => {
+    const workflowId = await workflowIdOf(runtime, ref);
+    const json = await exportHistory(runtime.client, workflowId);
+    if (opts.out) {
+      await fs.writeFile(opts.out, json + '\n');
+      process.stderr.write(`history of ${workflowId} written to ${opts.out}\n`);
+    } else {
+      process.stdout.write(json + '\n');
+    }
+  });
+}
+
+function printOutcome(outcome: ReplayOutcome): void {
+  const line = outcome.deterministic
+    ? `PASS  ${outcome.workflowId}: deterministic against the current workflow code`
+    : `FAIL  ${outcome.workflowId}: ${outcome.failure === 'nondeterminism' ? 'NOT deterministic' : 'replay failed'}: ${outcome.message}`;
+  process.stdout.write(line + '\n');
+}
+
+/**
+ * `docroute replay <ref>` / `--file history.json` / `--all [--since DATE]`:
+ * replays histories against the current workflow code and says whether each is
+ * deterministic. Exit code 1 when any is not.
+ */
+export async function replayCommand(ctx: CliContext, ref: string | undefined, opts: { file?: string; all?: boolean; since?: string; json?: boolean }): Promise<void> {
+  const outcomes: ReplayOutcome[] = [];
+  if (opts.file) {
+    const history = await readHistoryFile(opts.file);
+    outcomes.push(await replayHistory(history, ref ?? opts.file));
+  } else if (opts.all) {
+    if (opts.since && !/^\d{4}-\d{2}-\d{2}$/.test(opts.since)) throw new Error(`--since must be a date YYYY-MM-DD, got ${opts.since}`);
+    await withRuntime(ctx, async (runtime) => {
+      const query = [`WorkflowType = 'extractDocument'`, opts.since ? `StartTime >= '${opts.since}T00:00:00Z'` : null]
+        .filter(Boolean)
+        .join(' AND ');
+      const executions = [];
+      for await (const execution of runtime.client.workflow.list({ query })) executions.push(execution);
+      const progress = createProgress(executions.length, 'replaying');
+      const histories = (async function* () {
+        for (const execution of executions) {
+          yield {
+            workflowId: execution.workflowId,
+            history: await runtime.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory(),
+          };
+        }
+      })();
+      for await (const outcome of replayHistories(histories)) {
+        outcomes.push(outcome);
+        progress.tick(outcome.deterministic ? 'passed' : 'failed');
+      }
+      progress.end();
+    });
+  } else {
+    if (!ref) throw new Error('give a document id, a workflow id, --file history.json or --all');
+    await withRuntime(ctx, async (runtime) => {
+      const workflowId = await workflowIdOf(runtime, ref);
+      const history = await runtime.client.workflow.getHandle(workflowId).fetchHistory();
+      outcomes.push(await replayHistory(history, workflowId));
+    });
+  }
+  const failed = outcomes.filter((o) => !o.deterministic);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ replayed: outcomes.length, passed: outcomes.length - failed.length, failed: failed.length, outcomes }) + '\n');
+  } else {
+    for (const o of opts.all ? failed : outcomes) printOutcome(o);
+    if (opts.all) process.stdout.write(`replayed ${outcomes.length}, passed ${outcomes.length - failed.length}, failed ${failed.length}\n`);
+  }
+  if (failed.length > 0) process.exitCode = 1;
+}
+
+/** `docroute audit <documentId>`: the document's timeline, each step with its history event id. */
+export async function auditCommand(ctx: CliContext, ref: string, opts: { json?: boolean }): Promise<void> {
+  await withRuntime(ctx, async (runtime) => {
+    const doc = await findDocument(runtime.db, ref);
+    if (!doc) throw new Error(`no document matches ${ref}`);
+    const timeline = await buildAuditTimeline(runtime.db, runtime.client, doc.id);
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(timeline, null, 2) + '\n');
+      return;
+    }
+    process.stdout.write(`audit of document ${timeline.documentId} (workflow ${timeline.workflowId}), now ${timeline.status}\n`);
+    if (!timeline.historyAvailable) process.stdout.write('(workflow history not available: event ids omitted)\n');
+    for (const e of timeline.entries) {
+      process.stdout.write(`${e.at}  ${e.eventId === null ? '     ' : `#${String(e.eventId).padEnd(4)}`} ${e.step.padEnd(18)} ${e.summary}\n`);
+    }
+  });
+}
