@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { costsCommand } from './commands/costs.ts';
 import { auditCommand, historyExportCommand, replayCommand } from './commands/audit.ts';
 import { demoCommand } from './commands/demo.ts';
+import { evalCommand, type EvalCommandOptions } from './commands/eval.ts';
 import { exportCommand, type ExportInvoicesOptions } from './commands/export.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand, parseScopes } from './commands/keys.ts';
@@ -115,6 +116,20 @@ program
   .option('--until <YYYY-MM-DD>', 'last day included (UTC)')
   .option('--json', 'print the report as one JSON object')
   .action(async (opts: { since?: string; until?: string; json?: boolean }) => costsCommand(context(), opts));
+
+program
+  .command('eval')
+  .description(
+    'measure extraction quality, cost and routing on a labelled set, in process (no Temporal or Postgres): ' +
+      'the Kleister F1 or field accuracy, calibration, cost per tier, and with --tiers flash,pro the routing frontier',
+  )
+  .argument('<dir>', 'the labelled set')
+  .addOption(new Option('--format <format>', 'kleister (in.tsv, expected.tsv, documents/), invoice2data (NAME.pdf + NAME.json) or docroute (manifest.json)').makeOptionMandatory())
+  .option('--tiers <list>', '"flash" (the fast tier only) or "flash,pro" (both tiers on every document, for the routing frontier); default: routed as configured')
+  .option('--json', 'print one JSON object: overall, fields, cost, routing, calibration, frontier, perDocument')
+  .option('--report <file>', 'write a self-contained HTML report (tables, SVG charts, per-document errors)')
+  .option('--concurrency <n>', 'documents processed at once', '4')
+  .action(async (dir: string, opts: EvalCommandOptions) => evalCommand(context(), dir, opts));
 
 {
   const keys = program

@@ -17,6 +17,7 @@ import {
   f1Of,
   INVOICE_FIELD_TYPES,
   INVOICE2DATA_FIELDS,
+  KLEISTER_KEYS,
   kleisterItemsOf,
   scoreFields,
   scoreKleister,
@@ -110,6 +111,22 @@ export function scoreDocument(doc: LabelledDocument, result: ScoredReadings | nu
 
 function total(scores: readonly DocumentScore[]): Tally {
   return aggregate(scores).overall;
+}
+
+/** Fields in a stable order: Kleister keys, then invoice2data's nine, then our schemas' order, then the rest. */
+const FIELD_ORDER: readonly string[] = [
+  ...KLEISTER_KEYS,
+  ...Object.values(INVOICE2DATA_FIELDS),
+  ...Object.keys(INVOICE_FIELD_TYPES),
+  'parties',
+  ...Object.keys(CONTRACT_FIELD_TYPES),
+];
+function orderFields(names: readonly string[]): string[] {
+  const rank = (n: string) => {
+    const i = FIELD_ORDER.indexOf(n);
+    return i < 0 ? FIELD_ORDER.length : i;
+  };
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -207,7 +224,7 @@ export function summarise(
     metric,
     documents: n,
     overall: figures(overall),
-    fields: Object.fromEntries(Object.entries(fields).map(([k, t]) => [k, figures(t)])),
+    fields: Object.fromEntries(orderFields(Object.keys(fields)).map((k) => [k, figures(fields[k]!)])),
     calibration: calibrate(scores.flatMap((s) => s.items)),
     cost: {
       byTier,

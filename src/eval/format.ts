@@ -1,0 +1,100 @@
+/** The evaluation summary as plain-text tables, for a terminal. */
+import type { AccuracyFigures, F1Figures } from './metrics.ts';
+import type { EvalSummary } from './summary.ts';
+
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+const num = (x: number) => x.toFixed(3);
+
+export function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`);
+}
+
+export function metricCells(s: EvalSummary, f: F1Figures | AccuracyFigures): string[] {
+  if (s.metric === 'f1') {
+    const x = f as F1Figures;
+    return [num(x.f1), num(x.precision), num(x.recall), String(x.tp), String(x.predicted), String(x.expected)];
+  }
+  const x = f as AccuracyFigures;
+  return [pct(x.accuracy), String(x.correct), String(x.total)];
+}
+
+export function metricHeader(s: EvalSummary): string[] {
+  return s.metric === 'f1' ? ['F1', 'precision', 'recall', 'right', 'predicted', 'expected'] : ['accuracy', 'right', 'total'];
+}
+
+export function formatSummary(s: EvalSummary): string {
+  const out: string[] = [];
+  out.push(`docroute eval: ${s.documents} documents (${s.format}) from ${s.dir}`);
+  out.push(`tiers: fast ${s.tiers.fast}${s.tiers.deep ? `, deep ${s.tiers.deep}` : ', no deep tier'}; mode ${s.mode}`, '');
+  out.push(s.metric === 'f1' ? 'Kleister F1 (key=value items, micro-averaged)' : 'Field accuracy (values present in the gold data)');
+  out.push(
+    ...table(
+      ['field', ...metricHeader(s)],
+      [...Object.entries(s.fields).map(([k, f]) => [k, ...metricCells(s, f)]), ['overall', ...metricCells(s, s.overall)]],
+    ),
+    '',
+  );
+  const h = s.calibration.headline;
+  out.push(`Calibration: values reported with confidence ≥ ${h.threshold}: ${h.right} of ${h.total} right (${pct(h.share)})`);
+  out.push(
+    ...table(
+      ['confidence', 'right', 'total', 'share right'],
+      s.calibration.buckets.map((b) => [`${b.from.toFixed(1)}–${b.to.toFixed(1)}`, String(b.right), String(b.total), pct(b.share)]),
+    ),
+    '',
+  );
+  out.push('Cost, tokens and latency per tier');
+  out.push(
+    ...table(
+      ['tier', 'model', 'calls', 'ok', 'input tok', 'output tok', 'cost USD', 'mean ms', 'p95 ms'],
+      Object.entries(s.cost.byTier).map(([tier, t]) => [
+        tier,
+        t.model,
+        String(t.calls),
+        String(t.ok),
+        `${t.inputTokens}${t.tokensEstimated ? '~' : ''}`,
+        String(t.outputTokens),
+        t.costUsd,
+        t.latencyMs.mean.toFixed(1),
+        String(t.latencyMs.p95),
+      ]),
+    ),
+  );
+  out.push(
+    `  routed cost: $${s.cost.routedUsd} ($${s.cost.routedPer1000DocsUsd.toFixed(4)} per 1,000 documents); ` +
+      `parse ${s.cost.parseMs.mean.toFixed(0)} ms mean; document ${s.cost.documentMs.mean.toFixed(0)} ms mean, ${s.cost.documentMs.p95} ms p95`,
+    '',
+  );
+  const r = s.routing;
+  out.push(`Routing (min confidence ${r.thresholds.minConfidence}, long document > ${r.thresholds.longDocTokens} tokens)`);
+  out.push(
+    `  read by flash ${pct(r.share.flash)}, by pro ${pct(r.share.pro)}; extracted ${pct(r.share.extracted)}, ` +
+      `needs_review ${pct(r.share.review)}, failed ${pct(r.share.failed)}`,
+  );
+  out.push(
+    `  the policy sends ${pct(r.wouldEscalate)} to the deep tier after the fast one` +
+      (r.deepAvailable ? '' : ' (no deep tier configured: those end in review)'),
+  );
+  out.push(`  classified as the gold kind: ${r.classification.right} of ${r.classification.total}`, '');
+  if (s.frontier) {
+    out.push('Routing frontier (fast confidence < threshold → deep tier)');
+    const f = s.frontier;
+    out.push(
+      ...table(
+        ['threshold', 'to deep', s.metric === 'f1' ? 'F1' : 'accuracy', 'USD / 1,000 docs'],
+        [...f.rows, f.allFast, f.allDeep].map((row) => [
+          row.threshold === null ? row.label : row.threshold.toFixed(2),
+          pct(row.shareDeep),
+          s.metric === 'f1' ? num(row.metric) : pct(row.metric),
+          row.costPer1000Usd.toFixed(4),
+        ]),
+      ),
+      '',
+    );
+  }
+  const wrong = s.perDocument.filter((d) => d.errors.length > 0).length;
+  out.push(`${wrong} of ${s.documents} documents have errors (see --report for expected vs got with evidence).`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { replayHistory } from '../../src/audit/history.ts';
+import { buildAuditTimeline } from '../../src/audit/timeline.ts';
+import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
+import { reviewSignal } from '../../workflows/signals.ts';
+import { startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+import { inventingModel } from '../support/oracle-model.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const SAMPLE = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
+
+describe('history export and replay', () => {
+  let h: Harness;
+  let scratch: string;
+  let workflowId: string;
+  let documentId: string;
+  const cli = (args: string[]) =>
+    run(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
+      cwd: ROOT,
+      env: {
+        PATH: [path.join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(path.delimiter),
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: h.config.database.url as string,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        DOCROUTE_TASK_QUEUE: h.taskQueue,
+        DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+        DOCROUTE_LOG_LEVEL: 'warn',
+      },
+      timeout: 120_000,
+    });
+
+  beforeAll(async () => {
+    h = await startHarness();
+    scratch = await mkdtemp(path.join(tmpdir(), 'docroute-history-'));
+    const ingested = await ingestFile(h, SAMPLE, 'test');
+    await waitForDocument(h, ingested.workflowId);
+    workflowId = ingested.workflowId;
+    documentId = ingested.documentId;
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fs.rm(scratch, { recursive: true, force: true });
+  });
+
+  it('exports a history by document id and replays it against the current code: deterministic', async () => {
+    const file = path.join(scratch, 'history.json');
+    await cli(['history', 'export', documentId, '--out', file]);
+    const json = JSON.parse(await fs.readFile(file, 'utf8'));
+    expect(json.events[0].eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+    expect(json.events.at(-1).eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    const fromFile = await cli(['replay', '--file', file]);
+    expect(fromFile.stdout).toMatch(/^PASS .*deterministic against the current workflow code/m);
+    const byId = JSON.parse((await cli(['replay', documentId, '--json'])).stdout);
+    expect(byId).toMatchObject({ replayed: 1, passed: 1, failed: 0 });
+  });
+
+  it('catches a non-deterministic change to a copy of the workflow', { timeout: 120_000 }, async () => {
+    const history = historyFromJSON(JSON.parse((await cli(['history', 'export', workflowId])).stdout));
+    const original = await fs.readFile(path.join(ROOT, 'workflows', 'extract-document.ts'), 'utf8');
+    // A copy inside the project (so its imports resolve), with absolute imports of the rest.
+    const dir = await mkdtemp(path.join(ROOT, 'test', '.tmp-workflow-copy-'));
+    try {
+      const absolute = original
+        .replaceAll("'../", `'${ROOT}/`)
+        .replaceAll("'./signals.ts'", `'${ROOT}/workflows/signals.ts'`);
+      const write = async (name: string, code: string) => {
+        await fs.writeFile(path.join(dir, name), code);
+        return bundleWorkflowCode({ workflowsPath: path.join(dir, name), logger: new DefaultLogger('ERROR') });
+      };
+      const same = await write('same.ts', absolute);
+      expect(await replayHistory(history, workflowId, same)).toMatchObject({ deterministic: true });
+
+      // Classify before parsing: a different activity where the history has parseDocument.
+      const swapped = absolute.replace(
+        'const parsed = await parser.parseDocument(documentId);',
+        'await store.classifyDocument(documentId);\n    const parsed = await parser.parseDocument(documentId);',
+      );
+      expect(swapped).not.toBe(absolute);
+      const changed = await write('changed.ts', swapped);
+      const outcome = await replayHistory(history, workflowId, changed);
+      expect(outcome.deterministic).toBe(false);
+      expect(outcome.failure).toBe('nondeterminism');
+      expect(outcome.message).toMatch(/nondetermin|classifyDocument|parseDocument/i);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('replay --all replays every extraction workflow started since a date, with a summary', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const { stdout } = await cli(['replay', '--all', '--since', today, '--json']);
+    const summary = JSON.parse(stdout);
+    expect(summary.replayed).toBeGreaterThanOrEqual(1);
+    expect(summary.failed).toBe(0);
+    expect(summary.outcomes.map((o: { workflowId: string }) => o.workflowId)).toContain(workflowId);
+  });
+});
+
+describe.skipIf(!HAVE_DATASETS)(`audit timeline${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
+  let fake: FakeGemini;
+  let h: Harness;
+  beforeAll(async () => {
+    fake = await startFakeGemini();
+    for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro']) fake.on(model, 'generateContent', inventingModel);
+    h = await startHarness({ env: { GEMINI_API_KEY: 'audit-test-key-000000', GEMINI_BASE_URL: fake.url } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+
+  it('a document that went Flash → Pro → review shows every step in order, linked to history events', async () => {
+    const ingested = await ingestFile(h, path.join(DATASETS_DIR, 'invoice2data', 'coolblue1.pdf'), 'audit-test');
+    const waiting = await waitForDocument(h, ingested.workflowId);
+    expect(waiting).toMatchObject({ status: 'needs_review', route: ['flash', 'pro'] });
+    await h.client.workflow
+      .getHandle(ingested.workflowId)
+      .signal(reviewSignal, { reviewer: 'bob@audit', action: 'correct', corrections: { invoiceNumber: 'CB-1', total: '717.97' }, note: 'from the PDF' });
+    expect(await h.client.workflow.getHandle(ingested.workflowId).result()).toMatchObject({ status: 'extracted' });
+
+    const timeline = await buildAuditTimeline(h.db, h.client, ingested.documentId);
+    expect(timeline.historyAvailable).toBe(true);
+    const steps = timeline.entries.map((e) => (e.step === 'routing_decision' ? `routing:${(e.details as { stage: string }).stage}` : e.step));
+    expect(steps).toEqual([
+      'received',
+      'parsed',
+      'routing:initial',
+      'classified',
+      'extraction_attempt',
+      'validation',
+      'routing:after-fast',
+      'routing:budget',
+      'extraction_attempt',
+      'validation',
+      'routing:after-deep',
+      'review',
+      'record_version',
+      'finished',
+    ]);
+    const attempts = timeline.entries.filter((e) => e.step === 'extraction_attempt');
+    expect(attempts.map((a) => [a.details.tier, a.details.model, a.details.promptVersion])).toEqual([
+      ['flash', 'gemini-2.5-flash', 'invoice.v1'],
+      ['pro', 'gemini-2.5-pro', 'invoice.v1'],
+    ]);
+    for (const a of attempts) expect(a.details).toHaveProperty('costUsd');
+    const routing = timeline.entries.find((e) => e.step === 'routing_decision' && (e.details as { stage: string }).stage === 'after-fast');
+    expect(routing?.details.thresholds).toMatchObject({ minConfidence: 0.8, longDocTokens: 20000 });
+    const review = timeline.entries.find((e) => e.step === 'review');
+    expect(review?.summary).toMatch(/review by bob@audit: correct \(.*invoiceNumber: .* → "CB-1"/);
+    expect(timeline.entries.find((e) => e.step === 'record_version')?.details).toMatchObject({ version: 1, source: 'reviewer:bob@audit' });
+    // Every step that came from an activity or signal names its history event, in history order.
+    const linked = timeline.entries.filter((e) => e.step !== 'finished').map((e) => e.eventId);
+    expect(linked.every((id) => typeof id === 'number' && id > 0)).toBe(true);
+    const fromActivities = timeline.entries.filter((e) => !['received', 'finished'].includes(e.step)).map((e) => e.eventId as number);
+    expect([...fromActivities].sort((a, b) => a - b)).toEqual(fromActivities);
+  });
+});
