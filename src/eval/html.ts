@@ -188,7 +188,7 @@ ${tableHtml(
         )
         .join('\n');
       const score = s.metric === 'f1' ? `${d.score.tp} right of ${d.score.predicted} predicted, ${d.score.expected} expected` : `${d.score.tp} of ${d.score.expected} right`;
-      return `<details${d.errors.length > 0 ? '' : ''}><summary><b>${e(d.file)}</b> — ${e(d.status)}, route ${e(d.route.join('→') || 'none')}, confidence ${
+      return `<details${d.errors.length > 0 ? " open" : ""}><summary><b>${e(d.file)}</b> — ${e(d.status)}, route ${e(d.route.join('→') || 'none')}, confidence ${
         d.confidence === null ? '—' : e(d.confidence.toFixed(3))
       }; ${e(score)}</summary>
 ${d.reasons.length ? `<p class="why">${e(d.reasons.join('; '))}</p>` : ''}

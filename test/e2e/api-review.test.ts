@@ -166,6 +166,15 @@ describe.skipIf(!HAVE_DATASETS)(`the review queue${HAVE_DATASETS ? '' : ` — ${
     expect(expected.length).toBeGreaterThan(0);
     const byField = (a: { field: string }, b: { field: string }) => a.field.localeCompare(b.field);
     expect([...(trail[0]?.changes as { field: string }[])].sort(byField)).toEqual(expected.sort(byField));
+    // The audit trail over the API shows the review and the record it produced, linked to history events.
+    const audit = (await (await api.call(`/v1/documents/${id}/audit`, { key: reader })).json()) as any;
+    expect(audit.historyAvailable).toBe(true);
+    const review = audit.entries.find((e: any) => e.step === 'review');
+    expect(review.summary).toMatch(/^review by alice@finance: correct/);
+    expect(review.eventId).toBeGreaterThan(0);
+    expect(audit.entries.at(-2)).toMatchObject({ step: 'record_version', details: { source: 'reviewer:alice@finance' } });
+    expect((await api.call(`/v1/documents/${id}/audit`)).status).toBe(401);
+
     // Resolved: a second decision is refused.
     const twice = await api.call(`/v1/review/${id}`, {
       method: 'POST',

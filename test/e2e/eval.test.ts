@@ -1,0 +1,153 @@
+/**
+ * `docroute eval` as a user runs it: a child process over the real data sets,
+ * asserting the targets the README states. The eval runs in process (no
+ * Temporal or Postgres): these tests only need ../shared/datasets.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccuracyFigures, F1Figures } from '../../src/eval/metrics.ts';
+import type { EvalSummary } from '../../src/eval/summary.ts';
+import { startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/harness.ts';
+import { inventingModel, readingModel } from '../support/oracle-model.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const INVOICES = path.join(DATASETS_DIR, 'invoice2data');
+const KLEISTER = path.join(DATASETS_DIR, 'kleister-nda-dev');
+
+function docroute(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const base = { ...process.env };
+  delete base.GEMINI_API_KEY;
+  delete base.GEMINI_BASE_URL;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'docroute.js'), ...args],
+      { cwd: ROOT, env: { ...base, DOCROUTE_LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'docroute-eval-e2e-'));
+
+describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
+  it('invoice2data: ≥ 90% of gold values right over the nine fields, ≥ 95% right at confidence ≥ 0.9; one JSON object on stdout', async () => {
+    const report = path.join(tmp, 'invoices.html');
+    const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--json', '--report', report]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as EvalSummary; // exactly one JSON value, or this throws
+    const overall = s.overall as AccuracyFigures;
+    console.log(`invoice2data: ${overall.correct}/${overall.total} = ${overall.accuracy.toFixed(3)}; calibration ${s.calibration.headline.right}/${s.calibration.headline.total}`);
+    expect(s.documents).toBe(11);
+    expect(overall.total).toBe(64);
+    expect(overall.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(Object.keys(s.fields).sort()).toEqual(['currency', 'dueDate', 'iban', 'invoiceNumber', 'issueDate', 'subtotal', 'taxTotal', 'total', 'vendorTaxId']);
+    expect(s.calibration.headline.total).toBeGreaterThan(10);
+    expect(s.calibration.headline.share).toBeGreaterThanOrEqual(0.95);
+    expect(s.cost.byTier.flash).toMatchObject({ model: 'rules-v1', calls: 11, costUsd: '0.000000' });
+    expect(s.routing.share.flash).toBe(1);
+    expect(s.routing.share.review + s.routing.share.extracted + s.routing.share.failed).toBeCloseTo(1, 6);
+    expect(s.frontier).toBeNull();
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/i);
+  });
+
+  it('Kleister-NDA dev: F1 ≥ 0.70 overall, ≥ 95% right at confidence ≥ 0.9', async () => {
+    const r = await docroute(['eval', KLEISTER, '--format', 'kleister', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as EvalSummary;
+    const overall = s.overall as F1Figures;
+    console.log(`Kleister: F1 ${overall.f1.toFixed(3)} P ${overall.precision.toFixed(3)} R ${overall.recall.toFixed(3)}; calibration ${s.calibration.headline.right}/${s.calibration.headline.total}`);
+    expect(s.documents).toBe(83);
+    expect(overall.expected).toBe(334);
+    expect(overall.f1).toBeGreaterThanOrEqual(0.7);
+    expect(Object.keys(s.fields)).toEqual(['effective_date', 'jurisdiction', 'party', 'term']);
+    expect(s.calibration.headline.share).toBeGreaterThanOrEqual(0.95);
+  }, 240_000);
+
+  it('--tiers flash,pro without a Gemini key fails with a message saying why', async () => {
+    const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--tiers', 'flash,pro', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/needs the pro \(deep\) tier.*GEMINI_API_KEY/s);
+  });
+
+  it('a bad format or directory is refused with exit code 2', async () => {
+    expect((await docroute(['eval', INVOICES, '--format', 'csv'])).code).toBe(2);
+    const missing = await docroute(['eval', path.join(tmp, 'nope'), '--format', 'kleister']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/not a directory/);
+  });
+
+  describe('with both Gemini tiers (real SDK against the fake Gemini server)', () => {
+    let fake: FakeGemini;
+    beforeAll(async () => {
+      fake = await startFakeGemini();
+    });
+    afterAll(async () => fake?.close());
+
+    it('reads every document with both tiers and reports the routing frontier, with its chart', async () => {
+      // Flash invents on the Coolblue and Free invoices (its values are not on the page: low confidence); Pro reads.
+      fake.on('gemini-2.5-flash', 'generateContent', (req) => (/coolblue|free/i.test(req.text) ? inventingModel(req) : readingModel(req)));
+      fake.on('gemini-2.5-pro', 'generateContent', readingModel);
+      const report = path.join(tmp, 'frontier.html');
+      const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--tiers', 'flash,pro', '--json', '--report', report], {
+        GEMINI_API_KEY: 'test-key-AIzaFAKE-0123456789',
+        GEMINI_BASE_URL: fake.url,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(r.stdout) as EvalSummary;
+      expect(s.mode).toBe('both');
+      expect(s.tiers).toEqual({ fast: 'gemini-2.5-flash', deep: 'gemini-2.5-pro' });
+      expect(s.cost.byTier.flash?.calls).toBeGreaterThanOrEqual(11);
+      expect(s.cost.byTier.pro?.calls).toBe(11);
+      expect(Number(s.cost.byTier.pro?.costUsd)).toBeGreaterThan(Number(s.cost.byTier.flash?.costUsd));
+      const f = s.frontier!;
+      expect(f.rows).toHaveLength(21);
+      expect(f.rows[0]).toMatchObject({ threshold: 0, shareDeep: 0 });
+      expect(f.rows[0]!.metric).toBeCloseTo(f.allFast.metric, 10);
+      expect(f.allDeep.shareDeep).toBe(1);
+      expect(f.allDeep.costPer1000Usd).toBeGreaterThan(f.allFast.costPer1000Usd);
+      // The invented readings are caught by their confidence: a middle threshold sends them to Pro and wins accuracy back.
+      const mid = f.rows.find((row) => row.threshold === 0.5)!;
+      expect(mid.shareDeep).toBeGreaterThan(0);
+      expect(mid.shareDeep).toBeLessThan(1);
+      expect(mid.metric).toBeGreaterThan(f.allFast.metric);
+      expect(mid.costPer1000Usd).toBeLessThan(f.rows[20]!.costPer1000Usd);
+      const html = readFileSync(report, 'utf8');
+      expect(html).toContain('Routing frontier');
+      expect(html).toMatch(/<svg[^>]*aria-label="field accuracy against cost per 1,000 documents"/);
+      expect(html).toContain('all deep');
+    }, 240_000);
+
+    it('routed as configured: Flash first, Pro only on what the policy escalates', async () => {
+      fake.reset();
+      fake.on('gemini-2.5-flash', 'generateContent', (req) => (/coolblue/i.test(req.text) ? inventingModel(req) : readingModel(req)));
+      fake.on('gemini-2.5-pro', 'generateContent', readingModel);
+      const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--json'], {
+        GEMINI_API_KEY: 'test-key-AIzaFAKE-0123456789',
+        GEMINI_BASE_URL: fake.url,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(r.stdout) as EvalSummary;
+      expect(s.mode).toBe('routed');
+      expect(s.frontier).toBeNull();
+      const coolblue = s.perDocument.filter((d) => /coolblue/i.test(d.file));
+      expect(coolblue).toHaveLength(2);
+      for (const d of coolblue) expect(d.route).toEqual(['flash', 'pro']);
+      expect(s.routing.share.pro).toBeGreaterThan(0);
+      expect(s.routing.share.pro).toBeLessThanOrEqual(s.routing.wouldEscalate);
+      // Pro read what failed: its calls are fewer than one per document, and its cost is counted in the routed cost.
+      expect(s.cost.byTier.pro!.calls).toBeLessThan(11);
+      expect(Number(s.cost.routedUsd)).toBeCloseTo(Number(s.cost.totalUsd), 6);
+      // Pro's readings replace the invented values: the Coolblue totals are right.
+      for (const d of coolblue) expect(d.errors.find((e) => e.field === 'total')).toBeUndefined();
+    }, 240_000);
+  });
+});

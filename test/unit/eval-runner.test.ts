@@ -1,0 +1,100 @@
+/**
+ * The evaluation in process on the bundled samples, in our own manifest format:
+ * the runner (parse → classify → route → chunk → extract → score → route), the
+ * summary, and the HTML report's escaping of untrusted text.
+ */
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { formatSummary } from '../../src/eval/format.ts';
+import { escapeHtml, renderHtmlReport } from '../../src/eval/html.ts';
+import { loadDataset } from '../../src/eval/loaders.ts';
+import type { AccuracyFigures } from '../../src/eval/metrics.ts';
+import { runEvaluation, type DocumentRun } from '../../src/eval/runner.ts';
+import { summarise, type EvalSummary } from '../../src/eval/summary.ts';
+import { createTiers } from '../../src/extraction/tiers.ts';
+
+const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
+const EVIL = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+
+let runs: DocumentRun[];
+let summary: EvalSummary;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'docroute-eval-runner-'));
+  for (const f of ['invoice-en-usd.pdf', 'contract-nda.pdf']) copyFileSync(path.join(SAMPLES, f), path.join(dir, f));
+  writeFileSync(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({
+      documents: [
+        {
+          file: 'invoice-en-usd.pdf',
+          kind: 'invoice',
+          // invoiceNumber: case and spaces do not count; total deliberately wrong; purchaseOrder an injection attempt.
+          expected: { invoiceNumber: 'hds-2024-0417', issueDate: '2024-03-15', total: '15146.70', currency: 'usd', iban: 'GB92 HRBL 4005 1212 3456 78', purchaseOrder: EVIL },
+        },
+        {
+          file: 'contract-nda.pdf',
+          kind: 'contract',
+          expected: { parties: ['Brightwater Robotics Ltd', 'Kestrel Biolabs GmbH', 'Nobody Ltd'], effectiveDate: '2024-07-01', term: '2 years', governingLaw: 'England and Wales' },
+        },
+      ],
+    }),
+  );
+  const config = loadConfig({});
+  const tiers = createTiers(config);
+  runs = await runEvaluation(loadDataset(dir, 'docroute'), { config, tiers, mode: 'routed', today: '2026-01-01', concurrency: 2 });
+  summary = summarise(runs, { format: 'docroute', dir, mode: 'routed', tiers: { fast: tiers.fast.model, deep: null }, routing: config.routing });
+});
+
+describe('eval runner on the samples (rules tier, docroute format)', () => {
+  it('runs the pipeline path: parsed, classified, routed, one fast-tier call per chunk', () => {
+    for (const r of runs) {
+      expect(r.classifiedAs).toBe(r.doc.kind);
+      expect(r.route).toEqual(['flash']);
+      expect(r.decisions[0]).toMatchObject({ stage: 'initial', action: 'fast' });
+      expect(r.decisions[1]?.stage).toBe('after-fast');
+      expect(r.calls.length).toBeGreaterThanOrEqual(1);
+      expect(r.calls.every((c) => c.outcome === 'ok' && c.model === 'rules-v1')).toBe(true);
+      expect(r.result?.confidence).toBeGreaterThan(0);
+      expect(['extracted', 'needs_review']).toContain(r.status);
+    }
+  });
+
+  it('scores every gold value: 4 of 6 on the invoice (the wrong total and purchase order), 5 of 6 on the contract (an invented party)', () => {
+    expect(summary.metric).toBe('accuracy');
+    expect(summary.overall as AccuracyFigures).toEqual({ accuracy: 9 / 12, correct: 9, total: 12 });
+    expect(summary.fields.purchaseOrder).toEqual({ accuracy: 0, correct: 0, total: 1 });
+    expect(summary.fields.total).toEqual({ accuracy: 0, correct: 0, total: 1 });
+    expect(summary.fields.parties).toEqual({ accuracy: 2 / 3, correct: 2, total: 3 });
+    expect(summary.fields.iban).toEqual({ accuracy: 1, correct: 1, total: 1 });
+    const invoice = summary.perDocument.find((d) => d.kind === 'invoice')!;
+    const total = invoice.errors.find((e) => e.field === 'total')!;
+    expect(total).toMatchObject({ expected: '15146.70', got: '15146.69', right: false });
+    expect(total.evidence?.page).toBe(1);
+    expect(total.evidence?.quote).toContain('15,146.69');
+    expect(summary.calibration.headline.total).toBeGreaterThan(0);
+    expect(summary.routing.classification).toEqual({ right: 2, total: 2 });
+    expect(summary.cost.byTier.flash?.calls).toBe(runs.reduce((n, r) => n + r.calls.length, 0));
+    expect(formatSummary(summary)).toContain('overall');
+  });
+
+  it('the HTML report escapes document and gold text: no markup gets through', () => {
+    const html = renderHtmlReport(summary, '2026-01-01T00:00:00Z');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/i);
+    expect(escapeHtml(`"'&<>`)).toBe('&quot;&#39;&amp;&lt;&gt;');
+    // An evidence quote from the document is escaped too.
+    const evil = structuredClone(summary);
+    evil.perDocument[0]!.errors = [{ field: 'x', expected: 'a', got: 'b', right: false, confidence: 0.5, evidence: { page: 1, quote: `</q>${EVIL}` } }];
+    evil.perDocument[0]!.file = `${EVIL}.pdf`;
+    const html2 = renderHtmlReport(evil, 'now');
+    expect(html2).not.toContain('<script>');
+    expect(html2).not.toContain('</q><script');
+    expect(html2).toContain('&lt;/q&gt;&lt;script&gt;');
+  });
+});
