@@ -13,7 +13,13 @@ import { parsePdf } from '../src/pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
 import { ContractExtraction, InvoiceExtraction, type TierName } from '../schemas/index.ts';
 import { costOf } from '../src/costs/prices.ts';
-import { escalationFields } from '../src/extraction/escalation.ts';
+import {
+  escalationFields,
+  expectedEscalationUsage,
+  planEscalationPages,
+  toRanges,
+  type EscalationField,
+} from '../src/extraction/escalation.ts';
 import { renderPages } from '../src/pdf/render-pages.ts';
 import { applyCorrections, type FieldChange } from '../src/review/corrections.ts';
 import type {
@@ -346,39 +352,28 @@ export function createActivities(deps: ActivityDeps) {
         .where('document_id', '=', input.documentId)
         .orderBy('page_number')
         .execute();
-      const lastPage = pages.at(-1)?.page_number ?? 1;
-      const chosen = new Set<number>();
-      let focusFields: string[] = [];
-      if (input.candidateId === null) {
-        for (const p of pages) chosen.add(p.page_number);
-      } else {
+      let problems: EscalationField[] = [];
+      if (input.candidateId !== null) {
         const candidate = await db
           .selectFrom('candidates')
           .select(['fields', 'checks', 'kind'])
           .where('id', '=', input.candidateId)
           .executeTakeFirstOrThrow();
-        const problems = escalationFields(candidate.kind, candidate.fields, candidate.checks, input.minConfidence);
-        focusFields = problems.map((p) => p.field);
-        for (const r of input.failedRanges) for (let n = r.pageFrom; n <= r.pageTo; n++) chosen.add(n);
-        for (const problem of problems) {
-          if (problem.pages.length > 0) problem.pages.forEach((n) => chosen.add(n));
-          else {
-            chosen.add(1);
-            chosen.add(lastPage);
-          }
-        }
-        if (chosen.size === 0) for (const p of pages) chosen.add(p.page_number);
+        problems = escalationFields(candidate.kind, candidate.fields, candidate.checks, input.minConfidence);
       }
-      const ranges = toRanges([...chosen].filter((n) => n >= 1 && n <= lastPage));
-      const selected = pages.filter((p) => chosen.has(p.page_number));
-      const inputTokens =
-        PROMPT_OVERHEAD_TOKENS * ranges.length +
-        selected.reduce((sum, p) => sum + p.token_estimate + (p.image_only ? IMAGE_TOKENS : 0), 0);
-      const estimated = costOf(deps.config.prices, deep.model, {
-        inputTokens,
-        outputTokens: OUTPUT_ALLOWANCE_TOKENS * ranges.length,
-        cachedTokens: 0,
-      });
+      const pageNumbers = pages.map((p) => p.page_number);
+      const { ranges, focusFields } =
+        input.candidateId === null
+          ? { ranges: toRanges(pageNumbers), focusFields: [] }
+          : planEscalationPages(problems, input.failedRanges, pageNumbers);
+      const estimated = costOf(
+        deps.config.prices,
+        deep.model,
+        expectedEscalationUsage(
+          ranges,
+          pages.map((p) => ({ pageNumber: p.page_number, tokens: p.token_estimate, imageOnly: p.image_only })),
+        ),
+      );
       const spent = await db
         .selectFrom('extraction_attempts')
         .select((eb) => eb.fn.sum<string | null>('cost_usd').as('total'))
@@ -554,25 +549,6 @@ export type Activities = ReturnType<typeof createActivities>;
 
 function rejection(reviewer: string, note: string | null): string {
   return `rejected in review by ${reviewer}${note ? `: ${note}` : ''}`;
-}
-
-/** Rough size of the instructions and schema sent with each deep-tier call, for cost estimates. */
-const PROMPT_OVERHEAD_TOKENS = 1500;
-/** Gemini bills a page image at about this many input tokens. */
-const IMAGE_TOKENS = 1300;
-/** Expected answer size per deep-tier call. */
-const OUTPUT_ALLOWANCE_TOKENS = 2500;
-
-/** Consecutive page numbers as ranges: [1,2,3,7] → 1-3, 7-7. */
-function toRanges(pages: number[]): { pageFrom: number; pageTo: number }[] {
-  const sorted = [...new Set(pages)].sort((a, b) => a - b);
-  const ranges: { pageFrom: number; pageTo: number }[] = [];
-  for (const n of sorted) {
-    const last = ranges.at(-1);
-    if (last && n === last.pageTo + 1) last.pageTo = n;
-    else ranges.push({ pageFrom: n, pageTo: n });
-  }
-  return ranges;
 }
 
 /**

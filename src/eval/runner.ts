@@ -16,7 +16,7 @@ import { classifyDocument } from '../classify/classify.ts';
 import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
 import { scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
-import { escalationFields } from '../extraction/escalation.ts';
+import { escalationFields, expectedEscalationUsage, planEscalationPages } from '../extraction/escalation.ts';
 import { TierRejectedError, type ExtractionFields, type ModelTier, type PageImage, type PageText } from '../extraction/model-tier.ts';
 import { estimateTokens } from '../extraction/rules/tokens.ts';
 import { parsePdf } from '../pdf/parse-pdf.ts';
@@ -94,9 +94,6 @@ export interface RunnerOptions {
 }
 
 /** Rough size of the instructions and schema of a deep-tier call, for the budget estimate (as in planEscalation). */
-const PROMPT_OVERHEAD_TOKENS = 1500;
-const IMAGE_TOKENS = 1300;
-const OUTPUT_ALLOWANCE_TOKENS = 2500;
 
 export async function runEvaluation(docs: readonly LabelledDocument[], options: RunnerOptions): Promise<DocumentRun[]> {
   const results: DocumentRun[] = new Array(docs.length);
@@ -193,11 +190,11 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
 
     const runDeepOn = async (ranges: { pageFrom: number; pageTo: number }[], focus: string[], fastReadings: Reading[]) => {
       const spent = run.calls.reduce((sum, c) => sum.plus(c.costUsd), new Decimal(0)).toNumber();
-      const selected = pages.filter((p) => ranges.some((r) => p.pageNumber >= r.pageFrom && p.pageNumber <= r.pageTo));
-      const inputTokens =
-        PROMPT_OVERHEAD_TOKENS * ranges.length +
-        selected.reduce((sum, p) => sum + (pageTokens[p.pageNumber - 1] ?? 0) + (p.imageOnly ? IMAGE_TOKENS : 0), 0);
-      const estimated = Number(costOf(config.prices, tiers.deep!.model, { inputTokens, outputTokens: OUTPUT_ALLOWANCE_TOKENS * ranges.length, cachedTokens: 0 }));
+      const usage = expectedEscalationUsage(
+        ranges,
+        pages.map((p) => ({ pageNumber: p.pageNumber, tokens: pageTokens[p.pageNumber - 1] ?? 0, imageOnly: p.imageOnly })),
+      );
+      const estimated = Number(costOf(config.prices, tiers.deep!.model, usage));
       const budget = decide({ stage: 'budget', spentUsd: spent, estimatedUsd: estimated, budgetUsd: config.routing.docBudgetUsd });
       if (budget.action !== 'deep') return { budget, scored: null, failedChunks: 0 };
       run.route.push('pro');
@@ -298,31 +295,17 @@ export function escalationPlan(
   pages: readonly PageText[],
   minConfidence: number,
 ): { ranges: { pageFrom: number; pageTo: number }[]; focusFields: string[] } {
-  const lastPage = pages.at(-1)?.pageNumber ?? 1;
   const problems = escalationFields(
     kind,
     candidate.fields,
     { checks: candidate.checks, ungrounded: candidate.ungrounded, missingRequired: candidate.missingRequired },
     minConfidence,
   );
-  const chosen = new Set<number>();
-  for (const r of failedRanges) for (let n = r.pageFrom; n <= r.pageTo; n++) chosen.add(n);
-  for (const problem of problems) {
-    if (problem.pages.length > 0) problem.pages.forEach((n) => chosen.add(n));
-    else {
-      chosen.add(1);
-      chosen.add(lastPage);
-    }
-  }
-  if (chosen.size === 0) for (const p of pages) chosen.add(p.pageNumber);
-  const sorted = [...chosen].filter((n) => n >= 1 && n <= lastPage).sort((a, b) => a - b);
-  const ranges: { pageFrom: number; pageTo: number }[] = [];
-  for (const n of sorted) {
-    const last = ranges.at(-1);
-    if (last && n === last.pageTo + 1) last.pageTo = n;
-    else ranges.push({ pageFrom: n, pageTo: n });
-  }
-  return { ranges, focusFields: problems.map((p) => p.field) };
+  return planEscalationPages(
+    problems,
+    failedRanges,
+    pages.map((p) => p.pageNumber),
+  );
 }
 
 /**

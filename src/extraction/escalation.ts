@@ -64,3 +64,63 @@ function evidencePages(kind: 'invoice' | 'contract', fields: unknown, name: stri
   else evidence = [(fields as Record<string, Extracted<unknown> | undefined>)[name]?.evidence ?? null];
   return [...new Set(evidence.filter((e): e is Evidence => e !== null).map((e) => e.page))].sort((a, b) => a - b);
 }
+
+export type PageRange = { pageFrom: number; pageTo: number };
+
+/**
+ * What an escalation sends: the fast tier's failed chunks, and the pages cited by
+ * each field worth a deep look (the first and last pages, where headers and
+ * totals usually are, for a field with no evidence); the whole document when
+ * that leaves nothing.
+ */
+export function planEscalationPages(
+  problems: readonly EscalationField[],
+  failedRanges: readonly PageRange[],
+  pageNumbers: readonly number[],
+): { ranges: PageRange[]; focusFields: string[] } {
+  const lastPage = pageNumbers.at(-1) ?? 1;
+  const chosen = new Set<number>();
+  for (const r of failedRanges) for (let n = r.pageFrom; n <= r.pageTo; n++) chosen.add(n);
+  for (const problem of problems) {
+    if (problem.pages.length > 0) problem.pages.forEach((n) => chosen.add(n));
+    else {
+      chosen.add(1);
+      chosen.add(lastPage);
+    }
+  }
+  if (chosen.size === 0) for (const n of pageNumbers) chosen.add(n);
+  return { ranges: toRanges([...chosen].filter((n) => n >= 1 && n <= lastPage)), focusFields: problems.map((p) => p.field) };
+}
+
+/** Consecutive page numbers as ranges: [1,2,3,7] → 1-3, 7-7. */
+export function toRanges(pages: readonly number[]): PageRange[] {
+  const sorted = [...new Set(pages)].sort((a, b) => a - b);
+  const ranges: PageRange[] = [];
+  for (const n of sorted) {
+    const last = ranges.at(-1);
+    if (last && n === last.pageTo + 1) last.pageTo = n;
+    else ranges.push({ pageFrom: n, pageTo: n });
+  }
+  return ranges;
+}
+
+/** Rough size of the instructions and schema sent with each deep-tier call, for cost estimates. */
+export const PROMPT_OVERHEAD_TOKENS = 1500;
+/** Gemini bills a page image at about this many input tokens. */
+export const IMAGE_TOKENS_ESTIMATE = 1300;
+/** Expected answer size per deep-tier call. */
+export const OUTPUT_ALLOWANCE_TOKENS = 2500;
+
+/** The token usage a deep-tier call over `ranges` is expected to have, for the budget check. */
+export function expectedEscalationUsage(
+  ranges: readonly PageRange[],
+  pages: readonly { pageNumber: number; tokens: number; imageOnly: boolean }[],
+): { inputTokens: number; outputTokens: number; cachedTokens: number } {
+  const inRange = (n: number) => ranges.some((r) => n >= r.pageFrom && n <= r.pageTo);
+  const pageTokens = pages.filter((p) => inRange(p.pageNumber)).reduce((sum, p) => sum + p.tokens + (p.imageOnly ? IMAGE_TOKENS_ESTIMATE : 0), 0);
+  return {
+    inputTokens: PROMPT_OVERHEAD_TOKENS * ranges.length + pageTokens,
+    outputTokens: OUTPUT_ALLOWANCE_TOKENS * ranges.length,
+    cachedTokens: 0,
+  };
+}
