@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { DocumentStatus } from '../../schemas/index.ts';
+import { DocumentStatus, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
 import { afterCursor, orderModifier, parseSort, sortValueText, type CursorState, type SortColumn } from '../api/pagination.ts';
 import { CurrencyParam, DateParam, DecimalParam, SearchParam, type InvoiceSummary } from '../api/schemas.ts';
 import type { Db } from '../db/database.ts';
@@ -66,21 +66,7 @@ export const INVOICE_COLUMNS = [
   'source',
   'confidence',
   'possibleDuplicateOf',
-  'vendorName',
-  'vendorAddress',
-  'vendorTaxId',
-  'customerName',
-  'invoiceNumber',
-  'issueDate',
-  'dueDate',
-  'currency',
-  'subtotal',
-  'taxTotal',
-  'total',
-  'purchaseOrder',
-  'paymentTerms',
-  'iban',
-  'bic',
+  ...INVOICE_SCALAR_FIELDS,
   'createdAt',
 ] as const satisfies readonly (keyof InvoiceSummary)[];
 
