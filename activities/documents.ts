@@ -1,0 +1,139 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
+import { classifyDocument } from '../src/classify/classify.ts';
+import { estimateTokens } from '../src/extraction/rules/tokens.ts';
+import { parsePdf } from '../src/pdf/parse-pdf.ts';
+import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
+import { renderPages } from '../src/pdf/render-pages.ts';
+import type { Classification, ParsedSummary, TierInfo } from './types.ts';
+import { activityContext, BAD_DOCUMENT, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+
+/** Reading a document: what the tiers can do, parsing, classification. */
+export function createDocumentActivities(deps: ActivityDeps) {
+  const { db, loadPages } = activityContext(deps);
+  return {
+    /** What the worker's tiers can do; the workflow routes on it. */
+    async describeTiers(): Promise<TierInfo> {
+      return {
+        fastModel: deps.tiers.fast.model,
+        deepModel: deps.tiers.deep?.model ?? null,
+        deepAvailable: deps.tiers.deep !== null,
+        fastReadsImages: deps.tiers.fast.readsImages,
+        deepReadsImages: deps.tiers.deep?.readsImages ?? false,
+      };
+    },
+
+    /**
+     * Reads the original, extracts text per page into `pages`, and counts tokens.
+     * Bad input (empty, not a PDF, encrypted, corrupt, too large) fails for good
+     * with a `BadDocument` error whose message says what is wrong.
+     */
+    async parseDocument(documentId: string): Promise<ParsedSummary> {
+      const document = await getDocument(db, documentId);
+      if (!document) throw ApplicationFailure.nonRetryable(`document ${documentId} does not exist`, BAD_DOCUMENT);
+      await markDocument(db, documentId, { status: 'processing' });
+      const size = Number(document.size_bytes);
+      if (size > deps.config.limits.maxFileBytes) {
+        throw ApplicationFailure.nonRetryable(
+          `file too large: ${(size / 1048576).toFixed(1)} MiB > limit ${(deps.config.limits.maxFileBytes / 1048576).toFixed(1)} MiB (DOCROUTE_MAX_FILE_MB)`,
+          BAD_DOCUMENT,
+        );
+      }
+      const bytes = await getBlob(db, document.sha256);
+      if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
+      let parsed;
+      try {
+        parsed = await withHeartbeat(() => parsePdf(new Uint8Array(bytes), { maxPages: deps.config.limits.maxPages }));
+      } catch (error) {
+        if (error instanceof PdfRejectedError) throw ApplicationFailure.nonRetryable(error.message, BAD_DOCUMENT);
+        throw error;
+      }
+      const pageTokens = parsed.pages.map((p) => estimateTokens(p.text));
+      await db.transaction().execute(async (trx) => {
+        // A retried parse replaces what an interrupted one wrote.
+        await trx.deleteFrom('pages').where('document_id', '=', documentId).execute();
+        if (parsed.pages.length > 0) {
+          await trx
+            .insertInto('pages')
+            .values(
+              parsed.pages.map((p, i) => ({
+                document_id: documentId,
+                page_number: p.pageNumber,
+                text: p.text,
+                image_only: p.imageOnly,
+                token_estimate: pageTokens[i] ?? 0,
+              })),
+            )
+            .execute();
+        }
+      });
+      const count = await deps.tiers.fast.countTokens(parsed.pages);
+      await markDocument(db, documentId, {
+        pageCount: parsed.pageCount,
+        imageOnlyPages: parsed.imageOnlyPages,
+        tokenCount: count.tokens,
+        tokenCountEstimated: count.estimated,
+        mediaType: 'application/pdf',
+      });
+      return {
+        pageCount: parsed.pageCount,
+        imageOnlyPages: parsed.imageOnlyPages,
+        pageTokens,
+        tokens: count.tokens,
+        tokensEstimated: count.estimated,
+      };
+    },
+
+    /**
+     * Classifies from the text; a scan (no text to go by) is shown to the fast
+     * tier as page images when it reads images. That model call is recorded
+     * like any other attempt (its cost counts).
+     */
+    async classifyDocument(documentId: string): Promise<Classification> {
+      const pages = await loadPages(documentId);
+      let result: Classification = classifyDocument(pages);
+      const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
+      const classify = deps.tiers.fast.classify?.bind(deps.tiers.fast);
+      const document = await getDocument(db, documentId);
+      if (result.kind === 'other' && scanned.length > 0 && classify && document) {
+        const bytes = await getBlob(db, document.sha256);
+        if (bytes) {
+          const run = workflowRun();
+          const started = performance.now();
+          const images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), scanned.slice(0, 2), { maxSide: 1024 }));
+          const answer = await withHeartbeat(() => classify({ images, signal: Context.current().cancellationSignal }));
+          await db
+            .insertInto('extraction_attempts')
+            .values({
+              document_id: documentId,
+              workflow_id: run.workflowId,
+              run_id: run.runId,
+              activity_id: Context.current().info.activityId,
+              activity_attempt: Context.current().info.attempt,
+              tier: deps.tiers.fast.tier,
+              model: answer.model,
+              prompt_version: answer.promptVersion,
+              prompt_hash: answer.promptHash,
+              chunk_index: null,
+              page_from: scanned[0] ?? 1,
+              page_to: scanned[Math.min(1, scanned.length - 1)] ?? 1,
+              input_tokens: answer.usage.inputTokens,
+              output_tokens: answer.usage.outputTokens,
+              cached_tokens: answer.usage.cachedTokens,
+              tokens_estimated: answer.usage.estimated,
+              cost_usd: answer.costUsd,
+              latency_ms: Math.round(performance.now() - started),
+              outcome: 'ok',
+              error: null,
+              result: JSON.stringify({ classification: answer.kind }),
+            })
+            .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
+            .execute();
+          result = { kind: answer.kind, confidence: answer.kind === 'other' ? 0.5 : 0.7 };
+        }
+      }
+      await markDocument(db, documentId, { kind: result.kind });
+      return { kind: result.kind, confidence: result.confidence };
+    },
+  };
+}
