@@ -206,6 +206,8 @@ interface StageReport {
   docsPerSec: { median: number | null; min: number | null; max: number | null };
   pagesPerSec: { median: number | null; min: number | null; max: number | null };
   msPerDoc: { mean: number | null; p50: number | null; p95: number | null; max: number | null };
+  /** The document with the highest mean time over the rounds. */
+  slowest: { doc: string; meanMs: number | null };
   /** (max − min) / median of the per-round throughput. */
   spreadPct: number | null;
 }
@@ -214,6 +216,9 @@ function stageReport(stage: Stage, rounds: readonly Sample[][]): StageReport {
   const docsPerSec = rounds.map((s) => s.length / (sum(s.map((x) => x.ms)) / 1000));
   const pagesPerSec = rounds.map((s) => sum(s.map((x) => x.pages)) / (sum(s.map((x) => x.ms)) / 1000));
   const all = rounds.flat().map((s) => s.ms);
+  const byDoc = new Map<string, number[]>();
+  for (const x of rounds.flat()) byDoc.set(x.doc, [...(byDoc.get(x.doc) ?? []), x.ms]);
+  const [slowDoc, slowMs] = [...byDoc.entries()].map(([d, v]) => [d, mean(v)] as const).sort((a, b) => b[1] - a[1])[0] ?? ['', NaN];
   const span = (v: number[]) => ({ median: r(quantile(v, 0.5), 1), min: r(Math.min(...v), 1), max: r(Math.max(...v), 1) });
   return {
     stage,
@@ -222,6 +227,7 @@ function stageReport(stage: Stage, rounds: readonly Sample[][]): StageReport {
     docsPerSec: span(docsPerSec),
     pagesPerSec: span(pagesPerSec),
     msPerDoc: { mean: r(mean(all), 3), p50: r(quantile(all, 0.5), 3), p95: r(quantile(all, 0.95), 3), max: r(Math.max(...all), 1) },
+    slowest: { doc: path.basename(slowDoc), meanMs: r(slowMs, 1) },
     spreadPct: r(((Math.max(...docsPerSec) - Math.min(...docsPerSec)) / quantile(docsPerSec, 0.5)) * 100, 1),
   };
 }
@@ -354,9 +360,11 @@ async function runE2e(
     runtime = await openRuntime(config, log, { worker: true });
     const startupMs = performance.now() - t0;
     const rt = runtime;
+    const workflowIds: string[] = [];
     const settle = async (file: string) => {
       const started = performance.now();
       const ingested = await ingestFile(rt, file, 'bench');
+      workflowIds.push(ingested.workflowId);
       const result = await waitForDocument(rt, ingested.workflowId).catch((error: unknown) => ({ status: `error: ${String(error)}` }));
       return { file, ms: performance.now() - started, status: result.status };
     };
@@ -377,6 +385,16 @@ async function runE2e(
       return res;
     });
     const wallMs = performance.now() - t1;
+    // Documents in review have workflows waiting (durably) for a reviewer; the data dir is
+    // thrown away, so end those workflows rather than leave them open.
+    await Promise.all(
+      workflowIds.map(async (id) => {
+        const handle = rt.client.workflow.getHandle(id);
+        await handle.terminate('benchmark finished').catch(() => undefined);
+        await handle.result().catch(() => undefined);
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const t2 = performance.now();
     await cleanup();
     const shutdownMs = performance.now() - t2;
@@ -440,6 +458,7 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     commit,
+    loadAvg1mAtStart: r(os.loadavg()[0] ?? NaN, 2),
   };
   const invoices = docs.filter((d) => d.set === 'invoice2data').length;
   progress(`bench: ${docs.length} documents (${invoices} invoices, ${docs.length - invoices} NDAs), ${machine.cpus} cpus, node ${machine.node}, tier ${tiers.fast.model}`);
@@ -537,7 +556,7 @@ async function main(): Promise<void> {
 
 type Report = {
   command: string;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number | null; node: string; platform: string; commit: string | null };
+  machine: { cpus: number; cpuModel: string; memoryGiB: number | null; node: string; platform: string; commit: string | null; loadAvg1mAtStart: number | null };
   tier: string;
   dataset: { documents: number; invoices: number; ndas: number; pages: number; kinds: Record<string, number> };
   rounds: number;
@@ -578,7 +597,7 @@ function renderText(rep: Report): string {
   const m = rep.machine;
   const lines: string[] = [];
   lines.push(`docroute benchmark — ${rep.command}`);
-  lines.push(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}, ${m.platform}${m.commit ? `, commit ${m.commit}` : ''}`);
+  lines.push(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}, ${m.platform}${m.commit ? `, commit ${m.commit}` : ''}, load average ${m.loadAvg1mAtStart} at start`);
   lines.push(
     `data: ${rep.dataset.documents} documents (${rep.dataset.invoices} invoices, ${rep.dataset.ndas} NDAs), ${rep.dataset.pages} pages; ` +
       `classified ${rep.dataset.kinds['invoice']} invoice / ${rep.dataset.kinds['contract']} contract / ${rep.dataset.kinds['other']} other; tier ${rep.tier}`,
@@ -603,6 +622,7 @@ function renderText(rep: Report): string {
     ),
   );
   lines.push('');
+  lines.push(`slowest document per stage (mean ms): ${rep.stages.map((s) => `${s.stage} ${s.slowest.doc} ${s.slowest.meanMs}`).join('; ')}`);
   lines.push(`parse in worker thread ÷ parse in process (cost of the hang/heap guard): ${rep.parseGuardRatio}×, +${rep.parseGuardMsPerDoc} ms per document`);
   lines.push(`whole path per document (worker parse + classify + extract + score): ${rep.pathMsPerDoc} ms mean → ${rep.pathDocsPerSec} docs/s on one thread`);
   lines.push('');
@@ -610,11 +630,11 @@ function renderText(rep: Report): string {
   lines.push(`memory — ${mem.phase}`);
   lines.push(
     table(
-      ['', 'RSS MiB', 'heap used MiB'],
+      ['', 'RSS MiB', 'heap used MiB', 'heap total MiB', 'external MiB'],
       [
-        ['baseline (after GC)', mem.baselineMiB.rss, mem.baselineMiB.heapUsed],
-        ['peak (sampled)', mem.peakMiB.rss, mem.peakMiB.heapUsed],
-        ['process max RSS (kernel high-water mark)', mem.maxRssMiB, null],
+        ['baseline (after GC)', mem.baselineMiB.rss, mem.baselineMiB.heapUsed, null, null],
+        ['peak (sampled)', mem.peakMiB.rss, mem.peakMiB.heapUsed, mem.peakMiB.heapTotal, mem.peakMiB.external],
+        ['process max RSS (kernel high-water mark)', mem.maxRssMiB, null, null, null],
       ],
     ),
   );

@@ -96,24 +96,34 @@ export async function waitForDocument(
   workflowId: string,
   pollMs = 300,
 ): Promise<ExtractDocumentResult> {
-  const finished = ctx.client.workflow.getHandle(workflowId).result() as Promise<ExtractDocumentResult>;
+  // The long poll for the result is cancelled when the document settles in review
+  // instead, so that no call is left pending on a connection about to close.
+  const abort = new AbortController();
+  const finished = ctx.client.connection.withAbortSignal(
+    abort.signal,
+    () => ctx.client.workflow.getHandle(workflowId).result() as Promise<ExtractDocumentResult>,
+  );
   finished.catch(() => undefined); // observed below; never an unhandled rejection when review settles first
-  for (;;) {
-    const winner = await Promise.race([finished, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
-    if (winner) return winner;
-    const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
-    if (doc?.status === 'needs_review') {
-      return {
-        documentId: doc.id,
-        status: 'needs_review',
-        kind: doc.kind,
-        route: doc.route as ExtractDocumentResult['route'],
-        confidence: doc.confidence === null ? null : Number(doc.confidence),
-        tokens: doc.token_count,
-        reasons: doc.review_reasons,
-        error: doc.error,
-      };
+  try {
+    for (;;) {
+      const winner = await Promise.race([finished, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
+      if (winner) return winner;
+      const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
+      if (doc?.status === 'needs_review') {
+        return {
+          documentId: doc.id,
+          status: 'needs_review',
+          kind: doc.kind,
+          route: doc.route as ExtractDocumentResult['route'],
+          confidence: doc.confidence === null ? null : Number(doc.confidence),
+          tokens: doc.token_count,
+          reasons: doc.review_reasons,
+          error: doc.error,
+        };
+      }
     }
+  } finally {
+    abort.abort();
   }
 }
 

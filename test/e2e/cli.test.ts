@@ -112,6 +112,11 @@ describe('local mode: the README main command on embedded defaults', () => {
     // Run again: everything is already known, nothing new is processed.
     const again = jsonLines((await docroute(['demo', '--json'], env)).stdout);
     expect(again.map((d) => d.documentId).sort()).toEqual(docs.map((d) => d.documentId).sort());
+    if (HAVE_DATASETS) {
+      // A document that ends in review: its workflow keeps waiting; the command still ends cleanly (exit 0).
+      const review = jsonLines((await docroute(['ingest', path.join(DATASETS_DIR, 'invoice2data', 'oyo.pdf'), '--json'], env)).stdout);
+      expect(review).toMatchObject([{ status: 'needs_review' }]);
+    }
   });
 });
 
