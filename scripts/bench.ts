@@ -27,7 +27,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -41,6 +40,8 @@ import type { ModelTier, PageText } from '../src/extraction/model-tier.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { createTiers } from '../src/extraction/tiers.ts';
 import { createLogger } from '../src/logger.ts';
+import { freePort } from '../src/services/free-port.ts';
+import { mapLimit } from '../src/util/map-limit.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
 
 // ---------------------------------------------------------------------------
@@ -275,30 +276,7 @@ function memorySampler(ms = 10) {
 // End to end
 // ---------------------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i] as T);
-      }
-    }),
-  );
-  return out;
-}
 
 interface E2eReport {
   documents: number;

@@ -13,7 +13,7 @@ import { hashKey } from '../../src/db/api-keys.ts';
 import { createDb, type Db } from '../../src/db/database.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { isTemporalReachable } from '../../src/services/temporal.ts';
-import { freePort } from '../support/global-setup.ts';
+import { freePort } from '../../src/services/free-port.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 
 const run = promisify(execFile);

@@ -4,6 +4,7 @@ import { expandPaths, ingestFile, waitForDocument, type IngestedFile } from '../
 import type { CliContext } from '../main.ts';
 import { createProgress } from '../progress.ts';
 import { printDocumentLine } from '../render.ts';
+import { mapLimit } from '../../util/map-limit.ts';
 
 /** In local mode this process runs the worker, so it must stay until the work is done. */
 export function isLocalMode(ctx: CliContext): boolean {
@@ -75,16 +76,3 @@ function printSummary(views: readonly DocumentView[]): void {
   process.stdout.write(`\n${views.length} document(s): ${[...by.entries()].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
 }
 
-/** Runs `fn` over items with at most `limit` in flight, keeping the input order in the output. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  });
-  await Promise.all(lanes);
-  return out;
-}
