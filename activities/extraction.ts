@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { getBlob, getDocument } from '../src/db/documents.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
-import { TierRejectedError, type PageImage, type Usage } from '../src/extraction/model-tier.ts';
-import { ContractExtraction, InvoiceExtraction } from '../schemas/index.ts';
+import { callTier } from '../src/extraction/call-tier.ts';
+import type { PageImage } from '../src/extraction/model-tier.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
   escalationFields,
@@ -58,88 +58,55 @@ export function createExtractionActivities(deps: ActivityDeps) {
         const bytes = await getBlob(db, document.sha256);
         if (bytes) images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), scanned, { maxSide: 1024 }));
       }
-      const started = performance.now();
-      const base = {
-        document_id: input.documentId,
-        ...key,
-        activity_attempt: info.attempt,
-        tier: input.tier,
-        model: tier.model,
-        chunk_index: input.chunkIndex,
-        page_from: input.pageFrom,
-        page_to: input.pageTo,
-      };
-      try {
-        const result = await withHeartbeat(() =>
-          tier.extract({
-            kind: input.kind,
-            pages,
-            pageCount,
-            images,
-            ...(input.focusFields?.length ? { focusFields: input.focusFields } : {}),
-            signal: Context.current().cancellationSignal,
-          }),
-        );
-        // Never trust a tier's output shape: validate with the same schema the record uses.
-        const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
-        const checked = schema.safeParse(result.fields);
-        const outcome = checked.success ? 'ok' : 'invalid';
-        const error = checked.success
-          ? null
-          : `output failed schema validation: ${checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-        const row = await db
-          .insertInto('extraction_attempts')
-          .values({
-            ...base,
-            prompt_version: result.promptVersion,
-            prompt_hash: result.promptHash,
-            input_tokens: result.usage.inputTokens,
-            output_tokens: result.usage.outputTokens,
-            cached_tokens: result.usage.cachedTokens,
-            tokens_estimated: result.usage.estimated,
-            cost_usd: result.costUsd,
-            latency_ms: Math.round(performance.now() - started),
-            outcome,
-            error,
-            result: checked.success ? JSON.stringify(checked.data) : null,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        return { attemptId: row.id, outcome, error };
-      } catch (error) {
-        const message = scrub(error instanceof Error ? error.message : String(error));
-        const rejected = error instanceof TierRejectedError;
-        // A rejected answer was still paid for: record what it cost.
-        const spent = error as { usage?: Usage; costUsd?: string };
-        const row = await db
-          .insertInto('extraction_attempts')
-          .values({
-            ...base,
-            prompt_version: null,
-            prompt_hash: null,
-            input_tokens: spent.usage?.inputTokens ?? 0,
-            output_tokens: spent.usage?.outputTokens ?? 0,
-            cached_tokens: spent.usage?.cachedTokens ?? 0,
-            tokens_estimated: spent.usage?.estimated ?? true,
-            cost_usd: spent.costUsd ?? '0',
-            latency_ms: Math.round(performance.now() - started),
-            outcome: rejected ? 'invalid' : 'failed',
-            error: message,
-            result: null,
-          })
-          .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (rejected && row) return { attemptId: row.id, outcome: 'invalid', error: message };
-        // Refused for good (bad key, no access, unknown model): retrying cannot help.
-        if ((error as { retryable?: boolean }).retryable === false) throw ApplicationFailure.nonRetryable(message, 'TierRefused');
-        // The tier's client already retried with backoff (honouring the server's hints); Temporal
-        // retrying on top would multiply those attempts. Worker crashes and timeouts are still retried.
-        if (typeof (error as { attempts?: unknown }).attempts === 'number') {
-          throw ApplicationFailure.nonRetryable(message, 'TierExhausted');
-        }
-        throw ApplicationFailure.retryable(message, 'TierError');
+      const call = await withHeartbeat(() =>
+        callTier(tier, {
+          kind: input.kind,
+          pages,
+          pageCount,
+          images,
+          ...(input.focusFields?.length ? { focusFields: input.focusFields } : {}),
+          signal: Context.current().cancellationSignal,
+        }),
+      );
+      const error = call.error === null ? null : scrub(call.error);
+      const row = await db
+        .insertInto('extraction_attempts')
+        .values({
+          document_id: input.documentId,
+          ...key,
+          activity_attempt: info.attempt,
+          tier: input.tier,
+          model: tier.model,
+          chunk_index: input.chunkIndex,
+          page_from: input.pageFrom,
+          page_to: input.pageTo,
+          prompt_version: call.promptVersion,
+          prompt_hash: call.promptHash,
+          input_tokens: call.usage?.inputTokens ?? 0,
+          output_tokens: call.usage?.outputTokens ?? 0,
+          cached_tokens: call.usage?.cachedTokens ?? 0,
+          tokens_estimated: call.usage?.estimated ?? true,
+          cost_usd: call.costUsd,
+          latency_ms: call.latencyMs,
+          outcome: call.outcome,
+          error,
+          result: call.fields === null ? null : JSON.stringify(call.fields),
+        })
+        .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (call.outcome !== 'failed') {
+        if (!row) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
+        return { attemptId: row.id, outcome: call.outcome, error };
       }
+      const message = error ?? 'tier call failed';
+      const thrown = call.thrown as { retryable?: boolean; attempts?: unknown };
+      // Refused for good (bad key, no access, unknown model): retrying cannot help.
+      if (thrown.retryable === false) throw ApplicationFailure.nonRetryable(message, 'TierRefused');
+      // The tier's client already retried with backoff (honouring the server's hints); Temporal
+      // retrying on top would multiply those attempts. Worker crashes and timeouts are still retried.
+      if (typeof thrown.attempts === 'number') throw ApplicationFailure.nonRetryable(message, 'TierExhausted');
+      throw ApplicationFailure.retryable(message, 'TierError');
     },
 
     /**

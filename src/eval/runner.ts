@@ -10,14 +10,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Decimal } from 'decimal.js';
-import { ContractExtraction, InvoiceExtraction, type ExtractableKind, type TierName } from '../../schemas/index.ts';
+import type { ExtractableKind, TierName } from '../../schemas/index.ts';
 import { chunkPages } from '../chunking/chunk-pages.ts';
 import { classifyDocument } from '../classify/classify.ts';
 import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
 import { scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
+import { callTier } from '../extraction/call-tier.ts';
 import { escalationFields, expectedEscalationUsage, planEscalationPages } from '../extraction/escalation.ts';
-import { TierRejectedError, type ExtractionFields, type ModelTier, type PageImage, type PageText } from '../extraction/model-tier.ts';
+import type { ModelTier, PageImage, PageText } from '../extraction/model-tier.ts';
 import { estimateTokens } from '../extraction/rules/tokens.ts';
 import { parsePdf } from '../pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../pdf/pdf-errors.ts';
@@ -329,54 +330,21 @@ async function extractRange(
   const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
   let images: PageImage[] = [];
   if (tier.readsImages && scanned.length > 0) images = await renderPages(bytes, scanned, { maxSide: 1024 });
-  const started = performance.now();
-  const call: TierCall = {
+  const result = await callTier(tier, { kind, pages, pageCount, images, ...(focusFields?.length ? { focusFields } : {}) });
+  run.calls.push({
     tier: tier.tier,
     model: tier.model,
     purpose,
     pageFrom,
     pageTo,
-    inputTokens: 0,
-    outputTokens: 0,
-    cachedTokens: 0,
-    tokensEstimated: true,
-    costUsd: '0',
-    latencyMs: 0,
-    outcome: 'failed',
-    error: null,
-  };
-  run.calls.push(call);
-  try {
-    const result = await tier.extract({ kind, pages, pageCount, images, ...(focusFields?.length ? { focusFields } : {}) });
-    call.latencyMs = Math.round(performance.now() - started);
-    Object.assign(call, {
-      inputTokens: result.usage.inputTokens,
-      outputTokens: result.usage.outputTokens,
-      cachedTokens: result.usage.cachedTokens,
-      tokensEstimated: result.usage.estimated,
-      costUsd: result.costUsd,
-    });
-    const schema = kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
-    const checked = schema.safeParse(result.fields);
-    if (!checked.success) {
-      call.outcome = 'invalid';
-      call.error = `output failed schema validation: ${checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-      return null;
-    }
-    call.outcome = 'ok';
-    return { tier: tier.tier, pages: { from: pageFrom, to: pageTo }, fields: checked.data as ExtractionFields<typeof kind> };
-  } catch (error) {
-    call.latencyMs = Math.round(performance.now() - started);
-    const spent = error as { usage?: { inputTokens: number; outputTokens: number; cachedTokens: number; estimated: boolean }; costUsd?: string };
-    if (spent.usage) {
-      call.inputTokens = spent.usage.inputTokens;
-      call.outputTokens = spent.usage.outputTokens;
-      call.cachedTokens = spent.usage.cachedTokens;
-      call.tokensEstimated = spent.usage.estimated;
-    }
-    if (spent.costUsd) call.costUsd = spent.costUsd;
-    call.outcome = error instanceof TierRejectedError ? 'invalid' : 'failed';
-    call.error = error instanceof Error ? error.message : String(error);
-    return null;
-  }
+    inputTokens: result.usage?.inputTokens ?? 0,
+    outputTokens: result.usage?.outputTokens ?? 0,
+    cachedTokens: result.usage?.cachedTokens ?? 0,
+    tokensEstimated: result.usage?.estimated ?? true,
+    costUsd: result.costUsd,
+    latencyMs: result.latencyMs,
+    outcome: result.outcome,
+    error: result.error,
+  });
+  return result.fields === null ? null : { tier: tier.tier, pages: { from: pageFrom, to: pageTo }, fields: result.fields };
 }
