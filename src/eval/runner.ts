@@ -180,6 +180,14 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
     const extract = (tier: ModelTier, purpose: TierCall['purpose'], from: number, to: number, focusFields?: string[]) =>
       extractRange(run, bytes, tier, kind, pages, parsed.pageCount, purpose, from, to, focusFields);
     const failedChecks = (s: ScoredReadings) => s.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.message}`);
+    /** The after-deep routing input for a deep result (none: the deep reading failed). */
+    const afterDeep = (scored: ScoredReadings | null | undefined, failedChunks: number) => ({
+      stage: 'after-deep' as const,
+      confidence: scored?.confidence ?? 0,
+      failedChecks: scored ? failedChecks(scored) : [],
+      failedChunks,
+      missingRequired: scored?.missingRequired ?? [],
+    });
 
     // The deep tier on the whole document, for the frontier (every document, whatever the policy says).
     if (mode === 'both' && tiers.deep) {
@@ -232,13 +240,7 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
           // Approximation: the escalation's result is the deep tier's whole-document reading.
           run.route.push('pro');
           candidate = run.deepWhole;
-          next = decide({
-            stage: 'after-deep',
-            confidence: candidate?.confidence ?? 0,
-            failedChecks: candidate ? failedChecks(candidate) : [],
-            failedChunks: candidate ? 0 : 1,
-            missingRequired: candidate?.missingRequired ?? [],
-          });
+          next = decide(afterDeep(candidate, candidate ? 0 : 1));
         } else if (mode === 'routed') {
           const plan = escalationPlan(kind, candidate, failedRanges, pages, config.routing.minConfidence);
           const deep = await runDeepOn(plan.ranges, plan.focusFields, fastReadings);
@@ -247,13 +249,7 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
             return done('needs_review', [...next.reasons, ...deep.budget.reasons]);
           }
           candidate = deep.scored;
-          next = decide({
-            stage: 'after-deep',
-            confidence: candidate.confidence,
-            failedChecks: failedChecks(candidate),
-            failedChunks: deep.failedChunks,
-            missingRequired: candidate.missingRequired,
-          });
+          next = decide(afterDeep(candidate, deep.failedChunks));
         } else {
           run.result = candidate;
           return done('needs_review', [...next.reasons, 'the deep tier was not run (--tiers flash)']);
@@ -269,13 +265,7 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
         if (!deep.scored) return done('needs_review', [...first.reasons, ...deep.budget.reasons]);
         candidate = deep.scored;
       }
-      next = decide({
-        stage: 'after-deep',
-        confidence: candidate?.confidence ?? 0,
-        failedChecks: candidate ? failedChecks(candidate) : [],
-        failedChunks: candidate ? 0 : 1,
-        missingRequired: candidate?.missingRequired ?? [],
-      });
+      next = decide(afterDeep(candidate, candidate ? 0 : 1));
     }
     run.result = candidate;
     return next.action === 'accept' ? done('extracted', next.reasons) : done('needs_review', next.reasons);
