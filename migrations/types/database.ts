@@ -1,4 +1,5 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely';
+import type { TextItem } from '../../src/pdf/text-items.ts';
 
 /**
  * The database as the application sees it, written next to the migrations that
@@ -61,6 +62,11 @@ export interface PagesTable {
   text: string;
   image_only: boolean;
   token_estimate: number;
+  /** pdf.js text runs with page-relative boxes; null for pages parsed before they were stored. */
+  items: JSONColumnType<TextItem[] | null, string | null, string | null>;
+  /** Displayed page size in points. */
+  width: number | null;
+  height: number | null;
 }
 
 export interface ExtractionAttemptsTable {
