@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { ContractRow, Database, InvoiceRow } from '../../migrations/types/database.ts';
+import type { ContractRow, Database, InvoiceRow } from './schema.ts';
 import type { ContractExtraction, Extracted, InvoiceExtraction } from '../../schemas/index.ts';
 import { CONTRACT_SCALAR_FIELDS, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
 import type { Db } from './database.ts';
