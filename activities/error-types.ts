@@ -12,3 +12,5 @@ export const TIER_UNAVAILABLE = 'TierUnavailable';
 export const TIER_EXHAUSTED = 'TierExhausted';
 /** A review decision the activity cannot apply (no candidate, wrong kind, unknown submission). */
 export const BAD_REVIEW = 'BadReview';
+/** A webhook delivery that must not be retried (4xx other than 408/429, a refused address, a removed subscription). */
+export const WEBHOOK_REJECTED = 'WebhookRejected';

@@ -2,6 +2,7 @@ import { createDocumentActivities } from './documents.ts';
 import { createExtractionActivities } from './extraction.ts';
 import { createOutcomeActivities } from './outcome.ts';
 import type { ActivityDeps } from './support.ts';
+import { createWebhookActivities } from './webhooks.ts';
 
 export type * from './types.ts';
 export { BAD_DOCUMENT, TIER_REFUSED, TIER_UNAVAILABLE, type ActivityDeps } from './support.ts';
@@ -43,9 +44,16 @@ export function createLegacyActivities(deps: ActivityDeps) {
   return { classifyDocument, applyReview, finishDocument };
 }
 
+/**
+ * Webhook deliveries: announcing a settled document (database work), and one
+ * signed POST per attempt (workflows/deliver-webhook.ts retries it for hours).
+ */
+export { createWebhookActivities, type WebhookActivities } from './webhooks.ts';
+
 /** Every activity, for the worker to register. */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createWebhookActivities(deps),
     ...createParseActivities(deps),
     ...createModelActivities(deps),
     ...createStoreActivities(deps),

@@ -6,8 +6,10 @@ import {
   condition,
   isCancellation,
   log,
+  ParentClosePolicy,
   patched,
   setHandler,
+  startChild,
   TemporalFailure,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -17,6 +19,8 @@ import type { CandidateSummary, ReviewRequest, ReviewResult, SettleInput } from 
 import type { DocumentKind, TierName } from '../schemas/common.ts';
 import { runPipeline, type PipelinePorts, type PipelineResult, type PipelineThresholds } from '../src/routing/pipeline.ts';
 import { extractDocumentV1 } from './extract-document-v1.ts';
+import { eventForStatus, type WebhookEvent } from '../src/webhooks/events.ts';
+import { deliverWebhook } from './deliver-webhook.ts';
 import { PATCHES } from './patches.ts';
 import { activitiesFor, DEFAULT_RUN_POLICY, type RunPolicy } from './policies.ts';
 import { DocrouteKind, DocrouteStatus } from './search-attributes.ts';
@@ -30,7 +34,11 @@ export interface ExtractDocumentInput {
   policy?: Partial<RunPolicy>;
   /** Upsert DocrouteStatus/DocrouteKind (v2; the namespace must have them registered). */
   searchAttributes?: boolean;
+  /** Webhook delivery settings as configured when the run started (defaults for older inputs). */
+  webhooks?: { timeoutMs: number; retryForMs: number };
 }
+
+const DEFAULT_WEBHOOK_SETTINGS = { timeoutMs: 10_000, retryForMs: 24 * 3600_000 };
 
 /** How a document's run ends ('cancelled' only as read back from Postgres: a cancelled run has no result). */
 export type SettledStatus = 'extracted' | 'needs_review' | 'failed' | 'stalled' | 'cancelled';
@@ -68,7 +76,7 @@ type Phase = 'processing' | 'review' | 'settled';
 async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDocumentResult> {
   const { documentId } = input;
   const policy: RunPolicy = { ...DEFAULT_RUN_POLICY, ...input.policy };
-  const { parse, model, store, settle: settler } = activitiesFor(policy);
+  const { parse, model, store, settle: settler, announce } = activitiesFor(policy);
   const state = {
     phase: 'processing' as Phase,
     kind: null as DocumentKind | null,
@@ -125,6 +133,24 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     },
   );
 
+  /**
+   * Tells webhook subscribers (runs started before the webhooks patch tell no
+   * one): one delivery row per interested subscription, then a child workflow
+   * per delivery that this run does not wait for.
+   */
+  const announceEvent = async (event: WebhookEvent | null, status: string, record: { id: string; version: number } | null) => {
+    if (!event || !patched(PATCHES.webhooks)) return;
+    const deliveryIds = await announce.announceDocument({ documentId, event, status, kind: state.kind, record });
+    const settings = input.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
+    for (const deliveryId of deliveryIds) {
+      await startChild(deliverWebhook, {
+        workflowId: `webhook-${deliveryId}`,
+        args: [{ deliveryId, ...settings }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    }
+  };
+
   /** The one place where this run settles its document. */
   const settle = async (status: SettleInput['status'], details: { reasons?: string[]; error?: string | null } = {}) => {
     const outcome = await settler.settleDocument({
@@ -137,6 +163,11 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
       error: details.error ?? null,
     });
     mark(status);
+    await announceEvent(
+      eventForStatus(status),
+      status,
+      outcome.recordId !== null && outcome.version !== null ? { id: outcome.recordId, version: outcome.version } : null,
+    );
     return outcome;
   };
   const result = (status: Exclude<SettledStatus, 'cancelled'>, details: { reasons: string[]; error: string | null; record?: ExtractDocumentResult['record'] }): ExtractDocumentResult => {
@@ -210,6 +241,9 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     const decision = state.decision!;
     mark(decision.status);
     log.info('review decision applied', { documentId, status: decision.status });
+    const reviewed = decision.recordId !== null && decision.version !== null ? { id: decision.recordId, version: decision.version } : null;
+    await announceEvent('document.reviewed', decision.status, reviewed);
+    await announceEvent(eventForStatus(decision.status), decision.status, reviewed);
     return result(decision.status, {
       reasons: decision.reasons,
       error: decision.error,

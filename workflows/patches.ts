@@ -9,4 +9,6 @@ export const PATCHES = {
    * Runs without the marker (started before) take the v1 code.
    */
   pipelineV2: 'docroute-pipeline-v2',
+  /** Settled documents are announced to webhook subscribers (a child workflow per delivery). */
+  webhooks: 'docroute-webhooks',
 } as const;

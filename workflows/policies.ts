@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { BAD_DOCUMENT, BAD_REVIEW, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from '../activities/error-types.ts';
-import type { ModelActivities, ParseActivities, StoreActivities } from '../activities/index.ts';
+import type { ModelActivities, ParseActivities, StoreActivities, WebhookActivities } from '../activities/index.ts';
 
 /**
  * How long and how often a run's activities may try, as configured when the
@@ -56,6 +56,11 @@ export function activitiesFor(policy: RunPolicy) {
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [BAD_DOCUMENT, BAD_REVIEW] },
     }),
     /** Settling the document: retried for as long as it takes (it is how a stall gets recorded). */
+    /** Announcing a settled document to webhook subscribers: database work, retried for as long as it takes, like settling. */
+    announce: proxyActivities<Pick<WebhookActivities, 'announceDocument'>>({
+      startToCloseTimeout: '1 minute',
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    }),
     settle: proxyActivities<Pick<StoreActivities, 'settleDocument'>>({
       startToCloseTimeout: '1 minute',
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },

@@ -175,6 +175,47 @@ program
     .action(async (opts: { json?: boolean }) => keysListCommand(context(), opts));
 }
 
+{
+  const webhooks = program
+    .command('webhooks')
+    .description('webhook subscriptions: a signed POST to your URL when a document is extracted, needs review, fails, is reviewed or cancelled');
+  webhooks
+    .command('add')
+    .description('subscribe a URL to events and print its signing secret (the only time it is shown)')
+    .requiredOption('--url <url>', 'http(s) URL (loopback/private addresses need DOCROUTE_WEBHOOK_ALLOW_PRIVATE=true)')
+    .requiredOption('--events <list>', 'comma-separated: document.extracted, document.needs_review, document.failed, document.reviewed, document.cancelled, or all')
+    .option('--kind <kind>', 'only documents of this kind: invoice, contract or other')
+    .option('--json', 'print exactly {"id","secret"}')
+    .action(async (opts: { url: string; events: string; kind?: string; json?: boolean }) => {
+      const commands = await import('./commands/webhooks.ts');
+      const events = (() => {
+        try {
+          return commands.parseEvents(opts.events);
+        } catch (error) {
+          return program.error(`error: option '--events <list>' argument '${opts.events}' is invalid. ${(error as Error).message}`);
+        }
+      })();
+      if (opts.kind && !['invoice', 'contract', 'other'].includes(opts.kind)) program.error(`error: --kind is invoice, contract or other`);
+      await commands.webhooksAddCommand(await context(), { ...opts, events });
+    });
+  webhooks
+    .command('list')
+    .description('active subscriptions (never their secrets)')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { json?: boolean }) => (await import('./commands/webhooks.ts')).webhooksListCommand(await context(), opts));
+  webhooks
+    .command('remove')
+    .description('remove a subscription (pending deliveries are dropped; the delivery history stays)')
+    .argument('<id>', 'the webhook id')
+    .action(async (id: string) => (await import('./commands/webhooks.ts')).webhooksRemoveCommand(await context(), id));
+  webhooks
+    .command('deliveries')
+    .description("a subscription's deliveries, newest first, with every attempt (status, latency, error)")
+    .argument('<id>', 'the webhook id')
+    .option('--json', 'one JSON object per line')
+    .action(async (id: string, opts: { json?: boolean }) => (await import('./commands/webhooks.ts')).webhooksDeliveriesCommand(await context(), id, opts));
+}
+
 program
   .command('export')
   .description('write every matching invoice (latest record versions) as CSV or JSON Lines: the rows of GET /v1/invoices?format=csv|jsonl')

@@ -57,6 +57,13 @@ const EnvSchema = z.object({
   DOCROUTE_DOC_BUDGET_USD: z.coerce.number().nonnegative().default(0.25),
   DOCROUTE_STALL_AFTER_MINUTES: z.coerce.number().positive().default(360),
   DOCROUTE_SEARCH_ATTRIBUTES: z.stringbool().default(true),
+  DOCROUTE_PUBLIC_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v),
+    'DOCROUTE_PUBLIC_URL must be an http(s) URL, e.g. https://docroute.example.com',
+  ),
+  DOCROUTE_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  DOCROUTE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  DOCROUTE_WEBHOOK_RETRY_HOURS: z.coerce.number().positive().max(24 * 14).default(24),
   DOCROUTE_PRICES: optionalString.transform((v, ctx) => {
     if (v === undefined) return {};
     try {
@@ -126,6 +133,16 @@ export interface Config {
   };
   /** USD per million tokens, per model: defaults merged with DOCROUTE_PRICES. */
   prices: PriceTable;
+  webhooks: {
+    /** Base of the links in webhook payloads (the API as its clients reach it). */
+    publicUrl: string;
+    /** Deliver to loopback/private addresses (off: a URL that resolves there is refused). */
+    allowPrivate: boolean;
+    /** One HTTP attempt of a delivery. */
+    timeoutMs: number;
+    /** How long a delivery is retried (5xx, timeouts, connection errors, 408, 429) before it is recorded failed. */
+    retryForMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -182,6 +199,12 @@ export function loadConfig(
     },
     api: { port: e.PORT, host: e.DOCROUTE_API_HOST, rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT },
     prices: { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES },
+    webhooks: {
+      publicUrl: (e.DOCROUTE_PUBLIC_URL ?? `http://${e.DOCROUTE_API_HOST.includes(':') ? `[${e.DOCROUTE_API_HOST}]` : e.DOCROUTE_API_HOST}:${e.PORT}`).replace(/\/+$/, ''),
+      allowPrivate: e.DOCROUTE_WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.DOCROUTE_WEBHOOK_TIMEOUT_MS,
+      retryForMs: Math.round(e.DOCROUTE_WEBHOOK_RETRY_HOURS * 3600_000),
+    },
   };
 }
 

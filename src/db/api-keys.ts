@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { ApiKeyRow } from './schema.ts';
 import type { Db } from './database.ts';
 
-export const API_SCOPES = ['read', 'write', 'review'] as const;
+export const API_SCOPES = ['read', 'write', 'review', 'webhooks'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** The whole key's sha256: keys are 32 random bytes, so a fast hash is safe (no guessing to slow down). */

@@ -319,6 +319,47 @@ export interface Database {
   contract_parties: ContractPartiesTable;
   field_evidence: FieldEvidenceTable;
   validation_results: ValidationResultsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+}
+
+/** A webhook subscription. The secret signs deliveries; it is shown once, at creation. */
+export interface WebhooksTable {
+  id: Generated<string>;
+  url: string;
+  events: string[];
+  /** Only documents of this kind (null: all). */
+  kind: string | null;
+  secret: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  removed_at: Timestamp | null;
+}
+
+/** One event for one subscription; its id is the `webhook-id` a receiver deduplicates on. */
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  webhook_id: string;
+  document_id: string;
+  workflow_run_id: string;
+  event: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  status: ColumnType<'pending' | 'delivered' | 'failed' | 'dropped', 'pending' | undefined, 'delivered' | 'failed' | 'dropped'>;
+  error: string | null;
+  created_at: Timestamp;
+  settled_at: Timestamp | null;
+}
+
+/** One HTTP attempt of a delivery. */
+export interface WebhookAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempt: number;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  created_at: Timestamp;
 }
 
 export type DocumentRow = Selectable<DocumentsTable>;
@@ -332,3 +373,6 @@ export type ContractPartyRow = Selectable<ContractPartiesTable>;
 export type FieldEvidenceRow = Selectable<FieldEvidenceTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ReviewActionRow = Selectable<ReviewActionsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

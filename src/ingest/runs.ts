@@ -31,6 +31,7 @@ export function workflowInputFor(config: Config, documentId: string): ExtractDoc
       modelAttempts: config.gemini.maxAttempts,
     },
     searchAttributes: config.temporal.searchAttributes,
+    webhooks: { timeoutMs: config.webhooks.timeoutMs, retryForMs: config.webhooks.retryForMs },
   };
 }
 

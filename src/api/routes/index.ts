@@ -8,6 +8,7 @@ import { metricsRoutes } from './metrics.ts';
 import { reviewRoutes } from './review.ts';
 import { runRoutes } from './runs.ts';
 import { uploadRoutes } from './uploads.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 /**
  * Every route module of the API, mounted in this order. Each module lives in
@@ -23,4 +24,5 @@ export const ROUTES: readonly RouteModule[] = [
   reviewRoutes,
   runRoutes,
   auditRoutes,
+  webhookRoutes,
 ];
