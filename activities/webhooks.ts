@@ -61,6 +61,9 @@ export function createWebhookActivities(deps: ActivityDeps) {
       const body = JSON.stringify(delivery.payload);
       const started = performance.now();
       let response;
+      // Heartbeats while the receiver thinks: a worker that dies mid-POST is noticed in seconds, and the retry carries the same webhook-id.
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), 2_000);
       try {
         response = await postWebhook({
           url: delivery.url,
@@ -74,6 +77,8 @@ export function createWebhookActivities(deps: ActivityDeps) {
         await recordDeliveryAttempt(db, { deliveryId, attempt, statusCode: null, latencyMs: Math.round(performance.now() - started), error: message });
         if (error instanceof WebhookAddressRefused) throw ApplicationFailure.nonRetryable(message, WEBHOOK_REJECTED);
         throw ApplicationFailure.retryable(`the receiver could not be reached: ${message}`, 'WebhookUnreachable');
+      } finally {
+        clearInterval(beat);
       }
       const { statusCode, latencyMs, retryAfterMs } = response;
       const ok = statusCode >= 200 && statusCode < 300;

@@ -22,6 +22,7 @@ export interface DeliverWebhookInput {
 export async function deliverWebhook(input: DeliverWebhookInput): Promise<'delivered' | 'dropped' | 'failed'> {
   const { deliverWebhook: post } = proxyActivities<Pick<WebhookActivities, 'deliverWebhook'>>({
     startToCloseTimeout: input.timeoutMs + 30_000,
+    heartbeatTimeout: '10 seconds',
     scheduleToCloseTimeout: input.retryForMs,
     retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: [WEBHOOK_REJECTED] },
   });
