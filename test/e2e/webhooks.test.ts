@@ -144,7 +144,12 @@ describe('webhook delivery across a worker crash', () => {
         child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
       });
       const { createWebhook } = await import('../../src/db/webhooks.ts');
-      const hook = await createWebhook(h.db, { url: receiver.url, events: ['document.extracted', 'document.needs_review'], kind: null, createdBy: 'test' });
+      const hook = await createWebhook(h.db, {
+        url: receiver.url,
+        events: ['document.extracted', 'document.needs_review', 'document.failed'],
+        kind: null,
+        createdBy: 'test',
+      });
       const ingested = await ingestFile(h, path.join(SAMPLES, 'invoice-en-usd.pdf'), 'cli');
       await hung; // the child worker's POST is in flight, unanswered
       child.kill('SIGKILL');
