@@ -1,5 +1,7 @@
 import type { DocumentRow } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
+import { documentCostUsd } from '../db/attempts.ts';
+import { findLatestCandidate } from '../db/candidates.ts';
 import { getDocument } from '../db/documents.ts';
 import { loadLatestRecord, type RecordView } from '../db/records.ts';
 
@@ -35,20 +37,10 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
   const record = extractable && doc.status === 'extracted' ? await loadLatestRecord(db, doc.id, extractable) : null;
   let candidate: DocumentView['candidate'] = null;
   if (doc.status === 'needs_review') {
-    const row = await db
-      .selectFrom('candidates')
-      .select(['fields', 'confidence', 'stage'])
-      .where('document_id', '=', doc.id)
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const row = await findLatestCandidate(db, doc.id);
     if (row) candidate = { stage: row.stage, confidence: Number(row.confidence), fields: row.fields };
   }
-  const cost = await db
-    .selectFrom('extraction_attempts')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('cost_usd'), eb.val('0')).as('total'))
-    .where('document_id', '=', doc.id)
-    .executeTakeFirst();
+  const costUsd = await documentCostUsd(db, doc.id);
   return {
     documentId: doc.id,
     sha256: doc.sha256,
@@ -57,7 +49,7 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
     status: doc.status,
     route: doc.route,
     tokens: doc.token_count,
-    costUsd: String(cost?.total ?? '0'),
+    costUsd,
     confidence: doc.confidence === null ? null : Number(doc.confidence),
     record,
     candidate,

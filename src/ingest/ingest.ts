@@ -5,7 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { registerUpload } from '../db/documents.ts';
+import { findDocumentByWorkflowId, registerUpload } from '../db/documents.ts';
 import type { ExtractDocumentInput, ExtractDocumentResult } from '../../workflows/index.ts';
 
 /** A document's workflow id is derived from its content: the same bytes, the same workflow. */
@@ -108,7 +108,7 @@ export async function waitForDocument(
     for (;;) {
       const winner = await Promise.race([finished, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
       if (winner) return winner;
-      const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
+      const doc = await findDocumentByWorkflowId(ctx.db, workflowId);
       if (doc?.status === 'needs_review') {
         return {
           documentId: doc.id,
