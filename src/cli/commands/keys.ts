@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { API_SCOPES, createApiKey, listApiKeys, revokeApiKey, type ApiScope } from '../../db/api-keys.ts';
+import { API_SCOPES, createApiKey, findApiKeyRevocation, listApiKeys, revokeApiKey, type ApiScope } from '../../db/api-keys.ts';
 import { createDb, type Db } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { startPostgres } from '../../services/postgres.ts';
@@ -63,9 +63,9 @@ export async function keysRevokeCommand(ctx: CliContext, id: string): Promise<vo
       process.stdout.write(`Revoked API key ${id}.\n`);
       return;
     }
-    const row = await db.selectFrom('api_keys').select(['revoked_at']).where('id', '=', id).executeTakeFirst();
+    const row = await findApiKeyRevocation(db, id);
     if (!row) throw new Error(`no API key has id ${id} (see docroute keys list)`);
-    process.stdout.write(`API key ${id} was already revoked (${new Date(row.revoked_at as Date).toISOString()}).\n`);
+    process.stdout.write(`API key ${id} was already revoked (${new Date(row.revokedAt as Date).toISOString()}).\n`);
   });
 }
 

@@ -2,6 +2,7 @@ import { describeDocument } from '../../app/document-view.ts';
 import { createDb } from '../../db/database.ts';
 import { findDocument } from '../../db/documents.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
+import { listAttemptSummaries, listDocumentChecks, listRoutingDecisions } from '../../db/trail.ts';
 import { startPostgres } from '../../services/postgres.ts';
 import type { CliContext } from '../main.ts';
 import { printDocumentLine, printRecord } from '../render.ts';
@@ -15,25 +16,9 @@ export async function showCommand({ config, log }: CliContext, ref: string, opts
     const doc = await findDocument(db, ref);
     if (!doc) throw new Error(`no document matches ${ref}`);
     const view = await describeDocument(db, doc.id);
-    const decisions = await db
-      .selectFrom('routing_decisions')
-      .select(['sequence', 'stage', 'action', 'reason', 'created_at'])
-      .where('document_id', '=', doc.id)
-      .orderBy('created_at')
-      .orderBy('sequence')
-      .execute();
-    const attempts = await db
-      .selectFrom('extraction_attempts')
-      .select(['tier', 'model', 'chunk_index', 'page_from', 'page_to', 'input_tokens', 'output_tokens', 'tokens_estimated', 'cost_usd', 'latency_ms', 'outcome', 'error', 'created_at'])
-      .where('document_id', '=', doc.id)
-      .orderBy('created_at')
-      .execute();
-    const checks = await db
-      .selectFrom('validation_results')
-      .select(['check_name', 'passed', 'message'])
-      .where('document_id', '=', doc.id)
-      .orderBy('created_at')
-      .execute();
+    const decisions = await listRoutingDecisions(db, doc.id);
+    const attempts = await listAttemptSummaries(db, doc.id);
+    const checks = await listDocumentChecks(db, doc.id);
     if (opts.json) {
       process.stdout.write(JSON.stringify({ ...view, routingDecisions: decisions, attempts, checks }, null, 2) + '\n');
       return;
