@@ -1,6 +1,7 @@
 import { getDocument } from '../../db/documents.ts';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { DocumentStatus } from '../../../schemas/index.ts';
 import { ingestBytes } from '../../ingest/ingest.ts';
 import { PdfRejectedError } from '../../pdf/pdf-errors.ts';
 import { assertLooksLikePdf } from '../../pdf/sniff.ts';
@@ -16,7 +17,7 @@ const Uploaded = z
     file: z.string(),
     /** True when this content was already known: the existing document is returned, nothing new is started. */
     duplicate: z.boolean(),
-    status: z.enum(['received', 'processing', 'extracted', 'needs_review', 'failed']),
+    status: DocumentStatus,
   })
   .meta({ id: 'UploadedDocument' });
 const UploadResponse = z.object({ documents: z.array(Uploaded) });
