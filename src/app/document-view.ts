@@ -11,6 +11,12 @@ export interface DocumentView {
   kind: 'invoice' | 'contract' | 'other' | null;
   status: 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed';
   route: string[];
+  /**
+   * What really extracted it, in order: "rules" for the offline rules tier
+   * (stored under the fast tier's name, "flash"), else the Gemini model names.
+   * Empty before any extraction attempt.
+   */
+  ranOn: string[];
   tokens: number | null;
   /** What the document's model calls cost, summed (USD, exact decimal). */
   costUsd: string;
@@ -49,6 +55,14 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
     .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('cost_usd'), eb.val('0')).as('total'))
     .where('document_id', '=', doc.id)
     .executeTakeFirst();
+  const engines = await db
+    .selectFrom('extraction_attempts')
+    .select(['tier', 'model'])
+    .select((eb) => eb.fn.min('created_at').as('first'))
+    .where('document_id', '=', doc.id)
+    .groupBy(['tier', 'model'])
+    .orderBy('first')
+    .execute();
   return {
     documentId: doc.id,
     sha256: doc.sha256,
@@ -56,6 +70,7 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
     kind: doc.kind,
     status: doc.status,
     route: doc.route,
+    ranOn: [...new Set(engines.map((e) => engineName(e.model)))],
     tokens: doc.token_count,
     costUsd: String(cost?.total ?? '0'),
     confidence: doc.confidence === null ? null : Number(doc.confidence),
@@ -65,4 +80,9 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
     error: doc.error,
     workflowId: doc.workflow_id,
   };
+}
+
+/** The name a person should see for the model that ran: "rules" for the offline extractor (model "rules-…"), else the model. */
+export function engineName(model: string): string {
+  return model.startsWith('rules') ? 'rules' : model;
 }

@@ -9,14 +9,20 @@ const STATUS_MARK: Record<string, string> = {
   received: 'received    ',
 };
 
-/** One line per document: status, kind, route, confidence, file, and why when it is not extracted. */
+/** What ran, as a person should read it: "rules", "gemini-2.5-flash→gemini-2.5-pro" (the stored route before any attempt). */
+export function routeText(view: Pick<DocumentView, 'route' | 'ranOn'>): string {
+  return (view.ranOn.length ? view.ranOn : view.route).join('→') || '-';
+}
+
+/** One line per document: status, kind, what ran, confidence, file, id, and why when it is not extracted. */
 export function printDocumentLine(view: DocumentView, ingested?: IngestedFile): void {
   const parts = [
     STATUS_MARK[view.status] ?? view.status,
     (view.kind ?? '-').padEnd(8),
-    (view.route.join('→') || '-').padEnd(10),
+    routeText(view).padEnd(10),
     view.confidence === null ? '  -  ' : view.confidence.toFixed(2).padStart(5),
     view.file,
+    `id ${view.documentId}`,
   ];
   if (ingested?.duplicate) parts.push('(already known: nothing new started)');
   let line = parts.join('  ');
