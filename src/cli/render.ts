@@ -32,10 +32,15 @@ export function printDocumentLine(view: DocumentView, ingested?: IngestedFile): 
 }
 
 /** A record's main fields as indented `name: value` lines. */
-export function printRecord(record: Record<string, unknown>): void {
+export function printRecord(record: Record<string, unknown>, ranOn: readonly string[] = []): void {
   const skip = new Set(['evidence', 'lineItems', 'parties', 'kind', 'id']);
   for (const [key, value] of Object.entries(record)) {
     if (skip.has(key) || value === null || value === undefined) continue;
+    if (key === 'source' && typeof value === 'string' && value.startsWith('model:') && ranOn.length) {
+      // Stored under the tier's name (old histories replay against it); shown as what ran.
+      process.stdout.write(`    source: ${ranOn.join('→')}\n`);
+      continue;
+    }
     process.stdout.write(`    ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`);
   }
   const lines = record.lineItems as { description: string; quantity: string | null; unitPrice: string | null; amount: string | null }[] | undefined;

@@ -54,9 +54,14 @@ export async function listRecentDocuments(db: Db, filter: { status?: DocumentSta
     status: r.status,
     kind: r.kind,
     route: r.route,
-    total: r.total ? r.total.trim() : null,
+    total: r.total ? amountText(r.total.trim()) : null,
     parties: r.parties ?? null,
     createdAt: new Date(r.created_at as unknown as string).toISOString(),
     updatedAt: new Date(r.updated_at as unknown as string).toISOString(),
   }));
+}
+
+/** "8288.350000 EUR" → "8288.35 EUR": the stored scale's trailing zeros dropped, at least two decimals kept. */
+function amountText(text: string): string {
+  return text.replace(/^(-?\d+)\.(\d*?)0*(\s|$)/, (_m, int: string, frac: string, end: string) => `${int}.${frac.padEnd(2, '0')}${end}`);
 }

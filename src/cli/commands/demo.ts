@@ -23,7 +23,7 @@ export async function demoCommand(ctx: CliContext, opts: { json?: boolean }): Pr
       process.stdout.write(
         `\n  ${path.basename(view.file)} — ${view.kind ?? 'unknown'}, ${view.status}, extracted by ${routeText(view)}\n    id ${view.documentId}\n`,
       );
-      if (view.record) printRecord(view.record);
+      if (view.record) printRecord(view.record, view.ranOn);
       else if (view.candidate) process.stdout.write(`    (in review; candidate confidence ${String(view.candidate.confidence)})\n`);
     }
     const example = views.find((v) => v.status === 'extracted') ?? views[0];

@@ -37,7 +37,7 @@ export async function showCommand(ctx: CliContext, ref: string, opts: { json?: b
     process.stdout.write(`  document ${view.documentId}\n  sha256   ${view.sha256}\n  workflow ${view.workflowId}\n`);
     if (view.record) {
       process.stdout.write(`\n  record (version ${String(view.record.version)}, by ${recordSource(String(view.record.source), view.ranOn)}):\n`);
-      printRecord(view.record);
+      printRecord(view.record, view.ranOn);
       const evidence = view.record.evidence as Record<string, { page: number | null; quote: string | null; confidence: number }>;
       process.stdout.write(`\n  evidence:\n`);
       for (const [field, e] of Object.entries(evidence)) {
