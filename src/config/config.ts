@@ -238,9 +238,22 @@ function clusterConnection(env: Record<string, string | undefined>):
   return {
     address: c.address,
     namespace: loaded.namespace,
-    tls: (c.tls ?? undefined) as TemporalConnectTls | undefined,
+    tls: asBuffers(c.tls),
     apiKey,
     metadata,
+  };
+}
+
+/** envconfig reads certificates as Uint8Array; the client's gRPC layer insists on Buffers. */
+function asBuffers(tls: unknown): TemporalConnectTls | undefined {
+  if (tls === undefined || tls === null) return undefined;
+  if (typeof tls === 'boolean') return tls;
+  const t = tls as { serverNameOverride?: string; serverRootCACertificate?: Uint8Array; clientCertPair?: { crt: Uint8Array; key: Uint8Array } };
+  const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    ...(t.serverNameOverride ? { serverNameOverride: t.serverNameOverride } : {}),
+    ...(t.serverRootCACertificate ? { serverRootCACertificate: buf(t.serverRootCACertificate) } : {}),
+    ...(t.clientCertPair ? { clientCertPair: { crt: buf(t.clientCertPair.crt), key: buf(t.clientCertPair.key) } } : {}),
   };
 }
 
