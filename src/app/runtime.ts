@@ -85,7 +85,7 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
         import('../worker/worker.ts'),
         import('../extraction/tiers.ts'),
       ]);
-      const tiers = createTiers(config, log);
+      const tiers = createTiers(config, log, { httpAttempts: 1 });
       const created = await createDocrouteWorker({
         address: temporal.address,
         connect: temporal.connect,

@@ -61,6 +61,22 @@ program
   .action(async (paths: string[], opts: { wait?: boolean; json?: boolean }) => (await import('./commands/ingest.ts')).ingestCommand(await context(), paths, opts));
 
 program
+  .command('reprocess')
+  .description('run documents again (after a rule, model or configuration change): a new record version, linked to the previous run in `docroute audit`')
+  .argument('<ids...>', 'document ids or content hashes (prefix)')
+  .option('--wait', 'wait until every document is processed (always so in local mode)')
+  .option('--json', 'print one JSON object per document, as ingest does')
+  .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => (await import('./commands/reprocess.ts')).rerunCommand(await context(), 'reprocess', ids, opts));
+
+program
+  .command('retry')
+  .description('run again documents that stalled (infrastructure down for too long), were cancelled, or failed')
+  .argument('<ids...>', 'document ids or content hashes (prefix)')
+  .option('--wait', 'wait until every document is processed (always so in local mode)')
+  .option('--json', 'print one JSON object per document, as ingest does')
+  .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => (await import('./commands/reprocess.ts')).rerunCommand(await context(), 'retry', ids, opts));
+
+program
   .command('watch')
   .description('watch an inbox directory and ingest each new PDF once (originals are never moved or deleted)')
   .argument('<dir>', 'the inbox directory')
@@ -193,7 +209,7 @@ program
 program
   .command('list')
   .description('recent documents, newest first: id, status, kind, route, total or parties, file (to find an id for show/audit)')
-  .addOption(new Option('--status <status>', 'only documents in this status').choices(['received', 'processing', 'extracted', 'needs_review', 'failed']))
+  .addOption(new Option('--status <status>', 'only documents in this status').choices(['received', 'processing', 'extracted', 'needs_review', 'failed', 'cancelled', 'stalled']))
   .option('--limit <n>', 'how many', '20')
   .option('--json', 'print one JSON object per line')
   .action(async (opts: { status?: string; limit: string; json?: boolean }) => (await import('./commands/list.ts')).listCommand(await context(), opts));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Connection as ClientConnection } from '@temporalio/client';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes.ts';
 import { connectOptionsOf, type TemporalConnectOptions } from './temporal-connection.ts';
 import { dataDirOwnerId, describeOwner, ForeignServiceError, readServiceState, recordService } from './ownership.ts';
 import { freePort } from './free-port.ts';
@@ -169,7 +170,7 @@ export async function startLocalTemporal(
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', namespace];
   if (options.ownerNamespace) args.push('--namespace', options.ownerNamespace);
-  args.push('--log-level', 'error');
+  args.push('--log-level', 'error', ...SEARCH_ATTRIBUTE_FLAGS);
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   if (options.ui) args.push('--ui-port', String(options.port + 1000));
   else args.push('--headless');

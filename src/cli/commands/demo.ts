@@ -16,7 +16,7 @@ export async function demoCommand(ctx: CliContext, opts: { json?: boolean }): Pr
   const runtime = await openRuntime(ctx.config, ctx.log, { worker: isLocalMode(ctx) });
   try {
     const views = await ingestAndReport(runtime, files, { wait: true, json: Boolean(opts.json), source: 'demo' });
-    if (views.length < files.length || views.some((v) => v.status === 'failed')) process.exitCode = 1;
+    if (views.length < files.length || views.some((v) => v.status === 'failed' || v.status === 'stalled')) process.exitCode = 1;
     if (opts.json) return;
     process.stdout.write('\nRecords in Postgres:\n');
     for (const view of views) {

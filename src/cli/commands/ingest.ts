@@ -13,8 +13,9 @@ export function isLocalMode(ctx: CliContext): boolean {
 
 /**
  * `docroute ingest`. Exit code 0 when every document was taken in (and, when
- * waited for, none ended `failed`); 1 when a file could not be read or a
- * document ended `failed` (needs_review is not a failure: a person decides).
+ * waited for, none ended `failed` or `stalled`); 1 when a file could not be read
+ * or a document ended `failed` or `stalled` (needs_review is not a failure: a
+ * person decides).
  */
 export async function ingestCommand(ctx: CliContext, paths: string[], opts: { wait?: boolean; json?: boolean }): Promise<void> {
   const files = await expandPaths(paths);
@@ -26,7 +27,7 @@ export async function ingestCommand(ctx: CliContext, paths: string[], opts: { wa
     const views = await ingestAndReport(runtime, files, { wait: Boolean(opts.wait) || local, json: Boolean(opts.json), source: 'cli' });
     if (!opts.json && views.length > 1) printSummary(views);
     if (!opts.json && views.length === 1) process.stdout.write(`\nSee it: docroute show ${views[0]!.documentId}\n`);
-    if (views.length < files.length || views.some((v) => v.status === 'failed')) process.exitCode = 1;
+    if (views.length < files.length || views.some((v) => v.status === 'failed' || v.status === 'stalled')) process.exitCode = 1;
   } finally {
     await runtime.close();
   }

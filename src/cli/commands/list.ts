@@ -1,5 +1,5 @@
 import { listRecentDocuments } from '../../db/document-list.ts';
-import type { DocumentStatusColumn } from '../../../migrations/types/database.ts';
+import type { DocumentStatusColumn } from '../../db/schema.ts';
 import type { CliContext } from '../main.ts';
 import { withDb } from '../with-db.ts';
 
