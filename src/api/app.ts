@@ -30,7 +30,6 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiA
   const app = Fastify({
     ...(pino ? { loggerInstance: pino as FastifyBaseLogger } : { logger: false }),
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
     genReqId: () => randomUUID(),
     // Uploads are limited by multipart's own limits; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
