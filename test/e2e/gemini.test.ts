@@ -9,8 +9,8 @@ import { reply, startFakeGemini, type FakeGemini } from '../support/fake-gemini.
 import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel, readingModel } from '../support/oracle-model.ts';
 
-const FLASH = 'gemini-2.5-flash';
-const PRO = 'gemini-2.5-pro';
+const FLASH = 'gemini-3.8-flash';
+const PRO = 'gemini-4-carbon';
 const API_KEY = 'test-key-AIzaFAKE-0123456789';
 const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
 const INVOICES = path.join(DATASETS_DIR, 'invoice2data');

@@ -16,7 +16,7 @@ import { reply, startFakeGemini } from '../support/fake-gemini.ts';
 import type { FakeGemini, FakeRequest } from '../support/fake-gemini.ts';
 
 const KEY = 'AIzaSy-tier-test-key-9876543210';
-const FLASH = 'gemini-2.5-flash';
+const FLASH = 'gemini-3.8-flash';
 let fake: FakeGemini;
 
 beforeAll(async () => {
@@ -98,8 +98,11 @@ describe('Gemini tier: request', () => {
     const gc = req.body.generationConfig;
     expect(gc.responseMimeType).toBe('application/json');
     expect(gc.responseJsonSchema).toEqual(responseJsonSchema('invoice'));
-    expect(gc.temperature).toBe(0);
-    expect(gc.maxOutputTokens).toBe(16_384);
+    // Gemini 3+: thinking at LOW, the model's default temperature (1.0), an output limit with room for thinking.
+    expect(gc.thinkingConfig).toEqual({ thinkingLevel: 'LOW' });
+    expect(gc).not.toHaveProperty('temperature');
+    expect(gc.maxOutputTokens).toBe(65_536);
+    expect(gc).not.toHaveProperty('mediaResolution'); // text only
     expect(req.systemText).toBe(readFileSync(path.join(PROMPT_DIR, 'invoice.v1.md'), 'utf8').trim());
     expect(req.systemText).not.toContain('ACME');
 
@@ -199,11 +202,11 @@ describe('Gemini tier: request', () => {
 
 describe('Gemini tier: answers', () => {
   it('maps a valid reply to fields with evidence, earned confidence, usage and exact cost', async () => {
-    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 10_000, output: 1_000, cached: 2_000 }, { avgLogprobs: -0.1 }));
+    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 10_000, output: 1_000, cached: 2_000 }));
     const { tier } = makeTier();
     const result = await tier.extract(request);
-    const c = 0.8144; // 0.9 × exp(-0.1) = 0.81435…
-    expect(fieldConfidence(-0.1, false)).toBe(c);
+    const c = 0.9; // no log-probabilities: the base, which grounding, checks and a second reading then move
+    expect(fieldConfidence(false)).toBe(c);
     expect(result.fields.vendorName).toEqual({ value: 'ACME GmbH', confidence: c, evidence: { page: 1, quote: 'ACME GmbH' } });
     expect(result.fields.total).toEqual({ value: '1234.50', confidence: c, evidence: { page: 2, quote: 'Total due: EUR 1,234.50' } });
     expect(result.fields.currency).toEqual({ value: 'EUR', confidence: c, evidence: { page: 2, quote: 'EUR 1,234.50' } });
@@ -214,29 +217,33 @@ describe('Gemini tier: answers', () => {
     ]);
     expect(result.fields).not.toHaveProperty('confidence'); // the model's own "confidence" is ignored
     expect(result.usage).toEqual({ inputTokens: 10_000, outputTokens: 1_000, cachedTokens: 2_000, estimated: false });
-    expect(result.costUsd).toBe('0.004960');
+    expect(result.costUsd).toBe('0.009900'); // 8000 × 0.75 + 2000 × 0.075 + 1000 × 3.75 per million
     expect(result.model).toBe(FLASH);
     expect(result.promptVersion).toBe('invoice.v1');
     const file = (n: string) => readFileSync(path.join(PROMPT_DIR, n), 'utf8');
     expect(result.promptHash).toBe(sha256(`${file('invoice.v1.md')}\0${file('escalation.v1.md')}\0${file('repair.v1.md')}\0`));
   });
 
-  it('confidence without logprobs is the base 0.9; the logprob factor is floored at 0.5', () => {
-    expect(fieldConfidence(undefined, false)).toBe(0.9);
-    expect(fieldConfidence(-5, false)).toBe(0.45);
-    expect(fieldConfidence(undefined, true)).toBe(0.765);
+  it('confidence is the base 0.9, lowered after a repair; log-probabilities are neither needed nor read', async () => {
+    expect(fieldConfidence(false)).toBe(0.9);
+    expect(fieldConfidence(true)).toBe(0.765);
+    fake.on(FLASH, 'generateContent', () => {
+      const r = reply.json(INVOICE_REPLY);
+      (r.body as any).candidates[0].avgLogprobs = -3; // an old model's field: ignored
+      return r;
+    });
+    const { tier } = makeTier();
+    expect((await tier.extract(request)).fields.total.confidence).toBe(0.9);
   });
 
   it('bills thinking tokens as output', async () => {
     fake.on(FLASH, 'generateContent', () => {
-      const r = reply.json(INVOICE_REPLY, { prompt: 1000, output: 100 });
-      (r.body as any).usageMetadata.thoughtsTokenCount = 400;
-      return r;
+      return reply.json(INVOICE_REPLY, { prompt: 1000, output: 100, thoughts: 400 });
     });
     const { tier } = makeTier();
     const result = await tier.extract(request);
     expect(result.usage).toEqual({ inputTokens: 1000, outputTokens: 500, cachedTokens: 0, estimated: false });
-    expect(result.costUsd).toBe('0.001550'); // 1000 × 0.30 + 500 × 2.50 per million
+    expect(result.costUsd).toBe('0.002625'); // 1000 × 0.75 + 500 × 3.75 per million
   });
 
   it('repairs malformed JSON once: previous output and error sent back, usage summed, confidence lowered', async () => {
@@ -254,8 +261,8 @@ describe('Gemini tier: answers', () => {
     expect(repair[1].parts[0].text).toBe('{"vendorName": {"value": "ACME');
     expect(repair[2].parts[0].text).toMatch(/^Your previous answer could not be accepted: the answer is not valid JSON \(/);
     expect(result.usage).toEqual({ inputTokens: 2200, outputTokens: 350, cachedTokens: 0, estimated: false });
-    // (1000 + 1200) × 0.30 + (50 + 300) × 2.50 per million
-    expect(result.costUsd).toBe('0.001535');
+    // (1000 + 1200) × 0.75 + (50 + 300) × 3.75 per million = 0.0029625
+    expect(result.costUsd).toBe('0.002963');
     expect(result.fields.vendorName.confidence).toBe(0.765);
     expect(lines.some((l) => l.includes('one repair attempt'))).toBe(true);
   });
@@ -277,32 +284,18 @@ describe('Gemini tier: answers', () => {
     expect(error).toBeInstanceOf(TierRejectedError);
     expect(error).toBeInstanceOf(GeminiRejectedError);
     expect(error.message).toMatch(
-      /^gemini-2\.5-flash gave no usable invoice extraction after one repair attempt: first answer: the answer is not valid JSON \(.*\); repair answer: the answer is not valid JSON/,
+      /^gemini-3\.8-flash gave no usable invoice extraction after one repair attempt: first answer: the answer is not valid JSON \(.*\); repair answer: the answer is not valid JSON/,
     );
     expect(error.usage).toEqual({ inputTokens: 2000, outputTokens: 400, cachedTokens: 0, estimated: false });
-    expect(error.costUsd).toBe('0.001600');
+    expect(error.costUsd).toBe('0.003000');
     expect(fake.requests).toHaveLength(2);
-  });
-
-  it('after MAX_TOKENS asks again with a larger output limit', async () => {
-    fake.enqueue(FLASH, 'generateContent', reply.truncated('{"vendorName": {"value": "AC'));
-    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY));
-    const { tier } = makeTier();
-    const result = await tier.extract(request);
-    expect(result.fields.invoiceNumber.value).toBe('INV-2024-001');
-    const [first, second] = fake.requests;
-    expect(first!.body.generationConfig.maxOutputTokens).toBe(16_384);
-    expect(second!.body.generationConfig.maxOutputTokens).toBe(65_536);
-    expect(second!.body.contents).toHaveLength(1);
-    expect(second!.text).toContain('Your previous answer could not be accepted: the answer was cut off at the output token limit (finishReason MAX_TOKENS)');
-    expect(second!.text).not.toContain('"AC');
   });
 
   it('rejects a safety-blocked answer after one repair', async () => {
     fake.on(FLASH, 'generateContent', () => reply.safety());
     const { tier } = makeTier();
     await expect(tier.extract(request)).rejects.toThrow(
-      'gemini-2.5-flash gave no usable invoice extraction after one repair attempt: first answer: the answer stopped with finishReason SAFETY; repair answer: the answer stopped with finishReason SAFETY',
+      'gemini-3.8-flash gave no usable invoice extraction after one repair attempt: first answer: the answer stopped with finishReason SAFETY; repair answer: the answer stopped with finishReason SAFETY',
     );
     expect(fake.requests).toHaveLength(2);
   });
@@ -353,7 +346,7 @@ describe('Gemini tier: answers', () => {
     const error = (await tier.extract(request).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(TierRejectedError);
     expect(error.message).toBe(
-      'gemini-2.5-flash refused the request: Gemini generateContent (gemini-2.5-flash) failed: HTTP 400 INVALID_ARGUMENT: Request contains an invalid argument.',
+      'gemini-3.8-flash refused the request: Gemini generateContent (gemini-3.8-flash) failed: HTTP 400 INVALID_ARGUMENT: Request contains an invalid argument.',
     );
     expect(fake.requests).toHaveLength(1);
   });
@@ -363,7 +356,7 @@ describe('Gemini tier: answers', () => {
     const { tier, lines } = makeTier({ maxAttempts: 3 });
     const error = (await tier.extract(request).catch((e: unknown) => e)) as Error;
     expect(error).not.toBeInstanceOf(TierRejectedError);
-    expect(error.message).toBe('Gemini generateContent (gemini-2.5-flash) failed after 3 attempts: HTTP 503 UNAVAILABLE: backend down for key [redacted]');
+    expect(error.message).toBe('Gemini generateContent (gemini-3.8-flash) failed after 3 attempts: HTTP 503 UNAVAILABLE: backend down for key [redacted]');
     expect(fake.requests).toHaveLength(3);
     expect(lines.filter((l) => l.includes('gemini call retried'))).toHaveLength(2);
     expect(lines.join('\n')).not.toContain(KEY);
@@ -391,10 +384,10 @@ describe('Gemini tier: countTokens', () => {
     expect(req.text).toContain('<page number="2">\nTotal due: EUR 1,234.50');
   });
 
-  it('adds 258 tokens per scanned page', async () => {
+  it('adds the documented tokens per scanned page (Gemini 3+: 1,120 at high media resolution)', async () => {
     fake.on(FLASH, 'countTokens', () => reply.tokens(100));
     const { tier } = makeTier();
-    expect(await tier.countTokens([...PAGES, { pageNumber: 3, text: '', imageOnly: true }])).toEqual({ tokens: 358, estimated: false });
+    expect(await tier.countTokens([...PAGES, { pageNumber: 3, text: '', imageOnly: true }])).toEqual({ tokens: 1220, estimated: false });
   });
 
   it('falls back to a local estimate, flagged, when counting fails', async () => {
@@ -415,12 +408,14 @@ describe('createGeminiTiers', () => {
     const { createGeminiTiers } = await import('../../src/extraction/gemini/index.ts');
     const config = loadConfig({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_GEMINI_MAX_ATTEMPTS: '2' });
     const { fast, deep } = createGeminiTiers(config, { client: { sleep: async () => {} } });
-    expect([fast.tier, fast.model, deep.tier, deep.model]).toEqual(['flash', 'gemini-2.5-flash', 'pro', 'gemini-2.5-pro']);
-    fake.on('gemini-2.5-pro', 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 100_000, output: 1_000 }));
+    expect([fast.tier, fast.model, deep.tier, deep.model]).toEqual(['flash', 'gemini-3.8-flash', 'pro', 'gemini-4-carbon']);
+    fake.on('gemini-4-carbon', 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 100_000, output: 1_000 }));
     const result = await deep.extract(request);
-    expect(result.model).toBe('gemini-2.5-pro');
-    expect(result.costUsd).toBe('0.135000'); // 100 000 × 1.25 + 1 000 × 10 per million
-    expect(fake.requests.map((r) => `${r.model}:${r.method}:${r.apiKeySent}`)).toEqual(['gemini-2.5-pro:generateContent:true']);
+    expect(result.model).toBe('gemini-4-carbon');
+    expect(result.costUsd).toBe('0.420000'); // 100 000 × 4 + 1 000 × 20 per million
+    expect(fake.requests.map((r) => `${r.model}:${r.method}:${r.apiKeySent}`)).toEqual(['gemini-4-carbon:generateContent:true']);
+    // Carbon: thinking LOW (it has no MINIMAL), 32,768 output tokens per non-streaming call.
+    expect(fake.requests[0]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' }, maxOutputTokens: 32_768 });
     expect(() => createGeminiTiers(loadConfig({}))).toThrow('GEMINI_API_KEY is not set');
   });
 });
