@@ -12,6 +12,7 @@ import { createGeminiTier, fieldConfidence, GeminiRejectedError } from '../../sr
 import { responseJsonSchema } from '../../src/extraction/gemini/output-schema.ts';
 import { PROMPT_DIR } from '../../src/extraction/gemini/prompts.ts';
 import { createRateLimiter } from '../../src/extraction/gemini/rate-limiter.ts';
+import { PDFDocument } from 'pdf-lib';
 import { reply, startFakeGemini } from '../support/fake-gemini.ts';
 import type { FakeGemini, FakeRequest } from '../support/fake-gemini.ts';
 
@@ -417,5 +418,146 @@ describe('createGeminiTiers', () => {
     // Carbon: thinking LOW (it has no MINIMAL), 32,768 output tokens per non-streaming call.
     expect(fake.requests[0]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' }, maxOutputTokens: 32_768 });
     expect(() => createGeminiTiers(loadConfig({}))).toThrow('GEMINI_API_KEY is not set');
+  });
+});
+
+/** A long line-item table: `perPage` lines on each of `pages` pages, "Item k ... amount". */
+function tablePages(pages: number, perPage: number, stated?: number): PageText[] {
+  return Array.from({ length: pages }, (_, p) => ({
+    pageNumber: p + 1,
+    text: [
+      p === 0 ? 'ACME GmbH\nInvoice No: INV-9\nDate: 2024-03-05' + (stated ? `\nNumber of items: ${stated}` : '') : `continued from page ${p}`,
+      ...Array.from({ length: perPage }, (_, i) => `Item ${p * perPage + i + 1} widget 1 x 10.00 = 10.00`),
+    ].join('\n'),
+    imageOnly: false,
+  }));
+}
+
+/** A model that reads the line items of the pages in its request; over `limit` pages its answer is cut off (or, with `short`, stops after 3 lines). */
+function tableModel(limit: number, mode: 'max_tokens' | 'short' = 'max_tokens') {
+  return (req: FakeRequest) => {
+    const pages = [...req.text.matchAll(/<page number="(\d+)">\n([\s\S]*?)\n<\/page>/g)].map((m) => ({ page: Number(m[1]), text: m[2]! }));
+    const lines = pages.flatMap((p) =>
+      p.text
+        .split('\n')
+        .filter((l) => l.startsWith('Item '))
+        .map((l) => ({ description: l.split(' 1 x')[0]!, quantity: '1', unitPrice: '10.00', amount: '10.00', page: p.page, quote: l })),
+    );
+    if (pages.length > limit && mode === 'max_tokens') return reply.truncated(JSON.stringify({ ...INVOICE_REPLY, lineItems: lines }).slice(0, 300));
+    return reply.json({ ...INVOICE_REPLY, lineItems: pages.length > limit ? lines.slice(0, 3) : lines });
+  };
+}
+
+describe('Gemini tier: nothing truncated is accepted', () => {
+  it('splits a range whose answer hit MAX_TOKENS and asks again per half, until every line is read', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(1));
+    const { tier, lines } = makeTier();
+    const pages = tablePages(4, 15);
+    const result = await tier.extract({ kind: 'invoice', pages, pageCount: 4 });
+    expect(result.fields.lineItems.map((l) => l.description)).toEqual(Array.from({ length: 60 }, (_, i) => `Item ${i + 1} widget`));
+    // 1-4 cut off → 1-2 cut off → 1, 2; 3-4 cut off → 3, 4
+    const covered = fake.requests.map((r) => /this request covers page\(s\) ([\d,]+)/.exec(r.text)![1]);
+    expect(covered).toEqual(['1,2,3,4', '1,2', '1', '2', '3,4', '3', '4']);
+    expect(result.usage.inputTokens).toBe(7 * 1000); // every call is paid for, the cut-off ones too
+    expect(lines.some((l) => l.includes('splitting the range'))).toBe(true);
+  });
+
+  it('never returns a single page whose answer is still cut off: it is rejected, with what it cost', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(0));
+    const { tier } = makeTier();
+    const error = (await tier.extract({ kind: 'invoice', pages: tablePages(2, 30), pageCount: 2 }).catch((e: unknown) => e)) as GeminiRejectedError;
+    expect(error).toBeInstanceOf(GeminiRejectedError);
+    expect(error.message).toMatch(/the answer for page 1 was cut off even with the page alone .*MAX_TOKENS.*not accepted as complete/);
+    expect(fake.requests).toHaveLength(2); // pages 1-2, then page 1 alone; page 2 is never reached
+    expect(error.usage.inputTokens).toBe(2000);
+  });
+
+  it('treats line items short of the count the pages state as cut off, and splits', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(1, 'short'));
+    const { tier } = makeTier();
+    const result = await tier.extract({ kind: 'invoice', pages: tablePages(2, 10, 20), pageCount: 2 });
+    expect(result.fields.lineItems).toHaveLength(20);
+    expect(fake.requests).toHaveLength(3);
+  });
+});
+
+async function pdfOf(pages: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < pages; i++) doc.addPage([200, 200]).drawText(`page ${i + 1}`);
+  return doc.save();
+}
+
+describe('Gemini tier: native PDF', () => {
+  it('sends the range as one inline application/pdf part at medium media resolution, keeps the text layer, and sends no page images', async () => {
+    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY));
+    const { tier } = makeTier();
+    expect(tier.readsPdf).toBe(true);
+    const data = await pdfOf(2);
+    const calls: number[] = [];
+    const { tier: counted } = makeTier({ limiterCalls: calls });
+    await counted.extract({
+      ...request,
+      pages: [PAGES[0]!, { pageNumber: 2, text: '', imageOnly: true }],
+      images: [{ pageNumber: 2, mimeType: 'image/png', data: new Uint8Array([1, 2, 3]) }],
+      pdf: { data, pageNumbers: [1, 2] },
+    });
+    const req = fake.requests[0]!;
+    expect([req.pdfCount, req.imageCount]).toEqual([1, 0]);
+    const parts = req.body.contents[0].parts as any[];
+    const i = parts.findIndex((p) => p.inlineData);
+    expect(parts[i - 1]).toEqual({ text: '<pages-pdf pages="1,2">' });
+    expect(Buffer.from(parts[i].inlineData.data, 'base64').equals(Buffer.from(data))).toBe(true);
+    expect(parts[i].inlineData.mimeType).toBe('application/pdf');
+    expect(req.generationConfig.mediaResolution).toBe('MEDIA_RESOLUTION_MEDIUM');
+    expect(req.text).toContain('<page number="1">\nACME GmbH'); // the text layer, for grounding
+    expect(req.text).toContain('(scanned page: see page 2 in <pages-pdf>)');
+    // Estimated input: 560 tokens per PDF page (Gemini 3+, medium resolution) on top of the text.
+    const { tier: textOnly } = makeTier({ limiterCalls: calls });
+    await textOnly.extract({ ...request, pages: [PAGES[0]!, { pageNumber: 2, text: '', imageOnly: true }] });
+    expect(calls[0]! - calls[1]!).toBeGreaterThanOrEqual(2 * 560);
+  });
+
+  it('cuts the PDF with the range when a cut-off answer splits it', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(1));
+    const { tier } = makeTier();
+    await tier.extract({ kind: 'invoice', pages: tablePages(2, 10), pageCount: 2, pdf: { data: await pdfOf(2), pageNumbers: [1, 2] } });
+    const counts = await Promise.all(
+      fake.requests.map(async (r) => {
+        const part = (r.body.contents[0].parts as any[]).find((p) => p.inlineData?.mimeType === 'application/pdf');
+        return (await PDFDocument.load(Buffer.from(part.inlineData.data, 'base64'))).getPageCount();
+      }),
+    );
+    expect(counts).toEqual([2, 1, 1]);
+  });
+
+  it('uploads a PDF above the inline limit through the Files API and sends a fileData part', async () => {
+    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY));
+    const client = createGeminiClient({ apiKey: new Secret(KEY), baseUrl: fake.url, timeoutMs: 5000, maxAttempts: 1 });
+    const tier = createGeminiTier({
+      tier: 'flash',
+      model: FLASH,
+      client,
+      prices: DEFAULT_PRICES,
+      limiter: createRateLimiter({ rpm: 1000, tpm: 1_000_000 }),
+      inlineLimitBytes: 100,
+    });
+    await tier.extract({ ...request, pdf: { data: await pdfOf(2), pageNumbers: [1, 2] } });
+    const part = (fake.requests[0]!.body.contents[0].parts as any[]).find((p) => p.fileData);
+    expect(part.fileData.mimeType).toBe('application/pdf');
+    expect(fake.files.size).toBe(1);
+    expect(fake.requests[0]!.pdfCount).toBe(1);
+  });
+});
+
+describe('Gemini tier: classification', () => {
+  it('classifies with minimal thinking and room for it; a cut-off answer is "other", never a kind', async () => {
+    fake.enqueue(FLASH, 'generateContent', reply.json({ kind: 'invoice' }, { prompt: 1500, output: 5, thoughts: 120 }), reply.truncated('{"kind": "inv'));
+    const { tier } = makeTier();
+    const images = [{ pageNumber: 1, mimeType: 'image/png' as const, data: new Uint8Array([1]) }];
+    const first = await tier.classify!({ images });
+    expect(first.kind).toBe('invoice');
+    expect(first.usage.outputTokens).toBe(125);
+    expect(fake.requests[0]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'MINIMAL' }, maxOutputTokens: 4096, mediaResolution: 'MEDIA_RESOLUTION_HIGH' });
+    expect((await tier.classify!({ images })).kind).toBe('other');
   });
 });
