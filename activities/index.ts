@@ -1,3 +1,4 @@
+import { createBatchActivities } from './batch.ts';
 import { createDocumentActivities } from './documents.ts';
 import { createExtractionActivities } from './extraction.ts';
 import { createOutcomeActivities } from './outcome.ts';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentActivities(deps),
     ...createExtractionActivities(deps),
     ...createOutcomeActivities(deps),
+    ...createBatchActivities(deps),
   };
 }
 
