@@ -1,4 +1,4 @@
-import type { DocumentRow } from '../../migrations/types/database.ts';
+import type { DocumentRow } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
 import { getDocument } from '../db/documents.ts';
 import { loadLatestRecord, type RecordView } from '../db/records.ts';

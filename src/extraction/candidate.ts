@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import {
   CONTRACT_REQUIRED_FIELDS,
   ContractExtraction,
@@ -8,6 +7,7 @@ import {
   type TierName,
 } from '../../schemas/index.ts';
 import type { Db } from '../db/database.ts';
+import { findDuplicateInvoice as findDuplicateInvoiceRecord } from '../db/invoices.ts';
 import { validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
 import { lineCountCheck } from '../validation/line-count.ts';
 import { applyCheckPenalties, documentConfidence } from './confidence.ts';
@@ -283,16 +283,7 @@ async function findDuplicateInvoice(db: Db, documentId: string, fields: InvoiceE
   const vendor = fields.vendorName.value;
   const number = fields.invoiceNumber.value;
   if (!vendor || !number) return null;
-  const normalise = (s: string) => s.toLowerCase().replace(/[\s.,-]+/g, '');
-  const row = await db
-    .selectFrom('invoices')
-    .innerJoin('documents', 'documents.id', 'invoices.document_id')
-    .select(['invoices.document_id', 'invoices.vendor_name', 'invoices.invoice_number', 'documents.file_name'])
-    .where('invoices.document_id', '!=', documentId)
-    .where(sql<string>`regexp_replace(lower(invoices.invoice_number), '[\\s.,-]+', '', 'g')`, '=', normalise(number))
-    .where(sql<string>`regexp_replace(lower(invoices.vendor_name), '[\\s.,-]+', '', 'g')`, '=', normalise(vendor))
-    .limit(1)
-    .executeTakeFirst();
+  const row = await findDuplicateInvoiceRecord(db, documentId, vendor, number);
   return row
     ? {
         documentId: row.document_id,
