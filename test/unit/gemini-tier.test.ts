@@ -561,3 +561,36 @@ describe('Gemini tier: classification', () => {
     expect((await tier.classify!({ images })).kind).toBe('other');
   });
 });
+
+describe('Gemini tier: Batch API', () => {
+  it('sends a range as an inlined request like the online call, and judges the batch answer at the batch price', async () => {
+    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 10_000, output: 1_000, thoughts: 1_000 }));
+    const { tier } = makeTier();
+    const inlined = await tier.batchRequest(request);
+    const job = await tier.createBatch([{ ...inlined, metadata: { range: '0' } }], 'wf:run:1');
+    expect(job.state).toBe('JOB_STATE_PENDING');
+    expect(fake.batches.get(job.name!)!.requests[0]!.request.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' } });
+    await fake.completeBatches();
+    const done = await tier.getBatch(job.name!);
+    expect(done.state).toBe('JOB_STATE_SUCCEEDED');
+    const response = done.dest!.inlinedResponses![0]!.response!;
+    // The batch request carries the same system instruction and document as an online call would.
+    expect(fake.requests[0]!.systemText).toBe(readFileSync(path.join(PROMPT_DIR, 'invoice.v1.md'), 'utf8').trim());
+    expect(fake.requests[0]!.text).toContain('<page number="1">\nACME GmbH');
+    const reading = tier.readBatchResponse(request, response);
+    expect(reading.ok).toBe(true);
+    if (!reading.ok) return;
+    expect(reading.result.fields.total.value).toBe('1234.50');
+    // online: 10 000 × 0.75 + 2 000 × 3.75 = 0.015; batch: half.
+    expect(reading.onlineCostUsd).toBe('0.015000');
+    expect(reading.result.costUsd).toBe('0.007500');
+  });
+
+  it('does not accept a cut-off batch answer', async () => {
+    const { tier } = makeTier();
+    const cut = reply.truncated('{"vendorName": {"va').body as any;
+    const reading = tier.readBatchResponse({ kind: 'invoice', pages: tablePages(2, 10), pageCount: 2 }, cut);
+    expect(reading.ok).toBe(false);
+    if (!reading.ok) expect(reading.problem).toContain('MAX_TOKENS');
+  });
+});
