@@ -148,7 +148,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     expect(stored).not.toContain('Here is the JSON');
   });
 
-  it('a scanned document is sent as page images, not rejected', async () => {
+  it('a scanned document is classified from its page image and extracted from the PDF page itself, not rejected', async () => {
     modelsRead();
     const dir = await mkdtemp(path.join(tmpdir(), 'docroute-scan-'));
     try {
@@ -158,9 +158,11 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       expect(result.status).not.toBe('failed');
       expect(result.kind).toBe('invoice');
       const flash = generateCalls(FLASH);
-      // The classification from the page image, then the extraction with it.
+      // The classification from the page image, then the extraction from the scanned page as a PDF.
       expect(flash.length).toBeGreaterThanOrEqual(2);
-      expect(flash.every((r) => r.imageCount === 1)).toBe(true);
+      expect([flash[0]!.imageCount, flash[0]!.pdfCount]).toEqual([1, 0]);
+      expect(flash.slice(1).every((r) => r.pdfCount === 1 && r.imageCount === 0)).toBe(true);
+      expect(flash[1]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' }, mediaResolution: 'MEDIA_RESOLUTION_MEDIUM' });
       expect(attempts[0]).toMatchObject({ prompt_version: 'classify.v1', outcome: 'ok' });
       expect(attempts[1]).toMatchObject({ tier: 'flash', prompt_version: 'invoice.v1' });
     } finally {
