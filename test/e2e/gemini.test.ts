@@ -78,6 +78,8 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       expect(['extracted', 'needs_review']).toContain(result.status);
       expect(generateCalls(FLASH)).toHaveLength(0);
       expect(generateCalls(PRO).length).toBeGreaterThanOrEqual(1);
+      // The deep tier reads the pages themselves, as a PDF, next to the text layer.
+      expect(generateCalls(PRO).every((r) => r.pdfCount === 1 && r.text.includes("<page number=\"1\""))).toBe(true);
       expect(attempts.map((a) => [a.tier, a.page_from, a.page_to])).toEqual([['pro', 1, 16]]);
       const decisions = await own.db
         .selectFrom('routing_decisions')
