@@ -19,7 +19,7 @@ type DateColumn = ColumnType<string, string, string>;
 type Json<T extends object> = JSONColumnType<T, string, string>;
 
 export type DocumentKindColumn = 'invoice' | 'contract' | 'other';
-export type DocumentStatusColumn = 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed';
+export type DocumentStatusColumn = 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed' | 'cancelled' | 'stalled';
 export type TierColumn = 'flash' | 'pro';
 export type AttemptOutcome = 'ok' | 'invalid' | 'failed';
 
@@ -283,11 +283,53 @@ export interface ReviewActionsTable {
   created_at: Timestamp;
   /** The Temporal activity that wrote the row (null for rows written before it was recorded). */
   activity_id: string | null;
+  /** The review_submissions row this action applied (null before review by Update). */
+  submission_id: string | null;
+  /** Failing checks the reviewer confirmed: { check code: reason }. */
+  confirmed_checks: Json<Record<string, string>> | null;
+}
+
+/** A reviewer's decision as submitted; workflow history carries only its id. */
+export interface ReviewSubmissionsTable {
+  id: Generated<string>;
+  document_id: string;
+  /** Who decided: the authenticated principal (API key name, or console account), never the request body. */
+  reviewer: string;
+  reviewer_key_id: string | null;
+  action: 'approve' | 'correct' | 'reject';
+  corrections: Json<Record<string, unknown>> | null;
+  note: string | null;
+  /** Failing checks the reviewer confirms as they are: { check name: reason }. */
+  confirmations: ColumnType<Record<string, string>, string | undefined, string>;
+  status: Generated<'pending' | 'applied' | 'refused'>;
+  /** Why it was refused, in words for the reviewer. */
+  refusal: string | null;
+  /** The checks that failed on the corrected record: [{ name, message, fields }]. */
+  failed_checks: Json<{ name: string; message: string; fields: string[] }[]> | null;
+  record_id: string | null;
+  created_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
+/** One run of a document's workflow: the first (ingest) and each reprocess or retry. */
+export interface DocumentRunsTable {
+  id: Generated<string>;
+  document_id: string;
+  workflow_id: string;
+  run_id: string;
+  run_number: number;
+  reason: 'ingest' | 'reprocess' | 'retry';
+  requested_by: string | null;
+  /** The run this one follows (null for the first). */
+  previous_run_id: string | null;
+  created_at: Timestamp;
 }
 
 export interface Database {
   api_keys: ApiKeysTable;
   review_actions: ReviewActionsTable;
+  review_submissions: ReviewSubmissionsTable;
+  document_runs: DocumentRunsTable;
   blobs: BlobsTable;
   documents: DocumentsTable;
   document_uploads: DocumentUploadsTable;

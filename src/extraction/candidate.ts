@@ -8,7 +8,7 @@ import {
 } from '../../schemas/index.ts';
 import type { Db } from '../db/database.ts';
 import { findDuplicateInvoice as findDuplicateInvoiceRecord } from '../db/invoices.ts';
-import { validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
+import { checkCode, validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
 import { lineCountCheck } from '../validation/line-count.ts';
 import { applyCheckPenalties, documentConfidence } from './confidence.ts';
 import { groundExtraction } from './grounding.ts';
@@ -257,11 +257,16 @@ function summaryOf(
   return {
     candidateId,
     confidence,
-    failedChecks: stored.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.message}`),
+    failedChecks: failedCheckCodes(stored.checks),
     missingRequired: stored.missingRequired,
     ungrounded: stored.ungrounded,
     possibleDuplicateOf,
   };
+}
+
+/** The failed checks as codes (name and fields, no values): what routing and workflow history see. */
+export function failedCheckCodes(checks: readonly CheckResult[]): string[] {
+  return checks.filter((c) => !c.passed).map(checkCode);
 }
 
 export function missingRequiredFields(kind: ExtractableKind, fields: ExtractionFields<ExtractableKind>): string[] {
