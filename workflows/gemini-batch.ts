@@ -1,9 +1,53 @@
-import { log, sleep } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation, log, proxyActivities, sleep } from '@temporalio/workflow';
 import type { BatchPlan, BatchPoll, BatchRange, SubmitBatchInput } from '../activities/batch.ts';
+import { TIER_REFUSED, TIER_UNAVAILABLE } from '../activities/error-types.ts';
+import type { BatchActivityGroup } from '../activities/index.ts';
 import type { ExtractOutcome } from '../activities/types.ts';
+import type { PipelinePorts } from '../src/routing/pipeline.ts';
+import type { RunPolicy } from './policies.ts';
 
-/** Patch id of the batch-mode branch in the extraction workflow (see workflows/patches.ts). */
-export const BATCH_MODE_PATCH = 'gemini-batch-mode-v1';
+/**
+ * The batch activities, with the policy their work needs: each is one HTTP call
+ * (create or get) plus database work, retried by Temporal like a model call;
+ * a refusal (bad key, no Batch API for the model) is final.
+ */
+export function batchActivitiesFor(policy: RunPolicy): BatchActivityGroup {
+  return proxyActivities<BatchActivityGroup>({
+    startToCloseTimeout: policy.modelCallTimeoutMs + 60_000,
+    heartbeatTimeout: '30 seconds',
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '2 minutes',
+      maximumAttempts: policy.modelAttempts,
+      nonRetryableErrorTypes: [TIER_REFUSED, TIER_UNAVAILABLE],
+    },
+  });
+}
+
+/**
+ * The pipeline's batch port for one document: asks once whether the document
+ * goes through the Batch API (by its source), and if so runs the fast tier's
+ * ranges as one batch. A batch that cannot be made or read is given up: online.
+ */
+export function batchPort(acts: BatchActivityGroup, documentId: string): NonNullable<PipelinePorts['extractBatch']> {
+  let plan: BatchPlan | null = null;
+  let sequence = 0;
+  return async ({ kind, tier, ranges }) => {
+    plan ??= await acts.batchPlan({ documentId });
+    if (!plan.batch) return null;
+    sequence += 1;
+    try {
+      return await extractViaBatch(acts, plan, { documentId, kind, tier, ranges, sequence });
+    } catch (err) {
+      if (err instanceof ActivityFailure && !isCancellation(err)) {
+        log.warn('batch failed; going online', { documentId, error: err.message });
+        return null;
+      }
+      throw err;
+    }
+  };
+}
 
 /** The activities batch mode needs, as the workflow proxies them. */
 export interface BatchActivities {
