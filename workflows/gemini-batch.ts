@@ -79,7 +79,7 @@ export async function extractViaBatch(
   });
   log.info('batch submitted', { documentId: input.documentId, batchName, ranges: input.ranges.length });
   const deadline = Date.now() + plan.deadlineMs;
-  let reason = `no answer within ${Math.round(plan.deadlineMs / 60_000)} minute(s)`;
+  let reason = `no answer within ${Number((plan.deadlineMs / 60_000).toFixed(2))} minute(s)`;
   while (Date.now() < deadline) {
     await sleep(Math.max(1, Math.min(plan.pollMs, deadline - Date.now())));
     const poll = await acts.pollBatch({ batchId });
