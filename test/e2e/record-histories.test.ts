@@ -109,4 +109,21 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       await fs.rm(scratch, { recursive: true, force: true });
     }
   });
+
+  it('Gemini batch mode: the fast tier through the Batch API, polled on durable timers', { timeout: 120_000 }, async () => {
+    const fake = await startFakeGemini();
+    fake.batchAutoCompleteAfterPolls = 2;
+    const env = { GEMINI_API_KEY: 'fixture-key-0000000000', GEMINI_BASE_URL: fake.url, DOCROUTE_BATCH: 'all', DOCROUTE_BATCH_POLL_SECONDS: '1' };
+    const h = await startHarness({ env });
+    try {
+      for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', readingModel);
+      const batched = await ingestFile(h, path.join(SAMPLES, 'invoice-en-usd.pdf'), 'fixture');
+      expect((await waitForDocument(h, batched.workflowId)).route).toEqual(['flash']);
+      expect(fake.batches.size).toBe(1);
+      await record(h, 'gemini-batch', batched.workflowId);
+    } finally {
+      await h.close();
+      await fake.close();
+    }
+  });
 });
