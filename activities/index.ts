@@ -1,3 +1,4 @@
+import { createBatchActivities } from './batch.ts';
 import { createDocumentActivities } from './documents.ts';
 import { createExtractionActivities } from './extraction.ts';
 import { createOutcomeActivities } from './outcome.ts';
@@ -50,9 +51,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createModelActivities(deps),
     ...createStoreActivities(deps),
     ...createLegacyActivities(deps),
+    ...createBatchActivities(deps),
   };
 }
 
+export type BatchActivityGroup = ReturnType<typeof createBatchActivities>;
 export type ParseActivities = ReturnType<typeof createParseActivities>;
 export type ModelActivities = ReturnType<typeof createModelActivities>;
 export type StoreActivities = ReturnType<typeof createStoreActivities>;

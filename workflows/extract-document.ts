@@ -17,6 +17,7 @@ import type { CandidateSummary, ReviewRequest, ReviewResult, SettleInput } from 
 import type { DocumentKind, TierName } from '../schemas/common.ts';
 import { runPipeline, type PipelinePorts, type PipelineResult, type PipelineThresholds } from '../src/routing/pipeline.ts';
 import { extractDocumentV1 } from './extract-document-v1.ts';
+import { batchActivitiesFor, batchPort } from './gemini-batch.ts';
 import { PATCHES } from './patches.ts';
 import { activitiesFor, DEFAULT_RUN_POLICY, type RunPolicy } from './policies.ts';
 import { DocrouteKind, DocrouteStatus } from './search-attributes.ts';
@@ -187,6 +188,8 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     },
     planEscalation: (request) => store.planEscalation(request),
     recordRouting: (record) => store.recordRouting(record),
+    // Batch mode (Gemini Batch API, durable waits) for runs that carry the marker.
+    ...(patched(PATCHES.geminiBatch) ? { extractBatch: batchPort(batchActivitiesFor(policy), documentId) } : {}),
   };
 
   try {

@@ -145,6 +145,8 @@ program
   .option('--json', 'print the report as one JSON object')
   .action(async (opts: { since?: string; until?: string; json?: boolean }) => (await import('./commands/costs.ts')).costsCommand(await context(), opts));
 
+program.command('models').description('the configured Gemini models: price (online, batch) and, with GEMINI_API_KEY, whether the API serves each (exit 1 if not)').option('--json', 'print JSON').action(async (opts: { json?: boolean }) => (await import('./commands/models.ts')).modelsCommand(await context(), opts));
+
 program
   .command('eval')
   .description(

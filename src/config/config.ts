@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { DEFAULT_PRICES, PriceTable } from '../costs/prices.ts';
+import { DEFAULT_PRICES, missingPriceMessage, PriceTable } from '../costs/prices.ts';
+import { DEFAULT_CHECK_MODEL, DEFAULT_FLASH_MODEL, DEFAULT_PRO_MODEL, retiredModelMessage } from '../extraction/gemini/catalog.ts';
 import { Secret } from './secret.ts';
 
 /**
@@ -50,8 +51,16 @@ const EnvSchema = z.object({
     (v) => v === undefined || /^https?:\/\//.test(v),
     'GEMINI_BASE_URL must be an http(s) URL',
   ),
-  DOCROUTE_FLASH_MODEL: z.string().min(1).default('gemini-2.5-flash'),
-  DOCROUTE_PRO_MODEL: z.string().min(1).default('gemini-2.5-pro'),
+  DOCROUTE_FLASH_MODEL: z.string().trim().min(1).default(DEFAULT_FLASH_MODEL),
+  DOCROUTE_PRO_MODEL: z.string().trim().min(1).default(DEFAULT_PRO_MODEL),
+  DOCROUTE_CHECK_MODEL: z.string().trim().default(DEFAULT_CHECK_MODEL),
+  DOCROUTE_BATCH: z
+    .string()
+    .trim()
+    .regex(/^(none|all|[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*)$/, 'DOCROUTE_BATCH is none, all, or a comma-separated list of sources (e.g. watch)')
+    .default('none'),
+  DOCROUTE_BATCH_DEADLINE_MINUTES: z.coerce.number().positive().default(24 * 60),
+  DOCROUTE_BATCH_POLL_SECONDS: z.coerce.number().min(1).default(60),
   GEMINI_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   DOCROUTE_GEMINI_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   DOCROUTE_FLASH_RPM: z.coerce.number().positive().default(1000),
@@ -71,7 +80,7 @@ const EnvSchema = z.object({
     } catch (error) {
       ctx.addIssue({
         code: 'custom',
-        message: `DOCROUTE_PRICES must be JSON like {"gemini-2.5-flash":{"input":0.3,"output":2.5,"cachedInput":0.03}} (USD per million tokens): ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+        message: `DOCROUTE_PRICES must be JSON like {"gemini-3.8-flash":{"input":0.75,"output":3.75,"cachedInput":0.075}} (USD per million tokens): ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
       });
       return z.NEVER;
     }
@@ -131,6 +140,14 @@ export interface Config {
     baseUrl: string | undefined;
     flashModel: string;
     proModel: string;
+    /** The model of the second, cheap reading of required fields; null: none. */
+    checkModel: string | null;
+    /**
+     * Which documents go through the Batch API (half price, up to 24 h): by
+     * source ('watch', 'cli', 'api' …), all, or none; and how long a document
+     * waits for its batch before falling back to online calls.
+     */
+    batch: { sources: 'all' | 'none' | string[]; deadlineMs: number; pollMs: number };
     /** Per HTTP request. */
     timeoutMs: number;
     /** HTTP attempts per call, the first included (429/5xx are retried with backoff). */
@@ -167,6 +184,20 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const prices = { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES };
+  // A retired or unpriced model fails here, at start, not on the first document.
+  const modelProblems: string[] = [];
+  const models: [string, string][] = [
+    ['DOCROUTE_FLASH_MODEL', e.DOCROUTE_FLASH_MODEL],
+    ['DOCROUTE_PRO_MODEL', e.DOCROUTE_PRO_MODEL],
+    ...(e.DOCROUTE_CHECK_MODEL === '' || e.DOCROUTE_CHECK_MODEL === 'none' ? [] : [['DOCROUTE_CHECK_MODEL', e.DOCROUTE_CHECK_MODEL] as [string, string]]),
+  ];
+  for (const [variable, model] of models) {
+    const retired = retiredModelMessage(model, variable);
+    if (retired) modelProblems.push(`  ${retired}`);
+    else if (!prices[model]) modelProblems.push(`  ${variable}=${model}: ${missingPriceMessage(model)}`);
+  }
+  if (modelProblems.length > 0) throw new ConfigError(`invalid configuration:\n${modelProblems.join('\n')}`);
   const cwd = options.cwd ?? process.cwd();
   const cluster = clusterConnection(env);
   return {
@@ -200,6 +231,12 @@ export function loadConfig(
       baseUrl: e.GEMINI_BASE_URL,
       flashModel: e.DOCROUTE_FLASH_MODEL,
       proModel: e.DOCROUTE_PRO_MODEL,
+      checkModel: e.DOCROUTE_CHECK_MODEL === '' || e.DOCROUTE_CHECK_MODEL === 'none' ? null : e.DOCROUTE_CHECK_MODEL,
+      batch: {
+        sources: e.DOCROUTE_BATCH === 'all' || e.DOCROUTE_BATCH === 'none' ? e.DOCROUTE_BATCH : e.DOCROUTE_BATCH.split(','),
+        deadlineMs: Math.round(e.DOCROUTE_BATCH_DEADLINE_MINUTES * 60_000),
+        pollMs: Math.round(e.DOCROUTE_BATCH_POLL_SECONDS * 1000),
+      },
       timeoutMs: e.GEMINI_TIMEOUT_MS,
       maxAttempts: e.DOCROUTE_GEMINI_MAX_ATTEMPTS,
       limits: {
@@ -208,7 +245,7 @@ export function loadConfig(
       },
     },
     api: { port: e.PORT, host: e.DOCROUTE_API_HOST, rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT },
-    prices: { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES },
+    prices,
   };
 }
 

@@ -9,8 +9,8 @@ import { reply, startFakeGemini, type FakeGemini } from '../support/fake-gemini.
 import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel, readingModel } from '../support/oracle-model.ts';
 
-const FLASH = 'gemini-2.5-flash';
-const PRO = 'gemini-2.5-pro';
+const FLASH = 'gemini-3.8-flash';
+const PRO = 'gemini-4-carbon';
 const API_KEY = 'test-key-AIzaFAKE-0123456789';
 const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
 const INVOICES = path.join(DATASETS_DIR, 'invoice2data');
@@ -78,6 +78,8 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       expect(['extracted', 'needs_review']).toContain(result.status);
       expect(generateCalls(FLASH)).toHaveLength(0);
       expect(generateCalls(PRO).length).toBeGreaterThanOrEqual(1);
+      // The deep tier reads the pages themselves, as a PDF, next to the text layer.
+      expect(generateCalls(PRO).every((r) => r.pdfCount === 1 && r.text.includes("<page number=\"1\""))).toBe(true);
       expect(attempts.map((a) => [a.tier, a.page_from, a.page_to])).toEqual([['pro', 1, 16]]);
       const decisions = await own.db
         .selectFrom('routing_decisions')
@@ -178,7 +180,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     expect(stored).not.toContain('Here is the JSON');
   });
 
-  it('a scanned document is sent as page images, not rejected', async () => {
+  it('a scanned document is classified from its page image and extracted from the PDF page itself, not rejected', async () => {
     modelsRead();
     const dir = await mkdtemp(path.join(tmpdir(), 'docroute-scan-'));
     try {
@@ -188,9 +190,11 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       expect(result.status).not.toBe('failed');
       expect(result.kind).toBe('invoice');
       const flash = generateCalls(FLASH);
-      // The classification from the page image, then the extraction with it.
+      // The classification from the page image, then the extraction from the scanned page as a PDF.
       expect(flash.length).toBeGreaterThanOrEqual(2);
-      expect(flash.every((r) => r.imageCount === 1)).toBe(true);
+      expect([flash[0]!.imageCount, flash[0]!.pdfCount]).toEqual([1, 0]);
+      expect(flash.slice(1).every((r) => r.pdfCount === 1 && r.imageCount === 0)).toBe(true);
+      expect(flash[1]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' }, mediaResolution: 'MEDIA_RESOLUTION_MEDIUM' });
       expect(attempts[0]).toMatchObject({ prompt_version: 'classify.v1', outcome: 'ok' });
       expect(attempts[1]).toMatchObject({ tier: 'flash', prompt_version: 'invoice.v1' });
     } finally {

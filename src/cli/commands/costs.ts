@@ -83,6 +83,12 @@ export function formatCostReport(report: CostReport): string {
     ),
   );
   out.push('  (per document = cost / all documents processed, so the tiers add up to the total)', '');
+  if (report.batch.calls > 0) {
+    const b = report.batch;
+    out.push('Batch API');
+    out.push(`  ${b.calls} call(s) in ${b.batches} batch(es): ${b.costUsd} USD, ${b.onlineCostUsd} USD online; saved ${b.savingUsd} USD`);
+    out.push(`  mean wait for a batch: ${(b.meanLatencyMs / 60_000).toFixed(1)} min`, '');
+  }
   return out.join('\n');
 }
 
