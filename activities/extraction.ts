@@ -4,7 +4,9 @@ import { beginPaidCall, completePaidCall, findFinishedAttempt } from '../src/db/
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
 import { callTier } from '../src/extraction/call-tier.ts';
-import type { PageImage, Usage } from '../src/extraction/model-tier.ts';
+import { pageMedia } from '../src/extraction/page-media.ts';
+import { renderPages } from '../src/pdf/render-pages.ts';
+import type { Usage } from '../src/extraction/model-tier.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
   escalationFields,
@@ -13,7 +15,6 @@ import {
   toRanges,
   type EscalationField,
 } from '../src/extraction/escalation.ts';
-import { renderPages } from '../src/pdf/render-pages.ts';
 import type {
   EscalationInput,
   EscalationPlan,
@@ -72,19 +73,17 @@ export function createExtractionActivities(deps: ActivityDeps) {
         latency_ms: 0,
       });
       if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
-      // Scanned pages go to a tier that reads images as rendered pictures.
-      const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
-      let images: PageImage[] = [];
-      if (tier.readsImages && scanned.length > 0 && document) {
-        const bytes = await getBlob(db, document.sha256);
-        if (bytes) images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), scanned, { maxSide: 1024 }));
-      }
+      // Scans and deep-tier calls go as the PDF pages themselves (or rendered scans): see pageMedia.
+      const media = await pageMedia(tier, input.tier, pages, async () => {
+        const bytes = document ? await getBlob(db, document.sha256) : null;
+        return bytes ? new Uint8Array(bytes) : null;
+      }, { heartbeat: withHeartbeat });
       const call = await withHeartbeat(() =>
         callTier(tier, {
           kind: input.kind,
           pages,
           pageCount,
-          images,
+          ...media,
           ...(input.focusFields?.length ? { focusFields: input.focusFields } : {}),
           signal: Context.current().cancellationSignal,
         }),

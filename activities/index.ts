@@ -1,3 +1,4 @@
+import { createBatchActivities } from './batch.ts';
 import { createDocumentActivities } from './documents.ts';
 import { createExtractionActivities } from './extraction.ts';
 import { createOutcomeActivities } from './outcome.ts';
@@ -58,9 +59,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createModelActivities(deps),
     ...createStoreActivities(deps),
     ...createLegacyActivities(deps),
+    ...createBatchActivities(deps),
   };
 }
 
+export type BatchActivityGroup = ReturnType<typeof createBatchActivities>;
 export type ParseActivities = ReturnType<typeof createParseActivities>;
 export type ModelActivities = ReturnType<typeof createModelActivities>;
 export type StoreActivities = ReturnType<typeof createStoreActivities>;

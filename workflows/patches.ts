@@ -9,6 +9,12 @@ export const PATCHES = {
    * Runs without the marker (started before) take the v1 code.
    */
   pipelineV2: 'docroute-pipeline-v2',
+  /**
+   * Batch mode: a document from a batch source (DOCROUTE_BATCH) sends its fast-tier
+   * chunks through the Gemini Batch API and waits on durable timers
+   * (workflows/gemini-batch.ts). Runs without the marker never ask for a batch plan.
+   */
+  geminiBatch: 'docroute-gemini-batch-v1',
   /** Settled documents are announced to webhook subscribers (a child workflow per delivery). */
   webhooks: 'docroute-webhooks',
 } as const;

@@ -1,17 +1,17 @@
-import { createDb, type Db } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { startPostgres } from '../services/postgres.ts';
+import { openDbRuntime } from '../app/runtime.ts';
+import type { Db } from '../db/database.ts';
 import type { CliContext } from './main.ts';
 
-/** Runs a command against Postgres only (no Temporal, no worker). */
+/**
+ * Runs a read (or key-management) command against Postgres only: no Temporal, no
+ * worker. This data dir's running embedded PostgreSQL is used as it is; only
+ * when none runs is one started, for the command's duration.
+ */
 export async function withDb<T>({ config, log }: CliContext, run: (db: Db) => Promise<T>): Promise<T> {
-  const postgres = await startPostgres(config, log);
-  const db = createDb(postgres.url, { max: 2 });
+  const runtime = await openDbRuntime(config, log);
   try {
-    await migrateToLatest(db);
-    return await run(db);
+    return await run(runtime.db);
   } finally {
-    await db.destroy();
-    await postgres.stop();
+    await runtime.close();
   }
 }

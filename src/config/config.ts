@@ -1,6 +1,8 @@
 import path from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { DEFAULT_PRICES, PriceTable } from '../costs/prices.ts';
+import { DEFAULT_PRICES, missingPriceMessage, PriceTable } from '../costs/prices.ts';
+import { DEFAULT_CHECK_MODEL, DEFAULT_FLASH_MODEL, DEFAULT_PRO_MODEL, retiredModelMessage } from '../extraction/gemini/catalog.ts';
 import { Secret } from './secret.ts';
 
 /**
@@ -38,13 +40,27 @@ const EnvSchema = z.object({
   DOCROUTE_MAX_FILE_MB: z.coerce.number().positive().default(50),
   DOCROUTE_MAX_PAGES: z.coerce.number().int().positive().default(500),
   DOCROUTE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  DOCROUTE_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  DOCROUTE_WORKER_METRICS_ADDRESS: optionalString.refine(
+    (v) => v === undefined || /^[^\s:]+:\d+$/.test(v),
+    'DOCROUTE_WORKER_METRICS_ADDRESS must be host:port, e.g. 0.0.0.0:9464',
+  ),
+  DOCROUTE_METRICS_CACHE_SECONDS: z.coerce.number().nonnegative().default(15),
   GEMINI_API_KEY: optionalString,
   GEMINI_BASE_URL: optionalString.refine(
     (v) => v === undefined || /^https?:\/\//.test(v),
     'GEMINI_BASE_URL must be an http(s) URL',
   ),
-  DOCROUTE_FLASH_MODEL: z.string().min(1).default('gemini-2.5-flash'),
-  DOCROUTE_PRO_MODEL: z.string().min(1).default('gemini-2.5-pro'),
+  DOCROUTE_FLASH_MODEL: z.string().trim().min(1).default(DEFAULT_FLASH_MODEL),
+  DOCROUTE_PRO_MODEL: z.string().trim().min(1).default(DEFAULT_PRO_MODEL),
+  DOCROUTE_CHECK_MODEL: z.string().trim().default(DEFAULT_CHECK_MODEL),
+  DOCROUTE_BATCH: z
+    .string()
+    .trim()
+    .regex(/^(none|all|[a-z][a-z0-9_-]*(,[a-z][a-z0-9_-]*)*)$/, 'DOCROUTE_BATCH is none, all, or a comma-separated list of sources (e.g. watch)')
+    .default('none'),
+  DOCROUTE_BATCH_DEADLINE_MINUTES: z.coerce.number().positive().default(24 * 60),
+  DOCROUTE_BATCH_POLL_SECONDS: z.coerce.number().min(1).default(60),
   GEMINI_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   DOCROUTE_GEMINI_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   DOCROUTE_FLASH_RPM: z.coerce.number().positive().default(1000),
@@ -71,7 +87,7 @@ const EnvSchema = z.object({
     } catch (error) {
       ctx.addIssue({
         code: 'custom',
-        message: `DOCROUTE_PRICES must be JSON like {"gemini-2.5-flash":{"input":0.3,"output":2.5,"cachedInput":0.03}} (USD per million tokens): ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+        message: `DOCROUTE_PRICES must be JSON like {"gemini-3.8-flash":{"input":0.75,"output":3.75,"cachedInput":0.075}} (USD per million tokens): ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
       });
       return z.NEVER;
     }
@@ -84,6 +100,14 @@ export interface Config {
   /** Where the project lives (migrations, samples). */
   projectRoot: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** json: one JSON object per line; pretty: coloured lines for people; auto: pretty on a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  metrics: {
+    /** host:port where the Temporal SDK serves a worker's Prometheus metrics; undefined: none of its own (serve merges them into /metrics). */
+    workerAddress: string | undefined;
+    /** How long /metrics reuses its database-derived values before reading them again. */
+    databaseCacheSeconds: number;
+  };
   database: { url: string | undefined; embeddedPort: number };
   temporal: {
     /** host:port of a Temporal cluster; undefined means "local mode": we run a dev server. */
@@ -93,6 +117,12 @@ export interface Config {
     /** Workflow ids are `<prefix>-<sha256>`; deployments sharing a namespace use different prefixes. */
     workflowIdPrefix: string;
     localPort: number;
+    /** TLS of the cluster connection (from @temporalio/envconfig): true for system roots, or certificates. */
+    tls: TemporalConnectTls | undefined;
+    /** Temporal Cloud API key (TEMPORAL_API_KEY or the profile's). */
+    apiKey: Secret | undefined;
+    /** gRPC metadata sent with each call (TEMPORAL_GRPC_META_* or the profile's). */
+    metadata: Record<string, string> | undefined;
     /**
      * How long a document's infrastructure faults (database or workers away) are
      * retried before it is recorded `stalled` (then `docroute retry`).
@@ -117,6 +147,14 @@ export interface Config {
     baseUrl: string | undefined;
     flashModel: string;
     proModel: string;
+    /** The model of the second, cheap reading of required fields; null: none. */
+    checkModel: string | null;
+    /**
+     * Which documents go through the Batch API (half price, up to 24 h): by
+     * source ('watch', 'cli', 'api' …), all, or none; and how long a document
+     * waits for its batch before falling back to online calls.
+     */
+    batch: { sources: 'all' | 'none' | string[]; deadlineMs: number; pollMs: number };
     /** Per HTTP request. */
     timeoutMs: number;
     /** HTTP attempts per call, the first included (429/5xx are retried with backoff). */
@@ -163,18 +201,38 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const prices = { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES };
+  // A retired or unpriced model fails here, at start, not on the first document.
+  const modelProblems: string[] = [];
+  const models: [string, string][] = [
+    ['DOCROUTE_FLASH_MODEL', e.DOCROUTE_FLASH_MODEL],
+    ['DOCROUTE_PRO_MODEL', e.DOCROUTE_PRO_MODEL],
+    ...(e.DOCROUTE_CHECK_MODEL === '' || e.DOCROUTE_CHECK_MODEL === 'none' ? [] : [['DOCROUTE_CHECK_MODEL', e.DOCROUTE_CHECK_MODEL] as [string, string]]),
+  ];
+  for (const [variable, model] of models) {
+    const retired = retiredModelMessage(model, variable);
+    if (retired) modelProblems.push(`  ${retired}`);
+    else if (!prices[model]) modelProblems.push(`  ${variable}=${model}: ${missingPriceMessage(model)}`);
+  }
+  if (modelProblems.length > 0) throw new ConfigError(`invalid configuration:\n${modelProblems.join('\n')}`);
   const cwd = options.cwd ?? process.cwd();
+  const cluster = clusterConnection(env);
   return {
     dataDir: path.resolve(cwd, e.DOCROUTE_DATA_DIR),
     projectRoot: options.projectRoot ?? PROJECT_ROOT,
     logLevel: e.DOCROUTE_LOG_LEVEL,
+    logFormat: e.DOCROUTE_LOG_FORMAT,
+    metrics: { workerAddress: e.DOCROUTE_WORKER_METRICS_ADDRESS, databaseCacheSeconds: e.DOCROUTE_METRICS_CACHE_SECONDS },
     database: { url: e.DATABASE_URL, embeddedPort: e.DOCROUTE_EMBEDDED_PG_PORT },
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: cluster?.address ?? e.TEMPORAL_ADDRESS,
+      namespace: cluster?.namespace ?? e.TEMPORAL_NAMESPACE,
       taskQueue: e.DOCROUTE_TASK_QUEUE,
       workflowIdPrefix: e.DOCROUTE_WORKFLOW_PREFIX,
       localPort: e.DOCROUTE_TEMPORAL_PORT,
+      tls: cluster?.tls,
+      apiKey: cluster?.apiKey,
+      metadata: cluster?.metadata,
       stallAfterMs: Math.round(e.DOCROUTE_STALL_AFTER_MINUTES * 60_000),
       searchAttributes: e.DOCROUTE_SEARCH_ATTRIBUTES,
     },
@@ -190,6 +248,12 @@ export function loadConfig(
       baseUrl: e.GEMINI_BASE_URL,
       flashModel: e.DOCROUTE_FLASH_MODEL,
       proModel: e.DOCROUTE_PRO_MODEL,
+      checkModel: e.DOCROUTE_CHECK_MODEL === '' || e.DOCROUTE_CHECK_MODEL === 'none' ? null : e.DOCROUTE_CHECK_MODEL,
+      batch: {
+        sources: e.DOCROUTE_BATCH === 'all' || e.DOCROUTE_BATCH === 'none' ? e.DOCROUTE_BATCH : e.DOCROUTE_BATCH.split(','),
+        deadlineMs: Math.round(e.DOCROUTE_BATCH_DEADLINE_MINUTES * 60_000),
+        pollMs: Math.round(e.DOCROUTE_BATCH_POLL_SECONDS * 1000),
+      },
       timeoutMs: e.GEMINI_TIMEOUT_MS,
       maxAttempts: e.DOCROUTE_GEMINI_MAX_ATTEMPTS,
       limits: {
@@ -198,13 +262,69 @@ export function loadConfig(
       },
     },
     api: { port: e.PORT, host: e.DOCROUTE_API_HOST, rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT },
-    prices: { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES },
+    prices,
     webhooks: {
       publicUrl: (e.DOCROUTE_PUBLIC_URL ?? `http://${e.DOCROUTE_API_HOST.includes(':') ? `[${e.DOCROUTE_API_HOST}]` : e.DOCROUTE_API_HOST}:${e.PORT}`).replace(/\/+$/, ''),
       allowPrivate: e.DOCROUTE_WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: e.DOCROUTE_WEBHOOK_TIMEOUT_MS,
       retryForMs: Math.round(e.DOCROUTE_WEBHOOK_RETRY_HOURS * 3600_000),
     },
+  };
+}
+
+export type TemporalConnectTls =
+  | boolean
+  | { serverNameOverride?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } };
+
+/**
+ * A Temporal cluster's connection, read by `@temporalio/envconfig` as the
+ * Temporal CLI and SDKs read it: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH,
+ * TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME,
+ * TEMPORAL_GRPC_META_<NAME>, and with TEMPORAL_PROFILE or TEMPORAL_CONFIG_FILE a
+ * profile of the TOML config file. Undefined without any of them: local mode.
+ * The config file is read only when one of those two is set, so a profile made
+ * for the Temporal CLI never switches docroute out of local mode by surprise.
+ */
+function clusterConnection(env: Record<string, string | undefined>):
+  | { address: string | undefined; namespace: string | undefined; tls: TemporalConnectTls | undefined; apiKey: Secret | undefined; metadata: Record<string, string> | undefined }
+  | undefined {
+  const has = (k: string) => Boolean(env[k]?.trim());
+  const useFile = has('TEMPORAL_PROFILE') || has('TEMPORAL_CONFIG_FILE');
+  if (!has('TEMPORAL_ADDRESS') && !useFile) return undefined;
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('TEMPORAL_') && v !== undefined && v.trim() !== '') vars[k] = v;
+  let loaded: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: vars, disableFile: !useFile, ...(env.TEMPORAL_PROFILE ? { profile: env.TEMPORAL_PROFILE } : {}) });
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n  Temporal connection (TEMPORAL_* / TEMPORAL_PROFILE): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const c = loaded.connectionOptions;
+  if (c.address !== undefined && !/^[^\s:]+:\d+$/.test(c.address)) {
+    throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: must be host:port, e.g. localhost:7233');
+  }
+  const apiKey = typeof c.apiKey === 'string' && c.apiKey ? new Secret(c.apiKey) : undefined;
+  const metadata = c.metadata && Object.keys(c.metadata).length ? (c.metadata as Record<string, string>) : undefined;
+  return {
+    address: c.address,
+    namespace: loaded.namespace,
+    tls: asBuffers(c.tls),
+    apiKey,
+    metadata,
+  };
+}
+
+/** envconfig reads certificates as Uint8Array; the client's gRPC layer insists on Buffers. */
+function asBuffers(tls: unknown): TemporalConnectTls | undefined {
+  if (tls === undefined || tls === null) return undefined;
+  if (typeof tls === 'boolean') return tls;
+  const t = tls as { serverNameOverride?: string; serverRootCACertificate?: Uint8Array; clientCertPair?: { crt: Uint8Array; key: Uint8Array } };
+  const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    ...(t.serverNameOverride ? { serverNameOverride: t.serverNameOverride } : {}),
+    ...(t.serverRootCACertificate ? { serverRootCACertificate: buf(t.serverRootCACertificate) } : {}),
+    ...(t.clientCertPair ? { clientCertPair: { crt: buf(t.clientCertPair.crt), key: buf(t.clientCertPair.key) } } : {}),
   };
 }
 

@@ -39,6 +39,19 @@ export interface CostReport {
   deepTier: Share;
   /** Documents whose status is 'needs_review', and their share of `documents`. */
   needsReview: Share;
+  /** Calls made through the Gemini Batch API: what they cost, what they would have cost online, the saving. */
+  batch: BatchSpend;
+}
+
+export interface BatchSpend {
+  calls: number;
+  /** Distinct batches those calls came in. */
+  batches: number;
+  costUsd: string;
+  onlineCostUsd: string;
+  savingUsd: string;
+  /** Mean time from submitting a batch to its answer, ms (0 with no batch calls). */
+  meanLatencyMs: number;
 }
 
 export interface TierModelSpend {
@@ -123,7 +136,7 @@ export async function costReport(db: Db, options: CostReportOptions): Promise<Co
 
   const day = sql<string>`to_char(${sql.ref('a.created_at')} at time zone 'UTC', 'YYYY-MM-DD')`;
 
-  const [tierModelRows, dayRows, docRow] = await Promise.all([
+  const [tierModelRows, dayRows, docRow, batchRow] = await Promise.all([
     attempts
       .select((eb) => [
         'a.tier',
@@ -153,6 +166,16 @@ export async function costReport(db: Db, options: CostReportOptions): Promise<Co
         eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'flash').as('flash_documents'),
         eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'pro').as('pro_documents'),
         eb.fn.count<string>('a.document_id').distinct().filterWhere('d.status', '=', 'needs_review').as('needs_review_documents'),
+      ])
+      .executeTakeFirstOrThrow(),
+    attempts
+      .where('a.billing', '=', 'batch')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('calls'),
+        eb.fn.count<string>('a.batch_name').distinct().as('batches'),
+        eb.fn.sum<string>('a.cost_usd').as('cost_usd'),
+        eb.fn.sum<string>(eb.fn.coalesce('a.online_cost_usd', 'a.cost_usd')).as('online_cost_usd'),
+        eb.fn.avg<string>('a.latency_ms').as('mean_latency_ms'),
       ])
       .executeTakeFirstOrThrow(),
   ]);
@@ -209,5 +232,13 @@ export async function costReport(db: Db, options: CostReportOptions): Promise<Co
     byTier,
     deepTier: { documents: tierDocuments.pro, share: share(tierDocuments.pro, documents) },
     needsReview: { documents: int(docRow.needs_review_documents), share: share(int(docRow.needs_review_documents), documents) },
+    batch: {
+      calls: int(batchRow.calls),
+      batches: int(batchRow.batches),
+      costUsd: money(batchRow.cost_usd),
+      onlineCostUsd: money(batchRow.online_cost_usd),
+      savingUsd: money(new Decimal(batchRow.online_cost_usd ?? 0).minus(batchRow.cost_usd ?? 0)),
+      meanLatencyMs: Math.round(Number(batchRow.mean_latency_ms ?? 0)),
+    },
   };
 }

@@ -97,6 +97,30 @@ export interface ExtractionAttemptsTable {
   error: string | null;
   result: JSONColumnType<AttemptResult | null, string | null, string | null>;
   created_at: Timestamp;
+  /** 'online' or 'batch' (Gemini Batch API, billed at its share of the price). */
+  billing: Generated<string>;
+  /** The Batch API's name of the batch this attempt came from. */
+  batch_name: string | null;
+  /** For a batch attempt: what the same tokens would have cost online. */
+  online_cost_usd: Numeric | null;
+}
+
+export interface GeminiBatchesTable {
+  id: Generated<string>;
+  document_id: string;
+  batch_key: string;
+  workflow_id: string;
+  run_id: string;
+  tier: TierColumn;
+  model: string;
+  kind: string;
+  ranges: Json<{ pageFrom: number; pageTo: number; chunkIndex: number | null }[]>;
+  focus_fields: Json<string[]>;
+  batch_name: string | null;
+  state: Generated<string>;
+  error: string | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
 }
 
 export interface RoutingDecisionsTable {
@@ -311,6 +335,7 @@ export interface Database {
   document_uploads: DocumentUploadsTable;
   pages: PagesTable;
   extraction_attempts: ExtractionAttemptsTable;
+  gemini_batches: GeminiBatchesTable;
   routing_decisions: RoutingDecisionsTable;
   candidates: CandidatesTable;
   invoices: InvoicesTable;

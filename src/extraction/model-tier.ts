@@ -39,12 +39,24 @@ export interface ExtractionRequest<K extends ExtractableKind = ExtractableKind> 
   /** Rendered images of the image-only (scanned) pages among `pages`, for tiers that read images. */
   images?: readonly PageImage[];
   /**
+   * The pages themselves as a PDF (cut from the original), for tiers that read
+   * PDFs natively: sent instead of page images; the text layer in `pages` is
+   * still sent, for grounding.
+   */
+  pdf?: PagesPdf;
+  /**
    * When set, the call is an escalation for these fields only (paths like
    * "total", "lineItems", "parties"): the tier is told what to look for; it
    * still answers in the full schema.
    */
   focusFields?: readonly string[];
   signal?: AbortSignal;
+}
+
+/** A PDF holding exactly `pageNumbers` (1-based numbers in the original), in that order. */
+export interface PagesPdf {
+  data: Uint8Array;
+  pageNumbers: readonly number[];
 }
 
 /** A page rendered as an image (PNG, at most 1024 px on its long side). */
@@ -76,6 +88,8 @@ export interface ModelTier {
   readonly model: string;
   /** Whether the tier can read page images (scanned pages). */
   readonly readsImages: boolean;
+  /** Whether the tier reads PDF pages natively (then scans and escalations are sent as PDF). */
+  readonly readsPdf?: boolean;
   countTokens(pages: readonly PageText[]): Promise<TokenCount>;
   extract<K extends ExtractableKind>(request: ExtractionRequest<K>): Promise<ExtractionResult<K>>;
   /**

@@ -60,6 +60,12 @@ export interface PipelinePorts {
   classify(documentId: string, parsed: ParsedSummary, tiers: TierInfo): Promise<Classification>;
   /** One tier over one page range. Null: the call failed after its retries (a failed chunk). */
   extract(input: ExtractInput): Promise<ExtractOutcome | null>;
+  /**
+   * Optional (batch mode): the fast tier over all its ranges through a batch API.
+   * One outcome per range (null: ask that range online), or null when the whole
+   * batch was given up (every range goes online). Absent: every call is online.
+   */
+  extractBatch?(input: { kind: ExtractableKind; tier: TierName; ranges: { pageFrom: number; pageTo: number; chunkIndex: number | null }[] }): Promise<(ExtractOutcome | null)[] | null>;
   /** Merges, grounds, validates and scores the stage's attempts. */
   buildCandidate(input: CandidateInput): Promise<CandidateSummary>;
   /** What the deep tier should read, and what that costs against what was spent. */
@@ -179,9 +185,13 @@ export async function runPipeline(ports: PipelinePorts, input: PipelineInput): P
   /** One place where a tier is called: over page ranges, in parallel; a range that fails counts as a failed chunk. */
   const runTier = async (tier: TierName, ranges: Range[], focusFields?: string[]) => {
     result.route.push(tier);
+    // Batch mode (fast tier): what the batch answered is kept; the rest is asked online.
+    const batched = tier === 'flash' && !focusFields?.length && ports.extractBatch ? await ports.extractBatch({ kind, tier, ranges }) : null;
     const outcomes = await Promise.all(
-      ranges.map((range) =>
-        ports.extract({ documentId, kind, tier, ...range, ...(focusFields?.length ? { focusFields } : {}) }),
+      ranges.map((range, i) =>
+        batched?.[i]
+          ? Promise.resolve(batched[i])
+          : ports.extract({ documentId, kind, tier, ...range, ...(focusFields?.length ? { focusFields } : {}) }),
       ),
     );
     const okIds = outcomes.filter((o): o is ExtractOutcome => o !== null && o.outcome === 'ok').map((o) => o.attemptId);

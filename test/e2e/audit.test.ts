@@ -111,7 +111,7 @@ describe.skipIf(!HAVE_DATASETS)(`audit timeline${HAVE_DATASETS ? '' : ` — ${DA
   let h: Harness;
   beforeAll(async () => {
     fake = await startFakeGemini();
-    for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro']) fake.on(model, 'generateContent', inventingModel);
+    for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', inventingModel);
     h = await startHarness({ env: { GEMINI_API_KEY: 'audit-test-key-000000', GEMINI_BASE_URL: fake.url } });
   });
   afterAll(async () => {
@@ -153,8 +153,8 @@ describe.skipIf(!HAVE_DATASETS)(`audit timeline${HAVE_DATASETS ? '' : ` — ${DA
     ]);
     const attempts = timeline.entries.filter((e) => e.step === 'extraction_attempt');
     expect(attempts.map((a) => [a.details.tier, a.details.model, a.details.promptVersion])).toEqual([
-      ['flash', 'gemini-2.5-flash', 'invoice.v1'],
-      ['pro', 'gemini-2.5-pro', 'invoice.v1'],
+      ['flash', 'gemini-3.8-flash', 'invoice.v1'],
+      ['pro', 'gemini-4-carbon', 'invoice.v1'],
     ]);
     for (const a of attempts) expect(a.details).toHaveProperty('costUsd');
     const routing = timeline.entries.find((e) => e.step === 'routing_decision' && (e.details as { stage: string }).stage === 'after-fast');

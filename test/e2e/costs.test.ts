@@ -177,6 +177,7 @@ describe('costReport', () => {
     const r = await costReport(db, {});
     expect(r.deepTier).toEqual({ documents: 2, share: 0.5 }); // D2, D4
     expect(r.needsReview).toEqual({ documents: 1, share: 0.25 }); // D2 (D5 has no attempt)
+    expect(r.batch).toEqual({ calls: 0, batches: 0, costUsd: '0.000000', onlineCostUsd: '0.000000', savingUsd: '0.000000', meanLatencyMs: 0 });
   });
 
   it('--since keeps whole UTC days from that day on', async () => {

@@ -94,8 +94,8 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
 
     it('reads every document with both tiers and reports the routing frontier, with its chart', async () => {
       // Flash invents on the Coolblue and Free invoices (its values are not on the page: low confidence); Pro reads.
-      fake.on('gemini-2.5-flash', 'generateContent', (req) => (/coolblue|free/i.test(req.text) ? inventingModel(req) : readingModel(req)));
-      fake.on('gemini-2.5-pro', 'generateContent', readingModel);
+      fake.on('gemini-3.8-flash', 'generateContent', (req) => (/coolblue|free/i.test(req.text) ? inventingModel(req) : readingModel(req)));
+      fake.on('gemini-4-carbon', 'generateContent', readingModel);
       const report = path.join(tmp, 'frontier.html');
       const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--tiers', 'flash,pro', '--json', '--report', report], {
         GEMINI_API_KEY: 'test-key-AIzaFAKE-0123456789',
@@ -104,8 +104,8 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
       expect(r.code, r.stderr).toBe(0);
       const s = JSON.parse(r.stdout) as EvalSummary;
       expect(s.mode).toBe('both');
-      expect(s.tiers).toEqual({ fast: 'gemini-2.5-flash', deep: 'gemini-2.5-pro' });
-      expect(s.cost.byTier.flash?.calls).toBeGreaterThanOrEqual(11);
+      expect(s.tiers).toEqual({ fast: 'gemini-3.8-flash', deep: 'gemini-4-carbon' });
+      expect(s.cost.byTier.flash?.calls, JSON.stringify(s.perDocument.map((d: any) => [d.name ?? d.file, d.status, d.route, d.reasons]))).toBeGreaterThanOrEqual(11);
       expect(s.cost.byTier.pro?.calls).toBe(11);
       expect(Number(s.cost.byTier.pro?.costUsd)).toBeGreaterThan(Number(s.cost.byTier.flash?.costUsd));
       const f = s.frontier!;
@@ -128,8 +128,8 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
 
     it('routed as configured: Flash first, Pro only on what the policy escalates', async () => {
       fake.reset();
-      fake.on('gemini-2.5-flash', 'generateContent', (req) => (/coolblue/i.test(req.text) ? inventingModel(req) : readingModel(req)));
-      fake.on('gemini-2.5-pro', 'generateContent', readingModel);
+      fake.on('gemini-3.8-flash', 'generateContent', (req) => (/coolblue/i.test(req.text) ? inventingModel(req) : readingModel(req)));
+      fake.on('gemini-4-carbon', 'generateContent', readingModel);
       const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--json'], {
         GEMINI_API_KEY: 'test-key-AIzaFAKE-0123456789',
         GEMINI_BASE_URL: fake.url,

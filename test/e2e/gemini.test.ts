@@ -9,8 +9,8 @@ import { reply, startFakeGemini, type FakeGemini } from '../support/fake-gemini.
 import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel, readingModel } from '../support/oracle-model.ts';
 
-const FLASH = 'gemini-2.5-flash';
-const PRO = 'gemini-2.5-pro';
+const FLASH = 'gemini-3.8-flash';
+const PRO = 'gemini-4-carbon';
 const API_KEY = 'test-key-AIzaFAKE-0123456789';
 const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
 const INVOICES = path.join(DATASETS_DIR, 'invoice2data');
@@ -78,6 +78,8 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       expect(['extracted', 'needs_review']).toContain(result.status);
       expect(generateCalls(FLASH)).toHaveLength(0);
       expect(generateCalls(PRO).length).toBeGreaterThanOrEqual(1);
+      // The deep tier reads the pages themselves, as a PDF, next to the text layer.
+      expect(generateCalls(PRO).every((r) => r.pdfCount === 1 && r.text.includes("<page number=\"1\""))).toBe(true);
       expect(attempts.map((a) => [a.tier, a.page_from, a.page_to])).toEqual([['pro', 1, 16]]);
       const decisions = await own.db
         .selectFrom('routing_decisions')
@@ -115,16 +117,46 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     expect(records).toHaveLength(0);
   });
 
-  it('429s with a retry hint delay a document but do not fail it', async () => {
+  it('429s with a retry hint are Temporal retries after the server delay: each attempt in history and in extraction_attempts', async () => {
     modelsRead();
-    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '1s' }), reply.error(429, { retryDelay: '1s' }));
+    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '3s' }), reply.error(429, { retryDelay: '3s' }));
     const started = Date.now();
-    const { result, attempts } = await run(path.join(SAMPLES, 'invoice-en-usd.pdf'));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    const { result, attempts, workflowId } = await run(path.join(SAMPLES, 'invoice-en-usd.pdf'));
+    // Temporal's own backoff would retry after 2 s, then 4 s: the server's 3 s is what was waited.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
     expect(result.status, result.reasons.join('; ')).toBe('extracted');
     expect(result.route).toEqual(['flash']);
     expect(generateCalls(FLASH)).toHaveLength(3);
-    expect(attempts.map((a) => a.outcome)).toEqual(['ok']);
+    // One HTTP call per activity attempt, one row per paid call.
+    expect(attempts.map((a) => [a.outcome, a.activity_attempt])).toEqual([
+      ['failed', 1],
+      ['failed', 2],
+      ['ok', 3],
+    ]);
+    expect(attempts[0]?.error).toMatch(/429/);
+    expect(new Set(attempts.map((a) => a.activity_id)).size).toBe(1);
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractWithTier')!;
+    const startedEvent = history.events!.find(
+      (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
+    );
+    expect(startedEvent?.activityTaskStartedEventAttributes?.attempt).toBe(3);
+    expect(startedEvent?.activityTaskStartedEventAttributes?.lastFailure?.message).toMatch(/429/);
+  });
+
+  it('a 401 from the model is not retried: one call, one row, and the document goes to review', async () => {
+    modelsRead();
+    fake.on(FLASH, 'generateContent', () => reply.error(401, { message: 'API key not valid.' }));
+    fake.on(PRO, 'generateContent', () => reply.error(401, { message: 'API key not valid.' }));
+    const { result, attempts } = await run(path.join(SAMPLES, 'rechnung-de-eur.pdf'));
+    expect(generateCalls(FLASH)).toHaveLength(1);
+    expect(generateCalls(PRO)).toHaveLength(1);
+    expect(attempts.map((a) => [a.tier, a.outcome, a.activity_attempt])).toEqual([
+      ['flash', 'failed', 1],
+      ['pro', 'failed', 1],
+    ]);
+    expect(attempts[0]?.error).toMatch(/401/);
+    expect(result.status).toBe('needs_review');
   });
 
   it('malformed JSON never reaches Postgres: repaired once, then the chunk fails over to Pro', async () => {
@@ -148,7 +180,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     expect(stored).not.toContain('Here is the JSON');
   });
 
-  it('a scanned document is sent as page images, not rejected', async () => {
+  it('a scanned document is classified from its page image and extracted from the PDF page itself, not rejected', async () => {
     modelsRead();
     const dir = await mkdtemp(path.join(tmpdir(), 'docroute-scan-'));
     try {
@@ -158,9 +190,11 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       expect(result.status).not.toBe('failed');
       expect(result.kind).toBe('invoice');
       const flash = generateCalls(FLASH);
-      // The classification from the page image, then the extraction with it.
+      // The classification from the page image, then the extraction from the scanned page as a PDF.
       expect(flash.length).toBeGreaterThanOrEqual(2);
-      expect(flash.every((r) => r.imageCount === 1)).toBe(true);
+      expect([flash[0]!.imageCount, flash[0]!.pdfCount]).toEqual([1, 0]);
+      expect(flash.slice(1).every((r) => r.pdfCount === 1 && r.imageCount === 0)).toBe(true);
+      expect(flash[1]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' }, mediaResolution: 'MEDIA_RESOLUTION_MEDIUM' });
       expect(attempts[0]).toMatchObject({ prompt_version: 'classify.v1', outcome: 'ok' });
       expect(attempts[1]).toMatchObject({ tier: 'flash', prompt_version: 'invoice.v1' });
     } finally {
@@ -220,7 +254,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     }
   });
 
-  it('a Gemini outage that outlasts the client retries fails the chunk once, without Temporal multiplying the calls', async () => {
+  it('a Gemini outage that outlasts the attempts fails the chunk once, without retries multiplying the calls', async () => {
     modelsRead();
     fake.on(FLASH, 'generateContent', () => reply.error(503, { message: 'The model is overloaded.' }));
     fake.on(PRO, 'generateContent', () => reply.error(503, { message: 'The model is overloaded.' }));
@@ -229,12 +263,14 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       const { result, attempts } = await run(path.join(INVOICES, 'coolblue1.pdf'), own);
       expect(result.status).toBe('needs_review');
       expect(result.route).toEqual(['flash', 'pro']);
-      // 2 HTTP attempts per call, one activity attempt per tier: no retry of retries.
+      // 2 attempts per call (DOCROUTE_GEMINI_MAX_ATTEMPTS), each one HTTP call and one row: no retry of retries.
       expect(generateCalls(FLASH)).toHaveLength(2);
       expect(generateCalls(PRO)).toHaveLength(2);
       expect(attempts.map((a) => [a.tier, a.outcome, a.activity_attempt])).toEqual([
         ['flash', 'failed', 1],
+        ['flash', 'failed', 2],
         ['pro', 'failed', 1],
+        ['pro', 'failed', 2],
       ]);
       expect(attempts[0]?.error).toMatch(/503|overloaded/);
     } finally {

@@ -70,7 +70,7 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
     const h = await startHarness({ env });
     const scratch = await mkdtemp(path.join(tmpdir(), 'docroute-record-'));
     try {
-      for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro']) fake.on(model, 'generateContent', readingModel);
+      for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', readingModel);
       const flash = await ingestFile(h, path.join(DATASETS_DIR, 'invoice2data', 'AmazonWebServices.pdf'), 'fixture');
       expect((await waitForDocument(h, flash.workflowId)).route).toEqual(['flash']);
       await record(h, 'gemini-flash-extracted', flash.workflowId);
@@ -94,7 +94,7 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       await finish(h, scan.workflowId);
       await record(h, 'gemini-scan', scan.workflowId);
 
-      for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro']) fake.on(model, 'generateContent', inventingModel);
+      for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', inventingModel);
       const escalated = await ingestFile(h, path.join(DATASETS_DIR, 'invoice2data', 'coolblue2.pdf'), 'fixture');
       const escalatedResult = await waitForDocument(h, escalated.workflowId);
       expect(escalatedResult.route).toEqual(['flash', 'pro']);
@@ -107,6 +107,23 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       await h.close();
       await fake.close();
       await fs.rm(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('Gemini batch mode: the fast tier through the Batch API, polled on durable timers', { timeout: 120_000 }, async () => {
+    const fake = await startFakeGemini();
+    fake.batchAutoCompleteAfterPolls = 2;
+    const env = { GEMINI_API_KEY: 'fixture-key-0000000000', GEMINI_BASE_URL: fake.url, DOCROUTE_BATCH: 'all', DOCROUTE_BATCH_POLL_SECONDS: '1' };
+    const h = await startHarness({ env });
+    try {
+      for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', readingModel);
+      const batched = await ingestFile(h, path.join(SAMPLES, 'invoice-en-usd.pdf'), 'fixture');
+      expect((await waitForDocument(h, batched.workflowId)).route).toEqual(['flash']);
+      expect(fake.batches.size).toBe(1);
+      await record(h, 'gemini-batch', batched.workflowId);
+    } finally {
+      await h.close();
+      await fake.close();
     }
   });
 });

@@ -10,7 +10,9 @@ describe('configuration', () => {
     expect(c.temporal.address).toBeUndefined();
     expect(c.dataDir).toBe('/srv/app/.docroute');
     expect(c.routing).toEqual({ longDocTokens: 20000, minConfidence: 0.8, chunkTokens: 6000, docBudgetUsd: 0.25 });
-    expect(c.prices['gemini-2.5-flash']).toMatchObject({ input: 0.3, output: 2.5 });
+    expect([c.gemini.flashModel, c.gemini.proModel, c.gemini.checkModel]).toEqual(['gemini-3.8-flash', 'gemini-4-carbon', 'gemini-3.5-flash-lite']);
+    expect(c.prices['gemini-3.8-flash']).toMatchObject({ input: 0.75, output: 3.75 });
+    expect(c.gemini.batch).toEqual({ sources: 'none', deadlineMs: 24 * 3_600_000, pollMs: 60_000 });
     expect(c.gemini.apiKey).toBeUndefined();
   });
 
@@ -34,8 +36,30 @@ describe('configuration', () => {
   it('merges a price override into the defaults, and rejects a malformed one', () => {
     const c = loadConfig({ DOCROUTE_PRICES: '{"my-model":{"input":1,"output":2}}' });
     expect(c.prices['my-model']).toEqual({ input: 1, output: 2, cachedInput: 0 });
-    expect(c.prices['gemini-2.5-pro']?.input).toBe(1.25);
+    expect(c.prices['gemini-4-carbon']?.input).toBe(4);
     expect(() => loadConfig({ DOCROUTE_PRICES: '{"m":{"input":"lots"}}' })).toThrow(/DOCROUTE_PRICES must be JSON/);
+  });
+
+  it('refuses a retired model at start, naming the replacement', () => {
+    expect(() => loadConfig({ DOCROUTE_PRO_MODEL: 'gemini-2.5-pro' })).toThrow(
+      'DOCROUTE_PRO_MODEL=gemini-2.5-pro: Google shut this model down on 2026-12-01; set DOCROUTE_PRO_MODEL=gemini-3.8-flash (the replacement Google names)',
+    );
+    expect(() => loadConfig({ DOCROUTE_FLASH_MODEL: 'gemini-2.0-flash' })).toThrow(/set DOCROUTE_FLASH_MODEL=gemini-3\.5-flash-lite/);
+  });
+
+  it('refuses an unpriced model at start with what to add to DOCROUTE_PRICES, and accepts it once priced', () => {
+    expect(() => loadConfig({ DOCROUTE_FLASH_MODEL: 'gemini-3.9-flash' })).toThrow(
+      /DOCROUTE_FLASH_MODEL=gemini-3\.9-flash: no price for model "gemini-3\.9-flash": add it to DOCROUTE_PRICES .*"gemini-3\.9-flash":\{"input":<input>/,
+    );
+    const c = loadConfig({ DOCROUTE_FLASH_MODEL: 'gemini-3.9-flash', DOCROUTE_PRICES: '{"gemini-3.9-flash":{"input":1,"output":5}}' });
+    expect(c.gemini.flashModel).toBe('gemini-3.9-flash');
+  });
+
+  it('reads the batch settings', () => {
+    const c = loadConfig({ DOCROUTE_BATCH: 'watch,api', DOCROUTE_BATCH_DEADLINE_MINUTES: '90', DOCROUTE_BATCH_POLL_SECONDS: '30', DOCROUTE_CHECK_MODEL: 'none' });
+    expect(c.gemini.batch).toEqual({ sources: ['watch', 'api'], deadlineMs: 90 * 60_000, pollMs: 30_000 });
+    expect(c.gemini.checkModel).toBeNull();
+    expect(() => loadConfig({ DOCROUTE_BATCH: 'Watch!' })).toThrow(/DOCROUTE_BATCH is none, all/);
   });
 
   it('treats empty strings as unset', () => {

@@ -6,7 +6,7 @@ import { reply, startFakeGemini } from '../support/fake-gemini.ts';
 import type { FakeGemini } from '../support/fake-gemini.ts';
 
 const KEY = 'AIzaSy-test-key-do-not-leak-0123';
-const MODEL = 'gemini-2.5-flash';
+const MODEL = 'gemini-3.8-flash';
 let fake: FakeGemini;
 
 beforeAll(async () => {
@@ -89,7 +89,7 @@ describe('createGeminiClient', () => {
     expect(error.statusName).toBe('INVALID_ARGUMENT');
     expect(error.retryable).toBe(false);
     expect(error.attempts).toBe(1);
-    expect(error.message).toBe('Gemini generateContent (gemini-2.5-flash) failed: HTTP 400 INVALID_ARGUMENT: Invalid JSON payload received.');
+    expect(error.message).toBe('Gemini generateContent (gemini-3.8-flash) failed: HTTP 400 INVALID_ARGUMENT: Invalid JSON payload received.');
     expect(sleeps).toEqual([]);
     expect(fake.requests).toHaveLength(1);
   });
@@ -105,7 +105,7 @@ describe('createGeminiClient', () => {
     fake.on(MODEL, 'generateContent', () => reply.error(503, { message: 'overloaded' }));
     const { client, sleeps } = setup({ maxAttempts: 3, random: () => 1 });
     const error = (await client.generateContent(params).catch((e: unknown) => e)) as GeminiApiError;
-    expect(error.message).toBe('Gemini generateContent (gemini-2.5-flash) failed after 3 attempts: HTTP 503 UNAVAILABLE: overloaded');
+    expect(error.message).toBe('Gemini generateContent (gemini-3.8-flash) failed after 3 attempts: HTTP 503 UNAVAILABLE: overloaded');
     expect(error.retryable).toBe(true);
     expect(sleeps).toEqual([1000, 2000]);
     expect(fake.requests).toHaveLength(3);

@@ -12,11 +12,12 @@ import { createGeminiTier, fieldConfidence, GeminiRejectedError } from '../../sr
 import { responseJsonSchema } from '../../src/extraction/gemini/output-schema.ts';
 import { PROMPT_DIR } from '../../src/extraction/gemini/prompts.ts';
 import { createRateLimiter } from '../../src/extraction/gemini/rate-limiter.ts';
+import { PDFDocument } from 'pdf-lib';
 import { reply, startFakeGemini } from '../support/fake-gemini.ts';
 import type { FakeGemini, FakeRequest } from '../support/fake-gemini.ts';
 
 const KEY = 'AIzaSy-tier-test-key-9876543210';
-const FLASH = 'gemini-2.5-flash';
+const FLASH = 'gemini-3.8-flash';
 let fake: FakeGemini;
 
 beforeAll(async () => {
@@ -98,8 +99,11 @@ describe('Gemini tier: request', () => {
     const gc = req.body.generationConfig;
     expect(gc.responseMimeType).toBe('application/json');
     expect(gc.responseJsonSchema).toEqual(responseJsonSchema('invoice'));
-    expect(gc.temperature).toBe(0);
-    expect(gc.maxOutputTokens).toBe(16_384);
+    // Gemini 3+: thinking at LOW, the model's default temperature (1.0), an output limit with room for thinking.
+    expect(gc.thinkingConfig).toEqual({ thinkingLevel: 'LOW' });
+    expect(gc).not.toHaveProperty('temperature');
+    expect(gc.maxOutputTokens).toBe(65_536);
+    expect(gc).not.toHaveProperty('mediaResolution'); // text only
     expect(req.systemText).toBe(readFileSync(path.join(PROMPT_DIR, 'invoice.v1.md'), 'utf8').trim());
     expect(req.systemText).not.toContain('ACME');
 
@@ -199,11 +203,11 @@ describe('Gemini tier: request', () => {
 
 describe('Gemini tier: answers', () => {
   it('maps a valid reply to fields with evidence, earned confidence, usage and exact cost', async () => {
-    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 10_000, output: 1_000, cached: 2_000 }, { avgLogprobs: -0.1 }));
+    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 10_000, output: 1_000, cached: 2_000 }));
     const { tier } = makeTier();
     const result = await tier.extract(request);
-    const c = 0.8144; // 0.9 × exp(-0.1) = 0.81435…
-    expect(fieldConfidence(-0.1, false)).toBe(c);
+    const c = 0.9; // no log-probabilities: the base, which grounding, checks and a second reading then move
+    expect(fieldConfidence(false)).toBe(c);
     expect(result.fields.vendorName).toEqual({ value: 'ACME GmbH', confidence: c, evidence: { page: 1, quote: 'ACME GmbH' } });
     expect(result.fields.total).toEqual({ value: '1234.50', confidence: c, evidence: { page: 2, quote: 'Total due: EUR 1,234.50' } });
     expect(result.fields.currency).toEqual({ value: 'EUR', confidence: c, evidence: { page: 2, quote: 'EUR 1,234.50' } });
@@ -214,29 +218,33 @@ describe('Gemini tier: answers', () => {
     ]);
     expect(result.fields).not.toHaveProperty('confidence'); // the model's own "confidence" is ignored
     expect(result.usage).toEqual({ inputTokens: 10_000, outputTokens: 1_000, cachedTokens: 2_000, estimated: false });
-    expect(result.costUsd).toBe('0.004960');
+    expect(result.costUsd).toBe('0.009900'); // 8000 × 0.75 + 2000 × 0.075 + 1000 × 3.75 per million
     expect(result.model).toBe(FLASH);
     expect(result.promptVersion).toBe('invoice.v1');
     const file = (n: string) => readFileSync(path.join(PROMPT_DIR, n), 'utf8');
     expect(result.promptHash).toBe(sha256(`${file('invoice.v1.md')}\0${file('escalation.v1.md')}\0${file('repair.v1.md')}\0`));
   });
 
-  it('confidence without logprobs is the base 0.9; the logprob factor is floored at 0.5', () => {
-    expect(fieldConfidence(undefined, false)).toBe(0.9);
-    expect(fieldConfidence(-5, false)).toBe(0.45);
-    expect(fieldConfidence(undefined, true)).toBe(0.765);
+  it('confidence is the base 0.9, lowered after a repair; log-probabilities are neither needed nor read', async () => {
+    expect(fieldConfidence(false)).toBe(0.9);
+    expect(fieldConfidence(true)).toBe(0.765);
+    fake.on(FLASH, 'generateContent', () => {
+      const r = reply.json(INVOICE_REPLY);
+      (r.body as any).candidates[0].avgLogprobs = -3; // an old model's field: ignored
+      return r;
+    });
+    const { tier } = makeTier();
+    expect((await tier.extract(request)).fields.total.confidence).toBe(0.9);
   });
 
   it('bills thinking tokens as output', async () => {
     fake.on(FLASH, 'generateContent', () => {
-      const r = reply.json(INVOICE_REPLY, { prompt: 1000, output: 100 });
-      (r.body as any).usageMetadata.thoughtsTokenCount = 400;
-      return r;
+      return reply.json(INVOICE_REPLY, { prompt: 1000, output: 100, thoughts: 400 });
     });
     const { tier } = makeTier();
     const result = await tier.extract(request);
     expect(result.usage).toEqual({ inputTokens: 1000, outputTokens: 500, cachedTokens: 0, estimated: false });
-    expect(result.costUsd).toBe('0.001550'); // 1000 × 0.30 + 500 × 2.50 per million
+    expect(result.costUsd).toBe('0.002625'); // 1000 × 0.75 + 500 × 3.75 per million
   });
 
   it('repairs malformed JSON once: previous output and error sent back, usage summed, confidence lowered', async () => {
@@ -254,8 +262,8 @@ describe('Gemini tier: answers', () => {
     expect(repair[1].parts[0].text).toBe('{"vendorName": {"value": "ACME');
     expect(repair[2].parts[0].text).toMatch(/^Your previous answer could not be accepted: the answer is not valid JSON \(/);
     expect(result.usage).toEqual({ inputTokens: 2200, outputTokens: 350, cachedTokens: 0, estimated: false });
-    // (1000 + 1200) × 0.30 + (50 + 300) × 2.50 per million
-    expect(result.costUsd).toBe('0.001535');
+    // (1000 + 1200) × 0.75 + (50 + 300) × 3.75 per million = 0.0029625
+    expect(result.costUsd).toBe('0.002963');
     expect(result.fields.vendorName.confidence).toBe(0.765);
     expect(lines.some((l) => l.includes('one repair attempt'))).toBe(true);
   });
@@ -277,32 +285,18 @@ describe('Gemini tier: answers', () => {
     expect(error).toBeInstanceOf(TierRejectedError);
     expect(error).toBeInstanceOf(GeminiRejectedError);
     expect(error.message).toMatch(
-      /^gemini-2\.5-flash gave no usable invoice extraction after one repair attempt: first answer: the answer is not valid JSON \(.*\); repair answer: the answer is not valid JSON/,
+      /^gemini-3\.8-flash gave no usable invoice extraction after one repair attempt: first answer: the answer is not valid JSON \(.*\); repair answer: the answer is not valid JSON/,
     );
     expect(error.usage).toEqual({ inputTokens: 2000, outputTokens: 400, cachedTokens: 0, estimated: false });
-    expect(error.costUsd).toBe('0.001600');
+    expect(error.costUsd).toBe('0.003000');
     expect(fake.requests).toHaveLength(2);
-  });
-
-  it('after MAX_TOKENS asks again with a larger output limit', async () => {
-    fake.enqueue(FLASH, 'generateContent', reply.truncated('{"vendorName": {"value": "AC'));
-    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY));
-    const { tier } = makeTier();
-    const result = await tier.extract(request);
-    expect(result.fields.invoiceNumber.value).toBe('INV-2024-001');
-    const [first, second] = fake.requests;
-    expect(first!.body.generationConfig.maxOutputTokens).toBe(16_384);
-    expect(second!.body.generationConfig.maxOutputTokens).toBe(65_536);
-    expect(second!.body.contents).toHaveLength(1);
-    expect(second!.text).toContain('Your previous answer could not be accepted: the answer was cut off at the output token limit (finishReason MAX_TOKENS)');
-    expect(second!.text).not.toContain('"AC');
   });
 
   it('rejects a safety-blocked answer after one repair', async () => {
     fake.on(FLASH, 'generateContent', () => reply.safety());
     const { tier } = makeTier();
     await expect(tier.extract(request)).rejects.toThrow(
-      'gemini-2.5-flash gave no usable invoice extraction after one repair attempt: first answer: the answer stopped with finishReason SAFETY; repair answer: the answer stopped with finishReason SAFETY',
+      'gemini-3.8-flash gave no usable invoice extraction after one repair attempt: first answer: the answer stopped with finishReason SAFETY; repair answer: the answer stopped with finishReason SAFETY',
     );
     expect(fake.requests).toHaveLength(2);
   });
@@ -353,7 +347,7 @@ describe('Gemini tier: answers', () => {
     const error = (await tier.extract(request).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(TierRejectedError);
     expect(error.message).toBe(
-      'gemini-2.5-flash refused the request: Gemini generateContent (gemini-2.5-flash) failed: HTTP 400 INVALID_ARGUMENT: Request contains an invalid argument.',
+      'gemini-3.8-flash refused the request: Gemini generateContent (gemini-3.8-flash) failed: HTTP 400 INVALID_ARGUMENT: Request contains an invalid argument.',
     );
     expect(fake.requests).toHaveLength(1);
   });
@@ -363,7 +357,7 @@ describe('Gemini tier: answers', () => {
     const { tier, lines } = makeTier({ maxAttempts: 3 });
     const error = (await tier.extract(request).catch((e: unknown) => e)) as Error;
     expect(error).not.toBeInstanceOf(TierRejectedError);
-    expect(error.message).toBe('Gemini generateContent (gemini-2.5-flash) failed after 3 attempts: HTTP 503 UNAVAILABLE: backend down for key [redacted]');
+    expect(error.message).toBe('Gemini generateContent (gemini-3.8-flash) failed after 3 attempts: HTTP 503 UNAVAILABLE: backend down for key [redacted]');
     expect(fake.requests).toHaveLength(3);
     expect(lines.filter((l) => l.includes('gemini call retried'))).toHaveLength(2);
     expect(lines.join('\n')).not.toContain(KEY);
@@ -391,10 +385,10 @@ describe('Gemini tier: countTokens', () => {
     expect(req.text).toContain('<page number="2">\nTotal due: EUR 1,234.50');
   });
 
-  it('adds 258 tokens per scanned page', async () => {
+  it('adds the documented tokens per scanned page (Gemini 3+: 1,120 at high media resolution)', async () => {
     fake.on(FLASH, 'countTokens', () => reply.tokens(100));
     const { tier } = makeTier();
-    expect(await tier.countTokens([...PAGES, { pageNumber: 3, text: '', imageOnly: true }])).toEqual({ tokens: 358, estimated: false });
+    expect(await tier.countTokens([...PAGES, { pageNumber: 3, text: '', imageOnly: true }])).toEqual({ tokens: 1220, estimated: false });
   });
 
   it('falls back to a local estimate, flagged, when counting fails', async () => {
@@ -415,12 +409,188 @@ describe('createGeminiTiers', () => {
     const { createGeminiTiers } = await import('../../src/extraction/gemini/index.ts');
     const config = loadConfig({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_GEMINI_MAX_ATTEMPTS: '2' });
     const { fast, deep } = createGeminiTiers(config, { client: { sleep: async () => {} } });
-    expect([fast.tier, fast.model, deep.tier, deep.model]).toEqual(['flash', 'gemini-2.5-flash', 'pro', 'gemini-2.5-pro']);
-    fake.on('gemini-2.5-pro', 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 100_000, output: 1_000 }));
+    expect([fast.tier, fast.model, deep.tier, deep.model]).toEqual(['flash', 'gemini-3.8-flash', 'pro', 'gemini-4-carbon']);
+    fake.on('gemini-4-carbon', 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 100_000, output: 1_000 }));
     const result = await deep.extract(request);
-    expect(result.model).toBe('gemini-2.5-pro');
-    expect(result.costUsd).toBe('0.135000'); // 100 000 × 1.25 + 1 000 × 10 per million
-    expect(fake.requests.map((r) => `${r.model}:${r.method}:${r.apiKeySent}`)).toEqual(['gemini-2.5-pro:generateContent:true']);
+    expect(result.model).toBe('gemini-4-carbon');
+    expect(result.costUsd).toBe('0.420000'); // 100 000 × 4 + 1 000 × 20 per million
+    expect(fake.requests.map((r) => `${r.model}:${r.method}:${r.apiKeySent}`)).toEqual(['gemini-4-carbon:generateContent:true']);
+    // Carbon: thinking LOW (it has no MINIMAL), 32,768 output tokens per non-streaming call.
+    expect(fake.requests[0]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' }, maxOutputTokens: 32_768 });
     expect(() => createGeminiTiers(loadConfig({}))).toThrow('GEMINI_API_KEY is not set');
+  });
+});
+
+/** A long line-item table: `perPage` lines on each of `pages` pages, "Item k ... amount". */
+function tablePages(pages: number, perPage: number, stated?: number): PageText[] {
+  return Array.from({ length: pages }, (_, p) => ({
+    pageNumber: p + 1,
+    text: [
+      p === 0 ? 'ACME GmbH\nInvoice No: INV-9\nDate: 2024-03-05' + (stated ? `\nNumber of items: ${stated}` : '') : `continued from page ${p}`,
+      ...Array.from({ length: perPage }, (_, i) => `Item ${p * perPage + i + 1} widget 1 x 10.00 = 10.00`),
+    ].join('\n'),
+    imageOnly: false,
+  }));
+}
+
+/** A model that reads the line items of the pages in its request; over `limit` pages its answer is cut off (or, with `short`, stops after 3 lines). */
+function tableModel(limit: number, mode: 'max_tokens' | 'short' = 'max_tokens') {
+  return (req: FakeRequest) => {
+    const pages = [...req.text.matchAll(/<page number="(\d+)">\n([\s\S]*?)\n<\/page>/g)].map((m) => ({ page: Number(m[1]), text: m[2]! }));
+    const lines = pages.flatMap((p) =>
+      p.text
+        .split('\n')
+        .filter((l) => l.startsWith('Item '))
+        .map((l) => ({ description: l.split(' 1 x')[0]!, quantity: '1', unitPrice: '10.00', amount: '10.00', page: p.page, quote: l })),
+    );
+    if (pages.length > limit && mode === 'max_tokens') return reply.truncated(JSON.stringify({ ...INVOICE_REPLY, lineItems: lines }).slice(0, 300));
+    return reply.json({ ...INVOICE_REPLY, lineItems: pages.length > limit ? lines.slice(0, 3) : lines });
+  };
+}
+
+describe('Gemini tier: nothing truncated is accepted', () => {
+  it('splits a range whose answer hit MAX_TOKENS and asks again per half, until every line is read', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(1));
+    const { tier, lines } = makeTier();
+    const pages = tablePages(4, 15);
+    const result = await tier.extract({ kind: 'invoice', pages, pageCount: 4 });
+    expect(result.fields.lineItems.map((l) => l.description)).toEqual(Array.from({ length: 60 }, (_, i) => `Item ${i + 1} widget`));
+    // 1-4 cut off → 1-2 cut off → 1, 2; 3-4 cut off → 3, 4
+    const covered = fake.requests.map((r) => /this request covers page\(s\) ([\d,]+)/.exec(r.text)![1]);
+    expect(covered).toEqual(['1,2,3,4', '1,2', '1', '2', '3,4', '3', '4']);
+    expect(result.usage.inputTokens).toBe(7 * 1000); // every call is paid for, the cut-off ones too
+    expect(lines.some((l) => l.includes('splitting the range'))).toBe(true);
+  });
+
+  it('never returns a single page whose answer is still cut off: it is rejected, with what it cost', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(0));
+    const { tier } = makeTier();
+    const error = (await tier.extract({ kind: 'invoice', pages: tablePages(2, 30), pageCount: 2 }).catch((e: unknown) => e)) as GeminiRejectedError;
+    expect(error).toBeInstanceOf(GeminiRejectedError);
+    expect(error.message).toMatch(/the answer for page 1 was cut off even with the page alone .*MAX_TOKENS.*not accepted as complete/);
+    expect(fake.requests).toHaveLength(2); // pages 1-2, then page 1 alone; page 2 is never reached
+    expect(error.usage.inputTokens).toBe(2000);
+  });
+
+  it('treats line items short of the count the pages state as cut off, and splits', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(1, 'short'));
+    const { tier } = makeTier();
+    const result = await tier.extract({ kind: 'invoice', pages: tablePages(2, 10, 20), pageCount: 2 });
+    expect(result.fields.lineItems).toHaveLength(20);
+    expect(fake.requests).toHaveLength(3);
+  });
+});
+
+async function pdfOf(pages: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < pages; i++) doc.addPage([200, 200]).drawText(`page ${i + 1}`);
+  return doc.save();
+}
+
+describe('Gemini tier: native PDF', () => {
+  it('sends the range as one inline application/pdf part at medium media resolution, keeps the text layer, and sends no page images', async () => {
+    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY));
+    const { tier } = makeTier();
+    expect(tier.readsPdf).toBe(true);
+    const data = await pdfOf(2);
+    const calls: number[] = [];
+    const { tier: counted } = makeTier({ limiterCalls: calls });
+    await counted.extract({
+      ...request,
+      pages: [PAGES[0]!, { pageNumber: 2, text: '', imageOnly: true }],
+      images: [{ pageNumber: 2, mimeType: 'image/png', data: new Uint8Array([1, 2, 3]) }],
+      pdf: { data, pageNumbers: [1, 2] },
+    });
+    const req = fake.requests[0]!;
+    expect([req.pdfCount, req.imageCount]).toEqual([1, 0]);
+    const parts = req.body.contents[0].parts as any[];
+    const i = parts.findIndex((p) => p.inlineData);
+    expect(parts[i - 1]).toEqual({ text: '<pages-pdf pages="1,2">' });
+    expect(Buffer.from(parts[i].inlineData.data, 'base64').equals(Buffer.from(data))).toBe(true);
+    expect(parts[i].inlineData.mimeType).toBe('application/pdf');
+    expect(req.generationConfig.mediaResolution).toBe('MEDIA_RESOLUTION_MEDIUM');
+    expect(req.text).toContain('<page number="1">\nACME GmbH'); // the text layer, for grounding
+    expect(req.text).toContain('(scanned page: see page 2 in <pages-pdf>)');
+    // Estimated input: 560 tokens per PDF page (Gemini 3+, medium resolution) on top of the text.
+    const { tier: textOnly } = makeTier({ limiterCalls: calls });
+    await textOnly.extract({ ...request, pages: [PAGES[0]!, { pageNumber: 2, text: '', imageOnly: true }] });
+    expect(calls[0]! - calls[1]!).toBeGreaterThanOrEqual(2 * 560);
+  });
+
+  it('cuts the PDF with the range when a cut-off answer splits it', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(1));
+    const { tier } = makeTier();
+    await tier.extract({ kind: 'invoice', pages: tablePages(2, 10), pageCount: 2, pdf: { data: await pdfOf(2), pageNumbers: [1, 2] } });
+    const counts = await Promise.all(
+      fake.requests.map(async (r) => {
+        const part = (r.body.contents[0].parts as any[]).find((p) => p.inlineData?.mimeType === 'application/pdf');
+        return (await PDFDocument.load(Buffer.from(part.inlineData.data, 'base64'))).getPageCount();
+      }),
+    );
+    expect(counts).toEqual([2, 1, 1]);
+  });
+
+  it('uploads a PDF above the inline limit through the Files API and sends a fileData part', async () => {
+    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY));
+    const client = createGeminiClient({ apiKey: new Secret(KEY), baseUrl: fake.url, timeoutMs: 5000, maxAttempts: 1 });
+    const tier = createGeminiTier({
+      tier: 'flash',
+      model: FLASH,
+      client,
+      prices: DEFAULT_PRICES,
+      limiter: createRateLimiter({ rpm: 1000, tpm: 1_000_000 }),
+      inlineLimitBytes: 100,
+    });
+    await tier.extract({ ...request, pdf: { data: await pdfOf(2), pageNumbers: [1, 2] } });
+    const part = (fake.requests[0]!.body.contents[0].parts as any[]).find((p) => p.fileData);
+    expect(part.fileData.mimeType).toBe('application/pdf');
+    expect(fake.files.size).toBe(1);
+    expect(fake.requests[0]!.pdfCount).toBe(1);
+  });
+});
+
+describe('Gemini tier: classification', () => {
+  it('classifies with minimal thinking and room for it; a cut-off answer is "other", never a kind', async () => {
+    fake.enqueue(FLASH, 'generateContent', reply.json({ kind: 'invoice' }, { prompt: 1500, output: 5, thoughts: 120 }), reply.truncated('{"kind": "inv'));
+    const { tier } = makeTier();
+    const images = [{ pageNumber: 1, mimeType: 'image/png' as const, data: new Uint8Array([1]) }];
+    const first = await tier.classify!({ images });
+    expect(first.kind).toBe('invoice');
+    expect(first.usage.outputTokens).toBe(125);
+    expect(fake.requests[0]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'MINIMAL' }, maxOutputTokens: 4096, mediaResolution: 'MEDIA_RESOLUTION_HIGH' });
+    expect((await tier.classify!({ images })).kind).toBe('other');
+  });
+});
+
+describe('Gemini tier: Batch API', () => {
+  it('sends a range as an inlined request like the online call, and judges the batch answer at the batch price', async () => {
+    fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY, { prompt: 10_000, output: 1_000, thoughts: 1_000 }));
+    const { tier } = makeTier();
+    const inlined = await tier.batchRequest(request);
+    const job = await tier.createBatch([{ ...inlined, metadata: { range: '0' } }], 'wf:run:1');
+    expect(job.state).toBe('JOB_STATE_PENDING');
+    expect(fake.batches.get(job.name!)!.requests[0]!.request.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' } });
+    await fake.completeBatches();
+    const done = await tier.getBatch(job.name!);
+    expect(done.state).toBe('JOB_STATE_SUCCEEDED');
+    const response = done.dest!.inlinedResponses![0]!.response!;
+    // The batch request carries the same system instruction and document as an online call would.
+    expect(fake.requests[0]!.systemText).toBe(readFileSync(path.join(PROMPT_DIR, 'invoice.v1.md'), 'utf8').trim());
+    expect(fake.requests[0]!.text).toContain('<page number="1">\nACME GmbH');
+    const reading = tier.readBatchResponse(request, response);
+    expect(reading.ok).toBe(true);
+    if (!reading.ok) return;
+    expect(reading.result.fields.total.value).toBe('1234.50');
+    // online: 10 000 × 0.75 + 2 000 × 3.75 = 0.015; batch: half.
+    expect(reading.onlineCostUsd).toBe('0.015000');
+    expect(reading.result.costUsd).toBe('0.007500');
+  });
+
+  it('does not accept a cut-off batch answer', async () => {
+    const { tier } = makeTier();
+    const cut = reply.truncated('{"vendorName": {"va').body as any;
+    const reading = tier.readBatchResponse({ kind: 'invoice', pages: tablePages(2, 10), pageCount: 2 }, cut);
+    expect(reading.ok).toBe(false);
+    if (!reading.ok) expect(reading.problem).toContain('MAX_TOKENS');
   });
 });

@@ -16,10 +16,13 @@
  */
 import { ApiError, GoogleGenAI } from '@google/genai';
 import type {
+  BatchJob,
   CountTokensParameters,
   CountTokensResponse,
   GenerateContentParameters,
   GenerateContentResponse,
+  InlinedRequest,
+  Model,
 } from '@google/genai';
 import { scrubSecrets } from '../../config/secret.ts';
 import type { Secret } from '../../config/secret.ts';
@@ -67,6 +70,14 @@ export interface GeminiClientOptions {
 export interface GeminiClient {
   generateContent(params: GenerateContentParameters, signal?: AbortSignal): Promise<GenerateContentResponse>;
   countTokens(params: CountTokensParameters, signal?: AbortSignal): Promise<CountTokensResponse>;
+  /** models.get: the model's metadata (404 when it does not exist or was shut down). */
+  getModel?(model: string, signal?: AbortSignal): Promise<Model>;
+  /** Files API: uploads bytes, returns the file's URI for a fileData part. */
+  uploadFile?(data: Uint8Array, mimeType: string, signal?: AbortSignal): Promise<{ uri: string; name: string }>;
+  /** Batch API: one batch of inlined generateContent requests (batches.create). */
+  createBatch?(model: string, requests: InlinedRequest[], displayName: string, signal?: AbortSignal): Promise<BatchJob>;
+  /** Batch API: a batch's state, and its inlined responses once it succeeded (batches.get). */
+  getBatch?(name: string, signal?: AbortSignal): Promise<BatchJob>;
 }
 
 /** A failed Gemini call (after retries when retryable). The message never holds the API key. */
@@ -202,6 +213,26 @@ export function createGeminiClient(options: GeminiClientOptions): GeminiClient {
     countTokens(params, signal) {
       const config = { ...params.config, ...(signal ? { abortSignal: signal } : {}) };
       return withRetry('countTokens', params.model, signal, () => ai.models.countTokens({ ...params, config }));
+    },
+    getModel(model, signal) {
+      return withRetry('models.get', model, signal, () => ai.models.get({ model, config: signal ? { abortSignal: signal } : {} }));
+    },
+    uploadFile(data, mimeType, signal) {
+      return withRetry('files.upload', mimeType, signal, async () => {
+        const blob = new Blob([data], { type: mimeType });
+        const file = await ai.files.upload({ file: blob, config: { mimeType, ...(signal ? { abortSignal: signal } : {}) } });
+        if (!file.uri || !file.name) throw new Error('files.upload answered without a file uri');
+        return { uri: file.uri, name: file.name };
+      });
+    },
+    createBatch(model, requests, displayName, signal) {
+      // The display name is the caller's idempotency key: a create whose answer was lost is found by it.
+      return withRetry('batches.create', model, signal, () =>
+        ai.batches.create({ model, src: requests, config: { displayName, ...(signal ? { abortSignal: signal } : {}) } }),
+      );
+    },
+    getBatch(name, signal) {
+      return withRetry('batches.get', name, signal, () => ai.batches.get({ name, config: signal ? { abortSignal: signal } : {} }));
     },
   };
 }

@@ -18,7 +18,10 @@ export { createGeminiClient, GeminiApiError, GEMINI_API_VERSION, parseRetryDelay
 export type { GeminiClient, GeminiClientOptions, RetryEvent } from './gemini-client.ts';
 export { createRateLimiter } from './rate-limiter.ts';
 export type { RateLimiter, RateLimiterOptions } from './rate-limiter.ts';
-export { createGeminiTier, fieldConfidence, GeminiRejectedError, BASE_CONFIDENCE, LOGPROB_FLOOR, REPAIR_FACTOR } from './gemini-tier.ts';
+export { createGeminiTier, fieldConfidence, GeminiRejectedError, BASE_CONFIDENCE, REPAIR_FACTOR, INLINE_LIMIT_BYTES } from './gemini-tier.ts';
+export { modelProfile } from './model-profile.ts';
+export type { ModelProfile } from './model-profile.ts';
+export { DEFAULT_CHECK_MODEL, DEFAULT_FLASH_MODEL, DEFAULT_PRO_MODEL, RETIRED_MODELS, retiredModelMessage } from './catalog.ts';
 export type { GeminiTierOptions } from './gemini-tier.ts';
 export { PROMPTS } from './prompts.ts';
 export { responseJsonSchema } from './output-schema.ts';

@@ -1,0 +1,83 @@
+/**
+ * Request settings and token accounting per Gemini model family (sources: see catalog.ts).
+ */
+import { MediaResolution, ThinkingLevel } from '@google/genai';
+import type { GenerateContentConfig } from '@google/genai';
+
+/** What the request settings of one model family are. */
+export interface ModelProfile {
+  /** Major version (2, 3, 4, …); 0 when the id is not a gemini-N name. */
+  generation: number;
+  /** 'flash-lite' | 'flash' | 'pro' | 'frontier' (Gemini 4 Argon/Carbon) | 'other'. */
+  line: 'flash-lite' | 'flash' | 'pro' | 'frontier' | 'other';
+  /** The thinking configuration of an extraction call, and of a classification call. */
+  thinking: { extract: GenerateContentConfig['thinkingConfig']; classify: GenerateContentConfig['thinkingConfig'] };
+  /** undefined: leave the model's default (Gemini 3+: 1.0; lower can loop or degrade). */
+  temperature: number | undefined;
+  /** The most output tokens (thinking included) one non-streaming call may produce. */
+  maxOutputTokens: number;
+  /** Output tokens of a classification call (a one-word JSON answer plus thinking). */
+  classifyMaxOutputTokens: number;
+  /** Input tokens one page image costs at the resolution we ask for. */
+  imageTokens: number;
+  /** Input tokens one PDF page costs at the resolution we ask for (the PDF's own text is not billed on Gemini 3+). */
+  pdfPageTokens: number;
+  /** generationConfig.mediaResolution for requests with images, and with PDF pages. */
+  imageResolution: MediaResolution | undefined;
+  pdfResolution: MediaResolution | undefined;
+}
+
+const NAME = /^gemini-(\d+)(?:\.(\d+))?-(.+)$/;
+
+export function modelProfile(model: string): ModelProfile {
+  const m = NAME.exec(model);
+  const generation = m ? Number(m[1]) : 0;
+  const rest = m?.[3] ?? '';
+  const line: ModelProfile['line'] = rest.startsWith('flash-lite')
+    ? 'flash-lite'
+    : rest.startsWith('flash')
+      ? 'flash'
+      : rest.startsWith('pro')
+        ? 'pro'
+        : /^(argon|carbon)/.test(rest)
+          ? 'frontier'
+          : 'other';
+  if (generation >= 3 || generation === 0) {
+    // Thinking levels: LOW for extraction (reading, not reasoning); the Flash lines also
+    // have MINIMAL, which classification uses. Pro and the Gemini 4 frontier models have no MINIMAL.
+    const hasMinimal = line === 'flash' || line === 'flash-lite';
+    return {
+      generation,
+      line,
+      thinking: {
+        extract: { thinkingLevel: ThinkingLevel.LOW },
+        classify: { thinkingLevel: hasMinimal ? ThinkingLevel.MINIMAL : ThinkingLevel.LOW },
+      },
+      temperature: undefined,
+      // Carbon/Argon: 32,768 per non-streaming segment; the 3.x models: 65,536.
+      maxOutputTokens: line === 'frontier' ? 32_768 : 65_536,
+      classifyMaxOutputTokens: 4_096,
+      imageTokens: 1_120,
+      pdfPageTokens: 560,
+      imageResolution: MediaResolution.MEDIA_RESOLUTION_HIGH,
+      pdfResolution: MediaResolution.MEDIA_RESOLUTION_MEDIUM,
+    };
+  }
+  // Gemini 2.x: thinking budgets in tokens (Pro cannot switch thinking off: at least 128).
+  return {
+    generation,
+    line,
+    thinking: {
+      extract: { thinkingBudget: 1_024 },
+      classify: { thinkingBudget: line === 'pro' ? 128 : 0 },
+    },
+    temperature: 0,
+    maxOutputTokens: 65_536,
+    classifyMaxOutputTokens: 2_048,
+    // 258 tokens per 768×768 tile; our page images are at most 1024 px: up to 4 tiles.
+    imageTokens: 1_032,
+    pdfPageTokens: 258,
+    imageResolution: undefined,
+    pdfResolution: undefined,
+  };
+}

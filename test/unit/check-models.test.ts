@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { Secret } from '../../src/config/secret.ts';
+import { checkModels, formatModelChecks, modelProblems, replacementFromMessage } from '../../src/extraction/gemini/check-models.ts';
+import { createGeminiClient } from '../../src/extraction/gemini/gemini-client.ts';
+import { startFakeGemini } from '../support/fake-gemini.ts';
+import type { FakeGemini } from '../support/fake-gemini.ts';
+
+let fake: FakeGemini;
+beforeAll(async () => {
+  fake = await startFakeGemini();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => fake.reset());
+
+const client = () => createGeminiClient({ apiKey: new Secret('AIza-models-key'), baseUrl: fake.url, timeoutMs: 5000, maxAttempts: 1 });
+
+describe('docroute models', () => {
+  it('lists the configured models with today\'s and the batch price, and checks each with models.get', async () => {
+    for (const m of ['gemini-3.8-flash', 'gemini-4-carbon', 'gemini-3.5-flash-lite']) fake.knownModels.add(m);
+    const rows = await checkModels(loadConfig({}), client(), new Date('2026-12-01'));
+    expect(rows.map((r) => [r.role, r.model, r.status, r.price?.input, r.price?.batchOutput])).toEqual([
+      ['fast', 'gemini-3.8-flash', 'ok', 0.75, 1.875],
+      ['deep', 'gemini-4-carbon', 'ok', 4, 10],
+      ['check', 'gemini-3.5-flash-lite', 'ok', 0.3, 1.25],
+    ]);
+    expect(modelProblems(rows)).toEqual([]);
+    const text = formatModelChecks(rows, true);
+    expect(text).toContain('prices read 2026-12-01');
+    expect(text).toMatch(/fast\s+gemini-3\.8-flash\s+\$0\.75\s+\$3\.75\s+\$0\.075\s+\$0\.375 \/ \$1\.875\s+ok \(output ≤ 65536, thinking\)/);
+    expect(fake.requests).toHaveLength(0); // models.get is not a generateContent call
+  });
+
+  it('reports a model the API no longer serves, with the replacement the API names, and an unknown one', async () => {
+    fake.knownModels.add('gemini-3.8-flash');
+    fake.retire('gemini-3.7-flash', 'gemini-3.8-flash');
+    const config = loadConfig({ DOCROUTE_PRO_MODEL: 'gemini-3.7-flash', DOCROUTE_CHECK_MODEL: 'gemini-3.6-flash' });
+    const rows = await checkModels(config, client());
+    expect(rows.map((r) => [r.model, r.status, r.replacement])).toEqual([
+      ['gemini-3.8-flash', 'ok', null],
+      ['gemini-3.7-flash', 'retired', 'gemini-3.8-flash'],
+      ['gemini-3.6-flash', 'unknown', null],
+    ]);
+    const problems = modelProblems(rows);
+    expect(problems[0]).toMatch(/^DOCROUTE_PRO_MODEL=gemini-3\.7-flash is retired \(.*shut down on 2026-12-01.*\); set DOCROUTE_PRO_MODEL=gemini-3\.8-flash$/);
+    expect(problems[1]).toMatch(/^DOCROUTE_CHECK_MODEL=gemini-3\.6-flash is not served by the Gemini API \(models\.get: 404\)/);
+    expect(formatModelChecks(rows, true)).toContain('RETIRED → use gemini-3.8-flash');
+  });
+
+  it('without a key shows prices and says the models were not checked', async () => {
+    const rows = await checkModels(loadConfig({}), null);
+    expect(rows.every((r) => r.status === 'unchecked')).toBe(true);
+    expect(formatModelChecks(rows, false)).toContain('Set GEMINI_API_KEY to check');
+  });
+
+  it('reads a replacement out of the API\'s error wording', () => {
+    expect(replacementFromMessage('models/gemini-2.5-pro was shut down. Use models/gemini-3.8-flash instead.')).toBe('gemini-3.8-flash');
+    expect(replacementFromMessage('Please migrate to gemini-4-carbon.')).toBe('gemini-4-carbon');
+    expect(replacementFromMessage('not found')).toBeNull();
+  });
+});
