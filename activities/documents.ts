@@ -69,6 +69,9 @@ export function createDocumentActivities(deps: ActivityDeps) {
                 text: p.text,
                 image_only: p.imageOnly,
                 token_estimate: pageTokens[i] ?? 0,
+                items: p.items ? JSON.stringify(p.items) : null,
+                width: p.size?.width ?? null,
+                height: p.size?.height ?? null,
               })),
             )
             .execute();

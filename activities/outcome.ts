@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../migrations/types/database.ts';
+import type { Database } from '../src/db/schema.ts';
 import type { ContractExtraction as ContractFields, InvoiceExtraction as InvoiceFields } from '../schemas/index.ts';
 import { findRunReviewAction, getReviewSubmission, markReviewSubmissionApplied, recordVersion, refuseReviewSubmission } from '../src/db/reviews.ts';
 import { checkCode, validateContract, validateInvoice } from '../src/validation/checks.ts';

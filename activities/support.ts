@@ -39,10 +39,19 @@ export function activityContext(deps: ActivityDeps) {
     },
     /** A document's page texts (all, or a range), in page order. */
     async loadPages(documentId: string, range?: { from: number; to: number }): Promise<PageText[]> {
-      let query = db.selectFrom('pages').select(['page_number', 'text', 'image_only']).where('document_id', '=', documentId);
+      let query = db
+        .selectFrom('pages')
+        .select(['page_number', 'text', 'image_only', 'items', 'width', 'height'])
+        .where('document_id', '=', documentId);
       if (range) query = query.where('page_number', '>=', range.from).where('page_number', '<=', range.to);
       const rows = await query.orderBy('page_number').execute();
-      return rows.map((r) => ({ pageNumber: r.page_number, text: r.text, imageOnly: r.image_only }));
+      return rows.map((r) => ({
+        pageNumber: r.page_number,
+        text: r.text,
+        imageOnly: r.image_only,
+        ...(r.items ? { items: r.items } : {}),
+        ...(r.width !== null && r.height !== null ? { size: { width: r.width, height: r.height } } : {}),
+      }));
     },
   };
 }

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { CurrencyCode, Decimal, DocumentKind, DocumentStatus, IsoDate } from '../../schemas/index.ts';
+import {
+  CONTRACT_FIELDS,
+  CurrencyCode,
+  Decimal,
+  DocumentKind,
+  DocumentStatus,
+  INVOICE_FIELDS,
+  IsoDate,
+  mapFields,
+  type FieldRegistry,
+  type FieldType,
+} from '../../schemas/index.ts';
+import { INVOICE_SORTS, type InvoiceFilter, type InvoiceListItem } from '../db/invoices.ts';
 import { Problem } from './problem.ts';
 
 /**
@@ -74,23 +86,26 @@ export const QuoteEvidence = z.object({ page: z.number().int(), quote: z.string(
 
 // ---- invoices ----------------------------------------------------------------
 
-const invoiceScalarShape = {
-  vendorName: z.string().nullable(),
-  vendorAddress: z.string().nullable(),
-  vendorTaxId: z.string().nullable(),
-  customerName: z.string().nullable(),
-  invoiceNumber: z.string().nullable(),
-  issueDate: DateString.nullable(),
-  dueDate: DateString.nullable(),
+export const Duration = z.object({ count: z.number().int(), unit: z.string().nullable() });
+
+/** Each field type as the API shows a record's value (null when the document does not have it). */
+const API_VALUE = {
+  text: z.string().nullable(),
+  identifier: z.string().nullable(),
+  date: DateString.nullable(),
+  money: DecimalString.nullable(),
   currency: z.string().nullable(),
-  subtotal: DecimalString.nullable(),
-  taxTotal: DecimalString.nullable(),
-  total: DecimalString.nullable(),
-  purchaseOrder: z.string().nullable(),
-  paymentTerms: z.string().nullable(),
-  iban: z.string().nullable(),
-  bic: z.string().nullable(),
-};
+  boolean: z.boolean().nullable(),
+  duration: Duration.nullable(),
+} as const satisfies Record<FieldType, z.ZodType>;
+
+type ApiShape<F extends FieldRegistry> = { [K in keyof F]: (typeof API_VALUE)[F[K]['type']] };
+/** A record's fields as the API shows them, from the kind's field registry. */
+function apiShape<F extends FieldRegistry>(fields: F): ApiShape<F> {
+  return mapFields(fields, (spec) => API_VALUE[spec.type]) as ApiShape<F>;
+}
+
+const invoiceScalarShape = apiShape(INVOICE_FIELDS);
 
 export const InvoiceLine = z
   .object({
@@ -133,6 +148,23 @@ export const InvoiceSummary = z
   })
   .meta({ id: 'InvoiceSummary' });
 
+/** The listing's filters (GET /v1/invoices and `docroute export invoices`: same names, same errors). */
+export const InvoiceFilters = z.object({
+  vendor: SearchParam.optional().describe('Vendor name prefix, case-insensitive (% and _ are literal)'),
+  invoiceNumber: z.string().min(1).max(200).optional().describe('Exact invoice number'),
+  issueDateFrom: DateParam.optional().describe('Issue date on or after (YYYY-MM-DD)'),
+  issueDateTo: DateParam.optional().describe('Issue date on or before (YYYY-MM-DD)'),
+  dueDateFrom: DateParam.optional().describe('Due date on or after (YYYY-MM-DD)'),
+  dueDateTo: DateParam.optional().describe('Due date on or before (YYYY-MM-DD)'),
+  currency: CurrencyParam.optional(),
+  totalMin: DecimalParam.optional().describe('Total at least (exact decimal)'),
+  totalMax: DecimalParam.optional().describe('Total at most (exact decimal)'),
+  status: DocumentStatus.optional().describe("The document's status"),
+}) satisfies z.ZodType<InvoiceFilter>;
+export type InvoiceFilters = z.infer<typeof InvoiceFilters>;
+
+export const InvoiceSort = z.enum(INVOICE_SORTS).default('-createdAt').describe('Sort key; "-" for descending. NULLs come last either way.');
+
 export const InvoiceDetail = z
   .object({
     ...InvoiceRecord.shape,
@@ -145,22 +177,12 @@ export const InvoiceDetail = z
 
 // ---- contracts ---------------------------------------------------------------
 
-export const Duration = z.object({ count: z.number().int(), unit: z.string().nullable() });
 
 export const ContractParty = z
   .object({ name: z.string(), role: z.string().nullable(), confidence: z.number(), evidence: QuoteEvidence })
   .meta({ id: 'ContractParty' });
 
-const contractScalarShape = {
-  title: z.string().nullable(),
-  effectiveDate: DateString.nullable(),
-  expirationDate: DateString.nullable(),
-  term: Duration.nullable(),
-  governingLaw: z.string().nullable(),
-  autoRenewal: z.boolean().nullable(),
-  noticePeriod: Duration.nullable(),
-  paymentTerms: z.string().nullable(),
-};
+const contractScalarShape = apiShape(CONTRACT_FIELDS);
 
 export const ContractRecord = z
   .object({
@@ -236,6 +258,8 @@ export const DocumentDetail = z
   .meta({ id: 'DocumentDetail' });
 
 export type InvoiceSummary = z.infer<typeof InvoiceSummary>;
+// The repository's listing item is what InvoiceSummary describes.
+InvoiceSummary satisfies z.ZodType<InvoiceListItem>;
 export type InvoiceDetail = z.infer<typeof InvoiceDetail>;
 export type ContractSummary = z.infer<typeof ContractSummary>;
 export type ContractDetail = z.infer<typeof ContractDetail>;

@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import type { ExtractionAttemptsTable } from '../../migrations/types/database.ts';
+import type { ExtractionAttemptsTable } from './schema.ts';
 import type { Db } from './database.ts';
 
 /** The Temporal activity attempt a paid call belongs to (one row per attempt). */
