@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DocumentStatusColumn } from '../../migrations/types/database.ts';
+import type { DocumentStatusColumn } from './schema.ts';
 import type { Db } from './database.ts';
 
 /**
