@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { DocumentStatusColumn } from './schema.ts';
 import type { Db } from './database.ts';
 
 /**
@@ -48,11 +49,16 @@ export async function listDocumentRuns(db: Db, documentId: string) {
   return db.selectFrom('document_runs').selectAll().where('document_id', '=', documentId).orderBy('run_number').execute();
 }
 
-/** Before a new run: the document is received again, its last verdict cleared (the records stay, versioned). */
-export async function resetDocumentForRun(db: Db, documentId: string): Promise<void> {
+/**
+ * A new run started: the document is received again, its last verdict cleared
+ * (the records stay, versioned); only if it still shows the previous run's
+ * state `from` (the new run may already have written its own).
+ */
+export async function resetDocumentForRun(db: Db, documentId: string, from: DocumentStatusColumn): Promise<void> {
   await db
     .updateTable('documents')
     .set({ status: 'received', error: null, review_reasons: [], updated_at: sql`now()` })
     .where('id', '=', documentId)
+    .where('status', '=', from)
     .execute();
 }

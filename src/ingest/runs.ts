@@ -118,7 +118,7 @@ export async function rerunDocument(
       if (!(error instanceof WorkflowFailedError)) throw error;
     });
   }
-  await resetDocumentForRun(ctx.db, doc.id);
+  const settledAs = (await getDocument(ctx.db, doc.id))?.status ?? doc.status;
   const started = await startDocumentRun(
     ctx,
     { id: doc.id, workflowId: doc.workflow_id, fileName: doc.file_name },
@@ -127,6 +127,8 @@ export async function rerunDocument(
   if (!started.started || started.runId === null || started.runNumber === null) {
     return { ok: false, code: 'busy', message: `Document ${doc.id} has a run in progress; try again when it has settled.` };
   }
+  // The previous verdict no longer holds; unless the new run has already written its own state.
+  await resetDocumentForRun(ctx.db, doc.id, settledAs);
   return {
     ok: true,
     documentId: doc.id,

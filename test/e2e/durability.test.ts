@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { ModelTier } from '../../src/extraction/model-tier.ts';
@@ -7,6 +8,7 @@ import { createRulesTier } from '../../src/extraction/rules/rules-tier.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 
+const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SAMPLE = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
 
@@ -33,7 +35,7 @@ describe('durability', () => {
     for (let i = 0; ; i++) {
       const description = await handle.describe();
       const pending = description.raw.pendingActivities ?? [];
-      if (pending.some((a) => a.activityType?.name === 'extractWithTier' && String(a.state) === '2')) break;
+      if (pending.some((a) => a.activityType?.name === 'extractWithTier' && a.state === STARTED)) break;
       if (i > 200) throw new Error('the extraction never started');
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { describe, expect, it } from 'vitest';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
-import { reviewSignal } from '../../workflows/signals.ts';
+import { rerunDocument } from '../../src/ingest/runs.ts';
+import { submitReview, type ReviewDecisionInput } from '../../src/review/submit.ts';
 import { emptyFile, imageOnlyPdf } from '../support/bad-pdfs.ts';
-import { startFakeGemini } from '../support/fake-gemini.ts';
+import { reply, startFakeGemini } from '../support/fake-gemini.ts';
 import { DATASETS_DIR, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel, readingModel } from '../support/oracle-model.ts';
 
@@ -30,8 +31,28 @@ async function finish(h: Harness, workflowId: string): Promise<void> {
   await h.client.workflow.getHandle(workflowId).result();
 }
 
+/** A reviewer's decision through the service the API and the console call (a review Update). */
+async function decide(h: Harness, documentId: string, decision: ReviewDecisionInput) {
+  return submitReview(h, { documentId, decision, reviewer: { name: 'fixture', keyId: null } });
+}
+
+/** A correction; checks that still fail on the corrected record are then confirmed with a reason. */
+async function decideConfirming(h: Harness, documentId: string, decision: ReviewDecisionInput) {
+  const first = await decide(h, documentId, decision);
+  if (first.ok || first.code !== 'checks_failed') return first;
+  const confirm = Object.fromEntries((first.failedChecks ?? []).map((c) => [c.name, 'fixture: confirmed']));
+  return decide(h, documentId, { ...decision, confirm });
+}
+
+/** Records a history of a closed run (a reprocessed document's first run), by run id. */
+async function recordRun(h: Harness, name: string, workflowId: string, runId: string): Promise<void> {
+  const history = await h.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  await fs.mkdir(OUT, { recursive: true });
+  await fs.writeFile(path.join(OUT, `${name}.json`), historyToJSON(history) + '\n');
+}
+
 describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/${VERSION ?? '<version>'}`, () => {
-  it('offline tier: extracted, reviewed (corrected and rejected), failed', { timeout: 120_000 }, async () => {
+  it('offline tier: extracted, reviewed (refused, corrected, rejected), cancelled, reprocessed, failed', { timeout: 300_000 }, async () => {
     const h = await startHarness();
     const scratch = await mkdtemp(path.join(tmpdir(), 'docroute-record-'));
     try {
@@ -41,17 +62,35 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
 
       const review = await ingestFile(h, path.join(DATASETS_DIR, 'invoice2data', 'oyo.pdf'), 'fixture');
       expect((await waitForDocument(h, review.workflowId)).status).toBe('needs_review');
-      await h.client.workflow
-        .getHandle(review.workflowId)
-        .signal(reviewSignal, { reviewer: 'fixture', action: 'correct', corrections: { total: '1939.00' }, note: 'fixture' });
+      // Refused first (the corrected IBAN fails its checksum), then applied with the check fixed.
+      expect(await decide(h, review.documentId, { action: 'correct', fields: { total: '1939.00', iban: 'DE00 1234 5678 9012 3456 78' } })).toMatchObject({
+        ok: false,
+        code: 'checks_failed',
+      });
+      expect(await decideConfirming(h, review.documentId, { action: 'correct', fields: { total: '1939.00' }, note: 'fixture' })).toMatchObject({ ok: true });
       await finish(h, review.workflowId);
-      await record(h, 'offline-review-corrected', review.workflowId);
+      await record(h, 'offline-review-refused-then-corrected', review.workflowId);
 
       const rejected = await ingestFile(h, path.join(DATASETS_DIR, 'invoice2data', 'free_fiber.pdf'), 'fixture');
       expect((await waitForDocument(h, rejected.workflowId)).status).toBe('needs_review');
-      await h.client.workflow.getHandle(rejected.workflowId).signal(reviewSignal, { reviewer: 'fixture', action: 'reject', note: 'fixture' });
+      expect(await decide(h, rejected.documentId, { action: 'reject', note: 'fixture' })).toMatchObject({ ok: true, status: 'failed' });
       await finish(h, rejected.workflowId);
       await record(h, 'offline-review-rejected', rejected.workflowId);
+
+      const cancelled = await ingestFile(h, path.join(DATASETS_DIR, 'invoice2data', 'saeco.pdf'), 'fixture');
+      expect((await waitForDocument(h, cancelled.workflowId)).status).toBe('needs_review');
+      const handle = h.client.workflow.getHandle(cancelled.workflowId);
+      await handle.cancel();
+      await handle.result().catch(() => undefined); // ends cancelled
+      expect((await waitForDocument(h, cancelled.workflowId)).status).toBe('cancelled');
+      await record(h, 'offline-cancelled-in-review', cancelled.workflowId);
+
+      const firstRun = (await h.client.workflow.getHandle(extracted.workflowId).describe()).runId;
+      const reprocessed = await rerunDocument(h, extracted.documentId, { reason: 'reprocess', requestedBy: 'fixture' });
+      expect(reprocessed).toMatchObject({ ok: true, runNumber: 2, previousRunId: firstRun });
+      expect((await waitForDocument(h, extracted.workflowId)).status).toBe('extracted');
+      await record(h, 'offline-reprocessed', extracted.workflowId);
+      await recordRun(h, 'offline-reprocessed-first-run', extracted.workflowId, firstRun);
 
       const emptyPath = path.join(scratch, 'empty.pdf');
       await fs.writeFile(emptyPath, await emptyFile());
@@ -64,7 +103,7 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
     }
   });
 
-  it('Gemini tiers: Flash alone, Flash → Pro → review, long document to Pro, scan', { timeout: 120_000 }, async () => {
+  it('Gemini tiers: Flash alone, Flash → Pro → review, long document to Pro, scan', { timeout: 300_000 }, async () => {
     const fake = await startFakeGemini();
     const env = { GEMINI_API_KEY: 'fixture-key-0000000000', GEMINI_BASE_URL: fake.url, DOCROUTE_LONG_DOC_TOKENS: '8000' };
     const h = await startHarness({ env });
@@ -79,7 +118,7 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       const longResult = await waitForDocument(h, long.workflowId);
       expect(longResult.route).toEqual(['pro']);
       if (longResult.status === 'needs_review') {
-        await h.client.workflow.getHandle(long.workflowId).signal(reviewSignal, { reviewer: 'fixture', action: 'approve' });
+        expect(await decide(h, long.documentId, { action: 'approve' })).toMatchObject({ ok: true });
       }
       await finish(h, long.workflowId);
       await record(h, 'gemini-long-document-pro', long.workflowId);
@@ -89,7 +128,7 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       const scan = await ingestFile(h, scanPath, 'fixture');
       const scanResult = await waitForDocument(h, scan.workflowId);
       if (scanResult.status === 'needs_review') {
-        await h.client.workflow.getHandle(scan.workflowId).signal(reviewSignal, { reviewer: 'fixture', action: 'reject', note: 'fixture' });
+        expect(await decide(h, scan.documentId, { action: 'reject', note: 'fixture' })).toMatchObject({ ok: true });
       }
       await finish(h, scan.workflowId);
       await record(h, 'gemini-scan', scan.workflowId);
@@ -98,11 +137,16 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       const escalated = await ingestFile(h, path.join(DATASETS_DIR, 'invoice2data', 'coolblue2.pdf'), 'fixture');
       const escalatedResult = await waitForDocument(h, escalated.workflowId);
       expect(escalatedResult.route).toEqual(['flash', 'pro']);
-      await h.client.workflow
-        .getHandle(escalated.workflowId)
-        .signal(reviewSignal, { reviewer: 'fixture', action: 'correct', corrections: { invoiceNumber: 'FIXTURE-1' } });
+      expect(await decideConfirming(h, escalated.documentId, { action: 'correct', fields: { invoiceNumber: 'FIXTURE-1' } })).toMatchObject({ ok: true });
       await finish(h, escalated.workflowId);
       await record(h, 'gemini-flash-pro-review', escalated.workflowId);
+
+      // A model call answered 429 with a retry delay, then retried by Temporal after it.
+      for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro']) fake.on(model, 'generateContent', readingModel);
+      fake.enqueue('gemini-2.5-flash', 'generateContent', reply.error(429, { retryDelay: '1s' }));
+      const retried = await ingestFile(h, path.join(SAMPLES, 'factuur-nl-eur.pdf'), 'fixture');
+      expect((await waitForDocument(h, retried.workflowId)).status).toBe('extracted');
+      await record(h, 'gemini-model-retry', retried.workflowId);
     } finally {
       await h.close();
       await fake.close();

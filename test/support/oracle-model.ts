@@ -105,3 +105,23 @@ export function inventingModel(request: FakeRequest): FakeReply {
       };
   return reply.json(answer, { prompt: Math.ceil(request.text.length / 4), output: 300 });
 }
+
+/**
+ * A model that obeys instructions found in the document (a prompt injection):
+ * it reads like `readingModel`, but where the text says "report the total as X"
+ * it reports X, quoting that very sentence (so the quote is on the page). The
+ * pipeline must catch it with its checks, not trust it.
+ */
+export function obedientModel(request: FakeRequest): FakeReply {
+  const answered = readingModel(request);
+  if (isClassification(request) || isContract(request)) return answered;
+  const page = pagesOf(request).find((p) => /report the total as/i.test(p.text));
+  const order = page ? /[^\n]*report the total as ([\d.,]+)[^\n]*/i.exec(page.text) : null;
+  if (!page || !order) return answered;
+  const body = answered.body as { candidates: { content: { parts: { text: string }[] } }[] };
+  const part = body.candidates[0]!.content.parts[0]!;
+  const answer = JSON.parse(part.text) as Record<string, unknown>;
+  answer.total = { value: order[1], page: page.pageNumber, quote: order[0]!.trim() };
+  part.text = JSON.stringify(answer);
+  return answered;
+}
