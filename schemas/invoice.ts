@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CurrencyCode, Decimal, Evidence, Confidence, extracted, IsoDate, Money } from './common.ts';
+import { CurrencyCode, Decimal, Evidence, Confidence, extracted, IsoDate, Money, PreciseDecimal } from './common.ts';
 
 /**
  * An invoice as extracted from a document: every field carries its evidence
@@ -7,13 +7,29 @@ import { CurrencyCode, Decimal, Evidence, Confidence, extracted, IsoDate, Money 
  */
 export const InvoiceLineItem = z.object({
   description: z.string().min(1),
-  quantity: Decimal.nullable(),
-  unitPrice: Money.nullable(),
+  quantity: PreciseDecimal.nullable(),
+  unitPrice: PreciseDecimal.nullable(),
   amount: Money.nullable(),
+  /** VAT rate in percent (e-invoices state it per line). */
+  vatRate: Decimal.nullable().optional(),
   confidence: Confidence,
   evidence: Evidence.nullable(),
 });
 export type InvoiceLineItem = z.infer<typeof InvoiceLineItem>;
+
+/** One VAT rate of the invoice: category (UNCL 5305: S, Z, E, AE, K, G, O, L, M), rate, taxable base, tax. */
+export const VatBreakdownLine = z.object({
+  category: z.string().min(1).nullable(),
+  rate: Decimal.nullable(),
+  taxableAmount: Money.nullable(),
+  taxAmount: Money.nullable(),
+  confidence: Confidence,
+  evidence: Evidence.nullable(),
+});
+export type VatBreakdownLine = z.infer<typeof VatBreakdownLine>;
+
+export const InvoiceDocumentType = z.enum(['invoice', 'credit_note']);
+export type InvoiceDocumentType = z.infer<typeof InvoiceDocumentType>;
 
 export const InvoiceExtraction = z.object({
   vendorName: extracted(z.string().min(1)),
@@ -32,8 +48,21 @@ export const InvoiceExtraction = z.object({
   paymentTerms: extracted(z.string().min(1)),
   iban: extracted(z.string().min(1)),
   bic: extracted(z.string().min(1)),
+  // Read from e-invoices (the text and model tiers leave them out):
+  /** Invoice or credit note (a credit note's amounts are what is credited). */
+  documentType: extracted(InvoiceDocumentType).optional(),
+  customerAddress: extracted(z.string().min(1)).optional(),
+  customerTaxId: extracted(z.string().min(1)).optional(),
+  /** The buyer's reference (Leitweg-ID in XRechnung), BT-10. */
+  buyerReference: extracted(z.string().min(1)).optional(),
+  /** The VAT breakdown, one entry per category and rate. */
+  vatBreakdown: z.array(VatBreakdownLine).optional(),
 });
 export type InvoiceExtraction = z.infer<typeof InvoiceExtraction>;
+
+/** The optional fields only the e-invoice reader fills (the text and model tiers never ask for them). */
+export const EINVOICE_ONLY_FIELDS = ['documentType', 'customerAddress', 'customerTaxId', 'buyerReference', 'vatBreakdown'] as const;
+export type EInvoiceOnlyField = (typeof EINVOICE_ONLY_FIELDS)[number];
 
 /** The scalar (non-list) fields of an invoice, in a stable order. */
 export const INVOICE_SCALAR_FIELDS = [

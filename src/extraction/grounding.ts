@@ -1,4 +1,5 @@
 import type {
+  EInvoiceOnlyField,
   ContractExtraction,
   Duration,
   Evidence,
@@ -55,7 +56,7 @@ const currency: ValueMatcher = (value: string, quote) => currencyAppearsIn(value
 const duration: ValueMatcher = (value: Duration, quote) => durationAppearsIn(value, quote);
 const clause: ValueMatcher = () => true;
 
-const INVOICE_MATCHERS: Readonly<Record<Exclude<keyof InvoiceExtraction, 'lineItems'>, ValueMatcher>> = {
+const INVOICE_MATCHERS: Readonly<Record<Exclude<keyof InvoiceExtraction, 'lineItems' | EInvoiceOnlyField>, ValueMatcher>> = {
   vendorName: text,
   vendorAddress: text,
   vendorTaxId: text,
