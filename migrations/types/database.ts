@@ -15,7 +15,8 @@ type Json<T> = ColumnType<T, string, string>;
 
 export type DocumentKindColumn = 'invoice' | 'contract' | 'other';
 export type DocumentStatusColumn = 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed';
-export type TierColumn = 'flash' | 'pro';
+/** 'xml': the exact e-invoice tier (no model; model 'en16931', cost 0). */
+export type TierColumn = 'xml' | 'flash' | 'pro';
 export type AttemptOutcome = 'ok' | 'invalid' | 'failed';
 
 export interface BlobsTable {
@@ -144,6 +145,11 @@ export interface InvoicesTable {
   payment_terms: string | null;
   iban: string | null;
   bic: string | null;
+  /** 'invoice' | 'credit_note' (from e-invoices; null for records read from text). */
+  document_type: 'invoice' | 'credit_note' | null;
+  customer_address: string | null;
+  customer_tax_id: string | null;
+  buyer_reference: string | null;
   confidence: Numeric;
   possible_duplicate_of: string | null;
   created_at: Timestamp;
@@ -159,9 +165,27 @@ export interface InvoiceLinesTable {
   quantity: Numeric | null;
   unit_price: Numeric | null;
   amount: Numeric | null;
+  vat_rate: Numeric | null;
   confidence: Numeric;
   page: number | null;
   quote: string | null;
+  /** XML element path, for a line read from an e-invoice. */
+  path: string | null;
+}
+
+/** An invoice's VAT breakdown: one row per VAT category and rate. */
+export interface InvoiceVatBreakdownTable {
+  id: Generated<string>;
+  invoice_id: string;
+  position: number;
+  category: string | null;
+  rate: Numeric | null;
+  taxable_amount: Numeric | null;
+  tax_amount: Numeric | null;
+  confidence: Numeric;
+  page: number | null;
+  quote: string | null;
+  path: string | null;
 }
 
 export interface ContractsTable {
@@ -210,6 +234,8 @@ export interface FieldEvidenceTable {
   page: number | null;
   quote: string | null;
   tier: string | null;
+  /** XML element path, for a value read from an e-invoice. */
+  path: string | null;
 }
 
 export interface ValidationResultsTable {
@@ -263,6 +289,7 @@ export interface Database {
   candidates: CandidatesTable;
   invoices: InvoicesTable;
   invoice_lines: InvoiceLinesTable;
+  invoice_vat_breakdown: InvoiceVatBreakdownTable;
   contracts: ContractsTable;
   contract_parties: ContractPartiesTable;
   field_evidence: FieldEvidenceTable;
@@ -275,6 +302,7 @@ export type DocumentUpdate = Updateable<DocumentsTable>;
 export type ExtractionAttemptRow = Selectable<ExtractionAttemptsTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
+export type InvoiceVatBreakdownRow = Selectable<InvoiceVatBreakdownTable>;
 export type ContractRow = Selectable<ContractsTable>;
 export type ContractPartyRow = Selectable<ContractPartiesTable>;
 export type FieldEvidenceRow = Selectable<FieldEvidenceTable>;

@@ -67,6 +67,14 @@ export const INVOICE_COLUMNS = [
   'confidence',
   'possibleDuplicateOf',
   ...INVOICE_SCALAR_FIELDS,
+  'documentType',
+  'customerAddress',
+  'customerTaxId',
+  'buyerReference',
+  'vatCategories',
+  'vatRates',
+  'vatTaxableAmounts',
+  'vatAmounts',
   'createdAt',
 ] as const satisfies readonly (keyof InvoiceSummary)[];
 
@@ -75,12 +83,27 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** One column of the VAT breakdown, ";"-joined in breakdown order (amounts to at least two decimals); null without a breakdown. */
+function vatColumn(column: 'category' | 'rate' | 'taxable_amount' | 'tax_amount', alias: string) {
+  const value =
+    column === 'category'
+      ? sql`coalesce(v.category, '')`
+      : sql`coalesce(case when scale(trim_scale(${sql.ref(`v.${column}`)})) < 2 then round(${sql.ref(`v.${column}`)}, 2)::text else trim_scale(${sql.ref(`v.${column}`)})::text end, '')`;
+  return sql<string | null>`(select string_agg(${value}, ';' order by v.position) from invoice_vat_breakdown v where v.invoice_id = i.id)`.as(alias);
+}
+
 function baseQuery(db: Db, f: InvoiceFilters) {
   let q = db
     .selectFrom('invoices as i')
     .innerJoin('documents as d', 'd.id', 'i.document_id')
     .selectAll('i')
     .select('d.status as document_status')
+    .select([
+      vatColumn('category', 'vat_categories'),
+      vatColumn('rate', 'vat_rates'),
+      vatColumn('taxable_amount', 'vat_taxable_amounts'),
+      vatColumn('tax_amount', 'vat_amounts'),
+    ])
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
@@ -140,6 +163,14 @@ export function invoiceSummary(row: InvoiceListRow): InvoiceSummary {
     paymentTerms: fields.paymentTerms,
     iban: fields.iban,
     bic: fields.bic,
+    documentType: fields.documentType,
+    customerAddress: fields.customerAddress,
+    customerTaxId: fields.customerTaxId,
+    buyerReference: fields.buyerReference,
+    vatCategories: row.vat_categories ?? null,
+    vatRates: row.vat_rates ?? null,
+    vatTaxableAmounts: row.vat_taxable_amounts ?? null,
+    vatAmounts: row.vat_amounts ?? null,
     createdAt: row.created_at.toISOString(),
   };
 }

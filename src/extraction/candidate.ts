@@ -65,7 +65,8 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
           .orderBy('page_from')
           .execute();
   const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
-  const readings: Reading[] = attempts.map((a) => ({
+  // Model tiers only: the exact tier's reading (tier 'xml') is never merged with guesses.
+  const readings: Reading[] = attempts.flatMap((a) => (a.tier === 'xml' ? [] : [{ ...a, tier: a.tier }])).map((a) => ({
     tier: a.tier,
     pages: { from: a.page_from, to: a.page_to },
     fields: schema.parse(a.result) as ExtractionFields<typeof input.kind>,
