@@ -1,4 +1,5 @@
 import { createDocumentActivities } from './documents.ts';
+import { createEInvoiceActivities } from './einvoice.ts';
 import { createExtractionActivities } from './extraction.ts';
 import { createOutcomeActivities } from './outcome.ts';
 import type { ActivityDeps } from './support.ts';
@@ -14,6 +15,7 @@ export { BAD_DOCUMENT, type ActivityDeps } from './support.ts';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDocumentActivities(deps),
+    ...createEInvoiceActivities(deps),
     ...createExtractionActivities(deps),
     ...createOutcomeActivities(deps),
   };

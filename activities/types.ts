@@ -116,3 +116,23 @@ export interface ReviewOutcome {
   recordId: string | null;
   error: string | null;
 }
+
+/** What the exact e-invoice tier found in a document (see activities/einvoice.ts). */
+export interface EInvoiceRead {
+  /** claimed: read from its XML; absent: no e-invoice; unreadable: an embedded XML that cannot be read. */
+  outcome: 'claimed' | 'absent' | 'unreadable';
+  container: 'xml' | 'pdf' | 'other';
+  /** The exact tier's attempt (claimed only). */
+  attemptId: string | null;
+  /** What was found, or why nothing was (recorded with the routing decision). */
+  note: string;
+}
+
+export interface EInvoiceScoreInput {
+  documentId: string;
+  attemptId: string;
+  /** Compare the PDF's page text with the XML (a hybrid PDF whose pages were parsed). */
+  crossCheck: boolean;
+  /** Problems found on the way (e.g. the page could not be read), each a failed check. */
+  problems?: string[];
+}

@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   DOCROUTE_CHUNK_TOKENS: z.coerce.number().int().min(500).default(6000),
   DOCROUTE_MAX_FILE_MB: z.coerce.number().positive().default(50),
   DOCROUTE_MAX_PAGES: z.coerce.number().int().positive().default(500),
+  DOCROUTE_EINVOICE: z.enum(['on', 'off']).default('on'),
   DOCROUTE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   GEMINI_API_KEY: optionalString,
   GEMINI_BASE_URL: optionalString.refine(
@@ -96,6 +97,8 @@ export interface Config {
     docBudgetUsd: number;
   };
   limits: { maxFileBytes: number; maxPages: number };
+  /** The exact e-invoice tier (XML read, no model); off sends e-invoice PDFs down the text path. */
+  einvoice: { enabled: boolean };
   gemini: {
     apiKey: Secret | undefined;
     baseUrl: string | undefined;
@@ -157,6 +160,7 @@ export function loadConfig(
       docBudgetUsd: e.DOCROUTE_DOC_BUDGET_USD,
     },
     limits: { maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024), maxPages: e.DOCROUTE_MAX_PAGES },
+    einvoice: { enabled: e.DOCROUTE_EINVOICE === 'on' },
     gemini: {
       apiKey: e.GEMINI_API_KEY ? new Secret(e.GEMINI_API_KEY) : undefined,
       baseUrl: e.GEMINI_BASE_URL,

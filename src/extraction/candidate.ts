@@ -280,7 +280,7 @@ export function missingRequiredFields(kind: ExtractableKind, fields: ExtractionF
  * Another document (a different file) whose latest invoice has the same vendor and
  * invoice number: paying both would pay twice. Compared case- and space-insensitively.
  */
-async function findDuplicateInvoice(db: Db, documentId: string, fields: InvoiceExtraction) {
+export async function findDuplicateInvoice(db: Db, documentId: string, fields: InvoiceExtraction) {
   const vendor = fields.vendorName.value;
   const number = fields.invoiceNumber.value;
   if (!vendor || !number) return null;
