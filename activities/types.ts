@@ -1,5 +1,5 @@
 import type { AssembledCandidate } from '../src/extraction/candidate.ts';
-import type { DocumentKind, DocumentStatus, ExtractableKind, TierName } from '../schemas/index.ts';
+import type { DocumentKind, DocumentStatus, ExtractableKind, RouteStep, TierName } from '../schemas/index.ts';
 
 /**
  * The data that crosses the workflow boundary. Only ids, counts and short
@@ -80,7 +80,7 @@ export interface FinishInput {
   status: Extract<DocumentStatus, 'extracted' | 'needs_review' | 'failed'>;
   kind: DocumentKind | null;
   candidateId: string | null;
-  route: TierName[];
+  route: RouteStep[];
   reasons: string[];
   error: string | null;
 }

@@ -88,3 +88,7 @@ export type DocumentStatus = z.infer<typeof DocumentStatus>;
 /** Tier names as users see them in `route`. The offline rules tier reports as "flash". */
 export const TierName = z.enum(['flash', 'pro']);
 export type TierName = z.infer<typeof TierName>;
+
+/** A step of a document's route: the exact e-invoice tier ("xml", no model) or a model tier. */
+export const RouteStep = z.enum(['xml', 'flash', 'pro']);
+export type RouteStep = z.infer<typeof RouteStep>;

@@ -1,8 +1,9 @@
-import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { EINVOICE_EXACT_TIER } from './patches.ts';
 import { reviewSignal } from './signals.ts';
 import type * as activities from '../activities/index.ts';
 import type { CandidateSummary, EscalationPlan, ExtractOutcome, ReviewDecision, TierInfo } from '../activities/types.ts';
-import type { DocumentKind, TierName } from '../schemas/common.ts';
+import type { DocumentKind, RouteStep, TierName } from '../schemas/common.ts';
 import { chunkPages } from '../src/chunking/chunk-pages.ts';
 import { decideRoute, type RouteDecision, type RouteInput, type RoutingThresholds } from '../src/routing/policy.ts';
 
@@ -16,7 +17,7 @@ export interface ExtractDocumentResult {
   documentId: string;
   status: 'extracted' | 'needs_review' | 'failed';
   kind: DocumentKind | null;
-  route: TierName[];
+  route: RouteStep[];
   confidence: number | null;
   tokens: number | null;
   reasons: string[];
@@ -40,6 +41,12 @@ const parser = proxyActivities<Acts>({
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: ['BadDocument'] },
 });
+// The exact e-invoice tier: reads the document's XML (or the XML a PDF embeds) with pdf.js in a guarded thread.
+const exactTier = proxyActivities<Pick<Acts, 'readEInvoice' | 'scoreEInvoice'>>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: ['BadDocument'] },
+});
 // Model calls: the tier clients do their own HTTP retries; Temporal adds few on top.
 const models = proxyActivities<Acts>({
   startToCloseTimeout: '10 minutes',
@@ -55,7 +62,7 @@ const models = proxyActivities<Acts>({
  */
 export async function extractDocument(input: ExtractDocumentInput): Promise<ExtractDocumentResult> {
   const { documentId } = input;
-  const route: TierName[] = [];
+  const route: RouteStep[] = [];
   let kind: DocumentKind | null = null;
   let tokens: number | null = null;
   let sequence = 0;
@@ -122,6 +129,54 @@ export async function extractDocument(input: ExtractDocumentInput): Promise<Extr
 
   try {
     const tiers = await store.describeTiers();
+    if (patched(EINVOICE_EXACT_TIER)) {
+      // An e-invoice is read from its XML, exactly, before any text rule or model sees it.
+      const exact = await exactTier.readEInvoice(documentId);
+      if (exact.outcome === 'claimed' && exact.attemptId !== null) {
+        kind = 'invoice';
+        route.push('xml');
+        const problems: string[] = [];
+        if (exact.container === 'pdf') {
+          // A hybrid PDF: its page is compared with its XML on the payment-relevant values.
+          try {
+            tokens = (await parser.parseDocument(documentId)).tokens;
+          } catch (err) {
+            if (!(err instanceof ActivityFailure)) throw err;
+            problems.push(`the PDF's page could not be read to compare it with its XML: ${failureReason(err)}`);
+          }
+        }
+        const candidate = await exactTier.scoreEInvoice({
+          documentId,
+          attemptId: exact.attemptId,
+          crossCheck: exact.container === 'pdf' && problems.length === 0,
+          problems,
+        });
+        const accept = candidate.failedChecks.length === 0 && candidate.missingRequired.length === 0;
+        const reasons = accept
+          ? [`read exactly from ${exact.note}`]
+          : [...candidate.failedChecks, ...candidate.missingRequired.map((f) => `${f} is missing from the XML`)];
+        sequence += 1;
+        await store.recordRouting({
+          documentId,
+          sequence,
+          stage: 'exact',
+          action: accept ? 'accept' : 'review',
+          reasons,
+          inputs: { found: exact.note, container: exact.container, failedChecks: candidate.failedChecks.length },
+        });
+        return await finish(accept ? 'extracted' : 'needs_review', { candidate, reasons });
+      }
+      // No e-invoice (or one that cannot be read): the text path, with what was found recorded.
+      sequence += 1;
+      await store.recordRouting({
+        documentId,
+        sequence,
+        stage: 'exact',
+        action: 'text',
+        reasons: [exact.note],
+        inputs: { outcome: exact.outcome, container: exact.container },
+      });
+    }
     const parsed = await parser.parseDocument(documentId);
     tokens = parsed.tokens;
     // Route before classifying: a scan no tier can read has no text to classify.
