@@ -1,24 +1,27 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
+import { StoredCheck } from '../src/db/json-columns.ts';
 import { InvoiceExtraction, INVOICE_REQUIRED_FIELDS } from '../schemas/index.ts';
 import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
 import { decodeXml } from '../src/einvoice/xml.ts';
 import { EXACT_TIER, looksLikeXml, readExact, scoreExact } from '../src/einvoice/exact-tier.ts';
 import { findPdfHeader } from '../src/pdf/sniff.ts';
-import { findDuplicateInvoice } from '../src/extraction/candidate.ts';
+import { failedCheckCodes, findDuplicateInvoice } from '../src/extraction/candidate.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import type { CheckResult } from '../src/validation/checks.ts';
 import type { CandidateSummary, EInvoiceRead, EInvoiceScoreInput } from './types.ts';
 import { activityContext, BAD_DOCUMENT, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
-/** What the exact tier stores as its attempt's result. */
-interface ExactAttemptResult {
-  fields: unknown;
-  checks: CheckResult[];
-  syntax: string;
-  profile: string | null;
-  linesAbsent: string | null;
-  note: string;
-}
+/** What the exact tier stores as its attempt's result (jsonb, parsed where it is read). */
+const ExactAttemptResult = z.object({
+  fields: z.unknown(),
+  checks: z.array(StoredCheck),
+  syntax: z.string(),
+  profile: z.string().nullable(),
+  linesAbsent: z.string().nullable(),
+  note: z.string(),
+});
+type ExactAttemptResult = z.infer<typeof ExactAttemptResult>;
 
 /**
  * The exact e-invoice tier (route "xml", model "en16931", cost 0): an XML
@@ -68,7 +71,7 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
         .where('outcome', '=', 'ok')
         .executeTakeFirst();
       if (done) {
-        const result = done.result as ExactAttemptResult;
+        const result = ExactAttemptResult.parse(done.result);
         return { outcome: 'claimed', container: document.media_type === 'application/xml' ? 'xml' : 'pdf', attemptId: done.id, note: result.note };
       }
 
@@ -156,7 +159,7 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
         .select(['result'])
         .where('id', '=', input.attemptId)
         .executeTakeFirstOrThrow();
-      const stored = attempt.result as ExactAttemptResult;
+      const stored = ExactAttemptResult.parse(attempt.result);
       const fields = InvoiceExtraction.parse(stored.fields);
       const pages = input.crossCheck ? await loadPages(input.documentId) : null;
       const extra: CheckResult[] = [];
@@ -226,8 +229,8 @@ function summaryOf(candidateId: string, stored: StoredChecks, confidence: number
   return {
     candidateId,
     confidence,
-    // The message of an e-invoice check already names its rule ("BR-CO-10 violated: …").
-    failedChecks: stored.checks.filter((c) => !c.passed).map((c) => (c.message.startsWith(c.name) ? c.message : `${c.name}: ${c.message}`)),
+    // Codes (rule id and fields), no values: what routing and workflow history see; the words are in validation_results.
+    failedChecks: failedCheckCodes(stored.checks),
     missingRequired: stored.missingRequired,
     ungrounded: stored.ungrounded,
     possibleDuplicateOf,

@@ -1,8 +1,18 @@
 /**
- * Change ids for \`patched()\`: a workflow change that may meet runs already in
- * flight is taken only by runs that reach it after the change (see
- * test/histories/README.md). Constants, so the id is spelled once.
+ * Patch ids of the extraction workflow (`patched(id)`), as constants: never
+ * reuse one. See test/histories/README.md for the life of a patch.
  */
-
-/** The exact e-invoice tier runs first and claims an XML e-invoice or a PDF that carries one. */
-export const EINVOICE_EXACT_TIER = 'einvoice-exact-tier';
+export const PATCHES = {
+  /**
+   * v2: one pipeline (src/routing/pipeline.ts) over activities grouped by policy,
+   * review by Update, cancellation and stalls recorded, search attributes.
+   * Runs without the marker (started before) take the v1 code.
+   */
+  pipelineV2: 'docroute-pipeline-v2',
+  /**
+   * The exact e-invoice tier: an XML e-invoice, or a PDF that embeds one, is read
+   * from its XML (route ["xml"]) before parsing and classification. Runs without
+   * the marker go straight to the text path.
+   */
+  einvoiceExactTier: 'docroute-einvoice-exact-tier',
+} as const;

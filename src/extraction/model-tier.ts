@@ -1,4 +1,5 @@
 import type { ContractExtraction, ExtractableKind, InvoiceExtraction, TierName } from '../../schemas/index.ts';
+import type { PageSize, TextItem } from '../pdf/text-items.ts';
 
 /** The text of one page of a document, as the parser found it. */
 export interface PageText {
@@ -7,6 +8,10 @@ export interface PageText {
   text: string;
   /** True when the page has no text layer worth the name (a scan): its content is an image. */
   imageOnly: boolean;
+  /** Page size as displayed (points), when the parser reported positions. */
+  size?: PageSize;
+  /** The page's text runs with page-relative boxes (src/pdf/text-items.ts), when known. */
+  items?: TextItem[];
 }
 
 export interface TokenCount {

@@ -4,6 +4,7 @@ import { normalizePageText, visibleCharCount } from './normalize-text.ts';
 import { PdfRejectedError, rejectMessages } from './pdf-errors.ts';
 import { assertLooksLikePdf } from './sniff.ts';
 import type { ParsedPdf } from './parse-pdf.ts';
+import { pageTextItems, type PdfJsTextPage } from './text-items.ts';
 
 /**
  * In-process PDF text extraction with pdf-parse (pdf.js). This runs pdf.js on
@@ -35,8 +36,8 @@ const OPS_PAINT_IMAGE = new Set([
 ]);
 const OPS_CONSTRUCT_PATH = 91;
 
-/** The part of pdf.js's PDFDocumentProxy/PDFPageProxy used for the image check. */
-interface PdfJsPage {
+/** The part of pdf.js's PDFDocumentProxy/PDFPageProxy used for the image check and text positions. */
+interface PdfJsPage extends PdfJsTextPage {
   getOperatorList(): Promise<{ fnArray: ArrayLike<number> }>;
   cleanup(): unknown;
 }
@@ -82,7 +83,8 @@ export async function extractPdfInProcess(
       const text = normalizePageText(raw.text);
       const lowText = visibleCharCount(text) < MIN_TEXT_CHARS;
       const imageOnly = lowText && (doc ? await paintsPicture(doc, raw.num) : true);
-      pages.push({ pageNumber: raw.num, text, imageOnly });
+      const layout = doc ? await textLayout(doc, raw.num) : null;
+      pages.push({ pageNumber: raw.num, text, imageOnly, ...(layout ? { size: layout.size, items: layout.items } : {}) });
     }
     pages.sort((a, b) => a.pageNumber - b.pageNumber);
     return { pageCount, pages, imageOnlyPages: pages.filter((p) => p.imageOnly).map((p) => p.pageNumber) };
@@ -139,6 +141,16 @@ async function paintsPicture(doc: PdfJsDocument, pageNumber: number): Promise<bo
       if (op === OPS_CONSTRUCT_PATH && ++paths >= MIN_PATHS_FOR_VECTOR_CONTENT) return true;
     }
     return false;
+  } finally {
+    page.cleanup();
+  }
+}
+
+/** The page's text runs with their positions (see text-items.ts). */
+async function textLayout(doc: PdfJsDocument, pageNumber: number) {
+  const page = await doc.getPage(pageNumber);
+  try {
+    return await pageTextItems(page);
   } finally {
     page.cleanup();
   }

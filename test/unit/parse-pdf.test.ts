@@ -181,13 +181,13 @@ describe('parsePdf page classification', () => {
   it('a page that only paints an image is image-only', async () => {
     const result = await parsePdf(await bad.imageOnlyPdf(), LIMITS);
     expect(result.pageCount).toBe(1);
-    expect(result.pages[0]).toEqual({ pageNumber: 1, text: '', imageOnly: true });
+    expect(result.pages[0]).toMatchObject({ pageNumber: 1, text: '', imageOnly: true, items: [] });
     expect(result.imageOnlyPages).toEqual([1]);
   });
 
   it('a blank page is not image-only', async () => {
     const result = await parsePdf(await bad.blankPagePdf(), LIMITS);
-    expect(result.pages[0]).toEqual({ pageNumber: 1, text: '', imageOnly: false });
+    expect(result.pages[0]).toMatchObject({ pageNumber: 1, text: '', imageOnly: false, items: [] });
     expect(result.imageOnlyPages).toEqual([]);
   });
 
