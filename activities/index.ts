@@ -1,5 +1,6 @@
 import { createBatchActivities } from './batch.ts';
 import { createDocumentActivities } from './documents.ts';
+import { createEInvoiceActivities } from './einvoice.ts';
 import { createExtractionActivities } from './extraction.ts';
 import { createOutcomeActivities } from './outcome.ts';
 import type { ActivityDeps } from './support.ts';
@@ -20,7 +21,9 @@ export { BAD_DOCUMENT, TIER_REFUSED, TIER_UNAVAILABLE, type ActivityDeps } from 
  */
 export function createParseActivities(deps: ActivityDeps) {
   const { parseDocument } = createDocumentActivities(deps);
-  return { parseDocument };
+  // Reads the XML of an e-invoice, or the one a PDF embeds (pdf.js in a guarded thread).
+  const { readEInvoice } = createEInvoiceActivities(deps);
+  return { parseDocument, readEInvoice };
 }
 
 export function createModelActivities(deps: ActivityDeps) {
@@ -32,7 +35,8 @@ export function createStoreActivities(deps: ActivityDeps) {
   const { describeTiers, classifyText } = createDocumentActivities(deps);
   const { buildCandidate, planEscalation } = createExtractionActivities(deps);
   const { recordRouting, settleDocument, reviewDocument } = createOutcomeActivities(deps);
-  return { describeTiers, classifyText, buildCandidate, planEscalation, recordRouting, settleDocument, reviewDocument };
+  const { scoreEInvoice } = createEInvoiceActivities(deps);
+  return { describeTiers, classifyText, buildCandidate, planEscalation, recordRouting, settleDocument, reviewDocument, scoreEInvoice };
 }
 
 /**

@@ -292,7 +292,8 @@ async function writeSettlement(
           candidateId: input.candidateId,
           workflowId: run.workflowId,
           runId: run.runId,
-          source: `model:${input.route.join('+')}`,
+          // Read exactly from an e-invoice's XML, or by model tiers.
+          source: input.route.join('+') === 'xml' ? 'einvoice:en16931' : `model:${input.route.join('+')}`,
           confidence,
           tier: input.route[input.route.length - 1] ?? null,
           activityId,

@@ -1,5 +1,5 @@
 import type { AssembledCandidate } from '../src/extraction/candidate.ts';
-import type { DocumentKind, DocumentStatus, ExtractableKind, TierName } from '../schemas/index.ts';
+import type { DocumentKind, DocumentStatus, ExtractableKind, RouteStep, TierName } from '../schemas/index.ts';
 
 /**
  * The data that crosses the workflow boundary. Only ids, counts and short
@@ -84,7 +84,7 @@ export interface FinishInput {
   status: Extract<DocumentStatus, 'extracted' | 'needs_review' | 'failed'>;
   kind: DocumentKind | null;
   candidateId: string | null;
-  route: TierName[];
+  route: RouteStep[];
   reasons: string[];
   error: string | null;
 }
@@ -133,7 +133,7 @@ export interface SettleInput {
   status: Extract<DocumentStatus, 'extracted' | 'needs_review' | 'failed' | 'cancelled' | 'stalled'>;
   kind: DocumentKind | null;
   candidateId: string | null;
-  route: TierName[];
+  route: RouteStep[];
   /** Reasons as codes and short texts without document values. */
   reasons: string[];
   error: string | null;
@@ -159,7 +159,7 @@ export interface ReviewInput extends ReviewRequest {
   documentId: string;
   kind: DocumentKind | null;
   candidateId: string | null;
-  route: TierName[];
+  route: RouteStep[];
 }
 
 /**
@@ -179,3 +179,23 @@ export type ReviewResult =
       error: string | null;
     }
   | { outcome: 'checks_failed'; failedChecks: string[] };
+
+/** What the exact e-invoice tier found in a document (see activities/einvoice.ts). */
+export interface EInvoiceRead {
+  /** claimed: read from its XML; absent: no e-invoice; unreadable: an embedded XML that cannot be read. */
+  outcome: 'claimed' | 'absent' | 'unreadable';
+  container: 'xml' | 'pdf' | 'other';
+  /** The exact tier's attempt (claimed only). */
+  attemptId: string | null;
+  /** What was found, or why nothing was (recorded with the routing decision). */
+  note: string;
+}
+
+export interface EInvoiceScoreInput {
+  documentId: string;
+  attemptId: string;
+  /** Compare the PDF's page text with the XML (a hybrid PDF whose pages were parsed). */
+  crossCheck: boolean;
+  /** Problems found on the way (e.g. the page could not be read), each a failed check. */
+  problems?: string[];
+}

@@ -24,6 +24,14 @@ export const Decimal = z
   .string()
   .regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'expected an exact decimal such as "1234.50"');
 
+/**
+ * A quantity or unit price, which e-invoices may state with more decimals than
+ * money ("0.061232374" per item): up to 12.
+ */
+export const PreciseDecimal = z
+  .string()
+  .regex(/^-?\d{1,15}(\.\d{1,12})?$/, 'expected an exact decimal such as "0.0612"');
+
 /** Money is a decimal; the currency lives on the document. */
 export const Money = Decimal;
 
@@ -33,10 +41,15 @@ export const CurrencyCode = z
   .regex(/^[A-Z]{3}$/, 'expected a three-letter ISO 4217 code')
   .refine(isIsoCurrency, 'not an ISO 4217 currency code');
 
-/** Where a value was read: the page (1-based) and the exact text quoted from it. */
+/**
+ * Where a value was read: the page (1-based) and the exact text quoted from it.
+ * A value read from an e-invoice's XML also carries the element `path` it came
+ * from (e.g. "/rsm:CrossIndustryInvoice/.../ram:GrandTotalAmount"); its page is 1.
+ */
 export const Evidence = z.object({
   page: z.number().int().min(1),
   quote: z.string().min(1).max(2000),
+  path: z.string().min(1).max(1000).optional(),
 });
 export type Evidence = z.infer<typeof Evidence>;
 
@@ -75,3 +88,7 @@ export type DocumentStatus = z.infer<typeof DocumentStatus>;
 /** Tier names as users see them in `route`. The offline rules tier reports as "flash". */
 export const TierName = z.enum(['flash', 'pro']);
 export type TierName = z.infer<typeof TierName>;
+
+/** A step of a document's route: the exact e-invoice tier ("xml", no model) or a model tier. */
+export const RouteStep = z.enum(['xml', 'flash', 'pro']);
+export type RouteStep = z.infer<typeof RouteStep>;

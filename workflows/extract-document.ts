@@ -16,8 +16,9 @@ import {
 } from '@temporalio/workflow';
 import { RetryState, TimeoutType } from '@temporalio/common';
 import type { CandidateSummary, ReviewRequest, ReviewResult, SettleInput } from '../activities/types.ts';
-import type { DocumentKind, TierName } from '../schemas/common.ts';
-import { runPipeline, type PipelinePorts, type PipelineResult, type PipelineThresholds } from '../src/routing/pipeline.ts';
+import type { DocumentKind, RouteStep } from '../schemas/common.ts';
+import { runPipeline, type ExactOutcome, type PipelinePorts, type PipelineResult, type PipelineThresholds } from '../src/routing/pipeline.ts';
+import { BAD_DOCUMENT } from '../activities/error-types.ts';
 import { extractDocumentV1 } from './extract-document-v1.ts';
 import { eventForStatus, type WebhookEvent } from '../src/webhooks/events.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
@@ -48,7 +49,7 @@ export interface ExtractDocumentResult {
   documentId: string;
   status: SettledStatus;
   kind: DocumentKind | null;
-  route: TierName[];
+  route: RouteStep[];
   confidence: number | null;
   tokens: number | null;
   /** The reasons of the final state. */
@@ -81,7 +82,7 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
   const state = {
     phase: 'processing' as Phase,
     kind: null as DocumentKind | null,
-    route: [] as TierName[],
+    route: [] as RouteStep[],
     candidate: null as CandidateSummary | null,
     /** A decision is being applied (its activity runs): others are refused meanwhile. */
     applying: false,
@@ -189,6 +190,35 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     };
   };
 
+  /**
+   * An XML e-invoice, or a PDF that embeds one, read from its XML; a hybrid PDF's
+   * page is parsed and compared with it on the payment-relevant values.
+   */
+  const claimExact = async (id: string): Promise<ExactOutcome> => {
+    const read = await parse.readEInvoice(id);
+    if (read.outcome !== 'claimed' || read.attemptId === null) return { claim: null, note: read.note };
+    let tokens: number | null = null;
+    const problems: string[] = [];
+    if (read.container === 'pdf') {
+      try {
+        tokens = (await parse.parseDocument(id)).tokens;
+      } catch (err) {
+        // A page that cannot be read is a review reason, not a verdict on the XML; anything else propagates.
+        const cause = err instanceof ActivityFailure ? err.cause : null;
+        if (!(cause instanceof ApplicationFailure) || cause.type !== BAD_DOCUMENT) throw err;
+        problems.push(`the PDF's page could not be read to compare it with its XML: ${cause.message}`);
+      }
+    }
+    const candidate = await store.scoreEInvoice({
+      documentId: id,
+      attemptId: read.attemptId,
+      crossCheck: read.container === 'pdf' && problems.length === 0,
+      problems,
+    });
+    state.candidate = candidate;
+    return { claim: { kind: 'invoice', candidate, tier: 'xml', found: read.note, tokens } };
+  };
+
   const ports: PipelinePorts = {
     describeTiers: () => store.describeTiers(),
     parse: (id) => parse.parseDocument(id),
@@ -221,6 +251,8 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     recordRouting: (record) => store.recordRouting(record),
     // Batch mode (Gemini Batch API, durable waits) for runs that carry the marker.
     ...(patched(PATCHES.geminiBatch) ? { extractBatch: batchPort(batchActivitiesFor(policy), documentId) } : {}),
+    // The exact e-invoice tier (runs started before it was added go straight to the text path).
+    ...(patched(PATCHES.einvoiceExactTier) ? { claimExact } : {}),
   };
 
   try {

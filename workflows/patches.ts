@@ -17,4 +17,10 @@ export const PATCHES = {
   geminiBatch: 'docroute-gemini-batch-v1',
   /** Settled documents are announced to webhook subscribers (a child workflow per delivery). */
   webhooks: 'docroute-webhooks',
+  /**
+   * The exact e-invoice tier: an XML e-invoice, or a PDF that embeds one, is read
+   * from its XML (route ["xml"]) before parsing and classification. Runs without
+   * the marker go straight to the text path.
+   */
+  einvoiceExactTier: 'docroute-einvoice-exact-tier',
 } as const;

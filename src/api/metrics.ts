@@ -34,7 +34,7 @@ export interface ApiMetrics {
 
 const STATUSES: readonly DocumentStatusColumn[] = ['received', 'processing', 'extracted', 'needs_review', 'failed'];
 const KINDS: readonly (DocumentKindColumn | 'unknown')[] = ['invoice', 'contract', 'other', 'unknown'];
-const TIERS: readonly TierColumn[] = ['flash', 'pro'];
+const TIERS: readonly TierColumn[] = ['xml', 'flash', 'pro'];
 const OUTCOMES: readonly AttemptOutcome[] = ['ok', 'invalid', 'failed'];
 /** Upper bounds (seconds) of the extraction latency histogram's buckets. */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];

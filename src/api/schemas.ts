@@ -77,12 +77,13 @@ export const FieldEvidence = z
     page: z.number().int().nullable().describe('1-based page the value was read from'),
     quote: z.string().nullable().describe('The text the value was read from'),
     tier: z.string().nullable().describe('The model tier (or "review") that produced the value'),
+    path: z.string().nullable().optional().describe('For a value read from an e-invoice: the XML element path it came from'),
   })
   .meta({ id: 'FieldEvidence', description: "Where a record's field was read" });
 
 export const EvidenceByField = z.record(z.string(), FieldEvidence).describe('Evidence per field name (fields with a value)');
 
-export const QuoteEvidence = z.object({ page: z.number().int(), quote: z.string() }).nullable();
+export const QuoteEvidence = z.object({ page: z.number().int(), quote: z.string(), path: z.string().optional() }).nullable();
 
 // ---- invoices ----------------------------------------------------------------
 
@@ -105,7 +106,14 @@ function apiShape<F extends FieldRegistry>(fields: F): ApiShape<F> {
   return mapFields(fields, (spec) => API_VALUE[spec.type]) as ApiShape<F>;
 }
 
-const invoiceScalarShape = apiShape(INVOICE_FIELDS);
+const invoiceScalarShape = {
+  ...apiShape(INVOICE_FIELDS),
+  // From e-invoices (not registry fields: the text and model tiers never read them).
+  documentType: z.enum(['invoice', 'credit_note']).nullable().describe('From e-invoices: invoice or credit note'),
+  customerAddress: z.string().nullable(),
+  customerTaxId: z.string().nullable(),
+  buyerReference: z.string().nullable().describe('The buyer reference (BT-10; the Leitweg-ID in XRechnung)'),
+};
 
 export const InvoiceLine = z
   .object({
@@ -113,10 +121,22 @@ export const InvoiceLine = z
     quantity: DecimalString.nullable(),
     unitPrice: DecimalString.nullable(),
     amount: DecimalString.nullable(),
+    vatRate: DecimalString.nullable(),
     confidence: z.number(),
     evidence: QuoteEvidence,
   })
   .meta({ id: 'InvoiceLine' });
+
+export const VatBreakdownEntry = z
+  .object({
+    category: z.string().nullable().describe('VAT category code (UNCL 5305: S, Z, E, AE, K, G, O, L, M)'),
+    rate: DecimalString.nullable(),
+    taxableAmount: DecimalString.nullable(),
+    taxAmount: DecimalString.nullable(),
+    confidence: z.number(),
+    evidence: QuoteEvidence,
+  })
+  .meta({ id: 'VatBreakdownEntry' });
 
 /** An invoice record version with its lines and evidence (as in a document). */
 export const InvoiceRecord = z
@@ -129,6 +149,7 @@ export const InvoiceRecord = z
     possibleDuplicateOf: z.string().nullable(),
     ...invoiceScalarShape,
     lineItems: z.array(InvoiceLine),
+    vatBreakdown: z.array(VatBreakdownEntry),
     evidence: EvidenceByField,
   })
   .meta({ id: 'InvoiceRecord' });
@@ -144,6 +165,10 @@ export const InvoiceSummary = z
     confidence: z.number(),
     possibleDuplicateOf: z.string().nullable(),
     ...invoiceScalarShape,
+    vatCategories: z.string().nullable().describe('The VAT breakdown\'s categories, one per rate, ";"-separated (e.g. "S;S")'),
+    vatRates: z.string().nullable().describe('The VAT breakdown\'s rates in percent, in the same order (e.g. "19.00;7.00")'),
+    vatTaxableAmounts: z.string().nullable().describe('The taxable amount per rate, in the same order'),
+    vatAmounts: z.string().nullable().describe('The VAT amount per rate, in the same order'),
     createdAt: DateTimeString.describe('When this record version was written'),
   })
   .meta({ id: 'InvoiceSummary' });

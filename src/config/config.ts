@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   DOCROUTE_CHUNK_TOKENS: z.coerce.number().int().min(500).default(6000),
   DOCROUTE_MAX_FILE_MB: z.coerce.number().positive().default(50),
   DOCROUTE_MAX_PAGES: z.coerce.number().int().positive().default(500),
+  DOCROUTE_EINVOICE: z.enum(['on', 'off']).default('on'),
   DOCROUTE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DOCROUTE_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DOCROUTE_WORKER_METRICS_ADDRESS: optionalString.refine(
@@ -142,6 +143,8 @@ export interface Config {
     docBudgetUsd: number;
   };
   limits: { maxFileBytes: number; maxPages: number };
+  /** The exact e-invoice tier (XML read, no model); off sends e-invoice PDFs down the text path. */
+  einvoice: { enabled: boolean };
   gemini: {
     apiKey: Secret | undefined;
     baseUrl: string | undefined;
@@ -243,6 +246,7 @@ export function loadConfig(
       docBudgetUsd: e.DOCROUTE_DOC_BUDGET_USD,
     },
     limits: { maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024), maxPages: e.DOCROUTE_MAX_PAGES },
+    einvoice: { enabled: e.DOCROUTE_EINVOICE === 'on' },
     gemini: {
       apiKey: e.GEMINI_API_KEY ? new Secret(e.GEMINI_API_KEY) : undefined,
       baseUrl: e.GEMINI_BASE_URL,

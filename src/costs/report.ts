@@ -103,7 +103,7 @@ export interface CostReportOptions {
   until?: string;
 }
 
-const TIER_ORDER: readonly TierColumn[] = ['flash', 'pro'];
+const TIER_ORDER: readonly TierColumn[] = ['xml', 'flash', 'pro'];
 const MONEY_PLACES = 6;
 
 const money = (value: Decimal.Value | null | undefined): string =>
@@ -163,6 +163,7 @@ export async function costReport(db: Db, options: CostReportOptions): Promise<Co
       .innerJoin('documents as d', 'd.id', 'a.document_id')
       .select((eb) => [
         eb.fn.count<string>('a.document_id').distinct().as('documents'),
+        eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'xml').as('xml_documents'),
         eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'flash').as('flash_documents'),
         eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'pro').as('pro_documents'),
         eb.fn.count<string>('a.document_id').distinct().filterWhere('d.status', '=', 'needs_review').as('needs_review_documents'),
@@ -194,7 +195,11 @@ export async function costReport(db: Db, options: CostReportOptions): Promise<Co
   const byDay: DaySpend[] = dayRows.map((r) => ({ day: r.day, tier: r.tier, calls: int(r.calls), costUsd: money(r.cost_usd) }));
 
   const documents = int(docRow.documents);
-  const tierDocuments: Record<TierColumn, number> = { flash: int(docRow.flash_documents), pro: int(docRow.pro_documents) };
+  const tierDocuments: Record<TierColumn, number> = {
+    xml: int(docRow.xml_documents),
+    flash: int(docRow.flash_documents),
+    pro: int(docRow.pro_documents),
+  };
   const totalCost = byTierModel.reduce((sum, r) => sum.plus(r.costUsd), new Decimal(0));
 
   const byTier: TierSpend[] = TIER_ORDER.flatMap((tier) => {

@@ -56,12 +56,28 @@ export function invoiceSortColumn(sort: InvoiceSort): SortColumn {
   return SORT_COLUMNS[parseSort<InvoiceSortKey>(sort).key];
 }
 
+/** One column of the VAT breakdown, ";"-joined in breakdown order (amounts with at least two decimals); null without a breakdown. */
+function vatColumn(column: 'category' | 'rate' | 'taxable_amount' | 'tax_amount', alias: string) {
+  const ref = sql.ref(`v.${column}`);
+  const value =
+    column === 'category'
+      ? sql`coalesce(v.category, '')`
+      : sql`coalesce(case when scale(trim_scale(${ref})) < 2 then round(${ref}, 2)::text else trim_scale(${ref})::text end, '')`;
+  return sql<string | null>`(select string_agg(${value}, ';' order by v.position) from invoice_vat_breakdown v where v.invoice_id = i.id)`.as(alias);
+}
+
 function latestInvoices(db: Db, f: InvoiceFilter) {
   let q = db
     .selectFrom('invoices as i')
     .innerJoin('documents as d', 'd.id', 'i.document_id')
     .selectAll('i')
     .select('d.status as document_status')
+    .select([
+      vatColumn('category', 'vat_categories'),
+      vatColumn('rate', 'vat_rates'),
+      vatColumn('taxable_amount', 'vat_taxable_amounts'),
+      vatColumn('tax_amount', 'vat_amounts'),
+    ])
     .where(({ not }) => not(superseded('invoices', 'i')));
   if (f.vendor !== undefined) q = q.where(sql<boolean>`lower(${sql.ref('i.vendor_name')}) like lower(${escapeLike(f.vendor) + '%'})`);
   if (f.invoiceNumber !== undefined) q = q.where('i.invoice_number', '=', f.invoiceNumber);
@@ -97,6 +113,11 @@ export async function findInvoices(db: Db, filter: InvoiceFilter, sort: InvoiceS
 export type InvoiceListItem = Omit<InvoiceRecordFields, 'kind'> & {
   documentId: string;
   status: DocumentStatusColumn;
+  /** The VAT breakdown as parallel ";"-separated columns (category, rate, taxable amount, VAT), null without one. */
+  vatCategories: string | null;
+  vatRates: string | null;
+  vatTaxableAmounts: string | null;
+  vatAmounts: string | null;
   createdAt: string;
 };
 
@@ -112,6 +133,10 @@ export function invoiceListItem(row: InvoiceListRow): InvoiceListItem {
     confidence,
     possibleDuplicateOf,
     ...fields,
+    vatCategories: row.vat_categories ?? null,
+    vatRates: row.vat_rates ?? null,
+    vatTaxableAmounts: row.vat_taxable_amounts ?? null,
+    vatAmounts: row.vat_amounts ?? null,
     createdAt: row.created_at.toISOString(),
   };
 }

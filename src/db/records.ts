@@ -44,6 +44,10 @@ export async function insertInvoiceVersion(
       run_id: provenance.runId,
       activity_id: provenance.activityId ?? null,
       ...(toColumns(INVOICE_FIELDS, fields) as InvoiceColumns),
+      document_type: fields.documentType?.value ?? null,
+      customer_address: fields.customerAddress?.value ?? null,
+      customer_tax_id: fields.customerTaxId?.value ?? null,
+      buyer_reference: fields.buyerReference?.value ?? null,
       confidence: provenance.confidence.toFixed(4),
       possible_duplicate_of: possibleDuplicateOf,
     })
@@ -60,14 +64,42 @@ export async function insertInvoiceVersion(
           quantity: line.quantity,
           unit_price: line.unitPrice,
           amount: line.amount,
+          vat_rate: line.vatRate ?? null,
           confidence: line.confidence.toFixed(4),
           page: line.evidence?.page ?? null,
           quote: line.evidence?.quote ?? null,
+          path: line.evidence?.path ?? null,
         })),
       )
       .execute();
   }
-  await insertEvidence(trx, 'invoice', id, provenance, INVOICE_SCALAR_FIELDS.map((name) => [name, fields[name]]));
+  const vat = fields.vatBreakdown ?? [];
+  if (vat.length > 0) {
+    await trx
+      .insertInto('invoice_vat_breakdown')
+      .values(
+        vat.map((entry, i) => ({
+          invoice_id: id,
+          position: i + 1,
+          category: entry.category,
+          rate: entry.rate,
+          taxable_amount: entry.taxableAmount,
+          tax_amount: entry.taxAmount,
+          confidence: entry.confidence.toFixed(4),
+          page: entry.evidence?.page ?? null,
+          quote: entry.evidence?.quote ?? null,
+          path: entry.evidence?.path ?? null,
+        })),
+      )
+      .execute();
+  }
+  const einvoiceFields = (['documentType', 'customerAddress', 'customerTaxId', 'buyerReference'] as const).flatMap(
+    (name): [string, Extracted<unknown>][] => (fields[name] ? [[name, fields[name]]] : []),
+  );
+  await insertEvidence(trx, 'invoice', id, provenance, [
+    ...INVOICE_SCALAR_FIELDS.map((name): [string, Extracted<unknown>] => [name, fields[name]]),
+    ...einvoiceFields,
+  ]);
   return { id, version };
 }
 
@@ -180,12 +212,23 @@ async function insertEvidence(
       page: f.evidence?.page ?? null,
       quote: f.evidence?.quote ?? null,
       tier: provenance.tier,
+      path: f.evidence?.path ?? null,
     }));
   if (rows.length > 0) await trx.insertInto('field_evidence').values(rows).execute();
 }
 
 /** Where a record's scalar field was read, with the tier that read it. */
-export type FieldEvidenceView = { confidence: number; page: number | null; quote: string | null; tier: string | null };
+export type FieldEvidenceView = {
+  confidence: number;
+  page: number | null;
+  quote: string | null;
+  tier: string | null;
+  /** For a value read from an e-invoice: the XML element path. */
+  path?: string | null;
+};
+
+/** Evidence of a line or breakdown entry: page and quote, and the XML path for e-invoices. */
+export type QuoteEvidenceView = { page: number; quote: string; path?: string };
 
 /** An invoice record version as API clients and the CLI show it (without its lines and evidence). */
 export type InvoiceRecordFields = {
@@ -195,6 +238,11 @@ export type InvoiceRecordFields = {
   source: string;
   confidence: number;
   possibleDuplicateOf: string | null;
+  /** From e-invoices (null for records read from text). */
+  documentType: 'invoice' | 'credit_note' | null;
+  customerAddress: string | null;
+  customerTaxId: string | null;
+  buyerReference: string | null;
 } & RecordValues<typeof INVOICE_FIELDS>;
 
 export type InvoiceLineView = {
@@ -202,12 +250,23 @@ export type InvoiceLineView = {
   quantity: string | null;
   unitPrice: string | null;
   amount: string | null;
+  vatRate: string | null;
   confidence: number;
-  evidence: { page: number; quote: string } | null;
+  evidence: QuoteEvidenceView | null;
+};
+
+export type VatBreakdownView = {
+  category: string | null;
+  rate: string | null;
+  taxableAmount: string | null;
+  taxAmount: string | null;
+  confidence: number;
+  evidence: QuoteEvidenceView | null;
 };
 
 export type InvoiceRecordView = InvoiceRecordFields & {
   lineItems: InvoiceLineView[];
+  vatBreakdown: VatBreakdownView[];
   evidence: Record<string, FieldEvidenceView>;
 };
 
@@ -244,6 +303,10 @@ export function invoiceRecordFields(invoice: InvoiceRow): InvoiceRecordFields {
     confidence: Number(invoice.confidence),
     possibleDuplicateOf: invoice.possible_duplicate_of,
     ...(fromColumns(INVOICE_FIELDS, invoice) as RecordValues<typeof INVOICE_FIELDS>),
+    documentType: invoice.document_type,
+    customerAddress: invoice.customer_address,
+    customerTaxId: invoice.customer_tax_id,
+    buyerReference: invoice.buyer_reference,
   };
 }
 
@@ -263,11 +326,19 @@ export function contractRecordFields(contract: ContractRow): ContractRecordField
 export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<InvoiceRecordView> {
   const lines = await db
     .selectFrom('invoice_lines')
-    .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'confidence', 'page', 'quote'])
+    .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'vat_rate', 'confidence', 'page', 'quote', 'path'])
     .where('invoice_id', '=', invoice.id)
     .orderBy('line_number')
     .execute();
+  const vat = await db
+    .selectFrom('invoice_vat_breakdown')
+    .selectAll()
+    .where('invoice_id', '=', invoice.id)
+    .orderBy('position')
+    .execute();
   const evidence = await loadEvidence(db, invoice.id);
+  const quoteEvidence = (r: { page: number | null; quote: string | null; path: string | null }): QuoteEvidenceView | null =>
+    r.page !== null && r.quote !== null ? { page: r.page, quote: r.quote, ...(r.path ? { path: r.path } : {}) } : null;
   return {
     ...invoiceRecordFields(invoice),
     lineItems: lines.map((l) => ({
@@ -275,8 +346,17 @@ export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<In
       quantity: trimDecimal(l.quantity),
       unitPrice: trimDecimal(l.unit_price),
       amount: trimDecimal(l.amount),
+      vatRate: trimDecimal(l.vat_rate),
       confidence: Number(l.confidence),
-      evidence: l.page !== null && l.quote !== null ? { page: l.page, quote: l.quote } : null,
+      evidence: quoteEvidence(l),
+    })),
+    vatBreakdown: vat.map((v) => ({
+      category: v.category,
+      rate: trimDecimal(v.rate),
+      taxableAmount: trimDecimal(v.taxable_amount),
+      taxAmount: trimDecimal(v.tax_amount),
+      confidence: Number(v.confidence),
+      evidence: quoteEvidence(v),
     })),
     evidence,
   };
@@ -339,12 +419,15 @@ export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoic
 async function loadEvidence(db: Db, recordId: string): Promise<Record<string, FieldEvidenceView>> {
   const rows = await db
     .selectFrom('field_evidence')
-    .select(['field', 'confidence', 'page', 'quote', 'tier'])
+    .select(['field', 'confidence', 'page', 'quote', 'tier', 'path'])
     .where('record_id', '=', recordId)
     .orderBy('field')
     .execute();
   return Object.fromEntries(
-    rows.map((r) => [r.field, { confidence: Number(r.confidence), page: r.page, quote: r.quote, tier: r.tier }]),
+    rows.map((r) => [
+      r.field,
+      { confidence: Number(r.confidence), page: r.page, quote: r.quote, tier: r.tier, ...(r.path ? { path: r.path } : {}) },
+    ]),
   );
 }
 

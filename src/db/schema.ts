@@ -20,7 +20,8 @@ type Json<T extends object> = JSONColumnType<T, string, string>;
 
 export type DocumentKindColumn = 'invoice' | 'contract' | 'other';
 export type DocumentStatusColumn = 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed' | 'cancelled' | 'stalled';
-export type TierColumn = 'flash' | 'pro';
+/** 'xml': the exact e-invoice tier (no model; model 'en16931', cost 0). */
+export type TierColumn = 'xml' | 'flash' | 'pro';
 export type AttemptOutcome = 'ok' | 'invalid' | 'failed';
 
 export interface BlobsTable {
@@ -111,7 +112,8 @@ export interface GeminiBatchesTable {
   batch_key: string;
   workflow_id: string;
   run_id: string;
-  tier: TierColumn;
+  /** Only the model tiers batch. */
+  tier: Exclude<TierColumn, 'xml'>;
   model: string;
   kind: string;
   ranges: Json<{ pageFrom: number; pageTo: number; chunkIndex: number | null }[]>;
@@ -178,6 +180,11 @@ export interface InvoicesTable {
   payment_terms: string | null;
   iban: string | null;
   bic: string | null;
+  /** 'invoice' | 'credit_note' (from e-invoices; null for records read from text). */
+  document_type: 'invoice' | 'credit_note' | null;
+  customer_address: string | null;
+  customer_tax_id: string | null;
+  buyer_reference: string | null;
   confidence: Numeric;
   possible_duplicate_of: string | null;
   created_at: Timestamp;
@@ -193,9 +200,27 @@ export interface InvoiceLinesTable {
   quantity: Numeric | null;
   unit_price: Numeric | null;
   amount: Numeric | null;
+  vat_rate: Numeric | null;
   confidence: Numeric;
   page: number | null;
   quote: string | null;
+  /** XML element path, for a line read from an e-invoice. */
+  path: string | null;
+}
+
+/** An invoice's VAT breakdown: one row per VAT category and rate. */
+export interface InvoiceVatBreakdownTable {
+  id: Generated<string>;
+  invoice_id: string;
+  position: number;
+  category: string | null;
+  rate: Numeric | null;
+  taxable_amount: Numeric | null;
+  tax_amount: Numeric | null;
+  confidence: Numeric;
+  page: number | null;
+  quote: string | null;
+  path: string | null;
 }
 
 export interface ContractsTable {
@@ -244,6 +269,8 @@ export interface FieldEvidenceTable {
   page: number | null;
   quote: string | null;
   tier: string | null;
+  /** XML element path, for a value read from an e-invoice. */
+  path: string | null;
 }
 
 export interface ValidationResultsTable {
@@ -340,6 +367,7 @@ export interface Database {
   candidates: CandidatesTable;
   invoices: InvoicesTable;
   invoice_lines: InvoiceLinesTable;
+  invoice_vat_breakdown: InvoiceVatBreakdownTable;
   contracts: ContractsTable;
   contract_parties: ContractPartiesTable;
   field_evidence: FieldEvidenceTable;
@@ -393,6 +421,7 @@ export type DocumentUpdate = Updateable<DocumentsTable>;
 export type ExtractionAttemptRow = Selectable<ExtractionAttemptsTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
+export type InvoiceVatBreakdownRow = Selectable<InvoiceVatBreakdownTable>;
 export type ContractRow = Selectable<ContractsTable>;
 export type ContractPartyRow = Selectable<ContractPartiesTable>;
 export type FieldEvidenceRow = Selectable<FieldEvidenceTable>;

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { Decimal } from 'decimal.js';
 import type { Classification, EscalationPlan, ParsedSummary, TierInfo } from '../../activities/types.ts';
-import type { ExtractableKind, TierName } from '../../schemas/index.ts';
+import { INVOICE_REQUIRED_FIELDS, type ExtractableKind, type RouteStep, type TierName } from '../../schemas/index.ts';
 import { classifyDocument } from '../classify/classify.ts';
 import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
@@ -23,7 +23,9 @@ import type { ModelTier, PageImage, PageText } from '../extraction/model-tier.ts
 import { estimateTokens } from '../extraction/rules/tokens.ts';
 import { parsePdf } from '../pdf/parse-pdf.ts';
 import { renderPages } from '../pdf/render-pages.ts';
-import { runPipeline, type PipelinePorts, type PipelineResult } from '../routing/pipeline.ts';
+import { runPipeline, type ExactOutcome, type PipelinePorts, type PipelineResult } from '../routing/pipeline.ts';
+import { readExact, scoreExact } from '../einvoice/exact-tier.ts';
+import type { CheckResult } from '../validation/checks.ts';
 import { decideRoute, type RouteAction, type RoutingThresholds } from '../routing/policy.ts';
 import type { LabelledDocument } from './loaders.ts';
 
@@ -55,7 +57,7 @@ export interface TierCall {
 }
 
 export interface Decision {
-  stage: 'initial' | 'after-fast' | 'budget' | 'after-deep';
+  stage: 'exact' | 'initial' | 'after-fast' | 'budget' | 'after-deep';
   action: RouteAction;
   reasons: string[];
 }
@@ -73,7 +75,7 @@ export interface DocumentRun {
   totalMs: number;
   decisions: Decision[];
   /** Tiers used, in order, as `route` reports them. */
-  route: TierName[];
+  route: RouteStep[];
   /** The routed result (what the candidate would be); null when nothing was extracted. */
   result: ScoredReadings | null;
   /** The fast tier's result (after-fast candidate), when it ran. */
@@ -86,7 +88,8 @@ export interface DocumentRun {
 }
 
 export interface RunnerOptions {
-  config: Pick<Config, 'routing' | 'limits' | 'prices'>;
+  /** With `einvoice.enabled`, the exact e-invoice tier claims what it can first, as in the workflow. */
+  config: Pick<Config, 'routing' | 'limits' | 'prices'> & Partial<Pick<Config, 'einvoice'>>;
   tiers: { fast: ModelTier; deep: ModelTier | null };
   mode: EvalMode;
   /** YYYY-MM-DD, for date plausibility checks. */
@@ -311,6 +314,47 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
       // The pipeline's result carries its decisions.
     },
   };
+  if (config.einvoice?.enabled) {
+    /** The exact e-invoice tier, as the workflow's readEInvoice + scoreEInvoice (no duplicate check: no records here). */
+    ports.claimExact = async (): Promise<ExactOutcome> => {
+      const file = new Uint8Array(await readFile(run.doc.file));
+      if (file.length > config.limits.maxFileBytes) return { claim: null, note: 'file too large to read' };
+      const read = await readExact(file);
+      if (read.outcome === 'refused') throw new Error(read.note);
+      if (read.outcome !== 'read') return { claim: null, note: read.note };
+      const problems: CheckResult[] = [];
+      let exactPages: PageText[] | null = null;
+      if (read.container === 'pdf') {
+        try {
+          await ports.parse(run.doc.name);
+          exactPages = pages;
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          problems.push({ name: 'page_matches_xml', passed: false, message: `the PDF's page could not be read to compare it with its XML: ${message}`, fields: [] });
+        }
+      }
+      const score = scoreExact(read, exactPages, problems);
+      const missingRequired = INVOICE_REQUIRED_FIELDS.filter((name) => score.fields[name].value === null);
+      const candidateId = `exact-${candidates.size + 1}`;
+      candidates.set(candidateId, { fields: score.fields, checks: score.checks, ungrounded: [], missingRequired, confidence: score.confidence, conflicts: [] });
+      return {
+        claim: {
+          kind: 'invoice',
+          tier: 'xml',
+          found: read.note,
+          tokens: exactPages ? run.tokens : null,
+          candidate: {
+            candidateId,
+            confidence: Number(score.confidence.toFixed(4)),
+            failedChecks: failedCheckCodes(score.checks),
+            missingRequired,
+            ungrounded: [],
+            possibleDuplicateOf: null,
+          },
+        },
+      };
+    };
+  }
   return {
     ...ports,
     scored: (candidateId: string) => candidates.get(candidateId) ?? null,

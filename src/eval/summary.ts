@@ -4,7 +4,7 @@
  * routing frontier (mode `both`), and the per-document errors. Pure.
  */
 import { Decimal } from 'decimal.js';
-import type { ContractExtraction, InvoiceExtraction, TierName } from '../../schemas/index.ts';
+import type { ContractExtraction, InvoiceExtraction, RouteStep, TierName } from '../../schemas/index.ts';
 import type { ScoredReadings } from '../extraction/candidate.ts';
 import { calibrate, type Calibration } from './calibration.ts';
 import { computeFrontier, type Frontier, type FrontierDocument } from './frontier.ts';
@@ -50,7 +50,7 @@ export interface DocumentSummary {
   kind: string;
   classifiedAs: string | null;
   status: DocumentRun['status'];
-  route: TierName[];
+  route: RouteStep[];
   confidence: number | null;
   pages: number;
   tokens: number;

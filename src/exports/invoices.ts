@@ -21,6 +21,14 @@ export const INVOICE_COLUMNS = [
   'confidence',
   'possibleDuplicateOf',
   ...INVOICE_SCALAR_FIELDS,
+  'documentType',
+  'customerAddress',
+  'customerTaxId',
+  'buyerReference',
+  'vatCategories',
+  'vatRates',
+  'vatTaxableAmounts',
+  'vatAmounts',
   'createdAt',
 ] as const satisfies readonly (keyof InvoiceListItem)[];
 

@@ -52,7 +52,8 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
 
   const attempts = await findOkAttempts(db, input.attemptIds);
   const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
-  const readings: Reading[] = attempts.map((a) => ({
+  // Model tiers only: the exact tier's reading (tier 'xml') is never merged with guesses.
+  const readings: Reading[] = attempts.flatMap((a) => (a.tier === 'xml' ? [] : [{ ...a, tier: a.tier }])).map((a) => ({
     tier: a.tier,
     pages: { from: a.page_from, to: a.page_to },
     fields: schema.parse(a.result) as ExtractionFields<typeof input.kind>,
@@ -253,7 +254,7 @@ export function missingRequiredFields(kind: ExtractableKind, fields: ExtractionF
  * Another document (a different file) whose latest invoice has the same vendor and
  * invoice number: paying both would pay twice. Compared case- and space-insensitively.
  */
-async function findDuplicateInvoice(db: Db, documentId: string, fields: InvoiceExtraction) {
+export async function findDuplicateInvoice(db: Db, documentId: string, fields: InvoiceExtraction) {
   const vendor = fields.vendorName.value;
   const number = fields.invoiceNumber.value;
   if (!vendor || !number) return null;

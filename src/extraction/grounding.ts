@@ -1,5 +1,6 @@
 import { CONTRACT_FIELDS, INVOICE_FIELDS, mapFields } from '../../schemas/index.ts';
 import type {
+  EInvoiceOnlyField,
   ContractExtraction,
   Duration,
   Evidence,
@@ -68,7 +69,7 @@ const MATCHER_OF_TYPE: Readonly<Record<FieldType, ValueMatcher>> = {
   duration,
 };
 
-const INVOICE_MATCHERS: Readonly<Record<Exclude<keyof InvoiceExtraction, 'lineItems'>, ValueMatcher>> = mapFields(
+const INVOICE_MATCHERS: Readonly<Record<Exclude<keyof InvoiceExtraction, 'lineItems' | EInvoiceOnlyField>, ValueMatcher>> = mapFields(
   INVOICE_FIELDS,
   (spec) => MATCHER_OF_TYPE[spec.type],
 );

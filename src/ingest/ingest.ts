@@ -7,6 +7,7 @@ import type { DocumentRow } from '../db/schema.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import { findDocumentByWorkflowId, registerUpload } from '../db/documents.ts';
+import { ACCEPTED_FILE_NAME } from './sniff.ts';
 import type { ExtractDocumentResult } from '../../workflows/index.ts';
 import { rerunDocument, startDocumentRun } from './runs.ts';
 
@@ -136,7 +137,8 @@ async function hashStream(filePath: string): Promise<string> {
 
 /**
  * Expands the command line's paths: files as given (whatever their extension, so a
- * mislabelled file still gets a recorded verdict), directories to the PDFs in them.
+ * mislabelled file still gets a recorded verdict), directories to the PDFs and XML files
+ * (e-invoices) in them.
  */
 export async function expandPaths(paths: readonly string[]): Promise<string[]> {
   const out: string[] = [];
@@ -146,7 +148,7 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
     if (stat.isDirectory()) {
       const entries = await fs.readdir(p, { withFileTypes: true });
       for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-        if (e.isFile() && /\.pdf$/i.test(e.name)) out.push(path.join(p, e.name));
+        if (e.isFile() && ACCEPTED_FILE_NAME.test(e.name)) out.push(path.join(p, e.name));
       }
     } else {
       out.push(p);

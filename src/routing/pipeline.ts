@@ -1,5 +1,5 @@
 /**
- * The extraction pipeline, written once: parse → (exact claim) → route → classify
+ * The extraction pipeline, written once: (exact claim) → parse → route → classify
  * → chunk → extract per chunk in parallel → candidate → route → maybe escalate
  * → route. Pure orchestration over ports: the workflow passes its proxied
  * activities (each under the retry and timeout its work needs), the evaluation
@@ -25,7 +25,7 @@ import type {
   RoutingRecord,
   TierInfo,
 } from '../../activities/types.ts';
-import type { DocumentKind, ExtractableKind, TierName } from '../../schemas/common.ts';
+import type { DocumentKind, ExtractableKind, RouteStep, TierName } from '../../schemas/common.ts';
 import { chunkPages } from '../chunking/chunk-pages.ts';
 import { decideRoute, type RouteDecision, type RouteInput, type RoutingThresholds } from './policy.ts';
 
@@ -39,8 +39,15 @@ export interface ExactClaim {
   kind: ExtractableKind;
   candidate: CandidateSummary;
   /** Route entry for the record's provenance. */
-  tier: TierName;
+  tier: RouteStep;
+  /** What was read (syntax, profile, where it was found), for the routing decision. */
+  found: string;
+  /** Tokens of the parsed page text (a hybrid PDF), or null. */
+  tokens: number | null;
 }
+
+/** An exact tier's answer: its claim, or (null) why it does not claim the document. */
+export type ExactOutcome = { claim: ExactClaim; note?: undefined } | { claim: null; note: string };
 
 /**
  * What the pipeline needs from the outside world. Every port takes and returns
@@ -52,10 +59,12 @@ export interface PipelinePorts {
   /** Reads the original and its text; throws for a document that cannot be read (a verdict). */
   parse(documentId: string): Promise<ParsedSummary>;
   /**
-   * Optional: an exact reader (an embedded e-invoice, say) may claim the document
-   * before classification; its candidate then skips the model tiers. Null: not claimed.
+   * Optional: an exact reader (an e-invoice's XML, or the XML a PDF embeds) may
+   * claim the document before it is parsed and classified; its candidate then
+   * skips the text rules and model tiers. Throws for a document that is refused
+   * (unsafe or foreign XML: a verdict).
    */
-  claimExact?(documentId: string): Promise<ExactClaim | null>;
+  claimExact?(documentId: string): Promise<ExactOutcome>;
   /** What kind of document this is (from the text; a scan may be shown to a tier as images). */
   classify(documentId: string, parsed: ParsedSummary, tiers: TierInfo): Promise<Classification>;
   /** One tier over one page range. Null: the call failed after its retries (a failed chunk). */
@@ -89,8 +98,8 @@ export interface PipelineDecision {
 export interface PipelineResult {
   status: 'extracted' | 'needs_review' | 'failed';
   kind: DocumentKind | null;
-  /** Tiers used, in order. */
-  route: TierName[];
+  /** Tiers used, in order ("xml": the exact e-invoice tier). */
+  route: RouteStep[];
   /** The candidate the verdict is about (null: nothing was extracted). */
   candidate: CandidateSummary | null;
   /** The fast tier's candidate, when the fast tier ran (the evaluation scores it). */
@@ -148,20 +157,31 @@ export async function runPipeline(ports: PipelinePorts, input: PipelineInput): P
     return decision;
   };
 
+  // An exact reader (an e-invoice's XML) claims the document before any text rule or model reads it.
+  if (ports.claimExact) {
+    const exact = await ports.claimExact(documentId);
+    const claim = exact.claim;
+    if (claim) {
+      result.kind = claim.kind;
+      result.route.push(claim.tier);
+      result.tokens = claim.tokens;
+      const decision = await decide({
+        stage: 'exact',
+        claimed: true,
+        found: claim.found,
+        failedChecks: routeFailedChecks(claim.candidate),
+        missingRequired: claim.candidate.missingRequired,
+      });
+      return decision.action === 'accept'
+        ? verdict('extracted', { candidate: claim.candidate, reasons: decision.reasons })
+        : verdict('needs_review', { candidate: claim.candidate, reasons: decision.reasons });
+    }
+    await decide({ stage: 'exact', claimed: false, found: exact.note, failedChecks: [], missingRequired: [] });
+  }
+
   const parsed = await ports.parse(documentId);
   result.tokens = parsed.tokens;
   result.pageCount = parsed.pageCount;
-
-  // Extension point: an exact reader claims the document before any model reads it.
-  const claim = ports.claimExact ? await ports.claimExact(documentId) : null;
-  if (claim) {
-    result.kind = claim.kind;
-    result.route.push(claim.tier);
-    const exact = await decide(afterStage('after-deep', claim.candidate, 0));
-    return exact.action === 'accept'
-      ? verdict('extracted', { candidate: claim.candidate, reasons: exact.reasons })
-      : verdict('needs_review', { candidate: claim.candidate, reasons: exact.reasons });
-  }
 
   // Route before classifying: a scan no tier can read has no text to classify.
   const first = await decide({

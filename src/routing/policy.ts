@@ -10,11 +10,15 @@
  * - `after-fast`: confident, consistent and complete → accept; otherwise escalate
  *   to the deep tier, or to human review when there is no deep tier.
  * - `after-deep`: confident, consistent and complete → accept; otherwise review.
+ * - `exact`: before parsing, an exact reader (an e-invoice's XML) may claim the
+ *   document: every one of the standard's checks passes and nothing required is
+ *   missing → accept; otherwise review (never a model's guess over the XML). Not
+ *   claimed → `text`: the text/model path, with what was found as the reason.
  * - `budget`: before any deep-tier call, the document's spend so far plus the
  *   call's estimated cost must stay within the per-document budget; otherwise review.
  */
 
-export type RouteAction = 'fast' | 'deep' | 'accept' | 'review' | 'reject';
+export type RouteAction = 'fast' | 'deep' | 'accept' | 'review' | 'reject' | 'text';
 
 export interface RouteDecision {
   action: RouteAction;
@@ -61,7 +65,18 @@ export interface BudgetRouteInput {
   budgetUsd: number;
 }
 
-export type RouteInput = InitialRouteInput | ExtractionRouteInput | BudgetRouteInput;
+export interface ExactRouteInput {
+  stage: 'exact';
+  /** Whether the exact reader read the document. */
+  claimed: boolean;
+  /** What it found (or why nothing): the syntax and profile read, or "the PDF embeds no files". */
+  found: string;
+  /** Codes of the failed checks (the standard's rule ids, the page-versus-XML cross-check). */
+  failedChecks: string[];
+  missingRequired: string[];
+}
+
+export type RouteInput = InitialRouteInput | ExtractionRouteInput | BudgetRouteInput | ExactRouteInput;
 
 export function decideRoute(input: RouteInput, thresholds: RoutingThresholds, tiers: TierCapabilities): RouteDecision {
   switch (input.stage) {
@@ -69,9 +84,22 @@ export function decideRoute(input: RouteInput, thresholds: RoutingThresholds, ti
       return decideInitial(input, thresholds, tiers);
     case 'budget':
       return decideBudget(input);
+    case 'exact':
+      return decideExact(input);
     default:
       return decideAfterExtraction(input, thresholds, tiers);
   }
+}
+
+function decideExact(input: ExactRouteInput): RouteDecision {
+  if (!input.claimed) return { action: 'text', reasons: [input.found] };
+  const problems = [
+    ...input.missingRequired.map((f) => `required field missing from the XML: ${f}`),
+    ...input.failedChecks.map((c) => `check failed: ${c}`),
+  ];
+  return problems.length === 0
+    ? { action: 'accept', reasons: [`read exactly from ${input.found}; every check passed`] }
+    : { action: 'review', reasons: problems };
 }
 
 function decideBudget(input: BudgetRouteInput): RouteDecision {

@@ -170,4 +170,20 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       await fake.close();
     }
   });
+
+  it('exact e-invoice tier: an XML e-invoice and a hybrid PDF read from their XML', { timeout: 120_000 }, async () => {
+    const einvoices = path.join(DATASETS_DIR, 'einvoices');
+    const h = await startHarness();
+    try {
+      const xml = await ingestFile(h, path.join(einvoices, 'xrechnung', '01.01a-INVOICE_uncefact.xml'), 'fixture');
+      expect(await waitForDocument(h, xml.workflowId)).toMatchObject({ status: 'extracted', route: ['xml'] });
+      await record(h, 'einvoice-xml-extracted', xml.workflowId);
+
+      const hybrid = await ingestFile(h, path.join(einvoices, 'hybrid-pdf', 'EN16931_Einfach.pdf'), 'fixture');
+      expect(await waitForDocument(h, hybrid.workflowId)).toMatchObject({ status: 'extracted', route: ['xml'] });
+      await record(h, 'einvoice-hybrid-pdf-extracted', hybrid.workflowId);
+    } finally {
+      await h.close();
+    }
+  });
 });

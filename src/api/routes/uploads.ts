@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DocumentStatus } from '../../../schemas/index.ts';
 import { ingestBytes } from '../../ingest/ingest.ts';
-import { PdfRejectedError } from '../../pdf/pdf-errors.ts';
-import { assertLooksLikePdf } from '../../pdf/sniff.ts';
+import { sniffDocument } from '../../ingest/sniff.ts';
 import { BEARER, requireScope } from '../auth.ts';
 import { HttpProblem, Problem } from '../problem.ts';
 import type { RouteModule } from '../types.ts';
@@ -23,10 +22,11 @@ const Uploaded = z
 const UploadResponse = z.object({ documents: z.array(Uploaded) });
 
 /**
- * `POST /v1/documents`: one or more PDFs as multipart/form-data. Every file is
- * checked before any is taken (so a batch is all or nothing): not empty, within
- * the size limit, and a PDF by its content (the "%PDF-" header), whatever its
- * name or declared type says. New content → 202 with the ids to poll; content
+ * `POST /v1/documents`: one or more PDFs or e-invoice XML files as
+ * multipart/form-data. Every file is checked before any is taken (so a batch is
+ * all or nothing): not empty, within the size limit, and by its content (see
+ * sniffDocument: a "%PDF-" header, or XML whose root is a UBL/CII invoice),
+ * whatever its name or declared type says. New content → 202 with the ids to poll; content
  * that was uploaded before → the existing document (200 when all are known).
  */
 export const uploadRoutes: RouteModule = (app, deps) => {
@@ -36,7 +36,7 @@ export const uploadRoutes: RouteModule = (app, deps) => {
       preHandler: requireScope(deps.db, 'write'),
       schema: {
         tags: ['documents'],
-        summary: 'Upload one or more PDFs',
+        summary: 'Upload one or more PDFs or e-invoice XML files',
         description:
           'multipart/form-data with one or more file parts (any field name). Limits: ' +
           `${Math.round(deps.config.limits.maxFileBytes / 1048576)} MiB per file, 20 files per request. ` +
@@ -63,15 +63,11 @@ export const uploadRoutes: RouteModule = (app, deps) => {
           throw error;
         });
         const name = sanitizeFileName(part.filename);
-        try {
-          assertLooksLikePdf(bytes);
-        } catch (error) {
-          if (error instanceof PdfRejectedError) {
-            throw error.code === 'empty_file'
-              ? new HttpProblem(400, 'Empty file', `${name}: ${error.message}`)
-              : new HttpProblem(415, 'Unsupported media type', `${name}: ${error.message}`);
-          }
-          throw error;
+        const sniffed = sniffDocument(bytes);
+        if (!sniffed.ok) {
+          throw sniffed.code === 'empty_file'
+            ? new HttpProblem(400, 'Empty file', `${name}: ${sniffed.message}`)
+            : new HttpProblem(415, 'Unsupported media type', `${name}: ${sniffed.message}`);
         }
         files.push({ name, bytes });
       }

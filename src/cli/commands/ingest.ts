@@ -19,7 +19,7 @@ export function isLocalMode(ctx: CliContext): boolean {
  */
 export async function ingestCommand(ctx: CliContext, paths: string[], opts: { wait?: boolean; json?: boolean }): Promise<void> {
   const files = await expandPaths(paths);
-  if (files.length === 0) throw new Error(`no PDF files found in ${paths.join(', ')}`);
+  if (files.length === 0) throw new Error(`no PDF or XML files found in ${paths.join(', ')}`);
   const local = isLocalMode(ctx);
   if (!opts.json) noteOfflineTier(ctx);
   const runtime = await openRuntime(ctx.config, ctx.log, { worker: local });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { openRuntime } from '../../app/runtime.ts';
 import { describeDocument } from '../../app/document-view.ts';
 import { ingestFile, waitForDocument } from '../../ingest/ingest.ts';
+import { ACCEPTED_FILE_NAME } from '../../ingest/sniff.ts';
 import type { CliContext } from '../main.ts';
 import { printDocumentLine } from '../render.ts';
 import { isLocalMode } from './ingest.ts';
@@ -23,7 +24,7 @@ export async function watchCommand(ctx: CliContext, dir: string, opts: { interva
   const pending = new Map<string, string>(); // path → "size:mtime" at the last look
   let stopped = false;
   const inFlight = new Set<Promise<void>>();
-  process.stdout.write(`watching ${path.resolve(dir)} for PDFs (Ctrl-C to stop)\n`);
+  process.stdout.write(`watching ${path.resolve(dir)} for PDFs and e-invoice XML files (Ctrl-C to stop)\n`);
 
   const take = async (file: string) => {
     try {
@@ -39,7 +40,7 @@ export async function watchCommand(ctx: CliContext, dir: string, opts: { interva
   const look = async () => {
     const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
-      if (!e.isFile() || !/\.pdf$/i.test(e.name)) continue;
+      if (!e.isFile() || !ACCEPTED_FILE_NAME.test(e.name)) continue;
       const file = path.join(dir, e.name);
       const s = await fs.stat(file).catch(() => null);
       if (!s) continue;

@@ -1,0 +1,186 @@
+/**
+ * The exact e-invoice tier end to end: files ingested, the workflow run by a
+ * worker, the record and its trail read back from Postgres.
+ */
+import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLatestRecord, type InvoiceRecordView } from '../../src/db/records.ts';
+import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
+import { DATASETS_DIR, startHarness, type Harness } from '../support/harness.ts';
+
+const EINVOICES = path.join(DATASETS_DIR, 'einvoices');
+const XRECHNUNG = path.join(EINVOICES, 'xrechnung');
+const HYBRID = path.join(EINVOICES, 'hybrid-pdf');
+const HAVE = existsSync(XRECHNUNG) && existsSync(HYBRID);
+const NOTE = HAVE ? '' : ` (skipped: ${EINVOICES} not found)`;
+
+let h: Harness;
+let scratch: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  scratch = await mkdtemp(path.join(tmpdir(), 'docroute-einvoice-'));
+});
+afterAll(async () => {
+  await h?.close();
+  await fs.rm(scratch, { recursive: true, force: true });
+});
+
+async function run(file: string, harness: Harness = h) {
+  const ingested = await ingestFile(harness, file, 'test');
+  const result = await waitForDocument(harness, ingested.workflowId);
+  return result;
+}
+
+async function scratchFile(name: string, text: string): Promise<string> {
+  const file = path.join(scratch, name);
+  await fs.writeFile(file, text);
+  return file;
+}
+
+/** The messages of a document's failed checks, as stored (the words a reviewer reads). */
+async function checkMessages(documentId: string): Promise<string[]> {
+  const rows = await h.db.selectFrom('validation_results').select('message').where('document_id', '=', documentId).where('passed', '=', false).execute();
+  return rows.map((r) => r.message);
+}
+
+/** The record without ids, versions and evidence (paths differ between the syntaxes by design). */
+function comparable(record: InvoiceRecordView) {
+  const { id: _id, evidence: _evidence, ...rest } = record;
+  return JSON.parse(JSON.stringify(rest, (key, v) => (key === 'evidence' ? undefined : v)));
+}
+
+describe.skipIf(!HAVE)(`e-invoices through the workflow${NOTE}`, () => {
+  it('every UBL/CII pair of the XRechnung suite: extracted, route ["xml"], cost 0, the same record', async () => {
+    const names = readdirSync(XRECHNUNG)
+      .filter((f) => f.endsWith('_ubl.xml') && existsSync(path.join(XRECHNUNG, f.replace('_ubl.xml', '_uncefact.xml'))))
+      .map((f) => f.replace('_ubl.xml', ''))
+      // 05.01a breaks BR-CO-16 on purpose (see below); the rest are valid.
+      .filter((n) => n !== '05.01a-INVOICE');
+    expect(names.length).toBeGreaterThanOrEqual(38);
+    const differing: string[] = [];
+    // One file at a time, each document removed after it is read: the two files of a pair
+    // (and many cases of the suite) carry the same vendor and invoice number, which the
+    // duplicate-invoice check would rightly flag (see the next test).
+    const readAlone = async (file: string): Promise<InvoiceRecordView> => {
+      const result = await run(file);
+      expect(result, `${path.basename(file)}: ${result.reasons.join('; ')} ${result.error ?? ''}`).toMatchObject({
+        status: 'extracted',
+        kind: 'invoice',
+        route: ['xml'],
+      });
+      const attempts = await h.db.selectFrom('extraction_attempts').select(['tier', 'model', 'cost_usd']).where('document_id', '=', result.documentId).execute();
+      expect(attempts).toEqual([{ tier: 'xml', model: 'en16931', cost_usd: '0.000000' }]);
+      const record = (await loadLatestRecord(h.db, result.documentId, 'invoice')) as InvoiceRecordView;
+      await h.db.deleteFrom('documents').where('id', '=', result.documentId).execute();
+      return record;
+    };
+    for (const name of names) {
+      const a = await readAlone(path.join(XRECHNUNG, `${name}_ubl.xml`));
+      const b = await readAlone(path.join(XRECHNUNG, `${name}_uncefact.xml`));
+      expect(a.source).toBe('einvoice:en16931');
+      expect(a.vatBreakdown.length).toBeGreaterThan(0);
+      expect(a.evidence.total?.path).toMatch(/^\/(\w+:)?Invoice\/cac:LegalMonetaryTotal\/cbc:TaxInclusiveAmount$/);
+      expect(b.evidence.total?.path).toMatch(/ram:GrandTotalAmount$/);
+      if (JSON.stringify(comparable(a)) !== JSON.stringify(comparable(b))) differing.push(name);
+    }
+    // The pairs whose two files state different values (listed and checked field by field in test/unit/einvoice.test.ts).
+    expect(differing.sort()).toEqual(
+      [
+        '01.01_comprehensive_test', '01.02_comprehensive_test', '01.03_comprehensive_test', '01.04_comprehensive_test',
+        '01.02a-INVOICE', '01.08a-INVOICE', '01.09a-INVOICE', '01.10a-INVOICE', '01.11a-INVOICE', '01.12a-INVOICE', '01.13a-INVOICE',
+        '01.05_minimal_test', '01.20a-INVOICE', '01.21a-INVOICE', '03.06a-INVOICE',
+      ].sort(),
+    );
+  }, 600_000);
+
+  it('the same invoice in the other syntax is flagged as a possible duplicate', async () => {
+    // Copies with a trailing comment: new content, so new documents and workflows (workflow ids follow the content).
+    const copy = async (name: string) => scratchFile(name, `${await fs.readFile(path.join(XRECHNUNG, name), 'utf8')}\n<!-- copy -->\n`);
+    const first = await run(await copy('01.01a-INVOICE_ubl.xml'));
+    expect(first.status).toBe('extracted');
+    const twin = await run(await copy('01.01a-INVOICE_uncefact.xml'));
+    expect(twin.status).toBe('needs_review');
+    expect(twin.reasons).toContain('check failed: duplicate_invoice(vendorName,invoiceNumber)');
+    expect(await checkMessages(twin.documentId)).toEqual([expect.stringMatching(/^possible duplicate: .*"123456XX"/)]);
+    await h.db.deleteFrom('documents').where('id', '=', twin.documentId).execute();
+    await h.db.deleteFrom('documents').where('id', '=', first.documentId).execute();
+  });
+
+  it('an XML that breaks an EN 16931 rule goes to review with the rule id', async () => {
+    const result = await run(path.join(XRECHNUNG, '05.01a-INVOICE_ubl.xml'));
+    expect(result.status).toBe('needs_review');
+    expect(result.route).toEqual(['xml']);
+    // History and the document's reasons carry the rule id; the words with the amounts are in Postgres.
+    expect(result.reasons).toEqual(['check failed: BR-CO-16(total)']);
+    expect(await checkMessages(result.documentId)).toEqual([expect.stringMatching(/^BR-CO-16 violated: .*366\.86/)]);
+  });
+
+  it('a hybrid PDF is read from its XML; a page that disagrees sends it to review, in words', async () => {
+    const good = await run(path.join(HYBRID, 'EN16931_Einfach.pdf'));
+    expect(good).toMatchObject({ status: 'extracted', route: ['xml'], kind: 'invoice' });
+    const record = (await loadLatestRecord(h.db, good.documentId, 'invoice')) as InvoiceRecordView;
+    expect(record.total).toBe('529.87');
+    expect(record.evidence.total?.path).toContain('ram:GrandTotalAmount');
+
+    const bad = await run(path.join(HYBRID, 'MustangBeispiel20221026.pdf'));
+    expect(bad.status).toBe('needs_review');
+    expect(bad.reasons).toEqual(['check failed: page_matches_xml(total)']);
+    expect(await checkMessages(bad.documentId)).toEqual(['the page shows total 963.12, the XML says 963.11']);
+
+    const zugferd1 = await run(path.join(HYBRID, 'MustangGnuaccountingBeispielRE-20170509_505.pdf'));
+    expect(zugferd1).toMatchObject({ status: 'extracted', route: ['xml'] });
+  });
+
+  it('a PDF without XML goes the text path, with the decision recorded; a broken one fails with a reason', async () => {
+    const blank = await run(path.join(HYBRID, 'MustangGnuaccountingBeispielRE-20170509_505blanko.pdf'));
+    expect(blank.route).not.toContain('xml');
+    const decision = await h.db.selectFrom('routing_decisions').select(['action', 'reason']).where('document_id', '=', blank.documentId).where('stage', '=', 'exact').executeTakeFirstOrThrow();
+    expect(decision).toEqual({ action: 'text', reason: 'the PDF embeds no files' });
+    // The exact tier looked first: decision 1; the text path's decisions follow.
+    const stages = await h.db.selectFrom('routing_decisions').select(['sequence', 'stage']).where('document_id', '=', blank.documentId).orderBy('sequence').execute();
+    expect(stages[0]).toEqual({ sequence: 1, stage: 'exact' });
+    expect(stages[1]?.stage).toBe('initial');
+
+    const tiny = await run(path.join(HYBRID, 'corrupt-factur-x-waytoosmall.pdf'));
+    expect(tiny.status).toBe('failed');
+    expect(tiny.error).toMatch(/damaged|not a PDF|empty/);
+  });
+
+  it('hostile XML ends failed with a clear reason, never a crashed worker', async () => {
+    const lol = await scratchFile(
+      'lol.xml',
+      `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&lol3;</Invoice>`,
+    );
+    const xxe = await scratchFile(
+      'xxe.xml',
+      `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&x;</Invoice>`,
+    );
+    const rss = await scratchFile('feed.xml', '<?xml version="1.0"?><rss version="2.0"><channel/></rss>');
+    for (const file of [lol, xxe]) {
+      const result = await run(file);
+      expect(result.status, file).toBe('failed');
+      expect(result.error).toMatch(/DTD or entities/);
+    }
+    const other = await run(rss);
+    expect(other).toMatchObject({ status: 'failed', error: expect.stringContaining('is not an e-invoice') });
+  });
+
+  it('DOCROUTE_EINVOICE=off sends the same hybrid PDF down the text path, and refuses XML files', async () => {
+    const off = await startHarness({ env: { DOCROUTE_EINVOICE: 'off' } });
+    try {
+      const pdf = await run(path.join(HYBRID, 'EN16931_Einfach.pdf'), off);
+      expect(pdf.route).not.toContain('xml');
+      expect(pdf.route.length).toBeGreaterThan(0);
+      const decision = await off.db.selectFrom('routing_decisions').select(['action', 'reason']).where('document_id', '=', pdf.documentId).where('stage', '=', 'exact').executeTakeFirstOrThrow();
+      expect(decision.reason).toContain('DOCROUTE_EINVOICE=off');
+      const xml = await run(path.join(XRECHNUNG, '01.01a-INVOICE_ubl.xml'), off);
+      expect(xml).toMatchObject({ status: 'failed', error: expect.stringContaining('DOCROUTE_EINVOICE=off') });
+    } finally {
+      await off.close();
+    }
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * E-invoices read exactly: the KoSIT XRechnung test suite (the same invoices in
+ * UBL and in CII) and the Mustang project's hybrid PDFs (../shared/datasets/einvoices),
+ * plus hostile XML built here.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkEn16931 } from '../../src/einvoice/checks.ts';
+import { crossCheckPages } from '../../src/einvoice/cross-check.ts';
+import { chooseEmbeddedInvoice } from '../../src/einvoice/embedded.ts';
+import { NotAnInvoiceError, readEInvoiceXml, sniffInvoiceXml, toInvoiceExtraction } from '../../src/einvoice/read.ts';
+import { parseXml, XmlRefusedError } from '../../src/einvoice/xml.ts';
+import { readPdfAttachments } from '../../src/pdf/attachments.ts';
+import { PdfRejectedError } from '../../src/pdf/pdf-errors.ts';
+import { extractPdfInProcess } from '../../src/pdf/extract-pdf.ts';
+
+const EINVOICES = path.resolve(import.meta.dirname, '../../../shared/datasets/einvoices');
+const XRECHNUNG = path.join(EINVOICES, 'xrechnung');
+const HYBRID = path.join(EINVOICES, 'hybrid-pdf');
+const missing = (dir: string) => (existsSync(dir) ? '' : ` (skipped: ${path.relative(process.cwd(), dir)} not found)`);
+const bytesOf = (file: string) => new Uint8Array(readFileSync(file));
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** The record without evidence (paths differ between the syntaxes by design). */
+function withoutEvidence(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (key, v) => (key === 'evidence' ? undefined : v)));
+}
+
+/**
+ * Where the two files of a KoSIT pair really say different things (checked by
+ * hand in the XML: the test data differs, not the readers). Listed with both
+ * values, so that a reader change or a data change fails the test.
+ */
+const DATA_DIFFERENCES: Record<string, Record<string, [unknown, unknown]>> = {
+  // UBL's RegistrationName (BT-44) is "[Buyer trading name]"; CII's Name (BT-44) is "[Buyer name]".
+  ...Object.fromEntries(
+    ['01.01', '01.02', '01.03', '01.04'].map((n) => [
+      `${n}_comprehensive_test`,
+      { customerName: ['[Buyer trading name]', '[Buyer name]'] },
+    ]),
+  ),
+  // UBL carries an OrderReference/ID "Dummywert" (required there by a SalesOrderID); CII has no order reference.
+  ...Object.fromEntries(
+    ['01.02a', '01.08a', '01.09a', '01.10a', '01.11a', '01.12a', '01.13a'].map((n) => [
+      `${n}-INVOICE`,
+      { purchaseOrder: ['Dummywert', null] },
+    ]),
+  ),
+  // UBL states a VAT total of 0; the CII file has no TaxTotalAmount.
+  '01.05_minimal_test': { taxTotal: ['0.00', null] },
+  '01.20a-INVOICE': { vendorAddress: ['[Seller street], 12345 [Seller city], DE', '[Street], 12345 [City], DE'] },
+  '01.21a-INVOICE': { vendorTaxId: ['DE 123456789', 'DE152338654'] },
+  // UBL puts the city in PostalZone and the postcode in CityName.
+  '03.06a-INVOICE': {
+    vendorAddress: ['Teststraße, Testhausen 12345, DE', 'Teststraße, 12345 Testhausen, DE'],
+    customerAddress: ['Teststraße, Testhausen 12345, DE', 'Teststraße, 12345 Testhausen, DE'],
+  },
+};
+
+describe.skipIf(!existsSync(XRECHNUNG))(`XRechnung test suite${missing(XRECHNUNG)}`, () => {
+  const pairs = readdirSync(XRECHNUNG)
+    .filter((f) => f.endsWith('_ubl.xml') && existsSync(path.join(XRECHNUNG, f.replace('_ubl.xml', '_uncefact.xml'))))
+    .map((f) => f.replace('_ubl.xml', ''));
+
+  it('finds the pairs', () => {
+    expect(pairs.length).toBeGreaterThanOrEqual(38);
+  });
+
+  it.each(pairs)('%s: UBL and CII give the same record (every field, lines, VAT breakdown)', (name) => {
+    const ubl = readEInvoiceXml(bytesOf(path.join(XRECHNUNG, `${name}_ubl.xml`)));
+    const cii = readEInvoiceXml(bytesOf(path.join(XRECHNUNG, `${name}_uncefact.xml`)));
+    expect(ubl.syntax).toBe('ubl');
+    expect(cii.syntax).toBe('cii');
+    const a = withoutEvidence(toInvoiceExtraction(ubl)) as Record<string, unknown>;
+    const b = withoutEvidence(toInvoiceExtraction(cii)) as Record<string, unknown>;
+    const known = DATA_DIFFERENCES[name] ?? {};
+    for (const [field, [ublValue, ciiValue]] of Object.entries(known)) {
+      expect((a[field] as { value: unknown }).value, `${name} UBL ${field}`).toEqual(ublValue);
+      expect((b[field] as { value: unknown }).value, `${name} CII ${field}`).toEqual(ciiValue);
+      delete a[field];
+      delete b[field];
+    }
+    expect(a).toEqual(b);
+    expect(a.invoiceNumber).toMatchObject({ confidence: 1 });
+    expect((a.vatBreakdown as unknown[]).length).toBeGreaterThan(0);
+    // Totals and lines agree too (the values behind BR-CO-10/13/15/16), absent = 0 where the standard says so.
+    const totals = (e: typeof ubl) =>
+      Object.fromEntries(Object.entries(e.totals).map(([k, v]) => [k, v?.value ?? (k === 'tax' ? null : '0.00')]));
+    if (!('taxTotal' in known)) expect(totals(ubl)).toEqual(totals(cii));
+  });
+
+  it('every value carries the XML path it came from', () => {
+    const cii = toInvoiceExtraction(readEInvoiceXml(bytesOf(path.join(XRECHNUNG, '01.01a-INVOICE_uncefact.xml'))));
+    expect(cii.total.evidence?.path).toBe(
+      '/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount',
+    );
+    const ubl = toInvoiceExtraction(readEInvoiceXml(bytesOf(path.join(XRECHNUNG, '01.01a-INVOICE_ubl.xml'))));
+    expect(ubl.total.evidence?.path).toBe('/ubl:Invoice/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount');
+    expect(ubl.lineItems[1]?.evidence?.path).toBe('/ubl:Invoice/cac:InvoiceLine[2]');
+  });
+
+  it('the whole suite passes the EN 16931 payment rules, except the one case built to break BR-CO-16', () => {
+    const failures: string[] = [];
+    for (const f of readdirSync(XRECHNUNG).filter((x) => x.endsWith('.xml'))) {
+      for (const c of checkEn16931(readEInvoiceXml(bytesOf(path.join(XRECHNUNG, f))))) if (!c.passed) failures.push(`${f} ${c.name}`);
+    }
+    expect(failures).toEqual(['05.01a-INVOICE_ubl.xml BR-CO-16']);
+  });
+
+  it('a changed amount fails the rule that covers it, with its rule id', () => {
+    const text = readFileSync(path.join(XRECHNUNG, '01.01a-INVOICE_uncefact.xml'), 'utf8');
+    const broken = text.replace('<ram:GrandTotalAmount>336.9</ram:GrandTotalAmount>', '<ram:GrandTotalAmount>339.90</ram:GrandTotalAmount>');
+    expect(broken).not.toBe(text);
+    const failed = checkEn16931(readEInvoiceXml(utf8(broken))).filter((c) => !c.passed);
+    expect(failed.map((c) => c.name)).toContain('BR-CO-15');
+    expect(failed.find((c) => c.name === 'BR-CO-15')?.message).toContain('339.90');
+    const lines = text.replace('<ram:LineTotalAmount>288.79</ram:LineTotalAmount>', '<ram:LineTotalAmount>280.79</ram:LineTotalAmount>');
+    expect(checkEn16931(readEInvoiceXml(utf8(lines))).filter((c) => !c.passed).map((c) => c.name)).toContain('BR-CO-10');
+  });
+});
+
+describe('hostile and foreign XML', () => {
+  it('refuses a billion-laughs file (entity declarations) before expanding anything', () => {
+    const lol = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('')}]><lolz>&lol9;</lolz>`;
+    const error = (() => {
+      try {
+        parseXml(utf8(lol));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(XmlRefusedError);
+    expect((error as XmlRefusedError).code).toBe('dtd');
+    expect(sniffInvoiceXml(utf8(lol))).toMatchObject({ ok: false, reason: expect.stringContaining('DTD') });
+  });
+
+  it('refuses an external entity (XXE)', () => {
+    const xxe = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&x;</Invoice>`;
+    expect(() => readEInvoiceXml(utf8(xxe))).toThrow(XmlRefusedError);
+  });
+
+  it('refuses deep nesting, oversized and malformed XML', () => {
+    const deep = `${'<a>'.repeat(500)}${'</a>'.repeat(500)}`;
+    expect(() => parseXml(utf8(deep))).toThrow(/deeper than 64/);
+    expect(() => parseXml(utf8('<a>x</a>'), { maxBytes: 4 })).toThrow(/at most 4/);
+    expect(() => parseXml(utf8('<a><b></a>'))).toThrow(/not well-formed/);
+  });
+
+  it('refuses XML that is not an invoice, with the reason', () => {
+    const rss = '<?xml version="1.0"?><rss version="2.0"><channel/></rss>';
+    expect(() => readEInvoiceXml(utf8(rss))).toThrow(NotAnInvoiceError);
+    expect(sniffInvoiceXml(utf8(rss))).toEqual({ ok: false, reason: expect.stringContaining('<rss> without a namespace is not an e-invoice') });
+    const order = '<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"/>';
+    expect(sniffInvoiceXml(utf8(order))).toMatchObject({ ok: false });
+  });
+
+  it('reads a minimal UBL credit note as a credit note', () => {
+    const xml = `<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2">
+      <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID><cbc:ID>CN-1</cbc:ID><cbc:IssueDate>2025-01-31</cbc:IssueDate>
+      <cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode><cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+      <cac:LegalMonetaryTotal><cbc:TaxInclusiveAmount currencyID="EUR">119</cbc:TaxInclusiveAmount></cac:LegalMonetaryTotal></CreditNote>`;
+    const record = toInvoiceExtraction(readEInvoiceXml(utf8(xml)));
+    expect(record.documentType?.value).toBe('credit_note');
+    expect(record.total.value).toBe('119.00');
+    expect(sniffInvoiceXml(utf8(xml))).toEqual({ ok: true, syntax: 'ubl' });
+  });
+});
+
+describe.skipIf(!existsSync(HYBRID))(`hybrid PDFs${missing(HYBRID)}`, () => {
+  const embedded = async (file: string) => chooseEmbeddedInvoice(await readPdfAttachments(bytesOf(path.join(HYBRID, file))));
+
+  it('reads the embedded XML of every PDF that carries one, in every syntax generation', async () => {
+    const expected: Record<string, { syntax: string; total: string; number: string }> = {
+      'EN16931_Einfach.pdf': { syntax: 'cii', total: '529.87', number: '471102' },
+      'MustangGnuaccountingBeispielRE-20170509_505.pdf': { syntax: 'zugferd1', total: '571.04', number: 'RE-20170509/505' },
+      'zugferd_invoice.pdf': { syntax: 'zugferd1', total: '1005.55', number: '2014-03' },
+      'validV2PDF.pdf': { syntax: 'cii', total: '571.04', number: 'RE-20171118/506' },
+      'Facture_F20180027.pdf': { syntax: 'cii', total: '110.00', number: 'F20180027' },
+    };
+    for (const [file, want] of Object.entries(expected)) {
+      const choice = await embedded(file);
+      expect(choice.attachment, file).not.toBeNull();
+      const e = readEInvoiceXml(choice.attachment!.bytes);
+      const record = toInvoiceExtraction(e);
+      expect({ syntax: e.syntax, total: record.total.value, number: record.invoiceNumber.value }, file).toEqual(want);
+      expect(checkEn16931(e).filter((c) => !c.passed), file).toEqual([]);
+    }
+  });
+
+  it('prefers factur-x.xml when a PDF carries both generations', async () => {
+    const choice = await embedded('validV2PDF.pdf');
+    expect(choice.attachment?.fileName).toBe('factur-x.xml');
+    expect(choice.note).toContain('ZUGFeRD-invoice.xml');
+  });
+
+  it('BASIC WL has no lines, and says so', async () => {
+    const e = readEInvoiceXml((await embedded('validAvoir_FR_type380_BASICWL.pdf')).attachment!.bytes);
+    expect(e.lines).toEqual([]);
+    expect(e.linesAbsent).toMatch(/BASIC WL/);
+    expect(checkEn16931(e).map((c) => c.name)).not.toContain('BR-16');
+  });
+
+  it('PDFs without XML have none; a corrupt one is refused', async () => {
+    for (const file of ['MustangGnuaccountingBeispielRE-20170509_505blanko.pdf', 'corruptedV2PDF.pdf']) {
+      expect((await embedded(file)).attachment, file).toBeNull();
+    }
+    await expect(readPdfAttachments(bytesOf(path.join(HYBRID, 'corrupt-factur-x-waytoosmall.pdf')))).rejects.toBeInstanceOf(PdfRejectedError);
+  });
+
+  it('a page that shows another total than its XML is a disagreement in words', async () => {
+    const file = path.join(HYBRID, 'MustangBeispiel20221026.pdf');
+    const record = toInvoiceExtraction(readEInvoiceXml((await embedded('MustangBeispiel20221026.pdf')).attachment!.bytes));
+    const parsed = await extractPdfInProcess(bytesOf(file), { maxPages: 20 });
+    const failed = crossCheckPages(record, parsed.pages).filter((c) => !c.passed);
+    expect(failed.map((c) => c.message)).toEqual(['the page shows total 963.12, the XML says 963.11']);
+  });
+
+  it('a page that agrees passes every cross-check', async () => {
+    const file = path.join(HYBRID, 'EN16931_Einfach.pdf');
+    const record = toInvoiceExtraction(readEInvoiceXml((await embedded('EN16931_Einfach.pdf')).attachment!.bytes));
+    const checks = crossCheckPages(record, (await extractPdfInProcess(bytesOf(file), { maxPages: 20 })).pages);
+    expect(checks.length).toBeGreaterThanOrEqual(3);
+    expect(checks.every((c) => c.passed)).toBe(true);
+  });
+});
