@@ -55,7 +55,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
       const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
       let images: PageImage[] = [];
       if (tier.readsImages && scanned.length > 0 && document) {
-        const bytes = await getBlob(db, document.sha256);
+        const bytes = await withHeartbeat(() => getBlob(db, document.sha256));
         if (bytes) images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), scanned, { maxSide: 1024 }));
       }
       const call = await withHeartbeat(() =>

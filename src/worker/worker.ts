@@ -2,6 +2,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 import type { Logger } from '../logger.ts';
+import { configurePdfGuard } from '../pdf/parse-pdf.ts';
 
 export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, '..', '..', 'workflows', 'index.ts');
 
@@ -45,6 +46,7 @@ export interface DocrouteWorkerOptions {
 export async function createDocrouteWorker(
   options: DocrouteWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
+  configurePdfGuard(options.deps.config.limits.parse);
   const connection = await NativeConnection.connect({ address: options.address });
   try {
     const worker = await Worker.create({
