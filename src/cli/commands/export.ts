@@ -12,6 +12,8 @@ import type { CliContext } from '../main.ts';
 export interface ExportInvoicesOptions {
   format: string;
   out?: string;
+  /** CSV cells exactly as stored, without the formula guard. */
+  csvRaw?: boolean;
   vendor?: string;
   number?: string;
   from?: string;
@@ -69,7 +71,7 @@ export async function exportCommand({ config, log }: CliContext, what: string, o
   const db = createDb(postgres.url, { max: 2 });
   try {
     await migrateToLatest(db);
-    const output = toFormat(format, allInvoices(db, filters, sort), INVOICE_COLUMNS);
+    const output = toFormat(format, allInvoices(db, filters, sort), INVOICE_COLUMNS, { raw: Boolean(opts.csvRaw) });
     const sink: Writable = opts.out ? createWriteStream(opts.out) : stdoutSink();
     await pipeline(output, sink);
   } finally {
