@@ -175,7 +175,7 @@ describe('parsePdf rejections', () => {
     const error = await rejection(read(path.join(SAMPLES, 'contract-nda.pdf')), LIMITS, { openTimeoutMs: 1 });
     expect(error.code).toBe('too_complex');
     expect(error.message).toMatch(/too complex to read within the parsing limits \(opening the file needed more than 0\.0 s of CPU time\)/);
-    expect(error.message).not.toMatch(/damaged/);
+    expect(error.message).not.toMatch(/damaged or truncated/);
   });
 
   it('a page with a million drawing operators is too complex for a small budget, not damaged', async () => {
@@ -187,7 +187,7 @@ describe('parsePdf rejections', () => {
     page.node.set(PDFName.of('Contents'), doc.context.register(doc.context.flateStream(content)));
     const error = await rejection(await doc.save(), LIMITS, { openTimeoutMs: 200, msPerPage: 100 });
     expect(error.code).toBe('too_complex');
-    expect(error.message).toMatch(/needed more than \d+\.\d s of CPU time/);
+    expect(error.message).toMatch(/needed more than [\d.]+ m?s of CPU time/);
   });
 });
 
