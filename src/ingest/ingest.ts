@@ -41,25 +41,43 @@ export async function ingestFile(ctx: IngestContext, filePath: string, source: s
   const stat = await fs.stat(filePath);
   if (!stat.isFile()) throw new Error(`${filePath} is not a regular file`);
   const tooLarge = stat.size > ctx.config.limits.maxFileBytes;
-  // An oversized file is hashed as a stream and recorded (to fail with its reason) but not stored.
-  const bytes = tooLarge ? new Uint8Array(0) : new Uint8Array(await fs.readFile(filePath));
-  const sha256 = tooLarge ? await hashStream(filePath) : createHash('sha256').update(bytes).digest('hex');
-  return ingestBytes(ctx, { sha256, bytes, sizeBytes: stat.size, fileName: path.basename(filePath), source, storeBlob: !tooLarge, displayName: filePath });
+  // Hashed as a stream, then stored as a stream (unless too large: recorded, to fail with its reason, but not stored).
+  const sha256 = await hashFile(filePath);
+  return ingestContent(ctx, {
+    sha256,
+    content: tooLarge ? null : () => createReadStream(filePath, { highWaterMark: 1024 * 1024 }),
+    sizeBytes: stat.size,
+    fileName: path.basename(filePath),
+    source,
+    displayName: filePath,
+  });
 }
 
-export async function ingestBytes(
+/**
+ * Takes content in that the caller has received and hashed (an API upload
+ * spooled to disk, a file): records the document, stores the original from
+ * `content` (streamed) and starts its workflow, as ingestFile does.
+ */
+export async function ingestContent(
   ctx: IngestContext,
-  upload: { sha256: string; bytes: Uint8Array; sizeBytes: number; fileName: string; source: string; storeBlob: boolean; displayName?: string },
+  upload: {
+    sha256: string;
+    /** Opens the content for reading (called at most once); null when the original is not stored. */
+    content: (() => AsyncIterable<Uint8Array>) | null;
+    sizeBytes: number;
+    fileName: string;
+    source: string;
+    displayName?: string;
+  },
 ): Promise<IngestedFile> {
   const workflowId = workflowIdFor(ctx.config.temporal.workflowIdPrefix, upload.sha256);
   const { document, duplicate } = await registerUpload(ctx.db, {
     sha256: upload.sha256,
     fileName: upload.fileName,
-    bytes: upload.bytes,
+    content: upload.content,
     sizeBytes: upload.sizeBytes,
     source: upload.source,
     workflowId,
-    storeBlob: upload.storeBlob,
   });
   const base = { documentId: document.id, sha256: upload.sha256, file: upload.displayName ?? upload.fileName, workflowId, duplicate };
   // A document that reached a verdict is not processed again (reprocess does that on request);
@@ -127,9 +145,10 @@ export async function waitForDocument(
   }
 }
 
-async function hashStream(filePath: string): Promise<string> {
+/** The sha256 of a file, read as a stream. */
+export async function hashFile(filePath: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(filePath, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

@@ -677,11 +677,12 @@ describe('documents', () => {
     const { document } = await registerUpload(h.db, {
       sha256,
       fileName,
-      bytes,
+      content: async function* () {
+        yield bytes;
+      },
       sizeBytes: bytes.byteLength,
       source: 'test',
       workflowId: `wf-${sha256}`,
-      storeBlob: true,
     });
     const res = await h.call(`/v1/documents/${document.id}/file`, { key });
     expect(res.status).toBe(200);
@@ -694,11 +695,10 @@ describe('documents', () => {
     const tooLarge = await registerUpload(h.db, {
       sha256: randomBytes(32).toString('hex'),
       fileName: 'huge.pdf',
-      bytes: new Uint8Array(0),
+      content: null,
       sizeBytes: 999_999_999,
       source: 'test',
       workflowId: 'wf-huge',
-      storeBlob: false,
     });
     const missing = await get(`/v1/documents/${tooLarge.document.id}/file`);
     expect(missing.status).toBe(404);
