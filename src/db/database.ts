@@ -16,5 +16,11 @@ export function createDb(connectionString: string, options: { max?: number } = {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor must a client that loses it while checked out (between the queries of a transaction):
+  // pg emits 'error' on it with no listener (an unhandled 'error' event kills the process);
+  // the query in flight, or the next one, fails with the error instead.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

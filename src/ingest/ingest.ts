@@ -9,6 +9,7 @@ import type { Db } from '../db/database.ts';
 import { registerUpload } from '../db/documents.ts';
 import type { ExtractDocumentResult } from '../../workflows/index.ts';
 import { rerunDocument, startDocumentRun } from './runs.ts';
+import { isTransientOutage, retryThroughOutages } from './transient.ts';
 
 /** A document's workflow id is derived from its content: the same bytes, the same workflow. */
 export function workflowIdFor(prefix: string, sha256: string): string {
@@ -43,14 +44,16 @@ export async function ingestFile(ctx: IngestContext, filePath: string, source: s
   const tooLarge = stat.size > ctx.config.limits.maxFileBytes;
   // Hashed as a stream, then stored as a stream (unless too large: recorded, to fail with its reason, but not stored).
   const sha256 = await hashFile(filePath);
-  return ingestContent(ctx, {
+  // Registering is idempotent (content-addressed, one workflow id per content): an outage of
+  // Postgres or Temporal is waited out and the registration tried again.
+  return retryThroughOutages(() => ingestContent(ctx, {
     sha256,
     content: tooLarge ? null : () => createReadStream(filePath, { highWaterMark: 1024 * 1024 }),
     sizeBytes: stat.size,
     fileName: path.basename(filePath),
     source,
     displayName: filePath,
-  });
+  }));
 }
 
 /**
@@ -109,15 +112,21 @@ export async function waitForDocument(
   // The long poll for the result is cancelled when the document settles in review
   // instead, so that no call is left pending on a connection about to close.
   const abort = new AbortController();
-  const finished = ctx.client.connection.withAbortSignal(
-    abort.signal,
-    () => ctx.client.workflow.getHandle(workflowId).result() as Promise<ExtractDocumentResult>,
-  );
+  type LongPoll = ExtractDocumentResult | 'cancelled' | { outage: unknown };
   // A cancelled run ends in a workflow failure; the document's recorded state says what happened.
-  const outcome = finished.then(
-    (result) => result,
-    (error: unknown) => (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure ? ('cancelled' as const) : Promise.reject(error)),
-  );
+  // A Temporal restart breaks the long poll: it is started again once Temporal answers.
+  const longPoll = (): Promise<LongPoll> =>
+    ctx.client.connection
+      .withAbortSignal(abort.signal, () => ctx.client.workflow.getHandle(workflowId).result() as Promise<ExtractDocumentResult>)
+      .then(
+        (result): LongPoll => result,
+        (error: unknown): LongPoll | Promise<never> => {
+          if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) return 'cancelled';
+          if (!abort.signal.aborted && isTransientOutage(error)) return { outage: error };
+          return Promise.reject(error);
+        },
+      );
+  let outcome = longPoll();
   outcome.catch(() => undefined); // observed below; never an unhandled rejection when review settles first
   const fromRow = (doc: DocumentRow, status: 'needs_review' | 'cancelled'): ExtractDocumentResult => ({
     documentId: doc.id,
@@ -129,16 +138,35 @@ export async function waitForDocument(
     reasons: doc.review_reasons,
     error: doc.error,
   });
+  // Postgres may be restarting: a failed look is simply taken again at the next poll.
+  const readRow = () =>
+    ctx.db
+      .selectFrom('documents')
+      .selectAll()
+      .where('workflow_id', '=', workflowId)
+      .executeTakeFirst()
+      .catch((error: unknown) => {
+        if (isTransientOutage(error)) return 'outage' as const;
+        throw error;
+      });
   try {
     for (;;) {
       const winner = await Promise.race([outcome, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
+      if (winner !== null && typeof winner === 'object' && 'outage' in winner) {
+        await new Promise((r) => setTimeout(r, 1000));
+        outcome = longPoll();
+        outcome.catch(() => undefined);
+        continue;
+      }
       if (winner === 'cancelled') {
-        const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirstOrThrow();
+        const doc = await retryThroughOutages(() =>
+          ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirstOrThrow(),
+        );
         return fromRow(doc, 'cancelled');
       }
       if (winner) return winner;
-      const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
-      if (doc?.status === 'needs_review') return fromRow(doc, 'needs_review');
+      const doc = await readRow();
+      if (doc !== 'outage' && doc?.status === 'needs_review') return fromRow(doc, 'needs_review');
     }
   } finally {
     abort.abort();
