@@ -74,6 +74,7 @@ async function cleanup(): Promise<void> {
 async function main(): Promise<number> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docroute-chaos-'));
   cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
+  await fs.chmod(dir, 0o755); // as root, Postgres runs as the postgres user and must reach its data dir
   const files = await makeDocuments(dir, DOCS);
 
   const pgPort = await freePort();

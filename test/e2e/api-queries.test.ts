@@ -309,7 +309,7 @@ describe('GET /v1/invoices', () => {
   });
 
   it('a NUL byte in a filter, or a forged cursor with an impossible date, is a 400 problem, never a 500', async () => {
-    for (const q of ['vendor=ac%00me', 'number=INV%001', 'q=x%00y']) {
+    for (const q of ['vendor=ac%00me', 'invoiceNumber=INV%001']) {
       const res = await get(`/v1/invoices?${q}`);
       expect(res.status, q).toBe(400);
       expect(res.body.title).toMatch(/Invalid request/);
