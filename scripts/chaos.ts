@@ -178,6 +178,7 @@ async function main(): Promise<number> {
             spawnWorker(i);
           }
           if (kills === plan.pgAt && PG_OUTAGE_MS > 0) {
+            process.stderr.write(`chaos: stopping Postgres for ${PG_OUTAGE_MS / 1000} s\n`);
             await pg.stop();
             await sleep(PG_OUTAGE_MS);
             await pg.start();
@@ -192,6 +193,11 @@ async function main(): Promise<number> {
           }
         }
       })();
+      // A fault injection that fails (a server that does not come back) ends the run with its reason.
+      let injectionError: unknown;
+      chaosLoop.catch((error: unknown) => {
+        injectionError = error ?? new Error('fault injection failed without a reason');
+      });
       const outcomes = await mapLimit(files, 8, async (file) => {
         const ingested = await ingestFile(ctx, file, 'chaos');
         const result = await waitForDocument(ctx, ingested.workflowId);
@@ -199,7 +205,8 @@ async function main(): Promise<number> {
         return [file, result.documentId] as const;
       });
       finished = true;
-      await chaosLoop;
+      await chaosLoop.catch(() => undefined);
+      if (injectionError) throw injectionError instanceof Error ? injectionError : new Error(`fault injection failed: ${String(injectionError)}`);
       const results = new Map<string, Settled>();
       for (const [file, id] of outcomes) results.set(file, await retryThroughOutages(() => settledState(db, id)));
       const duplicated = await retryThroughOutages(() => duplicates(db));
