@@ -6,7 +6,7 @@ import { CancelledFailure } from '@temporalio/common';
 import type { DocumentRow } from '../db/schema.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { registerUpload } from '../db/documents.ts';
+import { findDocumentByWorkflowId, registerUpload } from '../db/documents.ts';
 import type { ExtractDocumentResult } from '../../workflows/index.ts';
 import { rerunDocument, startDocumentRun } from './runs.ts';
 import { isTransientOutage, retryThroughOutages } from './transient.ts';
@@ -140,12 +140,7 @@ export async function waitForDocument(
   });
   // Postgres may be restarting: a failed look is simply taken again at the next poll.
   const readRow = () =>
-    ctx.db
-      .selectFrom('documents')
-      .selectAll()
-      .where('workflow_id', '=', workflowId)
-      .executeTakeFirst()
-      .catch((error: unknown) => {
+    findDocumentByWorkflowId(ctx.db, workflowId).catch((error: unknown) => {
         if (isTransientOutage(error)) return 'outage' as const;
         throw error;
       });
@@ -159,9 +154,11 @@ export async function waitForDocument(
         continue;
       }
       if (winner === 'cancelled') {
-        const doc = await retryThroughOutages(() =>
-          ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirstOrThrow(),
-        );
+        const doc = await retryThroughOutages(async () => {
+          const row = await findDocumentByWorkflowId(ctx.db, workflowId);
+          if (!row) throw new Error(`no document for workflow ${workflowId}`);
+          return row;
+        });
         return fromRow(doc, 'cancelled');
       }
       if (winner) return winner;

@@ -1,3 +1,4 @@
+import { getDocument } from '../../db/documents.ts';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -106,7 +107,8 @@ export const uploadRoutes: RouteModule = (app, deps) => {
               source: `api:${request.apiKey?.name ?? 'unknown'}`,
             },
           );
-          const doc = await deps.db.selectFrom('documents').select('status').where('id', '=', ingested.documentId).executeTakeFirstOrThrow();
+          const doc = await getDocument(deps.db, ingested.documentId);
+          if (!doc) throw new Error(`document ${ingested.documentId} was not recorded`);
           documents.push({
             documentId: ingested.documentId,
             workflowId: ingested.workflowId,
