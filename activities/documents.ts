@@ -39,7 +39,8 @@ export function createDocumentActivities(deps: ActivityDeps) {
           BAD_DOCUMENT,
         );
       }
-      const bytes = await getBlob(db, document.sha256);
+      // Heartbeats from the first byte read: a 50 MB original takes a while to arrive on a busy machine.
+      const bytes = await withHeartbeat(() => getBlob(db, document.sha256));
       if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
       let parsed;
       try {
@@ -119,7 +120,7 @@ export function createDocumentActivities(deps: ActivityDeps) {
       const classify = deps.tiers.fast.classify?.bind(deps.tiers.fast);
       const document = await getDocument(db, documentId);
       if (result.kind === 'other' && scanned.length > 0 && classify && document) {
-        const bytes = await getBlob(db, document.sha256);
+        const bytes = await withHeartbeat(() => getBlob(db, document.sha256));
         if (bytes) {
           const run = workflowRun();
           const started = performance.now();

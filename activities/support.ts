@@ -83,6 +83,7 @@ export function rejection(reviewer: string, note: string | null): string {
  */
 export async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
+  context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), 5_000);
   try {
     return await work();

@@ -34,6 +34,9 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiA
     // Uploads are limited by multipart's own limits; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
     trustProxy: false,
+    // A request (headers and body) must arrive within this time (408 otherwise); slow uploads
+    // are cut off sooner by the upload route's minimum rate.
+    requestTimeout: deps.config.api.requestTimeoutMs,
   }).withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', async (request, reply) => {
     // Only ids that cannot carry log injection or unbounded text are kept.

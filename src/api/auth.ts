@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { findActiveKey, type ApiScope } from '../db/api-keys.ts';
+import { findActiveKey, looksLikeKey, type ApiScope } from '../db/api-keys.ts';
 import type { Db } from '../db/database.ts';
 import { sendProblem } from './problem.ts';
 
@@ -21,7 +21,14 @@ export const BEARER = [{ bearerAuth: [] }];
 export function requireScope(db: Db, scope: ApiScope) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const tracker = failureTracker(db);
-    if (tracker.blocked(request.ip)) {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const presented = match?.[1];
+    const blocked = tracker.blocked(request.ip);
+    // A blocked address still gets its valid keys through: only a key of the right
+    // shape costs a lookup (by its id), and the lockout answers the invented ones.
+    const key = presented && (!blocked || looksLikeKey(presented)) ? await findActiveKey(db, presented) : null;
+    if (!key && blocked) {
       reply.header('retry-after', String(tracker.retryAfterSeconds(request.ip)));
       return sendProblem(reply, request, {
         type: 'https://docroute.dev/problems/too-many-requests',
@@ -30,9 +37,6 @@ export function requireScope(db: Db, scope: ApiScope) {
         detail: 'Too many requests with invalid API keys from this address; retry later.',
       });
     }
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const key = match ? await findActiveKey(db, match[1] as string) : null;
     if (!key) {
       if (match) tracker.fail(request.ip);
       reply.header('www-authenticate', 'Bearer realm="docroute"');
@@ -58,8 +62,10 @@ export function requireScope(db: Db, scope: ApiScope) {
 /**
  * Invalid keys per client address: the per-key rate limit cannot stop someone
  * inventing a new key for every request, so after MAX_FAILED_AUTH invalid keys
- * in a minute an address is refused (429) without a database lookup until the
- * minute is over.
+ * in a minute an address is refused (429) until the minute is over, without a
+ * database lookup for anything that is not shaped like a key. A valid key from
+ * that address is still let through: the lockout must not lock out the
+ * address's honest clients (a shared NAT, a script with one bad key in its list).
  */
 export const MAX_FAILED_AUTH_PER_MINUTE = 30;
 const WINDOW_MS = 60_000;

@@ -29,6 +29,19 @@ const VALUE_SHAPES: Record<SortValueType, RegExp> = {
   text: /^[\s\S]{0,2000}$/,
 };
 
+/** A date or timestamp of the right shape that names a real instant ("2024-02-30" does not). */
+function isRealValue(type: SortValueType, value: string): boolean {
+  if (type !== 'date' && type !== 'timestamp') return true;
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return false;
+  if (type === 'timestamp') {
+    const [hh, mm, ss] = value.slice(11, 19).split(':').map(Number) as [number, number, number];
+    if (hh > 23 || mm > 59 || ss > 59) return false;
+  }
+  return true;
+}
+
 export function encodeCursor(state: CursorState): string {
   return Buffer.from(JSON.stringify({ scope: state.scope, sort: state.sort, value: state.value, id: state.id }), 'utf8').toString(
     'base64url',
@@ -59,7 +72,9 @@ export function decodeCursor(cursor: string, expected: { scope: string; sort: st
   if (scope !== expected.scope) throw invalid(`it was made for another listing (${scope})`);
   if (sort !== expected.sort) throw invalid(`it was made for sort=${sort}, not sort=${expected.sort}`);
   if (!UUID.test(id)) throw invalid('it has been altered');
-  if (value !== null && (typeof value !== 'string' || !VALUE_SHAPES[expected.type].test(value))) throw invalid('it has been altered');
+  if (value !== null && (typeof value !== 'string' || !VALUE_SHAPES[expected.type].test(value) || !isRealValue(expected.type, value))) {
+    throw invalid('it has been altered');
+  }
   return { scope, sort, value: value as string | null, id };
 }
 

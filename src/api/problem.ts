@@ -58,6 +58,25 @@ export function problemHandler(log: Logger) {
         })),
       });
     }
+    if (isDatabaseUnavailable(error)) {
+      log.warn('database unavailable', { method: request.method, url: request.url.split('?')[0], error: String(error) });
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return sendProblem(reply, request, {
+        type: 'https://docroute.dev/problems/unavailable',
+        title: 'Service unavailable',
+        status: 503,
+        detail: `The database is unavailable; nothing was changed. Retry in ${DATABASE_RETRY_AFTER_SECONDS} s.`,
+      });
+    }
+    if (isInvalidValue(error)) {
+      // A value that passed the schema but that Postgres cannot take (a NUL in a text, a date it cannot represent).
+      return sendProblem(reply, request, {
+        type: 'https://docroute.dev/problems/invalid-request',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'A parameter holds a value that cannot be stored or compared (e.g. a NUL character or an impossible date).',
+      });
+    }
     const status = (error as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500 && !isResponseSerializationError(error)) {
       // Fastify's own client errors (bad JSON, too large, unsupported media type, rate limit).
@@ -85,10 +104,38 @@ function httpTitle(status: number): string {
     403: 'Forbidden',
     404: 'Not found',
     406: 'Not acceptable',
+    408: 'Request timeout',
     409: 'Conflict',
     413: 'Payload too large',
     415: 'Unsupported media type',
     429: 'Too many requests',
   };
   return titles[status] ?? 'Client error';
+}
+
+/** Seconds a client is asked to wait when the database is down (Retry-After). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+/**
+ * The database could not be reached or went away mid-request: a connection
+ * error (ECONNREFUSED …), a Postgres connection exception (SQLSTATE class 08),
+ * a server shutting down or starting (57P01–57P03), or the pool's connect
+ * timeout. The client should retry (503), nothing is wrong with its request.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code))) return true;
+    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    if (typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(message)) return true;
+  }
+  return false;
+}
+
+/** Postgres refused a value (SQLSTATE class 22, data exception: bad encoding, NUL byte, date out of range …). */
+function isInvalidValue(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && (error as { severity?: unknown }).severity !== undefined;
 }

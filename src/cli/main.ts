@@ -236,6 +236,7 @@ program
   .argument('<what>', 'what to export: invoices')
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).makeOptionMandatory())
   .option('--out <file>', 'write to this file instead of stdout')
+  .option('--csv-raw', "CSV cells exactly as stored (by default a cell starting with = + - @, tab or CR gets a leading ' so spreadsheets do not run it as a formula)")
   .option('--vendor <prefix>', 'vendor name prefix, case-insensitive')
   .option('--number <invoiceNumber>', 'exact invoice number')
   .option('--from <YYYY-MM-DD>', 'issue date on or after')

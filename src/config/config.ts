@@ -40,6 +40,9 @@ const EnvSchema = z.object({
   DOCROUTE_MAX_FILE_MB: z.coerce.number().positive().default(50),
   DOCROUTE_MAX_PAGES: z.coerce.number().int().positive().default(500),
   DOCROUTE_EINVOICE: z.enum(['on', 'off']).default('on'),
+  DOCROUTE_PARSE_CPU_SECONDS: z.coerce.number().positive().default(20),
+  DOCROUTE_PARSE_HEAP_MB: z.coerce.number().int().min(64).default(512),
+  DOCROUTE_PARSE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   DOCROUTE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DOCROUTE_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DOCROUTE_WORKER_METRICS_ADDRESS: optionalString.refine(
@@ -71,6 +74,8 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   DOCROUTE_API_HOST: z.string().min(1).default('127.0.0.1'),
   DOCROUTE_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
+  DOCROUTE_API_REQUEST_TIMEOUT_S: z.coerce.number().positive().default(300),
+  DOCROUTE_API_MIN_UPLOAD_KBPS: z.coerce.number().nonnegative().default(8),
   DOCROUTE_DOC_BUDGET_USD: z.coerce.number().nonnegative().default(0.25),
   DOCROUTE_STALL_AFTER_MINUTES: z.coerce.number().positive().default(360),
   DOCROUTE_SEARCH_ATTRIBUTES: z.stringbool().default(true),
@@ -142,7 +147,12 @@ export interface Config {
     /** Most a document may cost in model calls (USD); escalation beyond it goes to review. */
     docBudgetUsd: number;
   };
-  limits: { maxFileBytes: number; maxPages: number };
+  limits: {
+    maxFileBytes: number;
+    maxPages: number;
+    /** The pdf.js thread guard: CPU time to open a file (more per page), heap cap, threads at once per process. */
+    parse: { cpuMs: number; heapMb: number; threads: number };
+  };
   /** The exact e-invoice tier (XML read, no model); off sends e-invoice PDFs down the text path. */
   einvoice: { enabled: boolean };
   gemini: {
@@ -171,6 +181,10 @@ export interface Config {
     host: string;
     /** Requests per minute per API key. */
     rateLimitPerMinute: number;
+    /** A request (headers and body) not received within this time is answered 408 and closed. */
+    requestTimeoutMs: number;
+    /** An upload slower than this (bytes per second, over 10-s windows) is cut off (408); 0 disables. */
+    minUploadBytesPerSecond: number;
   };
   /** USD per million tokens, per model: defaults merged with DOCROUTE_PRICES. */
   prices: PriceTable;
@@ -245,8 +259,12 @@ export function loadConfig(
       chunkTokens: e.DOCROUTE_CHUNK_TOKENS,
       docBudgetUsd: e.DOCROUTE_DOC_BUDGET_USD,
     },
-    limits: { maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024), maxPages: e.DOCROUTE_MAX_PAGES },
     einvoice: { enabled: e.DOCROUTE_EINVOICE === 'on' },
+    limits: {
+      maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024),
+      maxPages: e.DOCROUTE_MAX_PAGES,
+      parse: { cpuMs: Math.round(e.DOCROUTE_PARSE_CPU_SECONDS * 1000), heapMb: e.DOCROUTE_PARSE_HEAP_MB, threads: e.DOCROUTE_PARSE_THREADS },
+    },
     gemini: {
       apiKey: e.GEMINI_API_KEY ? new Secret(e.GEMINI_API_KEY) : undefined,
       baseUrl: e.GEMINI_BASE_URL,
@@ -265,7 +283,13 @@ export function loadConfig(
         pro: { rpm: e.DOCROUTE_PRO_RPM, tpm: e.DOCROUTE_PRO_TPM },
       },
     },
-    api: { port: e.PORT, host: e.DOCROUTE_API_HOST, rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT },
+    api: {
+      port: e.PORT,
+      host: e.DOCROUTE_API_HOST,
+      rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT,
+      requestTimeoutMs: Math.round(e.DOCROUTE_API_REQUEST_TIMEOUT_S * 1000),
+      minUploadBytesPerSecond: Math.round(e.DOCROUTE_API_MIN_UPLOAD_KBPS * 1024),
+    },
     prices,
     webhooks: {
       publicUrl: (e.DOCROUTE_PUBLIC_URL ?? `http://${e.DOCROUTE_API_HOST.includes(':') ? `[${e.DOCROUTE_API_HOST}]` : e.DOCROUTE_API_HOST}:${e.PORT}`).replace(/\/+$/, ''),

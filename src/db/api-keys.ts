@@ -40,9 +40,16 @@ export async function listApiKeys(db: Db): Promise<Omit<ApiKeyRow, 'key_hash'>[]
     .execute();
 }
 
+const KEY_SHAPE = /^dr_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}$/;
+
+/** Whether a presented secret has the shape of a docroute key (`dr_<12 hex>_<secret>`); says nothing of its validity. */
+export function looksLikeKey(presented: string): boolean {
+  return KEY_SHAPE.test(presented);
+}
+
 /** The active key a presented secret belongs to, or null. Compared in constant time. */
 export async function findActiveKey(db: Db, presented: string): Promise<Pick<ApiKeyRow, 'id' | 'name' | 'scopes'> | null> {
-  const match = /^dr_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}$/.exec(presented);
+  const match = KEY_SHAPE.exec(presented);
   if (!match) return null;
   const row = await db
     .selectFrom('api_keys')

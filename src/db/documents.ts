@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { hasBlob, readBlob, storeBlob } from './blobs.ts';
 import { afterCursor, orderModifier, sortValueText, type CursorState, type SortColumn } from './keyset.ts';
 import type { DocumentKindColumn, DocumentRow, DocumentStatusColumn } from './schema.ts';
 import type { Db } from './database.ts';
@@ -13,29 +14,24 @@ export interface RegisteredDocument {
  * Records that a file arrived. Content-addressed: the same bytes always map to the
  * same document, whatever the file name, so a second drop creates no second
  * document (only an upload row saying it came again). The original is kept
- * unless it is over the size limit (the document is still recorded, so it can
- * end `failed` with that reason).
+ * (streamed into chunks, see blobs.ts) unless it is over the size limit (the
+ * document is still recorded, so it can end `failed` with that reason).
  */
 export async function registerUpload(
   db: Db,
   upload: {
     sha256: string;
     fileName: string;
-    bytes: Uint8Array;
+    /** The original's bytes, read as they are stored (a file stream); null when it is not kept (over the size limit). */
+    content: (() => AsyncIterable<Uint8Array>) | null;
     sizeBytes: number;
     source: string;
     workflowId: string;
-    storeBlob: boolean;
   },
 ): Promise<RegisteredDocument> {
   return db.transaction().execute(async (trx) => {
-    if (upload.storeBlob) {
-      await trx
-        .insertInto('blobs')
-        .values({ sha256: upload.sha256, content: Buffer.from(upload.bytes), size_bytes: upload.bytes.byteLength })
-        .onConflict((oc) => oc.column('sha256').doNothing())
-        .execute();
-    }
+    // Known content is not read again.
+    if (upload.content && !(await hasBlob(trx, upload.sha256))) await storeBlob(trx, upload.sha256, upload.sizeBytes, upload.content());
     const inserted = await trx
       .insertInto('documents')
       .values({
@@ -77,9 +73,9 @@ export async function findDocument(db: Db, ref: string): Promise<DocumentRow | u
   return db.selectFrom('documents').selectAll().where('workflow_id', '=', ref).executeTakeFirst();
 }
 
+/** The whole original (see readBlob in blobs.ts), or undefined when it was not stored. */
 export async function getBlob(db: Db, sha256: string): Promise<Buffer | undefined> {
-  const row = await db.selectFrom('blobs').select('content').where('sha256', '=', sha256).executeTakeFirst();
-  return row?.content;
+  return readBlob(db, sha256);
 }
 
 export async function markDocument(

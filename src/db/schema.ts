@@ -26,9 +26,17 @@ export type AttemptOutcome = 'ok' | 'invalid' | 'failed';
 
 export interface BlobsTable {
   sha256: string;
-  content: Buffer;
+  /** The whole original for blobs stored before chunking; null for chunked blobs (see blob_chunks). */
+  content: Buffer | null;
   size_bytes: BigIntColumn;
   created_at: Timestamp;
+}
+
+/** An original in 1 MiB pieces, in `seq` order from 0 (src/db/blobs.ts). */
+export interface BlobChunksTable {
+  sha256: string;
+  seq: number;
+  data: Buffer;
 }
 
 export interface DocumentsTable {
@@ -358,6 +366,7 @@ export interface Database {
   review_submissions: ReviewSubmissionsTable;
   document_runs: DocumentRunsTable;
   blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
   documents: DocumentsTable;
   document_uploads: DocumentUploadsTable;
   pages: PagesTable;

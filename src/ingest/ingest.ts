@@ -10,6 +10,7 @@ import { findDocumentByWorkflowId, registerUpload } from '../db/documents.ts';
 import { ACCEPTED_FILE_NAME } from './sniff.ts';
 import type { ExtractDocumentResult } from '../../workflows/index.ts';
 import { rerunDocument, startDocumentRun } from './runs.ts';
+import { isTransientOutage, retryThroughOutages } from './transient.ts';
 
 /** A document's workflow id is derived from its content: the same bytes, the same workflow. */
 export function workflowIdFor(prefix: string, sha256: string): string {
@@ -42,25 +43,45 @@ export async function ingestFile(ctx: IngestContext, filePath: string, source: s
   const stat = await fs.stat(filePath);
   if (!stat.isFile()) throw new Error(`${filePath} is not a regular file`);
   const tooLarge = stat.size > ctx.config.limits.maxFileBytes;
-  // An oversized file is hashed as a stream and recorded (to fail with its reason) but not stored.
-  const bytes = tooLarge ? new Uint8Array(0) : new Uint8Array(await fs.readFile(filePath));
-  const sha256 = tooLarge ? await hashStream(filePath) : createHash('sha256').update(bytes).digest('hex');
-  return ingestBytes(ctx, { sha256, bytes, sizeBytes: stat.size, fileName: path.basename(filePath), source, storeBlob: !tooLarge, displayName: filePath });
+  // Hashed as a stream, then stored as a stream (unless too large: recorded, to fail with its reason, but not stored).
+  const sha256 = await hashFile(filePath);
+  // Registering is idempotent (content-addressed, one workflow id per content): an outage of
+  // Postgres or Temporal is waited out and the registration tried again.
+  return retryThroughOutages(() => ingestContent(ctx, {
+    sha256,
+    content: tooLarge ? null : () => createReadStream(filePath, { highWaterMark: 1024 * 1024 }),
+    sizeBytes: stat.size,
+    fileName: path.basename(filePath),
+    source,
+    displayName: filePath,
+  }));
 }
 
-export async function ingestBytes(
+/**
+ * Takes content in that the caller has received and hashed (an API upload
+ * spooled to disk, a file): records the document, stores the original from
+ * `content` (streamed) and starts its workflow, as ingestFile does.
+ */
+export async function ingestContent(
   ctx: IngestContext,
-  upload: { sha256: string; bytes: Uint8Array; sizeBytes: number; fileName: string; source: string; storeBlob: boolean; displayName?: string },
+  upload: {
+    sha256: string;
+    /** Opens the content for reading (called at most once); null when the original is not stored. */
+    content: (() => AsyncIterable<Uint8Array>) | null;
+    sizeBytes: number;
+    fileName: string;
+    source: string;
+    displayName?: string;
+  },
 ): Promise<IngestedFile> {
   const workflowId = workflowIdFor(ctx.config.temporal.workflowIdPrefix, upload.sha256);
   const { document, duplicate } = await registerUpload(ctx.db, {
     sha256: upload.sha256,
     fileName: upload.fileName,
-    bytes: upload.bytes,
+    content: upload.content,
     sizeBytes: upload.sizeBytes,
     source: upload.source,
     workflowId,
-    storeBlob: upload.storeBlob,
   });
   const base = { documentId: document.id, sha256: upload.sha256, file: upload.displayName ?? upload.fileName, workflowId, duplicate };
   // A document that reached a verdict is not processed again (reprocess does that on request);
@@ -92,15 +113,21 @@ export async function waitForDocument(
   // The long poll for the result is cancelled when the document settles in review
   // instead, so that no call is left pending on a connection about to close.
   const abort = new AbortController();
-  const finished = ctx.client.connection.withAbortSignal(
-    abort.signal,
-    () => ctx.client.workflow.getHandle(workflowId).result() as Promise<ExtractDocumentResult>,
-  );
+  type LongPoll = ExtractDocumentResult | 'cancelled' | { outage: unknown };
   // A cancelled run ends in a workflow failure; the document's recorded state says what happened.
-  const outcome = finished.then(
-    (result) => result,
-    (error: unknown) => (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure ? ('cancelled' as const) : Promise.reject(error)),
-  );
+  // A Temporal restart breaks the long poll: it is started again once Temporal answers.
+  const longPoll = (): Promise<LongPoll> =>
+    ctx.client.connection
+      .withAbortSignal(abort.signal, () => ctx.client.workflow.getHandle(workflowId).result() as Promise<ExtractDocumentResult>)
+      .then(
+        (result): LongPoll => result,
+        (error: unknown): LongPoll | Promise<never> => {
+          if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) return 'cancelled';
+          if (!abort.signal.aborted && isTransientOutage(error)) return { outage: error };
+          return Promise.reject(error);
+        },
+      );
+  let outcome = longPoll();
   outcome.catch(() => undefined); // observed below; never an unhandled rejection when review settles first
   const fromRow = (doc: DocumentRow, status: 'needs_review' | 'cancelled'): ExtractDocumentResult => ({
     documentId: doc.id,
@@ -112,26 +139,42 @@ export async function waitForDocument(
     reasons: doc.review_reasons,
     error: doc.error,
   });
+  // Postgres may be restarting: a failed look is simply taken again at the next poll.
+  const readRow = () =>
+    findDocumentByWorkflowId(ctx.db, workflowId).catch((error: unknown) => {
+        if (isTransientOutage(error)) return 'outage' as const;
+        throw error;
+      });
   try {
     for (;;) {
       const winner = await Promise.race([outcome, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
+      if (winner !== null && typeof winner === 'object' && 'outage' in winner) {
+        await new Promise((r) => setTimeout(r, 1000));
+        outcome = longPoll();
+        outcome.catch(() => undefined);
+        continue;
+      }
       if (winner === 'cancelled') {
-        const doc = await findDocumentByWorkflowId(ctx.db, workflowId);
-        if (!doc) throw new Error(`no document for workflow ${workflowId}`);
+        const doc = await retryThroughOutages(async () => {
+          const row = await findDocumentByWorkflowId(ctx.db, workflowId);
+          if (!row) throw new Error(`no document for workflow ${workflowId}`);
+          return row;
+        });
         return fromRow(doc, 'cancelled');
       }
       if (winner) return winner;
-      const doc = await findDocumentByWorkflowId(ctx.db, workflowId);
-      if (doc?.status === 'needs_review') return fromRow(doc, 'needs_review');
+      const doc = await readRow();
+      if (doc !== 'outage' && doc?.status === 'needs_review') return fromRow(doc, 'needs_review');
     }
   } finally {
     abort.abort();
   }
 }
 
-async function hashStream(filePath: string): Promise<string> {
+/** The sha256 of a file, read as a stream. */
+export async function hashFile(filePath: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(filePath, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

@@ -49,6 +49,8 @@ interface PdfJsDocument {
 export interface ExtractHooks {
   /** Called once the document is open and its page count is known and within limits. */
   onOpened?: (pageCount: number) => void;
+  /** The bytes belong to this call (a worker thread's own copy): pdf.js may take them without a copy. */
+  ownsBytes?: boolean;
 }
 
 export async function extractPdfInProcess(
@@ -57,7 +59,7 @@ export async function extractPdfInProcess(
   hooks: ExtractHooks = {},
 ): Promise<ParsedPdf> {
   assertLooksLikePdf(bytes);
-  const parser = openPdfParser(bytes);
+  const parser = openPdfParser(bytes, {}, hooks.ownsBytes);
   try {
     // Open the document and read page 1; `total` is pdf.js's page count, which it
     // checks against the page tree (a lying /Count is corrected at load).
@@ -99,12 +101,13 @@ export async function extractPdfInProcess(
  * A pdf-parse instance with the settings every pdf.js use here shares (text
  * extraction, page rendering): quiet, self-contained (no eval'd font code, no
  * system fonts, no fetches), lenient with damaged files. `extra` adds
- * load options (render-pages.ts caps image sizes). The caller destroys it.
+ * load options (render-pages.ts caps image sizes); `owned` says the bytes are
+ * not used after (no defensive copy). The caller destroys it.
  */
-export function openPdfParser(bytes: Uint8Array, extra: Omit<LoadParameters, 'data' | 'url'> = {}): PDFParse {
+export function openPdfParser(bytes: Uint8Array, extra: Omit<LoadParameters, 'data' | 'url'> = {}, owned = false): PDFParse {
   return new PDFParse({
-    // pdf.js takes ownership of (and may detach) the buffer it is given: hand it a copy.
-    data: bytes.slice(),
+    // pdf.js takes ownership of (and may detach) the buffer it is given: hand it a copy, unless it is ours to give.
+    data: owned ? bytes : bytes.slice(),
     verbosity: VerbosityLevel.ERRORS,
     isEvalSupported: false,
     useSystemFonts: false,

@@ -18,14 +18,16 @@ export interface ParsedPdf {
 
 /**
  * Guards against pathological files. Defaults suit documents up to the
- * configured page limit; tests shorten them.
+ * configured page limit; tests shorten them. Times are CPU time of the parsing
+ * thread, not wall-clock time: a busy machine slows a parse down but does not
+ * make a valid file look "too complex".
  */
 export interface ParsePdfOptions {
-  /** Time allowed to open the document and read page 1. Default 20 s. */
+  /** CPU time (ms) the thread may spend opening the document and reading page 1. Default 20 s (DOCROUTE_PARSE_CPU_SECONDS). */
   openTimeoutMs?: number;
-  /** Once the page count is known, the time left is this per page, plus openTimeoutMs. Default 500 ms. */
+  /** Once the page count is known, this much more CPU time (ms) per page, plus openTimeoutMs. Default 500 ms. */
   msPerPage?: number;
-  /** V8 heap cap for the parsing thread, in MB. Default 1024. */
+  /** V8 heap cap for the parsing thread, in MB. Default 512 (DOCROUTE_PARSE_HEAP_MB). */
   maxHeapMb?: number;
   /**
    * Parse on the calling thread, without the worker (no deadline, no memory
@@ -34,7 +36,7 @@ export interface ParsePdfOptions {
   inProcess?: boolean;
 }
 
-const DEFAULTS = { openTimeoutMs: 20_000, msPerPage: 500, maxHeapMb: 1024 } as const;
+const PARSE_MS_PER_PAGE = 500;
 
 /**
  * Extracts the text of a PDF, page by page.
@@ -49,13 +51,14 @@ const DEFAULTS = { openTimeoutMs: 20_000, msPerPage: 500, maxHeapMb: 1024 } as c
  * - Throws PdfRejectedError (final, do not retry) with code 'empty_file',
  *   'not_a_pdf' (no "%PDF-" in the first 1024 bytes), 'encrypted' (pdf.js needs
  *   a user password; files with only an owner password open and are accepted),
- *   'corrupt' (pdf.js cannot repair it, or parsing exceeded the time/memory
- *   guard), 'too_many_pages' (checked right after opening, before reading the
+ *   'corrupt' (pdf.js cannot repair it), 'too_complex' (parsing needed more
+ *   CPU time or memory than the guard allows: a property of the file under
+ *   the configured limits, worded apart from damage), 'too_many_pages' (checked right after opening, before reading the
  *   other pages) or 'no_pages'. Any other error is an environment failure
  *   (retryable).
  * - Never hangs: pdf.js runs in a worker thread that is terminated when it
- *   exceeds its deadline (openTimeoutMs to open; then msPerPage per page) or its
- *   heap cap. A Promise.race on the main thread would not do: in Node, pdf.js
+ *   exceeds its CPU-time budget (openTimeoutMs to open; then msPerPage per page)
+ *   or its heap cap. A Promise.race on the main thread would not do: in Node, pdf.js
  *   parses on the calling thread, and a stuck synchronous loop would block any
  *   timer there.
  */
@@ -66,7 +69,13 @@ export async function parsePdf(
 ): Promise<ParsedPdf> {
   assertLooksLikePdf(bytes); // cheap rejections without starting a thread
   if (options.inProcess) return extractPdfInProcess(bytes, limits);
-  return parseInWorker(bytes, limits.maxPages, { ...DEFAULTS, ...stripUndefined(options) });
+  const guard: PdfWorkerGuard = {
+    openTimeoutMs: guardDefaults.openTimeoutMs,
+    msPerPage: PARSE_MS_PER_PAGE,
+    maxHeapMb: guardDefaults.maxHeapMb,
+    ...stripUndefined({ openTimeoutMs: options.openTimeoutMs, msPerPage: options.msPerPage, maxHeapMb: options.maxHeapMb }),
+  };
+  return parseInWorker(bytes, limits.maxPages, guard);
 }
 
 /** What parse-worker.ts receives. */
@@ -76,11 +85,16 @@ export interface WorkerInput {
 }
 
 function parseInWorker(bytes: Uint8Array, maxPages: number, guard: PdfWorkerGuard): Promise<ParsedPdf> {
-  const input: WorkerInput = { bytes, maxPages };
-  return runPdfWorker<ParsedPdf>(WORKER_URL, input, guard, {
-    verb: 'parsing',
-    pages: (n) => `reading ${n} pages`,
-  });
+  // The thread gets its own copy, moved (not cloned) to it: one copy of the file in flight, the caller's untouched.
+  const own = bytes.slice();
+  const input: WorkerInput = { bytes: own, maxPages };
+  return runPdfWorker<ParsedPdf>(
+    WORKER_URL,
+    input,
+    guard,
+    { verb: 'parsing', pages: (n) => `reading ${n} pages` },
+    [own.buffer],
+  );
 }
 
 const WORKER_URL = new URL('./parse-worker.ts', import.meta.url);
@@ -90,11 +104,11 @@ const WORKER_URL = new URL('./parse-worker.ts', import.meta.url);
 // rendering (render-worker.ts, used by render-pages.ts).
 // ---------------------------------------------------------------------------
 
-/** Deadline and memory cap for one pdf.js worker thread. */
+/** CPU-time budget and memory cap for one pdf.js worker thread. */
 export interface PdfWorkerGuard {
-  /** Time allowed to open the document (until the thread posts 'opened'). */
+  /** CPU time (ms) of the thread allowed to open the document (until it posts 'opened'). */
   openTimeoutMs: number;
-  /** After 'opened': openTimeoutMs plus this much per page the thread announced. */
+  /** After 'opened': openTimeoutMs plus this much CPU time (ms) per page the thread announced. */
   msPerPage: number;
   /** V8 heap cap for the thread, in MB. */
   maxHeapMb: number;
@@ -102,7 +116,9 @@ export interface PdfWorkerGuard {
 
 /** What a pdf.js worker thread posts back (parse-worker.ts, render-worker.ts). */
 export type WorkerMessage<R = ParsedPdf> =
-  /** The document is open; `pageCount` pages are left to process (the deadline is re-armed for them). */
+  /** The thread has loaded its code and starts the task: its CPU budget counts from here. */
+  | { type: 'started' }
+  /** The document is open; `pageCount` pages are left to process (the budget is re-armed for them). */
   | { type: 'opened'; pageCount: number }
   | { type: 'done'; result: R }
   | { type: 'rejected'; code: string; message: string }
@@ -112,17 +128,60 @@ export type WorkerMessage<R = ParsedPdf> =
 export interface PdfWorkerLabels {
   /** 'parsing', 'rendering' */
   verb: string;
-  /** What the thread does after 'opened', for the timeout message: `reading 3 pages`. */
+  /** What the thread does after 'opened', for the budget message: `reading 3 pages`. */
   pages: (pageCount: number) => string;
 }
 
 /**
+ * How often the thread's CPU time is read, and how far wall-clock time may run
+ * ahead of the CPU budget before the thread is given up as starved (the machine,
+ * not the file: a retryable error). At load 20 on 2 cores a thread gets about a
+ * tenth of a core; the factor leaves room for twice that.
+ */
+const CPU_POLL_MS = 200;
+export const STARVED_WALL_FACTOR = 20;
+/** ... but never less than this: a tiny budget says nothing about starvation. */
+export const STARVED_WALL_MIN_MS = 10_000;
+
+/**
+ * Threads running pdf.js at once in this process (parsing and rendering share
+ * them): bounds the worker's memory at about `threads × maxHeapMb` plus the
+ * files in flight. Waiting callers queue; their activities keep heartbeating.
+ */
+export const pdfThreads = createLimiter(2);
+
+/**
+ * The process's pdf.js guard from the configuration (DOCROUTE_PARSE_CPU_SECONDS,
+ * DOCROUTE_PARSE_HEAP_MB, DOCROUTE_PARSE_THREADS): the CPU time to open a file
+ * and the heap cap become the defaults of parsePdf and renderPages, and at most
+ * `threads` pdf.js threads run at once. A worker calls it once at start.
+ */
+export function configurePdfGuard(parse: { cpuMs: number; heapMb: number; threads: number }): void {
+  guardDefaults.openTimeoutMs = parse.cpuMs;
+  guardDefaults.maxHeapMb = parse.heapMb;
+  pdfThreads.resize(parse.threads);
+}
+
+/** Defaults every guarded thread starts from (configurePdfGuard sets them). */
+export const guardDefaults: { openTimeoutMs: number; maxHeapMb: number } = { openTimeoutMs: 20_000, maxHeapMb: 512 };
+
+/**
  * Runs `workerUrl` (a module that answers through `servePdfTask`) in a worker
- * thread with `workerData` (structured clone: the caller's buffers are left
- * untouched), and settles with what it posts. The thread is terminated on
- * completion, when it exceeds its deadline (→ PdfRejectedError 'corrupt', "took
- * longer than") or its heap cap (→ 'corrupt', "needed more than N MB"). A
- * Promise.race on the main thread would not do: in Node, pdf.js runs on the
+ * thread with `workerData`, and settles with what it posts. `workerData` is
+ * cloned, except the buffers in `transfer`, which are moved to the thread (the
+ * caller must not use them afterwards). At most `pdfThreads`
+ * threads run at once; later calls wait their turn.
+ *
+ * The thread is terminated on completion, or:
+ * - when its CPU time, counted from the start of the task (loading the
+ *   thread's code is not counted), exceeds its budget (openTimeoutMs to open,
+ *   then msPerPage per announced page) → PdfRejectedError 'too_complex';
+ * - when it exceeds its heap cap → 'too_complex' ("needed more than N MB");
+ * - when wall-clock time exceeds STARVED_WALL_FACTOR times the CPU budget (at
+ *   least STARVED_WALL_MIN_MS) while
+ *   the thread got less CPU than its budget → a plain (retryable) Error: the
+ *   machine is starved, the file is not at fault.
+ * A Promise.race on the main thread would not do: in Node, pdf.js runs on the
  * calling thread, and a stuck synchronous loop would block any timer there.
  */
 export function runPdfWorker<R>(
@@ -130,42 +189,87 @@ export function runPdfWorker<R>(
   workerData: unknown,
   guard: PdfWorkerGuard,
   labels: PdfWorkerLabels,
+  transfer: readonly ArrayBuffer[] = [],
+): Promise<R> {
+  return pdfThreads.run(() => runGuardedThread<R>(workerUrl, workerData, guard, labels, transfer));
+}
+
+function runGuardedThread<R>(
+  workerUrl: URL,
+  workerData: unknown,
+  guard: PdfWorkerGuard,
+  labels: PdfWorkerLabels,
+  transfer: readonly ArrayBuffer[],
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     const worker = new Worker(workerUrl, {
       workerData,
+      transferList: [...transfer],
       resourceLimits: { maxOldGenerationSizeMb: guard.maxHeapMb },
       stdout: false,
       stderr: false,
     });
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let online = false;
+    let budgetMs = guard.openTimeoutMs;
+    let budgetWhat = 'opening the file';
+    // Loading the thread's code (pdf.js) is not the file's doing: the budget counts from 'started'.
+    let baselineCpuMs: number | undefined;
+    let startedAt = performance.now();
     const finish = (outcome: { ok: true; value: R } | { ok: false; error: unknown }): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearInterval(poll);
       void worker.terminate();
       if (outcome.ok) resolve(outcome.value);
       else reject(outcome.error);
     };
-    const arm = (ms: number, what: string): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+    const tooComplex = (detail: string, cause?: unknown) =>
+      new PdfRejectedError('too_complex', rejectMessages.tooComplex(detail), cause === undefined ? undefined : { cause });
+    const threadCpuMs = async (): Promise<number | undefined> => {
+      try {
+        const usage = await worker.cpuUsage();
+        return (usage.user + usage.system) / 1000;
+      } catch {
+        return undefined; // the thread is exiting; its 'exit' or 'error' event settles the call
+      }
+    };
+    const check = async (): Promise<void> => {
+      if (!online || settled) return;
+      const total = await threadCpuMs();
+      if (settled || total === undefined) return;
+      const cpuMs = total - (baselineCpuMs ?? total);
+      if (cpuMs > budgetMs) {
+        finish({ ok: false, error: tooComplex(`${budgetWhat} needed more than ${formatSeconds(budgetMs)} of CPU time`) });
+        return;
+      }
+      const wallMs = performance.now() - startedAt;
+      if (wallMs > Math.max(STARVED_WALL_FACTOR * budgetMs, STARVED_WALL_MIN_MS)) {
         finish({
           ok: false,
-          error: new PdfRejectedError(
-            'corrupt',
-            rejectMessages.corrupt(`${what} took longer than ${Math.round(ms / 1000)} s; the file is malformed or pathologically complex`),
+          error: new Error(
+            `PDF ${labels.verb} got only ${formatSeconds(cpuMs)} of CPU time in ${formatSeconds(wallMs)}: ` +
+              'the machine is overloaded; the work will be retried',
           ),
         });
-      }, ms);
+      }
     };
-    arm(guard.openTimeoutMs, 'opening the file');
+    const poll = setInterval(() => void check(), CPU_POLL_MS);
+    worker.once('online', () => {
+      online = true;
+    });
 
     worker.on('message', (message: WorkerMessage<R>) => {
       switch (message.type) {
+        case 'started':
+          startedAt = performance.now();
+          void threadCpuMs().then((ms) => {
+            baselineCpuMs = ms ?? 0;
+          });
+          break;
         case 'opened':
-          arm(guard.openTimeoutMs + guard.msPerPage * message.pageCount, labels.pages(message.pageCount));
+          budgetMs = guard.openTimeoutMs + guard.msPerPage * message.pageCount;
+          budgetWhat = labels.pages(message.pageCount);
           break;
         case 'done':
           finish({ ok: true, value: message.result });
@@ -190,14 +294,7 @@ export function runPdfWorker<R>(
     });
     worker.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        finish({
-          ok: false,
-          error: new PdfRejectedError(
-            'corrupt',
-            rejectMessages.corrupt(`${labels.verb} needed more than ${guard.maxHeapMb} MB of memory; the file is malformed or pathologically complex`),
-            { cause: error },
-          ),
-        });
+        finish({ ok: false, error: tooComplex(`${labels.verb} needed more than ${guard.maxHeapMb} MB of memory`, error) });
       } else {
         finish({ ok: false, error });
       }
@@ -206,6 +303,43 @@ export function runPdfWorker<R>(
       finish({ ok: false, error: new Error(`PDF ${labels.verb} thread exited (code ${code}) without a result`) });
     });
   });
+}
+
+function formatSeconds(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** A counting semaphore: at most `size` tasks run at once, the others wait in order. */
+function createLimiter(initial: number) {
+  let size = initial;
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const next = () => {
+    while (running < size && waiting.length > 0) {
+      running += 1;
+      waiting.shift()!();
+    }
+  };
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        next();
+      });
+      try {
+        return await task();
+      } finally {
+        running -= 1;
+        next();
+      }
+    },
+    resize(n: number): void {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`pdf.js threads must be a whole number ≥ 1, not ${n}`);
+      size = n;
+      next();
+    },
+  };
 }
 
 /**
@@ -217,6 +351,7 @@ export async function servePdfTask<R>(task: (onOpened: (pageCount: number) => vo
   const port = parentPort;
   if (!port) throw new Error('a pdf.js worker module must be started as a worker thread by runPdfWorker()');
   const post = (message: WorkerMessage<R>): void => port.postMessage(message);
+  post({ type: 'started' });
   try {
     const result = await task((pageCount) => post({ type: 'opened', pageCount }));
     post({ type: 'done', result });

@@ -9,4 +9,4 @@ import { extractPdfInProcess } from './extract-pdf.ts';
 import { servePdfTask, type WorkerInput } from './parse-pdf.ts';
 
 const input = workerData as WorkerInput;
-await servePdfTask((onOpened) => extractPdfInProcess(input.bytes, { maxPages: input.maxPages }, { onOpened }));
+await servePdfTask((onOpened) => extractPdfInProcess(input.bytes, { maxPages: input.maxPages }, { onOpened, ownsBytes: true }));

@@ -9,6 +9,7 @@ export const PDF_REJECT_CODES = [
   'not_a_pdf',
   'encrypted',
   'corrupt',
+  'too_complex',
   'too_many_pages',
   'no_pages',
 ] as const;
@@ -38,6 +39,10 @@ export const rejectMessages = {
   encrypted: () => 'file is encrypted (password-protected); remove the password and upload again',
   corrupt: (detail: string) =>
     `file is damaged or truncated and cannot be read as a PDF (${detail}); re-export or re-scan it and upload again`,
+  tooComplex: (detail: string) =>
+    `file is too complex to read within the parsing limits (${detail}); it is not necessarily damaged: ` +
+    'simplify it (print it to a new PDF, lower the resolution of its images) or split it and upload again, ' +
+    'or raise DOCROUTE_PARSE_CPU_SECONDS / DOCROUTE_PARSE_HEAP_MB',
   tooManyPages: (pageCount: number, maxPages: number) =>
     `file has ${pageCount} pages, more than the limit of ${maxPages}; split it into smaller files and upload them separately`,
   noPages: () => 'file is a PDF without any pages; check that the right file was uploaded',

@@ -1,6 +1,6 @@
 import type { PageImage } from '../extraction/model-tier.ts';
 import { openPdfParser, toRejection } from './extract-pdf.ts';
-import { runPdfWorker, stripUndefined, type PdfWorkerGuard } from './parse-pdf.ts';
+import { guardDefaults, runPdfWorker, stripUndefined, type PdfWorkerGuard } from './parse-pdf.ts';
 import { assertLooksLikePdf } from './sniff.ts';
 
 /** Long side of a rendered page, in pixels, unless the caller asks otherwise. */
@@ -17,11 +17,11 @@ export const DEFAULT_MAX_IMAGE_PIXELS = 100_000_000;
 export interface RenderPagesOptions {
   /** Long side of each image, in pixels. Default 1024. */
   maxSide?: number;
-  /** Time allowed to open the document and read the requested pages' sizes. Default 20 s. */
+  /** CPU time (ms) of the rendering thread allowed to open the document and read the requested pages' sizes. Default 20 s. */
   openTimeoutMs?: number;
-  /** Then this much per requested page, plus openTimeoutMs. Default 5 s. */
+  /** Then this much CPU time (ms) per requested page, plus openTimeoutMs. Default 5 s. */
   msPerPage?: number;
-  /** V8 heap cap for the rendering thread, in MB. Default 1024. */
+  /** V8 heap cap for the rendering thread, in MB. Default 512. */
   maxHeapMb?: number;
   /** Embedded images larger than this (width × height) are left out of the render. Default 100,000,000. */
   maxImagePixels?: number;
@@ -29,7 +29,7 @@ export interface RenderPagesOptions {
   inProcess?: boolean;
 }
 
-const GUARD_DEFAULTS: PdfWorkerGuard = { openTimeoutMs: 20_000, msPerPage: 5_000, maxHeapMb: 1024 };
+const RENDER_MS_PER_PAGE = 5_000;
 
 /**
  * Renders pages of a PDF as PNG images for a tier that reads images (scanned
@@ -45,8 +45,8 @@ const GUARD_DEFAULTS: PdfWorkerGuard = { openTimeoutMs: 20_000, msPerPage: 5_000
  *   'empty_file', 'not_a_pdf', 'encrypted', 'corrupt').
  * - Never hangs: pdf.js renders in a worker thread (the same guarded thread
  *   parsePdf uses, see runPdfWorker) that is terminated when it exceeds its
- *   deadline (openTimeoutMs to open, then msPerPage per requested page) or its
- *   heap cap → PdfRejectedError 'corrupt'. Canvas memory is bounded by maxSide,
+ *   CPU-time budget (openTimeoutMs to open, then msPerPage per requested page)
+ *   or its heap cap → PdfRejectedError 'too_complex'. Canvas memory is bounded by maxSide,
  *   decoded images by maxImagePixels.
  */
 export async function renderPages(
@@ -63,20 +63,26 @@ export async function renderPages(
   assertLooksLikePdf(bytes); // cheap rejections without starting a thread
   if (pageNumbers.length === 0) return [];
   const input: RenderWorkerInput = {
-    bytes,
+    // In a thread, the thread gets its own copy, moved to it (see runPdfWorker).
+    bytes: options.inProcess ? bytes : bytes.slice(),
     pageNumbers: [...pageNumbers],
     maxSide,
     maxImagePixels: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS,
   };
   if (options.inProcess) return renderPagesInProcess(input);
   const guard: PdfWorkerGuard = {
-    ...GUARD_DEFAULTS,
+    openTimeoutMs: guardDefaults.openTimeoutMs,
+    msPerPage: RENDER_MS_PER_PAGE,
+    maxHeapMb: guardDefaults.maxHeapMb,
     ...stripUndefined({ openTimeoutMs: options.openTimeoutMs, msPerPage: options.msPerPage, maxHeapMb: options.maxHeapMb }),
   };
-  return runPdfWorker<PageImage[]>(RENDER_WORKER_URL, input, guard, {
-    verb: 'rendering',
-    pages: (n) => `rendering ${n} page${n === 1 ? '' : 's'}`,
-  });
+  return runPdfWorker<PageImage[]>(
+    RENDER_WORKER_URL,
+    input,
+    guard,
+    { verb: 'rendering', pages: (n) => `rendering ${n} page${n === 1 ? '' : 's'}` },
+    [input.bytes.buffer as ArrayBuffer],
+  );
 }
 
 const RENDER_WORKER_URL = new URL('./render-worker.ts', import.meta.url);
@@ -109,10 +115,10 @@ export function scaleForMaxSide(width: number, height: number, maxSide: number):
  */
 export async function renderPagesInProcess(
   input: RenderWorkerInput,
-  hooks: { onOpened?: (pagesToRender: number) => void } = {},
+  hooks: { onOpened?: (pagesToRender: number) => void; ownsBytes?: boolean } = {},
 ): Promise<PageImage[]> {
   assertLooksLikePdf(input.bytes);
-  const parser = openPdfParser(input.bytes, { maxImageSize: input.maxImagePixels });
+  const parser = openPdfParser(input.bytes, { maxImageSize: input.maxImagePixels }, hooks.ownsBytes);
   try {
     const wanted = [...new Set(input.pageNumbers)];
     // Opens the document; page sizes (scale 1, rotation applied) of the wanted pages.

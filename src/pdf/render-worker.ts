@@ -8,4 +8,4 @@ import { servePdfTask } from './parse-pdf.ts';
 import { renderPagesInProcess, type RenderWorkerInput } from './render-pages.ts';
 
 const input = workerData as RenderWorkerInput;
-await servePdfTask((onOpened) => renderPagesInProcess(input, { onOpened }));
+await servePdfTask((onOpened) => renderPagesInProcess(input, { onOpened, ownsBytes: true }));

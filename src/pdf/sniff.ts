@@ -38,11 +38,53 @@ export function describeNonPdf(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** What a file is by its first bytes: a format docroute reads, or why it is refused. */
+export type SniffedContent =
+  | { kind: 'pdf' }
+  | { kind: 'xml' }
+  | { kind: 'refused'; code: 'empty_file' | 'not_a_pdf'; message: string };
+
+const isBlank = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c || b === 0x00;
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Content sniffing, whatever the file's name or declared type: a PDF is a file
+ * whose first non-blank bytes are "%PDF-"; an XML document one whose first
+ * bytes (after an optional UTF-8 BOM and blanks) are an XML prolog "<?xml".
+ * Anything else is refused, including polyglots: a file that starts as another
+ * format (a ZIP, an image, HTML) and carries a "%PDF-" header further in, which
+ * readers would accept but which is two files at once and would be served back
+ * as something it is not.
+ *
+ * @example sniffContent(Buffer.from('%PDF-1.7\n…')) // { kind: 'pdf' }
+ */
+export function sniffContent(bytes: Uint8Array): SniffedContent {
+  if (bytes.length === 0) return { kind: 'refused', code: 'empty_file', message: rejectMessages.emptyFile() };
+  const header = findPdfHeader(bytes);
+  if (header >= 0 && bytes.subarray(0, header).every(isBlank)) return { kind: 'pdf' };
+  let at = startsWith(bytes, UTF8_BOM) ? UTF8_BOM.length : 0;
+  while (at < bytes.length && at < PDF_HEADER_WINDOW && isBlank(bytes[at]!)) at++;
+  if (startsWith(bytes, ascii('<?xml'), at)) return { kind: 'xml' };
+  if (header >= 0) {
+    const looksLike = describeNonPdf(bytes);
+    return {
+      kind: 'refused',
+      code: 'not_a_pdf',
+      message:
+        `file is not a PDF: it starts as ${looksLike ?? 'another format'} and holds a "%PDF-" header only at byte ${header} ` +
+        '(a file that is two formats at once); export or save the document as PDF and upload again',
+    };
+  }
+  return { kind: 'refused', code: 'not_a_pdf', message: rejectMessages.notAPdf(describeNonPdf(bytes)) };
+}
+
 /**
  * Cheap checks done before any PDF library sees the bytes: throws
- * PdfRejectedError 'empty_file' or 'not_a_pdf'.
+ * PdfRejectedError 'empty_file' or 'not_a_pdf' unless sniffContent says PDF.
  */
 export function assertLooksLikePdf(bytes: Uint8Array): void {
-  if (bytes.length === 0) throw new PdfRejectedError('empty_file', rejectMessages.emptyFile());
-  if (findPdfHeader(bytes) < 0) throw new PdfRejectedError('not_a_pdf', rejectMessages.notAPdf(describeNonPdf(bytes)));
+  const sniffed = sniffContent(bytes);
+  if (sniffed.kind === 'pdf') return;
+  if (sniffed.kind === 'refused') throw new PdfRejectedError(sniffed.code, sniffed.message);
+  throw new PdfRejectedError('not_a_pdf', rejectMessages.notAPdf('an XML document'));
 }

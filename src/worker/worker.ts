@@ -3,6 +3,7 @@ import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeCon
 import type { TemporalConnectOptions } from '../services/temporal-connection.ts';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 import type { Logger } from '../logger.ts';
+import { configurePdfGuard } from '../pdf/parse-pdf.ts';
 
 export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, '..', '..', 'workflows', 'index.ts');
 
@@ -69,6 +70,7 @@ export interface DocrouteWorkerOptions {
 export async function createDocrouteWorker(
   options: DocrouteWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
+  configurePdfGuard(options.deps.config.limits.parse);
   const connection = await NativeConnection.connect({ ...options.connect, address: options.address });
   try {
     const worker = await Worker.create({

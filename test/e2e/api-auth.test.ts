@@ -73,6 +73,30 @@ function expectNoInternals(text: string, ...secrets: string[]) {
   for (const s of secrets) expect(text).not.toContain(s);
 }
 
+describe('the database is down', () => {
+  it('a request is answered 503 with Retry-After, not 500', async () => {
+    const h = await startHarness({ startWorker: false });
+    // A pool aimed at a port where nothing listens: every query is refused, as during an outage.
+    const down = createDb('postgres://nobody@127.0.0.1:1/none', { max: 1 });
+    const app = await buildApi(
+      { db: down, client: h.client, config: h.config, log: silentLogger, temporalReady: async () => true },
+      { routes: [probes], rateLimitPerMinute: 10_000 },
+    );
+    try {
+      const res = await app.inject({ method: 'GET', url: '/v1/_probe', headers: { authorization: `Bearer dr_${'a'.repeat(12)}_${'b'.repeat(43)}` } });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 503, title: 'Service unavailable' });
+      expect(res.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    } finally {
+      await app.close();
+      await down.destroy();
+      await h.close();
+    }
+  });
+});
+
 describe('API authentication, scopes, rate limit and error bodies', () => {
   let h: Harness;
   let api: Api;
@@ -215,7 +239,7 @@ describe('API authentication, scopes, rate limit and error bodies', () => {
     }
   });
 
-  it('an address that keeps presenting invented keys is refused without a lookup, even with a real key', async () => {
+  it('an address that keeps presenting invented keys is refused (429), but its valid keys still pass', async () => {
     // A database handle of its own, so this app's failure count is its own.
     const db = createDb(h.config.database.url as string, { max: 2 });
     const app = await buildApi(
@@ -229,10 +253,15 @@ describe('API authentication, scopes, rate limit and error bodies', () => {
       for (let i = 0; i < MAX_FAILED_AUTH_PER_MINUTE; i++) {
         expect((await get(`dr_${i.toString(16).padStart(12, '0')}_${'x'.repeat(43)}`)).status).toBe(401);
       }
-      const blocked = await get(readKey);
+      const blocked = await get(`dr_${'f'.repeat(12)}_${'y'.repeat(43)}`);
       const { body } = await expectProblem(blocked, 429);
       expect(body.detail).toMatch(/invalid API keys from this address/);
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      await expectProblem(await get('not-even-shaped-like-a-key'), 429);
+      // The lockout never blocks a valid key from the same address.
+      const ok = await get(readKey);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ ok: true });
     } finally {
       await app.close();
       await db.destroy();

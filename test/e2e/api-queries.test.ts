@@ -308,6 +308,20 @@ describe('GET /v1/invoices', () => {
     }
   });
 
+  it('a NUL byte in a filter, or a forged cursor with an impossible date, is a 400 problem, never a 500', async () => {
+    for (const q of ['vendor=ac%00me', 'invoiceNumber=INV%001']) {
+      const res = await get(`/v1/invoices?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body.title).toMatch(/Invalid request/);
+    }
+    const forged = Buffer.from(
+      JSON.stringify({ scope: 'invoices', sort: '-issueDate', value: '2024-13-45', id: '00000000-0000-4000-8000-000000000000' }),
+    ).toString('base64url');
+    const res = await get(`/v1/invoices?sort=-issueDate&cursor=${forged}`);
+    expect(res.status).toBe(400);
+    expect(res.body.title).toBe('Invalid cursor');
+  });
+
   it('an empty result is an empty last page', async () => {
     const { status, body } = await get('/v1/invoices?vendor=nobody');
     expect(status).toBe(200);
@@ -677,11 +691,12 @@ describe('documents', () => {
     const { document } = await registerUpload(h.db, {
       sha256,
       fileName,
-      bytes,
+      content: async function* () {
+        yield bytes;
+      },
       sizeBytes: bytes.byteLength,
       source: 'test',
       workflowId: `wf-${sha256}`,
-      storeBlob: true,
     });
     const res = await h.call(`/v1/documents/${document.id}/file`, { key });
     expect(res.status).toBe(200);
@@ -694,11 +709,10 @@ describe('documents', () => {
     const tooLarge = await registerUpload(h.db, {
       sha256: randomBytes(32).toString('hex'),
       fileName: 'huge.pdf',
-      bytes: new Uint8Array(0),
+      content: null,
       sizeBytes: 999_999_999,
       source: 'test',
       workflowId: 'wf-huge',
-      storeBlob: false,
     });
     const missing = await get(`/v1/documents/${tooLarge.document.id}/file`);
     expect(missing.status).toBe(404);

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
@@ -68,6 +69,11 @@ describe('uploads', () => {
     expect(again.body.documents[0]).toMatchObject({ documentId: created.documentId, duplicate: true, status: 'extracted' });
     const file = await api.call(`/v1/documents/${created.documentId}/file`, { key: reader });
     expect(Buffer.from(await file.arrayBuffer()).equals(bytes)).toBe(true);
+    // Stored in chunks (streamed in), not as one bytea value.
+    const chunks = await api.db.selectFrom('blob_chunks').select(['seq']).where('sha256', '=', created.sha256).execute();
+    expect(chunks.map((c) => c.seq)).toEqual([0]);
+    const blob = await api.db.selectFrom('blobs').select(['content', 'size_bytes']).where('sha256', '=', created.sha256).executeTakeFirstOrThrow();
+    expect(blob).toEqual({ content: null, size_bytes: String(bytes.byteLength) });
   });
 
   it('refuses bad files with 4xx problems that say why, and stores nothing from a refused batch', async () => {
@@ -100,6 +106,51 @@ describe('uploads', () => {
     });
     expect(json.status).toBe(415);
     expect(await api.db.selectFrom('documents').select('id').execute()).toHaveLength(before.length);
+  });
+
+  it('refuses a polyglot (a ZIP that carries a PDF header further in) instead of storing and serving it as a PDF', async () => {
+    const pdf = await fs.readFile(path.join(SAMPLES, 'invoice-en-usd.pdf'));
+    const zipFirst = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(60, 0x41), pdf]);
+    const res = await upload(writer, { name: 'polyglot.pdf', bytes: zipFirst });
+    expect(res.response.status).toBe(415);
+    expect(res.body.detail).toMatch(/polyglot\.pdf: file is not a PDF: it starts as a ZIP archive .* holds a "%PDF-" header only at byte 64/);
+  });
+
+  it('an upload trickling bytes is cut off (408) instead of holding the connection', { timeout: 60_000 }, async () => {
+    const pdf = await fs.readFile(path.join(SAMPLES, 'invoice-en-usd.pdf'));
+    const boundary = 'docroute-slow-upload';
+    const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="slow.pdf"\r\ncontent-type: application/pdf\r\n\r\n`;
+    const url = new URL(api.baseUrl);
+    const started = Date.now();
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/v1/documents',
+          headers: { authorization: `Bearer ${writer}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write(head);
+      let sent = 0;
+      // 2 bytes a second, as the slow client in the issue did.
+      const timer = setInterval(() => {
+        if (sent >= pdf.length || req.destroyed) return clearInterval(timer);
+        req.write(pdf.subarray(sent, sent + 2));
+        sent += 2;
+      }, 1000);
+      req.on('close', () => clearInterval(timer));
+    });
+    expect(answer.status).toBe(408);
+    expect(answer.body).toMatch(/slower than 8 KiB\/s over 10 s/);
+    expect(Date.now() - started).toBeLessThan(45_000);
   });
 
   it('needs a key with the write scope', async () => {

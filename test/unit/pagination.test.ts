@@ -48,6 +48,9 @@ describe('cursor encoding', () => {
       b64('null'),
       b64({ ...good, id: 'x' }), // id not a uuid
       b64({ ...good, value: '2024-13-99x' }), // value not a date
+      b64({ ...good, value: '2024-13-45' }), // the shape of a date, but no such date (Postgres would refuse the cast: 500)
+      b64({ ...good, value: '2023-02-29' }), // no 29 February that year
+      b64({ ...good, value: '0000-01-01' }), // no year 0
       b64({ ...good, value: 20240131 }), // value not a string
       b64({ ...good, extra: 1 }), // unknown member
       b64({ scope: 'invoices', sort: '-issueDate', id: ID }), // value missing
@@ -63,6 +66,11 @@ describe('cursor encoding', () => {
     // Made for another sort, or another listing.
     expect(rejection(encodeCursor({ ...good, sort: 'issueDate' }), expected).message).toMatch(/sort=issueDate/);
     expect(rejection(encodeCursor({ ...good, scope: 'contracts' }), expected).message).toMatch(/another listing/);
+    // A timestamp at an hour that does not exist.
+    expect(
+      rejection(encodeCursor({ ...good, sort: '-createdAt', value: '2024-01-31T25:61:00.000000Z' }), { scope: 'invoices', sort: '-createdAt', type: 'timestamp' })
+        .title,
+    ).toBe('Invalid cursor');
     // A decimal value where a timestamp is expected.
     expect(rejection(encodeCursor({ ...good, sort: '-createdAt', value: '12.5' }), { scope: 'invoices', sort: '-createdAt', type: 'timestamp' }).status).toBe(400);
   });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PDFDocument, PDFName } from 'pdf-lib';
 import { PDFParse } from 'pdf-parse';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { normalizePageText, visibleCharCount } from '../../src/pdf/normalize-text.ts';
@@ -170,10 +171,23 @@ describe('parsePdf rejections', () => {
     expect((await rejection(withPrefix(2000))).code).toBe('not_a_pdf');
   });
 
-  it('a file that cannot be parsed within its deadline is abandoned (worker terminated)', async () => {
+  it('a file that cannot be parsed within its CPU budget is abandoned (worker terminated) as too complex, not damaged', async () => {
     const error = await rejection(read(path.join(SAMPLES, 'contract-nda.pdf')), LIMITS, { openTimeoutMs: 1 });
-    expect(error.code).toBe('corrupt');
-    expect(error.message).toMatch(/took longer than/);
+    expect(error.code).toBe('too_complex');
+    expect(error.message).toMatch(/too complex to read within the parsing limits \(opening the file needed more than 1 ms of CPU time\)/);
+    expect(error.message).not.toMatch(/damaged or truncated/);
+  });
+
+  it('a page with a million drawing operators is too complex for a small budget, not damaged', async () => {
+    const doc = await PDFDocument.create({ updateMetadata: false });
+    const page = doc.addPage([595, 842]);
+    const op = new TextEncoder().encode('1 1 m 2 2 l S\n');
+    const content = new Uint8Array(op.length * 1_000_000);
+    for (let i = 0; i < 1_000_000; i++) content.set(op, i * op.length);
+    page.node.set(PDFName.of('Contents'), doc.context.register(doc.context.flateStream(content)));
+    const error = await rejection(await doc.save(), LIMITS, { openTimeoutMs: 200, msPerPage: 100 });
+    expect(error.code).toBe('too_complex');
+    expect(error.message).toMatch(/needed more than [\d.]+ m?s of CPU time/);
   });
 });
 

@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { DocumentRow } from '../../db/schema.ts';
 import { describeDocumentRow } from '../../app/document-view.ts';
-import { DOCUMENT_ORDER, findDocuments, getBlob, getDocument, type DocumentFilter } from '../../db/documents.ts';
+import { openBlob } from '../../db/blobs.ts';
+import { DOCUMENT_ORDER, findDocuments, getDocument, type DocumentFilter } from '../../db/documents.ts';
 import { contentDisposition } from '../../exports/writers.ts';
 import { BEARER, requireScope } from '../auth.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
@@ -139,15 +141,16 @@ export const documentRoutes: RouteModule = (app, deps) => {
     async (request, reply) => {
       const doc = await getDocument(db, request.params.id);
       if (!doc) throw new HttpProblem(404, 'Not found', `No document ${request.params.id}.`);
-      const bytes = await getBlob(db, doc.sha256);
-      if (!bytes) throw new HttpProblem(404, 'Not found', `The original of document ${doc.id} was not stored${doc.error ? ` (${doc.error})` : ''}.`);
+      const blob = await openBlob(db, doc.sha256);
+      if (!blob) throw new HttpProblem(404, 'Not found', `The original of document ${doc.id} was not stored${doc.error ? ` (${doc.error})` : ''}.`);
       return reply
         .code(200)
-        .type('application/pdf')
+        .type(doc.media_type ?? 'application/pdf')
         .header('content-disposition', contentDisposition(doc.file_name))
-        .header('content-length', String(bytes.byteLength))
-        // Bytes are sent as they are (no serializer); the schema above describes them.
-        .send(bytes as never);
+        .header('content-length', String(blob.sizeBytes))
+        .header('x-content-type-options', 'nosniff')
+        // Streamed chunk by chunk as stored (no serializer); the schema above describes the bytes.
+        .send(Readable.from(blob.chunks) as never);
     },
   );
 };

@@ -17,6 +17,12 @@ const InvoiceListQuery = InvoiceFilters.extend({
     .enum(['json', 'csv', 'jsonl'])
     .default('json')
     .describe('json: one page; csv or jsonl: every matching invoice in one download (limit and cursor do not apply)'),
+  raw: z
+    .stringbool()
+    .default(false)
+    .describe(
+      "format=csv only: cells exactly as stored. By default a text cell starting with = + - @, a tab or a carriage return is prefixed with ' so that a spreadsheet does not run it as a formula",
+    ),
 });
 
 /** GET /v1/invoices (list, filter, sort, page, export) and GET /v1/invoices/:id. */
@@ -49,7 +55,7 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const { sort, limit, cursor, format, ...filters } = request.query;
+      const { sort, limit, cursor, format, raw, ...filters } = request.query;
       if (format !== 'json') {
         const rows = allInvoices(db, filters, sort);
         const stamp = new Date().toISOString().slice(0, 10);
@@ -58,7 +64,7 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
           .type(EXPORT_CONTENT_TYPES[format])
           .header('content-disposition', contentDisposition(`invoices-${stamp}.${format}`))
           // A stream is sent as is (no serializer); the schema above describes its text.
-          .send(toFormat(format, rows, INVOICE_COLUMNS) as never);
+          .send(toFormat(format, rows, INVOICE_COLUMNS, { raw }) as never);
       }
       const after = cursor ? decodeCursor(cursor, { scope: 'invoices', sort, type: invoiceSortColumn(sort).type }) : null;
       const rows = await findInvoices(db, filters, sort, limit + 1, after);

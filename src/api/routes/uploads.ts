@@ -1,8 +1,15 @@
 import { getDocument } from '../../db/documents.ts';
 import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DocumentStatus } from '../../../schemas/index.ts';
-import { ingestBytes } from '../../ingest/ingest.ts';
+import { ingestContent } from '../../ingest/ingest.ts';
+import { sniffContent } from '../../pdf/sniff.ts';
 import { sniffDocument } from '../../ingest/sniff.ts';
 import { BEARER, requireScope } from '../auth.ts';
 import { HttpProblem, Problem } from '../problem.ts';
@@ -24,9 +31,12 @@ const UploadResponse = z.object({ documents: z.array(Uploaded) });
 /**
  * `POST /v1/documents`: one or more PDFs or e-invoice XML files as
  * multipart/form-data. Every file is checked before any is taken (so a batch is
- * all or nothing): not empty, within the size limit, and by its content (see
- * sniffDocument: a "%PDF-" header, or XML whose root is a UBL/CII invoice),
- * whatever its name or declared type says. New content → 202 with the ids to poll; content
+ * all or nothing): not empty, within the size limit, and by its content (first
+ * bytes "%PDF-", polyglots refused, see sniffContent; or XML whose root is a
+ * UBL/CII invoice, see sniffDocument), whatever its name or declared type says. Files
+ * stream through a temporary spool file into Postgres: the API's memory does
+ * not grow with the batch. An upload slower than DOCROUTE_API_MIN_UPLOAD_KBPS
+ * is cut off (408). New content → 202 with the ids to poll; content
  * that was uploaded before → the existing document (200 when all are known).
  */
 export const uploadRoutes: RouteModule = (app, deps) => {
@@ -36,71 +46,179 @@ export const uploadRoutes: RouteModule = (app, deps) => {
       preHandler: requireScope(deps.db, 'write'),
       schema: {
         tags: ['documents'],
-        summary: 'Upload one or more PDFs or e-invoice XML files',
+        summary: 'Upload one or more PDFs',
         description:
           'multipart/form-data with one or more file parts (any field name). Limits: ' +
           `${Math.round(deps.config.limits.maxFileBytes / 1048576)} MiB per file, 20 files per request. ` +
           'The same content uploaded again returns the existing document.',
         security: BEARER,
         consumes: ['multipart/form-data'],
-        response: { 200: UploadResponse, 202: UploadResponse, 400: Problem, 401: Problem, 403: Problem, 413: Problem, 415: Problem, 429: Problem },
+        response: { 200: UploadResponse, 202: UploadResponse, 400: Problem, 401: Problem, 403: Problem, 408: Problem, 413: Problem, 415: Problem, 429: Problem, 503: Problem },
       },
     },
     async (request, reply) => {
       if (!request.isMultipart()) {
         throw new HttpProblem(415, 'Unsupported media type', 'Send the PDFs as multipart/form-data file parts.');
       }
-      const files: { name: string; bytes: Buffer }[] = [];
-      for await (const part of request.files()) {
-        const bytes = await part.toBuffer().catch((error: { code?: string }) => {
-          if (error.code === 'FST_REQ_FILE_TOO_LARGE') {
-            throw new HttpProblem(
-              413,
-              'Payload too large',
-              `${part.filename || 'a file'} is larger than the limit of ${Math.round(deps.config.limits.maxFileBytes / 1048576)} MiB.`,
-            );
+      const maxMiB = Math.round(deps.config.limits.maxFileBytes / 1048576);
+      const tooLarge = (name: string) => new HttpProblem(413, 'Payload too large', `${name} is larger than the limit of ${maxMiB} MiB.`);
+      // Each file is spooled to a temporary file while it arrives (hashed and sniffed on the way), so
+      // a batch never sits in memory; the originals go from there to Postgres in chunks.
+      const spool = await fs.mkdtemp(path.join(os.tmpdir(), 'docroute-upload-'));
+      const guard = slowUploadGuard(request, deps.config.api.minUploadBytesPerSecond);
+      try {
+        const files: SpooledFile[] = [];
+        try {
+          for await (const part of request.files()) {
+            const name = sanitizeFileName(part.filename);
+            const spooled = await spoolPart(part.file, path.join(spool, String(files.length)), guard);
+            if (part.file.truncated) throw tooLarge(name);
+            const sniffed = sniffContent(spooled.head);
+            if (sniffed.kind === 'refused') {
+              if (sniffed.code === 'empty_file') throw new HttpProblem(400, 'Empty file', `${name}: ${sniffed.message}`);
+              throw new HttpProblem(415, 'Unsupported media type', `${name}: ${sniffed.message}`);
+            }
+            if (sniffed.kind === 'xml') {
+              // XML is taken only when it is an e-invoice (UBL or CII root): that needs the whole
+              // document, read from the spool (e-invoices are small; the reader caps their size).
+              const xml = sniffDocument(await fs.readFile(spooled.path));
+              if (!xml.ok) throw new HttpProblem(415, 'Unsupported media type', `${name}: ${xml.message}`);
+            }
+            files.push({ name, ...spooled });
+          }
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge((error as { part?: { filename?: string } }).part?.filename || 'a file');
+          if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') throw new HttpProblem(413, 'Payload too large', 'At most 20 files per request.');
+          if (guard.tooSlow) {
+            reply.header('connection', 'close');
+            throw new HttpProblem(408, 'Request timeout', guard.message());
           }
           throw error;
-        });
-        const name = sanitizeFileName(part.filename);
-        const sniffed = sniffDocument(bytes);
-        if (!sniffed.ok) {
-          throw sniffed.code === 'empty_file'
-            ? new HttpProblem(400, 'Empty file', `${name}: ${sniffed.message}`)
-            : new HttpProblem(415, 'Unsupported media type', `${name}: ${sniffed.message}`);
+        } finally {
+          guard.stop();
         }
-        files.push({ name, bytes });
-      }
-      if (files.length === 0) throw new HttpProblem(400, 'No file', 'The request has no file part; attach one or more PDFs.');
+        if (files.length === 0) throw new HttpProblem(400, 'No file', 'The request has no file part; attach one or more PDFs.');
 
-      const documents = [];
-      for (const file of files) {
-        const ingested = await ingestBytes(
-          { db: deps.db, client: deps.client, config: deps.config },
-          {
-            sha256: createHash('sha256').update(file.bytes).digest('hex'),
-            bytes: file.bytes,
-            sizeBytes: file.bytes.byteLength,
-            fileName: file.name,
-            source: `api:${request.apiKey?.name ?? 'unknown'}`,
-            storeBlob: true,
-          },
-        );
-        const doc = await getDocument(deps.db, ingested.documentId);
-        if (!doc) throw new Error(`document ${ingested.documentId} was not recorded`);
-        documents.push({
-          documentId: ingested.documentId,
-          workflowId: ingested.workflowId,
-          sha256: ingested.sha256,
-          file: file.name,
-          duplicate: ingested.duplicate,
-          status: doc.status,
-        });
+        const documents = [];
+        for (const file of files) {
+          const ingested = await ingestContent(
+            { db: deps.db, client: deps.client, config: deps.config },
+            {
+              sha256: file.sha256,
+              content: () => createReadStream(file.path, { highWaterMark: 1024 * 1024 }),
+              sizeBytes: file.sizeBytes,
+              fileName: file.name,
+              source: `api:${request.apiKey?.name ?? 'unknown'}`,
+            },
+          );
+          const doc = await getDocument(deps.db, ingested.documentId);
+          if (!doc) throw new Error(`document ${ingested.documentId} was not recorded`);
+          documents.push({
+            documentId: ingested.documentId,
+            workflowId: ingested.workflowId,
+            sha256: ingested.sha256,
+            file: file.name,
+            duplicate: ingested.duplicate,
+            status: doc.status,
+          });
+        }
+        return reply.code(documents.every((d) => d.duplicate) ? 200 : 202).send({ documents });
+      } finally {
+        await fs.rm(spool, { recursive: true, force: true });
       }
-      return reply.code(documents.every((d) => d.duplicate) ? 200 : 202).send({ documents });
     },
   );
 };
+
+interface SpooledFile {
+  name: string;
+  path: string;
+  sha256: string;
+  sizeBytes: number;
+  /** The first bytes, for content sniffing. */
+  head: Uint8Array;
+}
+
+const HEAD_BYTES = 1024;
+
+/** Writes a file part to `file`, hashing it and keeping its first bytes on the way. */
+async function spoolPart(source: Readable, file: string, guard: SlowUploadGuard): Promise<Omit<SpooledFile, 'name'>> {
+  const hash = createHash('sha256');
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let sizeBytes = 0;
+  guard.watch(source);
+  await pipeline(
+    source,
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        sizeBytes += chunk.byteLength;
+        if (headBytes < HEAD_BYTES) {
+          head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
+          headBytes += Math.min(chunk.byteLength, HEAD_BYTES - headBytes);
+        }
+        done(null, chunk);
+      },
+    }),
+    createWriteStream(file),
+  );
+  return { path: file, sha256: hash.digest('hex'), sizeBytes, head: Buffer.concat(head) };
+}
+
+const SLOW_WINDOW_MS = 10_000;
+
+interface SlowUploadGuard {
+  /** The part being received: destroyed when the upload is too slow. */
+  watch(part: Readable): void;
+  readonly tooSlow: boolean;
+  message(): string;
+  stop(): void;
+}
+
+/**
+ * Cuts off an upload that delivers less than `minBytesPerSecond` over a
+ * 10-s window (a client trickling bytes holds a connection and a spool file
+ * for as long as it likes otherwise): the part being read is destroyed and
+ * the request answered 408. 0 disables the guard.
+ */
+function slowUploadGuard(request: FastifyRequest, minBytesPerSecond: number): SlowUploadGuard {
+  let received = 0;
+  let current: Readable | undefined;
+  let tooSlow = false;
+  const onData = (chunk: Buffer) => {
+    received += chunk.byteLength;
+  };
+  const minPerWindow = (minBytesPerSecond * SLOW_WINDOW_MS) / 1000;
+  request.raw.on('data', onData);
+  const timer =
+    minBytesPerSecond > 0
+      ? setInterval(() => {
+          if (received < minPerWindow && !request.raw.readableEnded) {
+            tooSlow = true;
+            clearInterval(timer);
+            current?.destroy(new Error('upload too slow'));
+          }
+          received = 0;
+        }, SLOW_WINDOW_MS)
+      : undefined;
+  return {
+    watch(part) {
+      current = part;
+    },
+    get tooSlow() {
+      return tooSlow;
+    },
+    message: () =>
+      `The upload was slower than ${Math.round(minBytesPerSecond / 1024)} KiB/s over ${SLOW_WINDOW_MS / 1000} s and was cut off; ` +
+      'upload again over a faster connection (DOCROUTE_API_MIN_UPLOAD_KBPS).',
+    stop() {
+      clearInterval(timer);
+      request.raw.off('data', onData);
+    },
+  };
+}
 
 /** The name as a label only: no path, no control characters, bounded. */
 function sanitizeFileName(name: string | undefined): string {

