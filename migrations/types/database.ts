@@ -1,6 +1,11 @@
 import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely';
 import type { TextItem } from '../../src/pdf/text-items.ts';
 
+/** An evidence box: 0–1 of the page from its top-left (see src/evidence/locate.ts). */
+export type BoxColumn = { x: number; y: number; w: number; h: number };
+/** Boxes of a quote, one per line; null when the quote could not be located. */
+type Boxes = ColumnType<BoxColumn[] | null, string | null | undefined, string | null>;
+
 /**
  * The database as the application sees it, written next to the migrations that
  * make it. Keep the two in step: a migration that adds a column adds it here.
@@ -168,6 +173,7 @@ export interface InvoiceLinesTable {
   confidence: Numeric;
   page: number | null;
   quote: string | null;
+  boxes: Boxes;
 }
 
 export interface ContractsTable {
@@ -203,6 +209,7 @@ export interface ContractPartiesTable {
   confidence: Numeric;
   page: number | null;
   quote: string | null;
+  boxes: Boxes;
 }
 
 export interface FieldEvidenceTable {
@@ -216,6 +223,7 @@ export interface FieldEvidenceTable {
   page: number | null;
   quote: string | null;
   tier: string | null;
+  boxes: Boxes;
 }
 
 export interface ValidationResultsTable {
@@ -257,7 +265,42 @@ export interface ReviewActionsTable {
   activity_id: string | null;
 }
 
+export type ConsoleRole = 'admin' | 'reviewer' | 'viewer';
+
+export interface ConsoleUsersTable {
+  id: Generated<string>;
+  name: string;
+  role: ConsoleRole;
+  /** scrypt hash ("scrypt$N$r$p$salt$hash"); null until the password is set on first sign-in. */
+  password_hash: string | null;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  disabled_at: Timestamp | null;
+  created_at: Timestamp;
+  last_sign_in_at: Timestamp | null;
+}
+
+export interface ConsoleSessionsTable {
+  /** sha256 (hex) of the cookie's token; the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ReviewClaimsTable {
+  document_id: string;
+  user_id: string;
+  claimed_at: Timestamp;
+  last_active_at: Timestamp;
+}
+
 export interface Database {
+  console_users: ConsoleUsersTable;
+  console_sessions: ConsoleSessionsTable;
+  review_claims: ReviewClaimsTable;
   api_keys: ApiKeysTable;
   review_actions: ReviewActionsTable;
   blobs: BlobsTable;
@@ -286,3 +329,4 @@ export type ContractPartyRow = Selectable<ContractPartiesTable>;
 export type FieldEvidenceRow = Selectable<FieldEvidenceTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ReviewActionRow = Selectable<ReviewActionsTable>;
+export type ConsoleUserRow = Selectable<ConsoleUsersTable>;

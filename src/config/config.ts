@@ -54,6 +54,11 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   DOCROUTE_API_HOST: z.string().min(1).default('127.0.0.1'),
   DOCROUTE_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
+  DOCROUTE_CONSOLE_SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  DOCROUTE_CONSOLE_IDLE_MINUTES: z.coerce.number().positive().default(60),
+  DOCROUTE_CONSOLE_CLAIM_MINUTES: z.coerce.number().positive().default(15),
+  DOCROUTE_CONSOLE_MAX_FAILED_SIGNINS: z.coerce.number().int().min(1).default(5),
+  DOCROUTE_CONSOLE_LOCKOUT_MINUTES: z.coerce.number().positive().default(15),
   DOCROUTE_DOC_BUDGET_USD: z.coerce.number().nonnegative().default(0.25),
   DOCROUTE_PRICES: optionalString.transform((v, ctx) => {
     if (v === undefined) return {};
@@ -115,6 +120,19 @@ export interface Config {
     /** Requests per minute per API key. */
     rateLimitPerMinute: number;
   };
+  /** The review console (at / of the API's server). */
+  console: {
+    /** A session ends this many hours after sign-in… */
+    sessionHours: number;
+    /** …or after this many minutes without a request. */
+    idleMinutes: number;
+    /** A claim on a document lapses after this many minutes without activity. */
+    claimMinutes: number;
+    /** Failed sign-ins in a row that lock an account… */
+    maxFailedSignIns: number;
+    /** …for this many minutes. */
+    lockoutMinutes: number;
+  };
   /** USD per million tokens, per model: defaults merged with DOCROUTE_PRICES. */
   prices: PriceTable;
 }
@@ -170,6 +188,13 @@ export function loadConfig(
       },
     },
     api: { port: e.PORT, host: e.DOCROUTE_API_HOST, rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT },
+    console: {
+      sessionHours: e.DOCROUTE_CONSOLE_SESSION_HOURS,
+      idleMinutes: e.DOCROUTE_CONSOLE_IDLE_MINUTES,
+      claimMinutes: e.DOCROUTE_CONSOLE_CLAIM_MINUTES,
+      maxFailedSignIns: e.DOCROUTE_CONSOLE_MAX_FAILED_SIGNINS,
+      lockoutMinutes: e.DOCROUTE_CONSOLE_LOCKOUT_MINUTES,
+    },
     prices: { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES },
   };
 }

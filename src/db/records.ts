@@ -3,6 +3,8 @@ import type { ContractRow, Database, InvoiceRow } from '../../migrations/types/d
 import type { ContractExtraction, Extracted, InvoiceExtraction } from '../../schemas/index.ts';
 import { CONTRACT_SCALAR_FIELDS, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
 import type { Db } from './database.ts';
+import { loadPageItems } from './pages.ts';
+import { locateQuote, type EvidenceBox } from '../evidence/locate.ts';
 
 /** Who produced a record version: a model tier's extraction, or a person's correction. */
 export interface RecordProvenance {
@@ -32,6 +34,10 @@ export async function insertInvoiceVersion(
 ): Promise<{ id: string; version: number }> {
   const version = await nextVersion(trx, 'invoices', provenance.documentId);
   const v = <T>(f: Extracted<T>) => f.value;
+  const boxes = await boxLocator(trx, provenance.documentId, [
+    ...INVOICE_SCALAR_FIELDS.map((name) => fields[name].evidence),
+    ...fields.lineItems.map((l) => l.evidence),
+  ]);
   const { id } = await trx
     .insertInto('invoices')
     .values({
@@ -76,11 +82,12 @@ export async function insertInvoiceVersion(
           confidence: line.confidence.toFixed(4),
           page: line.evidence?.page ?? null,
           quote: line.evidence?.quote ?? null,
+          boxes: boxesJson(boxes(line.evidence)),
         })),
       )
       .execute();
   }
-  await insertEvidence(trx, 'invoice', id, provenance, INVOICE_SCALAR_FIELDS.map((name) => [name, fields[name]]));
+  await insertEvidence(trx, 'invoice', id, provenance, INVOICE_SCALAR_FIELDS.map((name) => [name, fields[name]]), boxes);
   return { id, version };
 }
 
@@ -90,6 +97,10 @@ export async function insertContractVersion(
   provenance: RecordProvenance,
 ): Promise<{ id: string; version: number }> {
   const version = await nextVersion(trx, 'contracts', provenance.documentId);
+  const boxes = await boxLocator(trx, provenance.documentId, [
+    ...CONTRACT_SCALAR_FIELDS.map((name) => fields[name].evidence),
+    ...fields.parties.map((p) => p.evidence),
+  ]);
   const { id } = await trx
     .insertInto('contracts')
     .values({
@@ -126,13 +137,39 @@ export async function insertContractVersion(
           confidence: party.confidence.toFixed(4),
           page: party.evidence?.page ?? null,
           quote: party.evidence?.quote ?? null,
+          boxes: boxesJson(boxes(party.evidence)),
         })),
       )
       .execute();
   }
-  await insertEvidence(trx, 'contract', id, provenance, CONTRACT_SCALAR_FIELDS.map((name) => [name, fields[name]]));
+  await insertEvidence(trx, 'contract', id, provenance, CONTRACT_SCALAR_FIELDS.map((name) => [name, fields[name]]), boxes);
   return { id, version };
 }
+
+type BoxLocator = (evidence: { page: number; quote: string } | null) => EvidenceBox[] | null;
+
+/**
+ * Locates evidence quotes on the document's pages (their stored text runs):
+ * loads the cited pages once, then answers per quote. Null for no evidence,
+ * a page without runs, or a quote not on its page.
+ */
+async function boxLocator(
+  trx: Trx,
+  documentId: string,
+  evidence: readonly ({ page: number; quote: string } | null)[],
+): Promise<BoxLocator> {
+  const pages = await loadPageItems(
+    trx,
+    documentId,
+    evidence.flatMap((e) => (e ? [e.page] : [])),
+  );
+  return (e) => {
+    const items = e ? pages.get(e.page) : undefined;
+    return e && items ? locateQuote(items, e.quote) : null;
+  };
+}
+
+const boxesJson = (boxes: EvidenceBox[] | null): string | null => (boxes ? JSON.stringify(boxes) : null);
 
 async function nextVersion(trx: Trx, table: 'invoices' | 'contracts', documentId: string): Promise<number> {
   // Serialise concurrent writers of the same document's versions.
@@ -151,6 +188,7 @@ async function insertEvidence(
   recordId: string,
   provenance: RecordProvenance,
   fields: [string, Extracted<unknown>][],
+  boxes: BoxLocator,
 ): Promise<void> {
   const rows = fields
     .filter(([, f]) => f.value !== null)
@@ -164,12 +202,23 @@ async function insertEvidence(
       page: f.evidence?.page ?? null,
       quote: f.evidence?.quote ?? null,
       tier: provenance.tier,
+      boxes: boxesJson(boxes(f.evidence)),
     }));
   if (rows.length > 0) await trx.insertInto('field_evidence').values(rows).execute();
 }
 
 /** Where a record's scalar field was read, with the tier that read it. */
-export type FieldEvidenceView = { confidence: number; page: number | null; quote: string | null; tier: string | null };
+export type FieldEvidenceView = {
+  confidence: number;
+  page: number | null;
+  quote: string | null;
+  tier: string | null;
+  /** Where the quote sits on its page (one box per line, 0–1 from the top-left); null when it could not be located. */
+  boxes: EvidenceBox[] | null;
+};
+
+/** A line item's or party's evidence: its quote on its page, and where it sits. */
+export type ItemEvidenceView = { page: number; quote: string; boxes: EvidenceBox[] | null };
 
 /** An invoice record version as API clients and the CLI show it (without its lines and evidence). */
 export type InvoiceRecordFields = {
@@ -202,7 +251,7 @@ export type InvoiceLineView = {
   unitPrice: string | null;
   amount: string | null;
   confidence: number;
-  evidence: { page: number; quote: string } | null;
+  evidence: ItemEvidenceView | null;
 };
 
 export type InvoiceRecordView = InvoiceRecordFields & {
@@ -214,7 +263,7 @@ export type ContractPartyView = {
   name: string;
   role: string | null;
   confidence: number;
-  evidence: { page: number; quote: string } | null;
+  evidence: ItemEvidenceView | null;
 };
 
 /** A contract record version as API clients and the CLI show it (without its parties and evidence). */
@@ -292,7 +341,7 @@ export function contractRecordFields(contract: ContractRow): ContractRecordField
 export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<InvoiceRecordView> {
   const lines = await db
     .selectFrom('invoice_lines')
-    .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'confidence', 'page', 'quote'])
+    .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'confidence', 'page', 'quote', 'boxes'])
     .where('invoice_id', '=', invoice.id)
     .orderBy('line_number')
     .execute();
@@ -305,7 +354,7 @@ export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<In
       unitPrice: trimDecimal(l.unit_price),
       amount: trimDecimal(l.amount),
       confidence: Number(l.confidence),
-      evidence: l.page !== null && l.quote !== null ? { page: l.page, quote: l.quote } : null,
+      evidence: l.page !== null && l.quote !== null ? { page: l.page, quote: l.quote, boxes: l.boxes } : null,
     })),
     evidence,
   };
@@ -315,7 +364,7 @@ export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<In
 export async function loadContractRecord(db: Db, contract: ContractRow): Promise<ContractRecordView> {
   const parties = await db
     .selectFrom('contract_parties')
-    .select(['name', 'role', 'confidence', 'page', 'quote'])
+    .select(['name', 'role', 'confidence', 'page', 'quote', 'boxes'])
     .where('contract_id', '=', contract.id)
     .orderBy('position')
     .execute();
@@ -332,7 +381,7 @@ export async function loadContractRecord(db: Db, contract: ContractRow): Promise
       name: p.name,
       role: p.role,
       confidence: Number(p.confidence),
-      evidence: p.page !== null && p.quote !== null ? { page: p.page, quote: p.quote } : null,
+      evidence: p.page !== null && p.quote !== null ? { page: p.page, quote: p.quote, boxes: p.boxes } : null,
     })),
     effectiveDate: fields.effectiveDate,
     expirationDate: fields.expirationDate,
@@ -370,12 +419,12 @@ export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoic
 async function loadEvidence(db: Db, recordId: string): Promise<Record<string, FieldEvidenceView>> {
   const rows = await db
     .selectFrom('field_evidence')
-    .select(['field', 'confidence', 'page', 'quote', 'tier'])
+    .select(['field', 'confidence', 'page', 'quote', 'tier', 'boxes'])
     .where('record_id', '=', recordId)
     .orderBy('field')
     .execute();
   return Object.fromEntries(
-    rows.map((r) => [r.field, { confidence: Number(r.confidence), page: r.page, quote: r.quote, tier: r.tier }]),
+    rows.map((r) => [r.field, { confidence: Number(r.confidence), page: r.page, quote: r.quote, tier: r.tier, boxes: r.boxes }]),
   );
 }
 

@@ -1,3 +1,5 @@
+import { formatBoxes } from '../../evidence/format.ts';
+import type { FieldEvidenceView } from '../../db/records.ts';
 import { describeDocument } from '../../app/document-view.ts';
 import { createDb } from '../../db/database.ts';
 import { findDocument } from '../../db/documents.ts';
@@ -43,10 +45,11 @@ export async function showCommand({ config, log }: CliContext, ref: string, opts
     if (view.record) {
       process.stdout.write(`\n  record (version ${String(view.record.version)}, source ${String(view.record.source)}):\n`);
       printRecord(view.record);
-      const evidence = view.record.evidence as Record<string, { page: number | null; quote: string | null; confidence: number }>;
+      const evidence = view.record.evidence as Record<string, FieldEvidenceView>;
       process.stdout.write(`\n  evidence:\n`);
       for (const [field, e] of Object.entries(evidence)) {
         process.stdout.write(`    ${field} (p.${e.page ?? '?'}, conf ${e.confidence.toFixed(2)}): "${(e.quote ?? '').replace(/\s+/g, ' ').slice(0, 100)}"\n`);
+        if (e.quote !== null) process.stdout.write(`      ${formatBoxes(e.boxes)}\n`);
       }
     }
     process.stdout.write(`\n  routing decisions:\n`);
