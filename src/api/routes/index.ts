@@ -1,3 +1,4 @@
+import { consoleRoutes } from '../../console/routes.ts';
 import type { RouteModule } from '../types.ts';
 import { auditRoutes } from './audit.ts';
 import { contractRoutes } from './contracts.ts';
@@ -9,7 +10,7 @@ import { reviewRoutes } from './review.ts';
 import { uploadRoutes } from './uploads.ts';
 
 /**
- * Every route module of the API, mounted in this order. Each module lives in
+ * Every route module of the API, mounted in this order (the review console last). Each module lives in
  * its own file in this folder and registers its own routes.
  */
 export const ROUTES: readonly RouteModule[] = [
@@ -21,4 +22,6 @@ export const ROUTES: readonly RouteModule[] = [
   contractRoutes,
   reviewRoutes,
   auditRoutes,
+  // The review console at / (its own session auth; see src/console/).
+  consoleRoutes,
 ];
