@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { h, render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, setCsrf, type Box, type DecisionResult, type DocumentView, type FieldView, type Me, type QueueItem } from './api.ts';
-import { arithmetic, fieldProblem, fromText, lineProblem, toText, type LineText } from './values.ts';
+import { arithmetic, fieldProblem, fieldWarning, fromText, lineProblem, toText, type LineText } from './values.ts';
 
 
 /**
@@ -611,6 +611,7 @@ function FieldRow(props: {
         onInput=${(e: Event) => props.onInput((e.target as HTMLInputElement).value)} />
       <span class=${confidenceClass(changed ? 1 : f.confidence)} title="confidence">${changed ? 'edited' : f.confidence === null ? '—' : f.confidence.toFixed(2)}</span>
       ${problem ? html`<div class="problem">${problem}</div>` : null}
+      ${!problem && fieldWarning(f, text) ? html`<div class="why">${fieldWarning(f, text)}</div>` : null}
       ${f.attention.length && !changed ? html`<div class="why">${f.attention.join('; ')}</div>` : null}
       ${f.checks.length && !failing.length ? html`<div class="passed">✓ ${f.checks.map((c) => c.name).join(', ')}</div>` : null}
     </div>

@@ -53,7 +53,16 @@ export function fieldProblem(kind: 'invoice' | 'contract', field: Pick<FieldView
   const value = fromText(field, text);
   const parsed = schema.safeParse(value);
   if (!parsed.success) return parsed.error?.issues[0]?.message ?? 'not a valid value';
-  if (field.type === 'iban' && typeof value === 'string' && !isValidIban(value)) return 'not a valid IBAN (length or checksum)';
+  return null;
+}
+
+/**
+ * What looks wrong but may be what the document says (the record keeps what is
+ * printed): an IBAN that fails its length or checksum. Shown, never blocking.
+ */
+export function fieldWarning(field: Pick<FieldView, 'type'>, text: string): string | null {
+  const value = fromText(field, text);
+  if (field.type === 'iban' && typeof value === 'string' && !isValidIban(value)) return 'not a valid IBAN (length or ISO 13616 checksum)';
   return null;
 }
 
