@@ -60,6 +60,8 @@ const EnvSchema = z.object({
   DOCROUTE_CONSOLE_MAX_FAILED_SIGNINS: z.coerce.number().int().min(1).default(5),
   DOCROUTE_CONSOLE_LOCKOUT_MINUTES: z.coerce.number().positive().default(15),
   DOCROUTE_DOC_BUDGET_USD: z.coerce.number().nonnegative().default(0.25),
+  DOCROUTE_STALL_AFTER_MINUTES: z.coerce.number().positive().default(360),
+  DOCROUTE_SEARCH_ATTRIBUTES: z.stringbool().default(true),
   DOCROUTE_PRICES: optionalString.transform((v, ctx) => {
     if (v === undefined) return {};
     try {
@@ -89,6 +91,13 @@ export interface Config {
     /** Workflow ids are `<prefix>-<sha256>`; deployments sharing a namespace use different prefixes. */
     workflowIdPrefix: string;
     localPort: number;
+    /**
+     * How long a document's infrastructure faults (database or workers away) are
+     * retried before it is recorded `stalled` (then `docroute retry`).
+     */
+    stallAfterMs: number;
+    /** Set DocrouteStatus/Kind/FileName search attributes (they must be registered on the namespace). */
+    searchAttributes: boolean;
   };
   routing: {
     /** Documents with more tokens than this go straight to the deep tier. */
@@ -167,6 +176,8 @@ export function loadConfig(
       taskQueue: e.DOCROUTE_TASK_QUEUE,
       workflowIdPrefix: e.DOCROUTE_WORKFLOW_PREFIX,
       localPort: e.DOCROUTE_TEMPORAL_PORT,
+      stallAfterMs: Math.round(e.DOCROUTE_STALL_AFTER_MINUTES * 60_000),
+      searchAttributes: e.DOCROUTE_SEARCH_ATTRIBUTES,
     },
     routing: {
       longDocTokens: e.DOCROUTE_LONG_DOC_TOKENS,

@@ -1,76 +1,61 @@
 import type { Client } from '@temporalio/client';
-import { ContractCorrection, InvoiceCorrection } from '../../schemas/index.ts';
-import { reviewSignal } from '../../workflows/signals.ts';
 import type { Db } from '../db/database.ts';
 import { findReviewAction } from '../db/review-queue.ts';
+import { submitReview, type ReviewDecisionInput } from '../review/submit.ts';
 
 /**
- * The console's way to decide a document: the same path as the API's review
- * route (validated with the same correction schemas, sent to the document's
- * workflow), then waits for the workflow to record the decision so the
- * reviewer sees the record version it made or why it was refused.
- *
- * A thin adapter: when the review becomes a workflow Update with a validator
- * (src/review/), this calls that one service function instead.
+ * The console's decisions go through the one review service (src/review/
+ * submit.ts, the workflow's review Update) that the API uses too; this maps its
+ * answer to what the console shows: the record version made, or the refusal
+ * with its reason (and, when checks fail on the corrected record, which ones,
+ * so the reviewer can fix the fields or confirm each check with a reason).
  */
 
-export interface ConsoleDecision {
-  action: 'approve' | 'correct' | 'reject';
-  fields?: Record<string, unknown> | undefined;
-  note?: string | undefined;
-}
+export type ConsoleDecision = ReviewDecisionInput;
 
 export type ConsoleReviewResult =
-  | { ok: true; action: string; recordId: string | null; version: number | null; changes: { field: string; before: unknown; after: unknown }[] }
-  | { ok: false; status: 400 | 404 | 409 | 504; reason: string };
+  | { ok: true; status: 'extracted' | 'failed'; recordId: string | null; version: number | null }
+  | {
+      ok: false;
+      status: 400 | 404 | 409 | 504;
+      reason: string;
+      failedChecks?: { name: string; message: string; fields: string[] }[];
+    };
+
+const HTTP_STATUS = { not_found: 404, not_in_review: 409, invalid: 400, refused: 409, checks_failed: 409 } as const;
 
 export async function submitConsoleReview(
   deps: { db: Db; client: Client },
   input: { documentId: string; decision: ConsoleDecision; reviewer: string },
   waitMs = 30_000,
 ): Promise<ConsoleReviewResult> {
-  const { db } = deps;
-  const { decision } = input;
-  const doc = await db
-    .selectFrom('documents')
-    .select(['id', 'status', 'kind', 'workflow_id'])
-    .where('id', '=', input.documentId)
-    .executeTakeFirst();
-  if (!doc) return { ok: false, status: 404, reason: 'no such document' };
-  if (doc.status !== 'needs_review') return { ok: false, status: 409, reason: `the document is ${doc.status.replace('_', ' ')}, not waiting for review` };
-  let corrections: Record<string, unknown> | undefined;
-  if (decision.action === 'correct') {
-    if (doc.kind !== 'invoice' && doc.kind !== 'contract') {
-      return { ok: false, status: 409, reason: 'only an invoice or a contract can be corrected; approve or reject it' };
-    }
-    const checked = (doc.kind === 'invoice' ? InvoiceCorrection : ContractCorrection).safeParse(decision.fields ?? {});
-    if (!checked.success) {
-      return { ok: false, status: 400, reason: checked.error.issues.map((i) => `${i.path.join('.') || 'fields'}: ${i.message}`).join('; ') };
-    }
-    corrections = checked.data;
-  }
-  if (decision.action === 'reject' && !decision.note?.trim()) return { ok: false, status: 400, reason: 'a rejection needs a reason' };
-  if (decision.action === 'approve') {
-    const candidate = await db.selectFrom('candidates').select('id').where('document_id', '=', doc.id).limit(1).executeTakeFirst();
-    if (!candidate) return { ok: false, status: 409, reason: 'the models produced nothing to approve; correct or reject it' };
-  }
   const since = new Date(Date.now() - 1000);
-  await deps.client.workflow.getHandle(doc.workflow_id).signal(reviewSignal, {
-    reviewer: input.reviewer,
-    action: decision.action,
-    ...(corrections ? { corrections } : {}),
-    ...(decision.note?.trim() ? { note: decision.note.trim() } : {}),
+  const result = await submitReview(deps, {
+    documentId: input.documentId,
+    decision: input.decision,
+    reviewer: { name: input.reviewer, keyId: null },
   });
+  if (!result.ok) {
+    return {
+      ok: false,
+      status: HTTP_STATUS[result.code],
+      reason: result.message,
+      ...(result.failedChecks ? { failedChecks: result.failedChecks } : {}),
+    };
+  }
+  if (result.status !== 'accepted') {
+    return { ok: true, status: result.status, recordId: result.record?.id ?? null, version: result.record?.version ?? null };
+  }
+  // A run from before review by Update took the decision as a signal: wait until it is recorded.
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    const done = await findReviewAction(db, doc.id, since);
+    const done = await findReviewAction(deps.db, input.documentId, since);
     if (done) {
       return {
         ok: true,
-        action: done.action,
+        status: done.action === 'reject' ? 'failed' : 'extracted',
         recordId: done.record_id,
         version: done.invoice_version ?? done.contract_version ?? null,
-        changes: done.changes,
       };
     }
     await new Promise((r) => setTimeout(r, 150));

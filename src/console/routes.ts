@@ -176,6 +176,7 @@ export async function consoleRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
             action: z.enum(['approve', 'correct', 'reject']),
             fields: z.record(z.string(), z.unknown()).optional(),
             note: z.string().max(2000).optional(),
+            confirm: z.record(z.string().min(1).max(100), z.string().min(1).max(2000)).optional(),
           }),
         },
         preHandler: reviewer,
@@ -185,7 +186,7 @@ export async function consoleRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
         const holder = await claimDocument(deps.db, request.params.id, me.id, cfg.claimMinutes);
         if (holder !== null) return reply.code(409).send({ error: `being reviewed by ${holder}` });
         const result = await submitConsoleReview(deps, { documentId: request.params.id, decision: request.body, reviewer: me.name });
-        if (!result.ok) return reply.code(result.status).send({ error: result.reason });
+        if (!result.ok) return reply.code(result.status).send({ error: result.reason, failedChecks: result.failedChecks ?? [] });
         await releaseClaim(deps.db, request.params.id, me.id);
         return result;
       },

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import type { ConsoleRole, ConsoleUserRow } from '../../migrations/types/database.ts';
+import type { ConsoleRole, ConsoleUserRow } from './schema.ts';
 import type { Db } from './database.ts';
 
 /** Reviewer accounts and their sign-in sessions (the review console). */

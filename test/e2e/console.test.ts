@@ -189,6 +189,14 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.keyboard.type('10.00');
     await expect.poll(() => page.getByTestId('arithmetic').textContent()).toMatch(/lines sum to/);
     await page.keyboard.press('Control+Enter');
+    // Checks that fail on the corrected record (the added line breaks the sum) are confirmed with a reason, by keyboard.
+    await page.locator('[data-testid=flash], .confirm').first().waitFor();
+    const toConfirm = await page.locator('.confirm input').count();
+    for (let i = 0; i < toConfirm; i++) {
+      await page.keyboard.type('checked against the paper copy');
+      if (i < toConfirm - 1) await page.keyboard.press('Tab');
+    }
+    if (toConfirm > 0) await page.keyboard.press('Control+Enter');
     await page.getByTestId('flash').waitFor();
     const flash = await page.getByTestId('flash').textContent();
     expect(flash).toMatch(/Corrected .*record version \d+/);

@@ -7,6 +7,7 @@ import { invoiceRoutes } from './invoices.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
 import { reviewRoutes } from './review.ts';
+import { runRoutes } from './runs.ts';
 import { uploadRoutes } from './uploads.ts';
 
 /**
@@ -21,6 +22,7 @@ export const ROUTES: readonly RouteModule[] = [
   invoiceRoutes,
   contractRoutes,
   reviewRoutes,
+  runRoutes,
   auditRoutes,
   // The review console at / (its own session auth; see src/console/).
   consoleRoutes,

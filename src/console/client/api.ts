@@ -7,9 +7,12 @@ export const setCsrf = (token: string) => {
 
 export class ApiError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** The refusal's details (e.g. failedChecks). */
+  readonly data: Record<string, unknown>;
+  constructor(status: number, message: string, data: Record<string, unknown> = {}) {
     super(message);
     this.status = status;
+    this.data = data;
   }
 }
 
@@ -24,7 +27,7 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
     ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
   });
   const data = (await response.json().catch(() => ({}))) as { error?: string; message?: string };
-  if (!response.ok) throw new ApiError(response.status, data.error ?? data.message ?? `HTTP ${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, data.error ?? data.message ?? `HTTP ${response.status}`, data);
   return data as T;
 }
 
@@ -92,10 +95,6 @@ export interface DocumentView {
   candidate: boolean;
 }
 
-export type DecisionResult = {
-  ok: true;
-  action: string;
-  recordId: string | null;
-  version: number | null;
-  changes: { field: string; before: unknown; after: unknown }[];
-};
+export type DecisionResult = { ok: true; status: 'extracted' | 'failed'; recordId: string | null; version: number | null };
+
+export type FailedCheck = { name: string; message: string; fields: string[] };

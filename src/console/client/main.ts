@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { h, render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, ApiError, setCsrf, type Box, type DecisionResult, type DocumentView, type FieldView, type Me, type QueueItem } from './api.ts';
+import { api, ApiError, setCsrf, type Box, type DecisionResult, type FailedCheck, type DocumentView, type FieldView, type Me, type QueueItem } from './api.ts';
 import { arithmetic, fieldProblem, fieldWarning, fromText, lineProblem, toText, type LineText } from './values.ts';
 
 
@@ -294,6 +294,9 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
   const [busy, setBusy] = useState(false);
   const [rejecting, setRejecting] = useState(false);
   const [note, setNote] = useState('');
+  // Checks that fail on the corrected record: the reviewer fixes the fields, or confirms each with a reason.
+  const [failedChecks, setFailedChecks] = useState<FailedCheck[]>([]);
+  const [confirm, setConfirm] = useState<Record<string, string>>({});
   const root = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -384,22 +387,31 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
       setBusy(true);
       setError(null);
       try {
-        const r = await api<DecisionResult>('POST', `/console/api/documents/${id}/decision`, { action, ...extra });
+        const confirmed = Object.fromEntries(Object.entries(confirm).filter(([k, v]) => v.trim() && failedChecks.some((c) => c.name === k)));
+        const r = await api<DecisionResult>('POST', `/console/api/documents/${id}/decision`, {
+          action,
+          ...extra,
+          ...(action !== 'reject' && Object.keys(confirmed).length ? { confirm: confirmed } : {}),
+        });
+        const changedNames = Object.keys(extra.fields ?? {});
         const what =
-          r.action === 'reject'
+          action === 'reject'
             ? `Rejected ${doc?.file}.`
-            : `${r.action === 'correct' ? 'Corrected' : 'Approved'} ${doc?.file}: record version ${r.version ?? '?'}${r.changes.length ? ` (${r.changes.map((c) => c.field).join(', ')} changed)` : ''}.`;
+            : `${action === 'correct' ? 'Corrected' : 'Approved'} ${doc?.file}: record version ${r.version ?? '?'}${changedNames.length ? ` (${changedNames.join(', ')} changed)` : ''}.`;
         await onDecided(what);
         const next = await api<{ documentId: string | null }>('POST', '/console/api/next', { after: id });
         go(next.documentId ? `#/doc/${next.documentId}` : '#/queue');
       } catch (e) {
         onError(e);
+        const checks = e instanceof ApiError ? ((e.data.failedChecks as FailedCheck[] | undefined) ?? []) : [];
+        setFailedChecks(checks);
         setError(e instanceof Error ? `Refused: ${e.message}` : String(e));
+        if (checks.length) requestAnimationFrame(() => root.current?.querySelector<HTMLElement>('.confirm input')?.focus());
       } finally {
         setBusy(false);
       }
     },
-    [busy, readOnly, id, doc, onDecided, onError],
+    [busy, readOnly, id, doc, onDecided, onError, confirm, failedChecks],
   );
   const submit = useCallback(() => {
     if (invalid) {
@@ -552,6 +564,16 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
             )}</ul>`
           : null}
         ${error ? html`<p class="error" role="alert" data-testid="error">${error}</p>` : null}
+        ${failedChecks.length
+          ? html`<div class="confirm" aria-label="Confirm failing checks">
+              <p>These checks fail on the record as corrected. Fix the fields, or confirm each with a reason and submit again (Ctrl+Enter):</p>
+              ${failedChecks.map(
+                (c) => html`<label>${c.message}
+                  <input value=${confirm[c.name] ?? ''} placeholder="why it is right as it is"
+                    onInput=${(e: Event) => setConfirm({ ...confirm, [c.name]: (e.target as HTMLInputElement).value })} /></label>`,
+              )}
+            </div>`
+          : null}
         ${rejecting
           ? html`<form class="reject" onSubmit=${(e: Event) => {
               e.preventDefault();
