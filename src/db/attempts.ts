@@ -19,6 +19,18 @@ export async function findOkAttempts(db: Db, ids: readonly string[]) {
   return rows.map((r) => ({ ...r, result: AttemptResult.nullable().parse(r.result) }));
 }
 
+/** The tiers and models that ran on a document, in the order they first ran. */
+export async function listDocumentEngines(db: Db, documentId: string): Promise<{ tier: string; model: string }[]> {
+  return db
+    .selectFrom('extraction_attempts')
+    .select(['tier', 'model'])
+    .select((eb) => eb.fn.min('created_at').as('first'))
+    .where('document_id', '=', documentId)
+    .groupBy(['tier', 'model'])
+    .orderBy('first')
+    .execute();
+}
+
 /** What the model calls for a document cost, in USD (exact decimal text; "0" when none). */
 export async function documentCostUsd(db: Db, documentId: string): Promise<string> {
   const cost = await db
