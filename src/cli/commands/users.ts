@@ -1,10 +1,8 @@
 import { InvalidArgumentError } from 'commander';
-import { createDb, type Db } from '../../db/database.ts';
-import { migrateToLatest } from '../../db/migrate.ts';
 import { CONSOLE_ROLES, createUser, disableUser, findUserByName, listUsers, setPasswordHash, setUserRole, type ConsoleRole } from '../../db/users.ts';
 import { generatePassword, hashPassword, passwordProblem } from '../../console/passwords.ts';
-import { startPostgres } from '../../services/postgres.ts';
 import type { CliContext } from '../main.ts';
+import { withDb } from '../with-db.ts';
 
 /**
  * `docroute users …`: review-console accounts, managed by an admin at the
@@ -18,18 +16,6 @@ export function parseRole(text: string): ConsoleRole {
     throw new InvalidArgumentError(`unknown role "${text}"; roles are ${CONSOLE_ROLES.join(', ')}`);
   }
   return text as ConsoleRole;
-}
-
-async function withDb<T>({ config, log }: CliContext, run: (db: Db) => Promise<T>): Promise<T> {
-  const postgres = await startPostgres(config, log);
-  const db = createDb(postgres.url, { max: 2 });
-  try {
-    await migrateToLatest(db);
-    return await run(db);
-  } finally {
-    await db.destroy();
-    await postgres.stop();
-  }
 }
 
 async function readStdin(): Promise<string> {
