@@ -71,6 +71,22 @@ export function problems<const S extends readonly number[]>(...statuses: S): { [
 
 // ---- evidence ----------------------------------------------------------------
 
+export const EvidenceBox = z
+  .object({
+    x: z.number().min(0).max(1).describe('Left edge, 0–1 of the page width'),
+    y: z.number().min(0).max(1).describe('Top edge, 0–1 of the page height'),
+    w: z.number().min(0).max(1).describe('Width, 0–1 of the page width'),
+    h: z.number().min(0).max(1).describe('Height, 0–1 of the page height'),
+  })
+  .meta({ id: 'EvidenceBox', description: "A rectangle on the evidence's page, from the page's top-left corner, as the page is displayed" });
+
+const Boxes = z
+  .array(EvidenceBox)
+  .nullable()
+  .describe(
+    "Where the quote sits on its page, located in the PDF's text layer: one box per line the quote spans. Null when the quote could not be located (not on the page's text layer, or a scanned page without word positions).",
+  );
+
 export const FieldEvidence = z
   .object({
     confidence: z.number().min(0).max(1),
@@ -78,12 +94,13 @@ export const FieldEvidence = z
     quote: z.string().nullable().describe('The text the value was read from'),
     tier: z.string().nullable().describe('The model tier (or "review") that produced the value'),
     path: z.string().nullable().optional().describe('For a value read from an e-invoice: the XML element path it came from'),
+    boxes: Boxes,
   })
   .meta({ id: 'FieldEvidence', description: "Where a record's field was read" });
 
 export const EvidenceByField = z.record(z.string(), FieldEvidence).describe('Evidence per field name (fields with a value)');
 
-export const QuoteEvidence = z.object({ page: z.number().int(), quote: z.string(), path: z.string().optional() }).nullable();
+export const QuoteEvidence = z.object({ page: z.number().int(), quote: z.string(), path: z.string().optional(), boxes: Boxes }).nullable();
 
 // ---- invoices ----------------------------------------------------------------
 

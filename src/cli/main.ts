@@ -228,6 +228,44 @@ program
     .argument('<id>', 'the webhook id')
     .option('--json', 'one JSON object per line')
     .action(async (id: string, opts: { json?: boolean }) => (await import('./commands/webhooks.ts')).webhooksDeliveriesCommand(await context(), id, opts));
+  // Review-console accounts (src/cli/commands/users.ts), loaded when used.
+  const users = program.command('users').description('manage review-console accounts (passwords are stored as scrypt hashes)');
+  const role = () => new Option('--role <role>', 'admin, reviewer or viewer').argParser((v) => v as 'admin' | 'reviewer' | 'viewer');
+  users
+    .command('create')
+    .description('create an account; its initial password is generated and shown once, or read from stdin')
+    .requiredOption('--name <name>', 'the sign-in name (recorded on each decision)')
+    .addOption(role().makeOptionMandatory())
+    .option('--password-stdin', 'read the password from stdin instead of generating one')
+    .action(async (opts: { name: string; role: string; passwordStdin?: boolean }) => {
+      const m = await import('./commands/users.ts');
+      await m.usersCreateCommand(await context(), { ...opts, role: m.parseRole(opts.role) });
+    });
+  users
+    .command('list')
+    .description('list accounts: name, role, status, dates (never a password or hash)')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { json?: boolean }) => (await import('./commands/users.ts')).usersListCommand(await context(), opts));
+  users
+    .command('set-role')
+    .argument('<name>')
+    .argument('<role>', 'admin, reviewer or viewer')
+    .description("change an account's role")
+    .action(async (name: string, r: string) => {
+      const m = await import('./commands/users.ts');
+      await m.usersSetRoleCommand(await context(), name, m.parseRole(r));
+    });
+  users
+    .command('reset-password')
+    .argument('<name>')
+    .description('give an account a new password (generated and shown once, or from stdin) and clear its lockout')
+    .option('--password-stdin', 'read the password from stdin')
+    .action(async (name: string, opts: { passwordStdin?: boolean }) => (await import('./commands/users.ts')).usersResetPasswordCommand(await context(), name, opts));
+  users
+    .command('disable')
+    .argument('<name>')
+    .description('disable an account and end its sessions')
+    .action(async (name: string) => (await import('./commands/users.ts')).usersDisableCommand(await context(), name));
 }
 
 program

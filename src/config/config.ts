@@ -76,6 +76,11 @@ const EnvSchema = z.object({
   DOCROUTE_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   DOCROUTE_API_REQUEST_TIMEOUT_S: z.coerce.number().positive().default(300),
   DOCROUTE_API_MIN_UPLOAD_KBPS: z.coerce.number().nonnegative().default(8),
+  DOCROUTE_CONSOLE_SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  DOCROUTE_CONSOLE_IDLE_MINUTES: z.coerce.number().positive().default(60),
+  DOCROUTE_CONSOLE_CLAIM_MINUTES: z.coerce.number().positive().default(15),
+  DOCROUTE_CONSOLE_MAX_FAILED_SIGNINS: z.coerce.number().int().min(1).default(5),
+  DOCROUTE_CONSOLE_LOCKOUT_MINUTES: z.coerce.number().positive().default(15),
   DOCROUTE_DOC_BUDGET_USD: z.coerce.number().nonnegative().default(0.25),
   DOCROUTE_STALL_AFTER_MINUTES: z.coerce.number().positive().default(360),
   DOCROUTE_SEARCH_ATTRIBUTES: z.stringbool().default(true),
@@ -186,6 +191,19 @@ export interface Config {
     /** An upload slower than this (bytes per second, over 10-s windows) is cut off (408); 0 disables. */
     minUploadBytesPerSecond: number;
   };
+  /** The review console (at / of the API's server). */
+  console: {
+    /** A session ends this many hours after sign-in… */
+    sessionHours: number;
+    /** …or after this many minutes without a request. */
+    idleMinutes: number;
+    /** A claim on a document lapses after this many minutes without activity. */
+    claimMinutes: number;
+    /** Failed sign-ins in a row that lock an account… */
+    maxFailedSignIns: number;
+    /** …for this many minutes. */
+    lockoutMinutes: number;
+  };
   /** USD per million tokens, per model: defaults merged with DOCROUTE_PRICES. */
   prices: PriceTable;
   webhooks: {
@@ -289,6 +307,13 @@ export function loadConfig(
       rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT,
       requestTimeoutMs: Math.round(e.DOCROUTE_API_REQUEST_TIMEOUT_S * 1000),
       minUploadBytesPerSecond: Math.round(e.DOCROUTE_API_MIN_UPLOAD_KBPS * 1024),
+    },
+    console: {
+      sessionHours: e.DOCROUTE_CONSOLE_SESSION_HOURS,
+      idleMinutes: e.DOCROUTE_CONSOLE_IDLE_MINUTES,
+      claimMinutes: e.DOCROUTE_CONSOLE_CLAIM_MINUTES,
+      maxFailedSignIns: e.DOCROUTE_CONSOLE_MAX_FAILED_SIGNINS,
+      lockoutMinutes: e.DOCROUTE_CONSOLE_LOCKOUT_MINUTES,
     },
     prices,
     webhooks: {

@@ -4,6 +4,8 @@ import type { ContractRow, ContractsTable, Database, InvoiceRow, InvoicesTable }
 import type { ContractExtraction, Duration, Extracted, FieldRegistry, InvoiceExtraction, RecordValues, RegistryColumns } from '../../schemas/index.ts';
 import { CONTRACT_FIELDS, CONTRACT_SCALAR_FIELDS, INVOICE_FIELDS, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
 import type { Db } from './database.ts';
+import { loadPageItems } from './pages.ts';
+import { locateQuote, type EvidenceBox } from '../evidence/locate.ts';
 import { superseded } from './versions.ts';
 
 /** Who produced a record version: a model tier's extraction, or a person's correction. */
@@ -33,6 +35,10 @@ export async function insertInvoiceVersion(
   possibleDuplicateOf: string | null,
 ): Promise<{ id: string; version: number }> {
   const version = await nextVersion(trx, 'invoices', provenance.documentId);
+  const boxes = await boxLocator(trx, provenance.documentId, [
+    ...INVOICE_SCALAR_FIELDS.map((name) => fields[name].evidence),
+    ...fields.lineItems.map((l) => l.evidence),
+  ]);
   const { id } = await trx
     .insertInto('invoices')
     .values({
@@ -69,6 +75,7 @@ export async function insertInvoiceVersion(
           page: line.evidence?.page ?? null,
           quote: line.evidence?.quote ?? null,
           path: line.evidence?.path ?? null,
+          boxes: boxesJson(boxes(line.evidence)),
         })),
       )
       .execute();
@@ -96,10 +103,14 @@ export async function insertInvoiceVersion(
   const einvoiceFields = (['documentType', 'customerAddress', 'customerTaxId', 'buyerReference'] as const).flatMap(
     (name): [string, Extracted<unknown>][] => (fields[name] ? [[name, fields[name]]] : []),
   );
-  await insertEvidence(trx, 'invoice', id, provenance, [
-    ...INVOICE_SCALAR_FIELDS.map((name): [string, Extracted<unknown>] => [name, fields[name]]),
-    ...einvoiceFields,
-  ]);
+  await insertEvidence(
+    trx,
+    'invoice',
+    id,
+    provenance,
+    [...INVOICE_SCALAR_FIELDS.map((name): [string, Extracted<unknown>] => [name, fields[name]]), ...einvoiceFields],
+    boxes,
+  );
   return { id, version };
 }
 
@@ -109,6 +120,10 @@ export async function insertContractVersion(
   provenance: RecordProvenance,
 ): Promise<{ id: string; version: number }> {
   const version = await nextVersion(trx, 'contracts', provenance.documentId);
+  const boxes = await boxLocator(trx, provenance.documentId, [
+    ...CONTRACT_SCALAR_FIELDS.map((name) => fields[name].evidence),
+    ...fields.parties.map((p) => p.evidence),
+  ]);
   const { id } = await trx
     .insertInto('contracts')
     .values({
@@ -136,11 +151,12 @@ export async function insertContractVersion(
           confidence: party.confidence.toFixed(4),
           page: party.evidence?.page ?? null,
           quote: party.evidence?.quote ?? null,
+          boxes: boxesJson(boxes(party.evidence)),
         })),
       )
       .execute();
   }
-  await insertEvidence(trx, 'contract', id, provenance, CONTRACT_SCALAR_FIELDS.map((name) => [name, fields[name]]));
+  await insertEvidence(trx, 'contract', id, provenance, CONTRACT_SCALAR_FIELDS.map((name) => [name, fields[name]]), boxes);
   return { id, version };
 }
 
@@ -182,6 +198,31 @@ function fromColumns(registry: FieldRegistry, row: Readonly<Record<string, unkno
 type InvoiceColumns = Pick<Insertable<InvoicesTable>, RegistryColumns<typeof INVOICE_FIELDS>>;
 type ContractColumns = Pick<Insertable<ContractsTable>, RegistryColumns<typeof CONTRACT_FIELDS>>;
 
+type BoxLocator = (evidence: { page: number; quote: string } | null) => EvidenceBox[] | null;
+
+/**
+ * Locates evidence quotes on the document's pages (their stored text runs):
+ * loads the cited pages once, then answers per quote. Null for no evidence,
+ * a page without runs, or a quote not on its page.
+ */
+async function boxLocator(
+  trx: Trx,
+  documentId: string,
+  evidence: readonly ({ page: number; quote: string } | null)[],
+): Promise<BoxLocator> {
+  const pages = await loadPageItems(
+    trx,
+    documentId,
+    evidence.flatMap((e) => (e ? [e.page] : [])),
+  );
+  return (e) => {
+    const items = e ? pages.get(e.page) : undefined;
+    return e && items ? locateQuote(items, e.quote) : null;
+  };
+}
+
+const boxesJson = (boxes: EvidenceBox[] | null): string | null => (boxes ? JSON.stringify(boxes) : null);
+
 async function nextVersion(trx: Trx, table: 'invoices' | 'contracts', documentId: string): Promise<number> {
   // Serialise concurrent writers of the same document's versions.
   await sql`select pg_advisory_xact_lock(hashtext(${table + ':' + documentId}))`.execute(trx);
@@ -199,6 +240,7 @@ async function insertEvidence(
   recordId: string,
   provenance: RecordProvenance,
   fields: [string, Extracted<unknown>][],
+  boxes: BoxLocator,
 ): Promise<void> {
   const rows = fields
     .filter(([, f]) => f.value !== null)
@@ -213,6 +255,7 @@ async function insertEvidence(
       quote: f.evidence?.quote ?? null,
       tier: provenance.tier,
       path: f.evidence?.path ?? null,
+      boxes: boxesJson(boxes(f.evidence)),
     }));
   if (rows.length > 0) await trx.insertInto('field_evidence').values(rows).execute();
 }
@@ -225,10 +268,12 @@ export type FieldEvidenceView = {
   tier: string | null;
   /** For a value read from an e-invoice: the XML element path. */
   path?: string | null;
+  /** Where the quote sits on its page (one box per line, 0–1 from the top-left); null when it could not be located. */
+  boxes: EvidenceBox[] | null;
 };
 
-/** Evidence of a line or breakdown entry: page and quote, and the XML path for e-invoices. */
-export type QuoteEvidenceView = { page: number; quote: string; path?: string };
+/** A line item's, party's or VAT entry's evidence: its quote on its page, where it sits, and the XML path for e-invoices. */
+export type ItemEvidenceView = { page: number; quote: string; path?: string; boxes: EvidenceBox[] | null };
 
 /** An invoice record version as API clients and the CLI show it (without its lines and evidence). */
 export type InvoiceRecordFields = {
@@ -252,7 +297,7 @@ export type InvoiceLineView = {
   amount: string | null;
   vatRate: string | null;
   confidence: number;
-  evidence: QuoteEvidenceView | null;
+  evidence: ItemEvidenceView | null;
 };
 
 export type VatBreakdownView = {
@@ -261,7 +306,7 @@ export type VatBreakdownView = {
   taxableAmount: string | null;
   taxAmount: string | null;
   confidence: number;
-  evidence: QuoteEvidenceView | null;
+  evidence: ItemEvidenceView | null;
 };
 
 export type InvoiceRecordView = InvoiceRecordFields & {
@@ -274,7 +319,7 @@ export type ContractPartyView = {
   name: string;
   role: string | null;
   confidence: number;
-  evidence: { page: number; quote: string } | null;
+  evidence: ItemEvidenceView | null;
 };
 
 /** A contract record version as API clients and the CLI show it (without its parties and evidence). */
@@ -326,7 +371,7 @@ export function contractRecordFields(contract: ContractRow): ContractRecordField
 export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<InvoiceRecordView> {
   const lines = await db
     .selectFrom('invoice_lines')
-    .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'vat_rate', 'confidence', 'page', 'quote', 'path'])
+    .select(['line_number', 'description', 'quantity', 'unit_price', 'amount', 'vat_rate', 'confidence', 'page', 'quote', 'path', 'boxes'])
     .where('invoice_id', '=', invoice.id)
     .orderBy('line_number')
     .execute();
@@ -337,8 +382,8 @@ export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<In
     .orderBy('position')
     .execute();
   const evidence = await loadEvidence(db, invoice.id);
-  const quoteEvidence = (r: { page: number | null; quote: string | null; path: string | null }): QuoteEvidenceView | null =>
-    r.page !== null && r.quote !== null ? { page: r.page, quote: r.quote, ...(r.path ? { path: r.path } : {}) } : null;
+  const quoteEvidence = (r: { page: number | null; quote: string | null; path: string | null; boxes?: EvidenceBox[] | null }): ItemEvidenceView | null =>
+    r.page !== null && r.quote !== null ? { page: r.page, quote: r.quote, ...(r.path ? { path: r.path } : {}), boxes: r.boxes ?? null } : null;
   return {
     ...invoiceRecordFields(invoice),
     lineItems: lines.map((l) => ({
@@ -366,7 +411,7 @@ export async function loadInvoiceRecord(db: Db, invoice: InvoiceRow): Promise<In
 export async function loadContractRecord(db: Db, contract: ContractRow): Promise<ContractRecordView> {
   const parties = await db
     .selectFrom('contract_parties')
-    .select(['name', 'role', 'confidence', 'page', 'quote'])
+    .select(['name', 'role', 'confidence', 'page', 'quote', 'boxes'])
     .where('contract_id', '=', contract.id)
     .orderBy('position')
     .execute();
@@ -383,7 +428,7 @@ export async function loadContractRecord(db: Db, contract: ContractRow): Promise
       name: p.name,
       role: p.role,
       confidence: Number(p.confidence),
-      evidence: p.page !== null && p.quote !== null ? { page: p.page, quote: p.quote } : null,
+      evidence: p.page !== null && p.quote !== null ? { page: p.page, quote: p.quote, boxes: p.boxes } : null,
     })),
     effectiveDate: fields.effectiveDate,
     expirationDate: fields.expirationDate,
@@ -419,14 +464,14 @@ export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoic
 async function loadEvidence(db: Db, recordId: string): Promise<Record<string, FieldEvidenceView>> {
   const rows = await db
     .selectFrom('field_evidence')
-    .select(['field', 'confidence', 'page', 'quote', 'tier', 'path'])
+    .select(['field', 'confidence', 'page', 'quote', 'tier', 'path', 'boxes'])
     .where('record_id', '=', recordId)
     .orderBy('field')
     .execute();
   return Object.fromEntries(
     rows.map((r) => [
       r.field,
-      { confidence: Number(r.confidence), page: r.page, quote: r.quote, tier: r.tier, ...(r.path ? { path: r.path } : {}) },
+      { confidence: Number(r.confidence), page: r.page, quote: r.quote, tier: r.tier, ...(r.path ? { path: r.path } : {}), boxes: r.boxes },
     ]),
   );
 }

@@ -2,6 +2,11 @@ import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Upd
 import type { TextItem } from '../pdf/text-items.ts';
 import type { AttemptResult, CandidateChecks, CandidateFields, ReviewChanges, RoutingInputs } from './json-columns.ts';
 
+/** An evidence box: 0–1 of the page from its top-left (see src/evidence/locate.ts). */
+export type BoxColumn = { x: number; y: number; w: number; h: number };
+/** Boxes of a quote, one per line; null when the quote could not be located. */
+type Boxes = ColumnType<BoxColumn[] | null, string | null | undefined, string | null>;
+
 /**
  * The database as the application sees it. The migrations (migrations/) make it
  * and import none of this; keep the two in step: a migration that adds a column
@@ -214,6 +219,7 @@ export interface InvoiceLinesTable {
   quote: string | null;
   /** XML element path, for a line read from an e-invoice. */
   path: string | null;
+  boxes: Boxes;
 }
 
 /** An invoice's VAT breakdown: one row per VAT category and rate. */
@@ -264,6 +270,7 @@ export interface ContractPartiesTable {
   confidence: Numeric;
   page: number | null;
   quote: string | null;
+  boxes: Boxes;
 }
 
 export interface FieldEvidenceTable {
@@ -279,6 +286,7 @@ export interface FieldEvidenceTable {
   tier: string | null;
   /** XML element path, for a value read from an e-invoice. */
   path: string | null;
+  boxes: Boxes;
 }
 
 export interface ValidationResultsTable {
@@ -360,7 +368,42 @@ export interface DocumentRunsTable {
   created_at: Timestamp;
 }
 
+export type ConsoleRole = 'admin' | 'reviewer' | 'viewer';
+
+export interface ConsoleUsersTable {
+  id: Generated<string>;
+  name: string;
+  role: ConsoleRole;
+  /** scrypt hash ("scrypt$N$r$p$salt$hash"); null until the password is set on first sign-in. */
+  password_hash: string | null;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  disabled_at: Timestamp | null;
+  created_at: Timestamp;
+  last_sign_in_at: Timestamp | null;
+}
+
+export interface ConsoleSessionsTable {
+  /** sha256 (hex) of the cookie's token; the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ReviewClaimsTable {
+  document_id: string;
+  user_id: string;
+  claimed_at: Timestamp;
+  last_active_at: Timestamp;
+}
+
 export interface Database {
+  console_users: ConsoleUsersTable;
+  console_sessions: ConsoleSessionsTable;
+  review_claims: ReviewClaimsTable;
   api_keys: ApiKeysTable;
   review_actions: ReviewActionsTable;
   review_submissions: ReviewSubmissionsTable;
@@ -439,3 +482,4 @@ export type ReviewActionRow = Selectable<ReviewActionsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type ConsoleUserRow = Selectable<ConsoleUsersTable>;

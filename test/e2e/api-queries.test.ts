@@ -455,11 +455,12 @@ describe('GET /v1/invoices/:id', () => {
       createdAt: '2026-01-01T10:00:00.000Z',
     });
     expect(body.lineItems).toEqual([
-      { description: 'Services A-1', quantity: '2.00', unitPrice: '12.50', amount: '25.00', confidence: 0.9, evidence: { page: 1, quote: 'Services A-1 2 x 12.50' } },
+      // No text runs are stored for these documents: the quotes cannot be located, so no boxes.
+      { description: 'Services A-1', quantity: '2.00', unitPrice: '12.50', amount: '25.00', confidence: 0.9, evidence: { page: 1, quote: 'Services A-1 2 x 12.50', boxes: null } },
       { description: 'Shipping', quantity: null, unitPrice: null, amount: '5.00', confidence: 0.8, evidence: null },
     ]);
     expect(Object.keys(body.evidence).sort()).toEqual(['currency', 'dueDate', 'invoiceNumber', 'issueDate', 'total', 'vendorName']);
-    expect(body.evidence.total).toEqual({ confidence: 0.95, page: 1, quote: 'Total 100.00', tier: 'flash' });
+    expect(body.evidence.total).toEqual({ confidence: 0.95, page: 1, quote: 'Total 100.00', tier: 'flash', boxes: null });
   });
 
   it('an older version is served as such; unknown ids are 404 and malformed ones 400', async () => {
@@ -555,10 +556,10 @@ describe('GET /v1/contracts', () => {
       expirationDate: '2025-01-01',
     });
     expect(body.parties).toEqual([
-      { name: 'Acme Corp', role: 'Disclosing Party', confidence: 0.9, evidence: { page: 1, quote: 'Acme Corp (party 1)' } },
-      { name: 'Globex Ltd', role: 'Receiving Party', confidence: 0.9, evidence: { page: 1, quote: 'Globex Ltd (party 2)' } },
+      { name: 'Acme Corp', role: 'Disclosing Party', confidence: 0.9, evidence: { page: 1, quote: 'Acme Corp (party 1)', boxes: null } },
+      { name: 'Globex Ltd', role: 'Receiving Party', confidence: 0.9, evidence: { page: 1, quote: 'Globex Ltd (party 2)', boxes: null } },
     ]);
-    expect(body.evidence.governingLaw).toEqual({ confidence: 0.95, page: 1, quote: 'governed by the laws of Delaware', tier: 'flash' });
+    expect(body.evidence.governingLaw).toEqual({ confidence: 0.95, page: 1, quote: 'governed by the laws of Delaware', tier: 'flash', boxes: null });
     expect((await get('/v1/contracts/00000000-0000-4000-8000-000000000000')).status).toBe(404);
   });
 });

@@ -1,3 +1,4 @@
+import { consoleRoutes } from '../../console/routes.ts';
 import type { RouteModule } from '../types.ts';
 import { auditRoutes } from './audit.ts';
 import { contractRoutes } from './contracts.ts';
@@ -11,7 +12,7 @@ import { uploadRoutes } from './uploads.ts';
 import { webhookRoutes } from './webhooks.ts';
 
 /**
- * Every route module of the API, mounted in this order. Each module lives in
+ * Every route module of the API, mounted in this order (the review console last). Each module lives in
  * its own file in this folder and registers its own routes.
  */
 export const ROUTES: readonly RouteModule[] = [
@@ -25,4 +26,6 @@ export const ROUTES: readonly RouteModule[] = [
   runRoutes,
   auditRoutes,
   webhookRoutes,
+  // The review console at / (its own session auth; see src/console/).
+  consoleRoutes,
 ];

@@ -17,7 +17,7 @@ export async function serveCommand(ctx: CliContext): Promise<void> {
   try {
     const app = await startApi(runtime, ctx);
     process.stdout.write(
-      `docroute API on http://${ctx.config.api.host}:${ctx.config.api.port} (docs /docs, OpenAPI /openapi.json); Ctrl-C stops it\n`,
+      `docroute API on http://${ctx.config.api.host}:${ctx.config.api.port}/v1 (docs /docs, OpenAPI /openapi.json), review console at /; Ctrl-C stops it\n`,
     );
     await untilSignal();
     await app.close();

@@ -1,3 +1,5 @@
+import { formatBoxes } from '../../evidence/format.ts';
+import type { FieldEvidenceView } from '../../db/records.ts';
 import { describeDocument, engineName } from '../../app/document-view.ts';
 import { findDocument } from '../../db/documents.ts';
 import { listAttemptSummaries, listDocumentChecks, listRoutingDecisions } from '../../db/trail.ts';
@@ -23,10 +25,11 @@ export async function showCommand(ctx: CliContext, ref: string, opts: { json?: b
     if (view.record) {
       process.stdout.write(`\n  record (version ${String(view.record.version)}, by ${recordSource(String(view.record.source), view.ranOn)}):\n`);
       printRecord(view.record, view.ranOn);
-      const evidence = view.record.evidence as Record<string, { page: number | null; quote: string | null; confidence: number }>;
+      const evidence = view.record.evidence as Record<string, FieldEvidenceView>;
       process.stdout.write(`\n  evidence:\n`);
       for (const [field, e] of Object.entries(evidence)) {
         process.stdout.write(`    ${field} (p.${e.page ?? '?'}, conf ${e.confidence.toFixed(2)}): "${(e.quote ?? '').replace(/\s+/g, ' ').slice(0, 100)}"\n`);
+        if (e.quote !== null) process.stdout.write(`      ${formatBoxes(e.boxes)}\n`);
       }
     }
     process.stdout.write(`\n  routing decisions:\n`);

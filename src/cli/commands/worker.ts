@@ -28,7 +28,8 @@ export async function upCommand(ctx: CliContext): Promise<void> {
       (runtime.temporal.origin === 'local' ? `, web UI http://127.0.0.1:${ctx.config.temporal.localPort + 1000}` : ''),
     `  Postgres   ${runtime.postgres.origin}${runtime.postgres.origin === 'external' ? '' : ` on 127.0.0.1:${ctx.config.database.embeddedPort}`}`,
     `  worker     task queue ${ctx.config.temporal.taskQueue}`,
-    `  API        http://${ctx.config.api.host}:${ctx.config.api.port} (docs /docs; keys: docroute keys create)`,
+    `  API        http://${ctx.config.api.host}:${ctx.config.api.port}/v1 (docs /docs; keys: docroute keys create)`,
+    `  review     http://${ctx.config.api.host}:${ctx.config.api.port}/ (accounts: docroute users create)`,
     'Ctrl-C stops everything.',
   ];
   process.stdout.write(lines.join('\n') + '\n');

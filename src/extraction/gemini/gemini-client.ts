@@ -219,7 +219,7 @@ export function createGeminiClient(options: GeminiClientOptions): GeminiClient {
     },
     uploadFile(data, mimeType, signal) {
       return withRetry('files.upload', mimeType, signal, async () => {
-        const blob = new Blob([data], { type: mimeType });
+        const blob = new Blob([new Uint8Array(data)], { type: mimeType });
         const file = await ai.files.upload({ file: blob, config: { mimeType, ...(signal ? { abortSignal: signal } : {}) } });
         if (!file.uri || !file.name) throw new Error('files.upload answered without a file uri');
         return { uri: file.uri, name: file.name };

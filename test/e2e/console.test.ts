@@ -1,0 +1,304 @@
+/// <reference lib="dom" />
+import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/console/passwords.ts';
+import { createUser } from '../../src/db/users.ts';
+import { boxesOverlap, type EvidenceBox } from '../../src/evidence/locate.ts';
+import type { TextItem } from '../../src/pdf/text-items.ts';
+import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/harness.ts';
+
+/**
+ * The review console in a real browser: Debian's Chromium driven by
+ * playwright-core (.ci/run installs the chromium package). Documents from the
+ * invoice2data set are processed by the offline tier; those in review are
+ * worked through the console with the keyboard.
+ */
+
+const CHROMIUM = process.env.DOCROUTE_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const INVOICES = path.join(DATASETS_DIR, 'invoice2data');
+const DOCS = path.resolve(import.meta.dirname, '..', '..', 'docs');
+const PASSWORD = 'correct horse battery';
+
+if (!HAVE_CHROMIUM) console.warn(`console browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+if (!HAVE_DATASETS) console.warn(DATASETS_SKIP_MESSAGE);
+
+describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', () => {
+  let api: ApiHarness;
+  let browser: Browser;
+  let profile: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    api = await startApiHarness();
+    const writer = await api.key(['write', 'read'], 'uploader');
+    const files = (await fs.readdir(INVOICES)).filter((f) => f.endsWith('.pdf')).sort();
+    const body = new FormData();
+    for (const f of files) body.append('file', new Blob([await fs.readFile(path.join(INVOICES, f))], { type: 'application/pdf' }), f);
+    const response = await api.call('/v1/documents', { method: 'POST', key: writer, body });
+    expect(response.status).toBe(202);
+    // Wait until every document has settled.
+    for (let i = 0; i < 600; i++) {
+      const busy = await api.db.selectFrom('documents').select('id').where('status', 'in', ['received', 'processing']).execute();
+      if (busy.length === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const hash = await hashPassword(PASSWORD);
+    await createUser(api.db, { name: 'clerk1', role: 'reviewer', passwordHash: hash });
+    await createUser(api.db, { name: 'clerk2', role: 'reviewer', passwordHash: hash });
+    await createUser(api.db, { name: 'auditor', role: 'viewer', passwordHash: hash });
+    profile = mkdtempSync(path.join(os.tmpdir(), 'docroute-chromium-'));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--disk-cache-dir=${profile}`,
+      ],
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await api?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function signIn(name: string, password = PASSWORD): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(api.baseUrl + '/');
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText(`done today:`).waitFor();
+    return page;
+  }
+
+  /** Documents in review whose models' invoice number has a quote that is on the page. */
+  async function reviewInvoicesWithNumber() {
+    const rows = await api.db
+      .selectFrom('documents')
+      .innerJoin('candidates', 'candidates.document_id', 'documents.id')
+      .select(['documents.id', 'documents.file_name', 'candidates.fields'])
+      .where('documents.status', '=', 'needs_review')
+      .where('documents.kind', '=', 'invoice')
+      .orderBy('documents.created_at')
+      .execute();
+    return rows.filter((r) => {
+      const f = r.fields as { invoiceNumber?: { value: string | null; evidence: { page: number } | null } };
+      return f.invoiceNumber?.value && f.invoiceNumber.evidence;
+    });
+  }
+
+  it('serves the console with a strict Content-Security-Policy and nothing from elsewhere', async () => {
+    const response = await fetch(api.baseUrl + '/');
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    const page = await response.text();
+    expect(page).not.toMatch(/https?:\/\//);
+    const js = await (await fetch(api.baseUrl + '/assets/console.js')).text();
+    expect(js.length).toBeGreaterThan(1000);
+  });
+
+  it('a clerk signs in, opens an invoice from the queue, sees the invoice number boxed where it is on the page, corrects a field and a line item with the keyboard, and submits', async () => {
+    const page = await signIn('clerk1');
+    const queue = page.getByTestId('queue');
+    await queue.waitFor();
+    const inReview = await reviewInvoicesWithNumber();
+    expect(inReview.length, 'invoice2data documents in review with an invoice number').toBeGreaterThan(0);
+    const queued = await queue.locator('tbody tr').count();
+    expect(queued).toBe(await api.db.selectFrom('documents').select('id').where('status', '=', 'needs_review').execute().then((r) => r.length));
+    const target = inReview[0]!;
+    const fields = target.fields as { invoiceNumber: { value: string; evidence: { page: number; quote: string } } };
+
+    // Open it from the queue with the keyboard: move to its row, Enter.
+    const index = await queue.locator('tbody tr').evaluateAll((rows, id) => rows.findIndex((r) => r.getAttribute('data-document') === id), target.id);
+    expect(index).toBeGreaterThanOrEqual(0);
+    for (let i = 0; i < index; i++) await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('page-image').waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-testid=page-image]');
+      return !!img && img.complete && img.naturalWidth > 0;
+    });
+    if (process.env.DOCROUTE_SCREENSHOTS) {
+      await page.goto(api.baseUrl + '/#/queue');
+      await queue.waitFor();
+      await page.screenshot({ path: path.join(DOCS, 'console-queue.png') });
+      await page.goBack();
+      await page.getByTestId('page-image').waitFor();
+    }
+
+    // Focus the invoice number: its box is highlighted over the text's position on the rendered page.
+    const input = page.locator('#f-invoiceNumber');
+    await input.focus();
+    await page.getByTestId('box').first().waitFor();
+    // One box per line of the quote.
+    const shown = await Promise.all((await page.getByTestId('box').all()).map(async (b) => (await b.boundingBox())!));
+    const image = (await page.getByTestId('page-image').boundingBox())!;
+    const pageRow = await api.db
+      .selectFrom('pages')
+      .select('items')
+      .where('document_id', '=', target.id)
+      .where('page_number', '=', fields.invoiceNumber.evidence.page)
+      .executeTakeFirstOrThrow();
+    const digits = (s: string) => s.replace(/\s+/g, '').toLowerCase();
+    if (process.env.DOCROUTE_SCREENSHOTS) await page.screenshot({ path: path.join(DOCS, 'console-document.png') });
+    // Where pdf.js says the invoice number's text is (any run holding it), on the image as displayed.
+    const runs = (pageRow.items as TextItem[]).filter((it) => digits(it.str).includes(digits(fields.invoiceNumber.value)));
+    expect(runs.length, `a text run containing "${fields.invoiceNumber.value}"`).toBeGreaterThan(0);
+    const onScreen = runs.map((run): EvidenceBox => ({ x: image.x + run.x * image.width, y: image.y + run.y * image.height, w: run.w * image.width, h: run.h * image.height }));
+    const highlighted = shown.map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height }));
+    expect(onScreen.some((r) => highlighted.some((b) => boxesOverlap(b, r))), JSON.stringify({ file: target.file_name, quote: fields.invoiceNumber.evidence.quote, highlighted, onScreen })).toBe(true);
+
+    // Keyboard only from here: correct the invoice number…
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('INV-CHECKED-1');
+    // …move down to the line items and add a line after the current one.
+    for (let i = 0; i < 40; i++) {
+      const inLines = await page.evaluate(() => !!document.activeElement?.closest('[data-line]'));
+      if (inLines) break;
+      await page.keyboard.press('Alt+ArrowDown');
+    }
+    const lineCount = await page.locator('[data-line]').count();
+    if (lineCount === 0) await page.keyboard.press('Alt+Enter');
+    else {
+      await page.keyboard.press('Alt+Enter');
+    }
+    await page.keyboard.type('Reviewer added line');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('2');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('5.00');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('10.00');
+    await expect.poll(() => page.getByTestId('arithmetic').textContent()).toMatch(/lines sum to/);
+    await page.keyboard.press('Control+Enter');
+    // Checks that fail on the corrected record (the added line breaks the sum) are confirmed with a reason, by keyboard.
+    await page.locator('[data-testid=flash], .confirm').first().waitFor();
+    const toConfirm = await page.locator('.confirm input').count();
+    for (let i = 0; i < toConfirm; i++) {
+      await page.keyboard.type('checked against the paper copy');
+      if (i < toConfirm - 1) await page.keyboard.press('Tab');
+    }
+    if (toConfirm > 0) await page.keyboard.press('Control+Enter');
+    await page.getByTestId('flash').waitFor();
+    const flash = await page.getByTestId('flash').textContent();
+    expect(flash).toMatch(/Corrected .*record version \d+/);
+
+    // The decision is recorded with the clerk's name and field-level before/after.
+    const action = await api.db.selectFrom('review_actions').selectAll().where('document_id', '=', target.id).executeTakeFirstOrThrow();
+    expect(action.reviewer).toBe('clerk1');
+    expect(action.action).toBe('correct');
+    const changes = action.changes as { field: string; before: unknown; after: unknown }[];
+    expect(changes.find((c) => c.field === 'invoiceNumber')).toMatchObject({ before: fields.invoiceNumber.value, after: 'INV-CHECKED-1' });
+    const lineChange = changes.find((c) => c.field === 'lineItems');
+    expect(lineChange?.after).toEqual(expect.arrayContaining([{ description: 'Reviewer added line', quantity: '2', unitPrice: '5.00', amount: '10.00' }]));
+    const record = await api.db
+      .selectFrom('invoices')
+      .select(['version', 'source', 'invoice_number'])
+      .where('document_id', '=', target.id)
+      .orderBy('version', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(record).toMatchObject({ source: 'reviewer:clerk1', invoice_number: 'INV-CHECKED-1' });
+    expect(flash).toContain(`record version ${record.version}`);
+    const doc = await api.db.selectFrom('documents').select('status').where('id', '=', target.id).executeTakeFirstOrThrow();
+    expect(doc.status).toBe('extracted');
+
+    // The next document opened by itself; the decided one has left the queue.
+    await page.waitForURL((url) => !url.hash.includes(target.id));
+    await page.locator('body').press('Escape');
+    await page.keyboard.press('q');
+    await page.getByTestId('queue').waitFor();
+    expect(await page.locator(`tr[data-document="${target.id}"]`).count()).toBe(0);
+    await expect.poll(() => page.getByTestId('done-today').textContent()).toContain('done today: 1');
+  });
+
+  it('a second reviewer sees the claim and cannot decide the claimed document', async () => {
+    const first = await signIn('clerk1');
+    await first.getByTestId('next').click();
+    await first.getByTestId('page-image').waitFor();
+    const claimedId = /#\/doc\/([0-9a-f-]{36})/.exec(first.url())![1]!;
+    const second = await signIn('clerk2');
+    const row = second.locator(`tr[data-document="${claimedId}"]`);
+    await expect.poll(() => row.textContent()).toContain('being reviewed by clerk1');
+    await row.click();
+    await second.getByText('Being reviewed by clerk1').waitFor();
+    // "next" skips it for the second reviewer.
+    const next = await second.evaluate(async () => {
+      const me = (await (await fetch('/console/api/me')).json()) as { csrfToken: string };
+      const r = await fetch('/console/api/next', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken }, body: '{}' });
+      return (await r.json()) as { documentId: string | null };
+    });
+    expect(next.documentId).not.toBe(claimedId);
+    const refused = await second.evaluate(async (id) => {
+      const me = (await (await fetch('/console/api/me')).json()) as { csrfToken: string };
+      const r = await fetch(`/console/api/documents/${id}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({ action: 'approve' }),
+      });
+      return { status: r.status, body: (await r.json()) as { error: string } };
+    }, claimedId);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toBe('being reviewed by clerk1');
+  });
+
+  it('refuses a reviewer without the role, posts without the CSRF token, and locks an account after repeated failures', async () => {
+    const viewer = await signIn('auditor');
+    const id = (await reviewInvoicesWithNumber())[0]?.id ?? (await api.db.selectFrom('documents').select('id').executeTakeFirstOrThrow()).id;
+    const results = await viewer.evaluate(async (docId) => {
+      const me = (await (await fetch('/console/api/me')).json()) as { csrfToken: string };
+      const post = (url: string, headers: Record<string, string>) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'approve' }) }).then((r) => r.status);
+      return {
+        withRole: await post(`/console/api/documents/${docId}/decision`, { 'x-csrf-token': me.csrfToken }),
+        withoutCsrf: await post(`/console/api/documents/${docId}/decision`, {}),
+        signOutWithoutCsrf: await post('/console/api/sign-out', {}),
+      };
+    }, id);
+    expect(results).toEqual({ withRole: 403, withoutCsrf: 403, signOutWithoutCsrf: 403 });
+    // A reviewer's post without the token is refused too, and so is a sign-in without the pre-session token.
+    const clerk = await signIn('clerk2');
+    const clerkPost = await clerk.evaluate(
+      (docId) => fetch(`/console/api/documents/${docId}/claim`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status),
+      id,
+    );
+    expect(clerkPost).toBe(403);
+    const bare = await fetch(api.baseUrl + '/console/api/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'clerk2', password: PASSWORD }),
+    });
+    expect(bare.status).toBe(403);
+    // Lockout: five wrong passwords, then even the right one is refused.
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const me = await fetch(api.baseUrl + '/console/api/me');
+      const cookie = (me.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const { csrfToken } = (await me.json()) as { csrfToken: string };
+      const r = await fetch(api.baseUrl + '/console/api/sign-in', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken, cookie },
+        body: JSON.stringify({ name: 'auditor', password: i < 5 ? 'wrong password' : PASSWORD }),
+      });
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 423]);
+  });
+});
