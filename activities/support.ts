@@ -11,7 +11,7 @@ export const BAD_DOCUMENT = 'BadDocument';
 export interface ActivityDeps {
   db: Db;
   tiers: { fast: ModelTier; deep: ModelTier | null };
-  config: Pick<Config, 'limits' | 'prices'>;
+  config: Pick<Config, 'limits' | 'prices'> & Partial<Pick<Config, 'ocr'>>;
   /** Secrets that must never appear in stored errors. */
   secrets?: readonly (Secret | undefined)[];
   /** Today's date (YYYY-MM-DD) for date plausibility checks; injectable for tests. */

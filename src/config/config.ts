@@ -24,6 +24,7 @@ const EnvSchema = z.object({
     'TEMPORAL_ADDRESS must be host:port, e.g. localhost:7233',
   ),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  DOCROUTE_OCR: z.enum(['auto', 'off'], { message: 'DOCROUTE_OCR must be "auto" or "off"' }).default('auto'),
   DOCROUTE_TASK_QUEUE: z.string().min(1).default('docroute'),
   DOCROUTE_WORKFLOW_PREFIX: z
     .string()
@@ -96,6 +97,8 @@ export interface Config {
     docBudgetUsd: number;
   };
   limits: { maxFileBytes: number; maxPages: number };
+  /** Offline OCR of scanned pages when the fast tier cannot read images: 'auto' (when Tesseract is installed) or 'off'. */
+  ocr: 'auto' | 'off';
   gemini: {
     apiKey: Secret | undefined;
     baseUrl: string | undefined;
@@ -157,6 +160,7 @@ export function loadConfig(
       docBudgetUsd: e.DOCROUTE_DOC_BUDGET_USD,
     },
     limits: { maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024), maxPages: e.DOCROUTE_MAX_PAGES },
+    ocr: e.DOCROUTE_OCR,
     gemini: {
       apiKey: e.GEMINI_API_KEY ? new Secret(e.GEMINI_API_KEY) : undefined,
       baseUrl: e.GEMINI_BASE_URL,

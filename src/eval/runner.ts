@@ -20,6 +20,7 @@ import { callTier } from '../extraction/call-tier.ts';
 import { escalationFields, expectedEscalationUsage, planEscalationPages } from '../extraction/escalation.ts';
 import type { ModelTier, PageImage, PageText } from '../extraction/model-tier.ts';
 import { estimateTokens } from '../extraction/rules/tokens.ts';
+import { ocrScannedPages } from '../ocr/ocr-pages.ts';
 import { parsePdf } from '../pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../pdf/pdf-errors.ts';
 import { renderPages } from '../pdf/render-pages.ts';
@@ -85,7 +86,7 @@ export interface DocumentRun {
 }
 
 export interface RunnerOptions {
-  config: Pick<Config, 'routing' | 'limits' | 'prices'>;
+  config: Pick<Config, 'routing' | 'limits' | 'prices'> & Partial<Pick<Config, 'ocr'>>;
   tiers: { fast: ModelTier; deep: ModelTier | null };
   mode: EvalMode;
   /** YYYY-MM-DD, for date plausibility checks. */
@@ -162,6 +163,7 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
       if (error instanceof PdfRejectedError) return done('failed', [error.message]);
       throw error;
     }
+    if (parsed.imageOnlyPages.length > 0 && !tiers.fast.readsImages && config.ocr === 'auto') parsed = (await ocrScannedPages(bytes, parsed)).parsed;
     run.parseMs = Math.round(performance.now() - parseStart);
     const pages = parsed.pages;
     run.pageCount = parsed.pageCount;
