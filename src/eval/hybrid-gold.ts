@@ -6,11 +6,14 @@
  * `docroute` manifest (docs/eval-format.md) with absolute file paths, so the
  * manifest can be written anywhere (a temp dir) and never needs to be copied
  * into the repository. PDFs without XML, or whose XML is not a CII invoice,
- * are left out and listed in `skipped` with the reason.
+ * are left out and listed in `skipped` with the reason, and so are PDFs whose
+ * text layer does not show the XML's invoice number (the visible invoice and
+ * its XML disagree: a finding about the file, not a test of the extractor).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { parsePdf } from '../pdf/parse-pdf.ts';
 
 export interface HybridGold {
   documents: { file: string; kind: 'invoice'; expected: Record<string, string | number> }[];
@@ -129,6 +132,20 @@ export async function hybridManifest(dir: string): Promise<HybridGold> {
       const expected = ciiFields(xml);
       if (!expected.total || !expected.invoiceNumber) {
         gold.skipped.push({ file: name, reason: 'embedded XML has no invoice number or grand total' });
+        continue;
+      }
+      // The set scores the text layer: a PDF whose visible text does not show the XML's
+      // invoice number (or cannot be read) disagrees with its own gold — a finding, not a test case.
+      let text: string;
+      try {
+        text = (await parsePdf(new Uint8Array(readFileSync(file)), { maxPages: 50 }, { openTimeoutMs: 60_000, msPerPage: 10_000 })).pages.map((p) => p.text).join('\n');
+      } catch (error) {
+        gold.skipped.push({ file: name, reason: `text layer unreadable (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` });
+        continue;
+      }
+      const squash = (s: string) => s.replace(/\s+/g, '').toUpperCase();
+      if (!squash(text).includes(squash(String(expected.invoiceNumber)))) {
+        gold.skipped.push({ file: name, reason: `text layer does not show the XML's invoice number ${expected.invoiceNumber} (PDF and XML disagree)` });
         continue;
       }
       gold.documents.push({ file, kind: 'invoice', expected });

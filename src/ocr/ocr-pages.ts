@@ -25,10 +25,12 @@ export async function ocrScannedPages(bytes: Uint8Array, parsed: ParsedPdf, opti
   if (scanned.length === 0) return { parsed, pages: [], skipped: null };
   const state = options.state ?? (await ocrState());
   if (!state.available) return { parsed, pages: [], skipped: `OCR unavailable: ${state.reason}` };
-  const images = await renderPages(bytes, scanned, { maxSide: OCR_RENDER_SIDE, msPerPage: 20_000 });
   const read = new Map<number, PageText>();
-  for (const image of images) {
+  for (const pageNumber of scanned) {
     options.signal?.throwIfAborted();
+    // One page at a time: a large bitmap each, and a generous deadline (a busy machine renders slowly).
+    const [image] = await renderPages(bytes, [pageNumber], { maxSide: OCR_RENDER_SIDE, msPerPage: 60_000 });
+    if (!image) continue;
     const ocr = await recognise(image.data, { languages: state.languages, ...(options.signal ? { signal: options.signal } : {}) });
     if (ocr.text.replace(/\s/g, '').length < 20) continue; // nothing legible: stays an image
     const page = parsed.pages[image.pageNumber - 1]!;

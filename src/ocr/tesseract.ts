@@ -120,7 +120,13 @@ export async function recognise(png: Uint8Array, options: { languages: readonly 
   const { width, height } = pngSize(png);
   const args = ['stdin', 'stdout', '-l', options.languages.join('+'), '--psm', '3', 'tsv'];
   const tsv = await new Promise<string>((resolve, reject) => {
-    const child = spawn(options.binary ?? 'tesseract', args, { stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal, timeout: options.timeoutMs ?? 120_000 });
+    // One thread: pages are read one after another, and OpenMP threads on a shared machine only contend.
+    const child = spawn(options.binary ?? 'tesseract', args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      signal: options.signal,
+      timeout: options.timeoutMs ?? 600_000,
+      env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -56,7 +56,7 @@ describe.skipIf(!HAVE_DATASETS)('a scanned dev invoice, read offline', () => {
     const original = await parsePdf(source, { maxPages: 10 });
     const numbers = original.pages.map((p) => p.pageNumber);
     const scan = await PDFDocument.create();
-    for (const image of await renderPages(source, numbers, { maxSide: 2339 })) {
+    for (const image of await renderPages(source, numbers, { maxSide: 2339, msPerPage: 60_000 })) {
       const png = await scan.embedPng(image.data);
       scan.addPage([595, 842]).drawImage(png, { x: 0, y: 0, width: 595, height: 842 });
     }
