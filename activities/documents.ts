@@ -6,8 +6,8 @@ import { ocrScannedPages } from '../src/ocr/ocr-pages.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
 import { renderPages } from '../src/pdf/render-pages.ts';
-import type { Classification, ParsedSummary, TierInfo } from './types.ts';
-import { activityContext, BAD_DOCUMENT, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+import type { Classification, ParsedSummary, TextClassification, TierInfo } from './types.ts';
+import { activityContext, BAD_DOCUMENT, PARSE_VERDICT_ATTEMPTS, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Reading a document: what the tiers can do, parsing, classification. */
 export function createDocumentActivities(deps: ActivityDeps) {
@@ -47,7 +47,14 @@ export function createDocumentActivities(deps: ActivityDeps) {
         parsed = await withHeartbeat(() => parsePdf(new Uint8Array(bytes), { maxPages: deps.config.limits.maxPages }));
       } catch (error) {
         if (error instanceof PdfRejectedError) throw ApplicationFailure.nonRetryable(error.message, BAD_DOCUMENT);
-        throw error;
+        // The parser itself failed (not the database, not a lost worker: those never get here).
+        // Once it has failed on calm retries, it is a verdict about the document.
+        const attempt = Context.current().info.attempt;
+        const message = error instanceof Error ? error.message : String(error);
+        if (attempt >= PARSE_VERDICT_ATTEMPTS) {
+          throw ApplicationFailure.nonRetryable(`the PDF could not be parsed (${attempt} attempts): ${message.slice(0, 300)}`, BAD_DOCUMENT);
+        }
+        throw ApplicationFailure.retryable(`parse failed: ${message.slice(0, 300)}`, 'ParseError');
       }
       // Scans without a tier that reads images: offline OCR becomes their text layer.
       if (parsed.imageOnlyPages.length > 0 && !deps.tiers.fast.readsImages && deps.config.ocr === 'auto') {
@@ -96,9 +103,22 @@ export function createDocumentActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Classifies from the text; a scan (no text to go by) is shown to the fast
-     * tier as page images when it reads images. That model call is recorded
-     * like any other attempt (its cost counts).
+     * Classification from the text alone (no model call): the kind, and for a
+     * scan with nothing to go by, the pages a tier reading images could be shown.
+     */
+    async classifyText(documentId: string): Promise<TextClassification> {
+      const pages = await loadPages(documentId);
+      const result = classifyDocument(pages);
+      const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
+      const scanPages = result.kind === 'other' && deps.tiers.fast.classify ? scanned.slice(0, 2) : [];
+      await markDocument(db, documentId, { kind: result.kind });
+      return { kind: result.kind, confidence: result.confidence, scanPages };
+    },
+
+    /**
+     * v1 only (runs started before the pipeline-v2 patch): classification with
+     * the model call inside, under the database policy. v2 runs call
+     * classifyText, then classifyScan under the model policy.
      */
     async classifyDocument(documentId: string): Promise<Classification> {
       const pages = await loadPages(documentId);

@@ -1,8 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { getBlob, getDocument } from '../src/db/documents.ts';
+import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
+import { beginPaidCall, completePaidCall, findFinishedAttempt } from '../src/db/paid-calls.ts';
+import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
 import { callTier } from '../src/extraction/call-tier.ts';
-import type { PageImage } from '../src/extraction/model-tier.ts';
+import type { PageImage, Usage } from '../src/extraction/model-tier.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
   escalationFields,
@@ -17,40 +19,59 @@ import type {
   EscalationPlan,
   CandidateInput,
   CandidateSummary,
+  Classification,
   ExtractInput,
   ExtractOutcome,
 } from './types.ts';
-import { activityContext, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+import { activityContext, modelFailure, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Model calls and their scoring: one tier over a page range, candidates, escalation plans. */
 export function createExtractionActivities(deps: ActivityDeps) {
   const { db, today, scrub, tierFor, loadPages } = activityContext(deps);
   return {
     /**
-     * Runs one tier over a page range and records the attempt (model, tokens,
-     * cost, latency, outcome, result). Output that cannot be made valid is an
-     * `invalid` outcome, not an exception; transient errors are recorded and
-     * rethrown so Temporal retries them.
+     * Runs one tier over a page range: one HTTP call per activity attempt. The
+     * attempt's row is written before the call (with its expected cost) and
+     * completed after it, so no paid call goes unrecorded, even when the worker
+     * dies. A finished attempt of this activity is returned, never paid for
+     * again. Output that cannot be made valid is an `invalid` outcome, not an
+     * exception; 429/5xx are thrown for Temporal to retry after the server's
+     * delay; 400/401/403/404 are final (`TierRefused`).
      */
     async extractWithTier(input: ExtractInput): Promise<ExtractOutcome> {
       const info = Context.current().info;
       const run = workflowRun();
       const key = { workflow_id: run.workflowId, run_id: run.runId, activity_id: info.activityId };
-      // A previous attempt of this very activity may have succeeded before a crash lost its completion.
-      const done = await db
-        .selectFrom('extraction_attempts')
-        .select(['id', 'outcome', 'error'])
-        .where('workflow_id', '=', key.workflow_id)
-        .where('run_id', '=', key.run_id)
-        .where('activity_id', '=', key.activity_id)
-        .where('outcome', 'in', ['ok', 'invalid'])
-        .executeTakeFirst();
+      const done = await findFinishedAttempt(db, key);
       if (done) return { attemptId: done.id, outcome: done.outcome as 'ok' | 'invalid', error: done.error };
 
       const tier = tierFor(input.tier);
       const pages = await loadPages(input.documentId, { from: input.pageFrom, to: input.pageTo });
       const document = await getDocument(db, input.documentId);
       const pageCount = document?.page_count ?? pages.length;
+      const expected = expectedEscalationUsage(
+        [{ pageFrom: input.pageFrom, pageTo: input.pageTo }],
+        pages.map((p) => ({ pageNumber: p.pageNumber, tokens: estimateTokens(p.text), imageOnly: p.imageOnly })),
+      );
+      const attemptId = await beginPaidCall(db, {
+        document_id: input.documentId,
+        ...key,
+        activity_attempt: info.attempt,
+        tier: input.tier,
+        model: tier.model,
+        chunk_index: input.chunkIndex,
+        page_from: input.pageFrom,
+        page_to: input.pageTo,
+        prompt_version: null,
+        prompt_hash: null,
+        input_tokens: expected.inputTokens,
+        output_tokens: expected.outputTokens,
+        cached_tokens: 0,
+        tokens_estimated: true,
+        cost_usd: costOf(deps.config.prices, tier.model, expected),
+        latency_ms: 0,
+      });
+      if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
       // Scanned pages go to a tier that reads images as rendered pictures.
       const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
       let images: PageImage[] = [];
@@ -69,44 +90,104 @@ export function createExtractionActivities(deps: ActivityDeps) {
         }),
       );
       const error = call.error === null ? null : scrub(call.error);
-      const row = await db
-        .insertInto('extraction_attempts')
-        .values({
-          document_id: input.documentId,
-          ...key,
-          activity_attempt: info.attempt,
-          tier: input.tier,
+      await completePaidCall(db, attemptId, {
+        model: tier.model,
+        prompt_version: call.promptVersion,
+        prompt_hash: call.promptHash,
+        input_tokens: call.usage?.inputTokens ?? 0,
+        output_tokens: call.usage?.outputTokens ?? 0,
+        cached_tokens: call.usage?.cachedTokens ?? 0,
+        tokens_estimated: call.usage?.estimated ?? true,
+        cost_usd: call.costUsd,
+        latency_ms: call.latencyMs,
+        outcome: call.outcome,
+        error,
+        result: call.fields === null ? null : JSON.stringify(call.fields),
+      });
+      if (call.outcome !== 'failed') return { attemptId, outcome: call.outcome, error };
+      throw modelFailure(call.thrown, error ?? 'tier call failed');
+    },
+
+    /**
+     * Shows a scan's first pages to the fast tier to tell its kind (v2; the text
+     * had nothing to go by). A paid call like any other: its row is written
+     * before the call, an earlier finished attempt is reused.
+     */
+    async classifyScan(input: { documentId: string; pages: number[] }): Promise<Classification> {
+      const info = Context.current().info;
+      const run = workflowRun();
+      const key = { workflow_id: run.workflowId, run_id: run.runId, activity_id: info.activityId };
+      const classificationOf = (kind: Classification['kind']): Classification => ({ kind, confidence: kind === 'other' ? 0.5 : 0.7 });
+      const done = await findFinishedAttempt(db, key);
+      if (done) return classificationOf((done.result as { classification: Classification['kind'] }).classification);
+      const tier = deps.tiers.fast;
+      const classify = tier.classify?.bind(tier);
+      const document = await getDocument(db, input.documentId);
+      const bytes = document ? await getBlob(db, document.sha256) : null;
+      if (!classify || !bytes || input.pages.length === 0) return { kind: 'other', confidence: 0 };
+      const expected = expectedEscalationUsage(
+        [{ pageFrom: input.pages[0]!, pageTo: input.pages[input.pages.length - 1]! }],
+        input.pages.map((n) => ({ pageNumber: n, tokens: 0, imageOnly: true })),
+      );
+      const row = {
+        document_id: input.documentId,
+        ...key,
+        activity_attempt: info.attempt,
+        tier: tier.tier,
+        model: tier.model,
+        chunk_index: null,
+        page_from: input.pages[0]!,
+        page_to: input.pages[input.pages.length - 1]!,
+        prompt_version: null,
+        prompt_hash: null,
+        input_tokens: expected.inputTokens,
+        output_tokens: expected.outputTokens,
+        cached_tokens: 0,
+        tokens_estimated: true,
+        cost_usd: costOf(deps.config.prices, tier.model, expected),
+        latency_ms: 0,
+      };
+      const attemptId = await beginPaidCall(db, row);
+      if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
+      const started = performance.now();
+      try {
+        const images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), input.pages, { maxSide: 1024 }));
+        const answer = await withHeartbeat(() => classify({ images, signal: Context.current().cancellationSignal }));
+        await completePaidCall(db, attemptId, {
+          model: answer.model,
+          prompt_version: answer.promptVersion,
+          prompt_hash: answer.promptHash,
+          input_tokens: answer.usage.inputTokens,
+          output_tokens: answer.usage.outputTokens,
+          cached_tokens: answer.usage.cachedTokens,
+          tokens_estimated: answer.usage.estimated,
+          cost_usd: answer.costUsd,
+          latency_ms: Math.round(performance.now() - started),
+          outcome: 'ok',
+          error: null,
+          result: JSON.stringify({ classification: answer.kind }),
+        });
+        await markDocument(db, input.documentId, { kind: answer.kind });
+        return classificationOf(answer.kind);
+      } catch (error) {
+        const message = scrub(error instanceof Error ? error.message : String(error));
+        const spent = error as { usage?: Usage; costUsd?: string };
+        await completePaidCall(db, attemptId, {
           model: tier.model,
-          chunk_index: input.chunkIndex,
-          page_from: input.pageFrom,
-          page_to: input.pageTo,
-          prompt_version: call.promptVersion,
-          prompt_hash: call.promptHash,
-          input_tokens: call.usage?.inputTokens ?? 0,
-          output_tokens: call.usage?.outputTokens ?? 0,
-          cached_tokens: call.usage?.cachedTokens ?? 0,
-          tokens_estimated: call.usage?.estimated ?? true,
-          cost_usd: call.costUsd,
-          latency_ms: call.latencyMs,
-          outcome: call.outcome,
-          error,
-          result: call.fields === null ? null : JSON.stringify(call.fields),
-        })
-        .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (call.outcome !== 'failed') {
-        if (!row) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
-        return { attemptId: row.id, outcome: call.outcome, error };
+          prompt_version: null,
+          prompt_hash: null,
+          input_tokens: spent.usage?.inputTokens ?? 0,
+          output_tokens: spent.usage?.outputTokens ?? 0,
+          cached_tokens: spent.usage?.cachedTokens ?? 0,
+          tokens_estimated: spent.usage?.estimated ?? true,
+          cost_usd: spent.costUsd ?? '0',
+          latency_ms: Math.round(performance.now() - started),
+          outcome: 'failed',
+          error: message.slice(0, 2000),
+          result: null,
+        });
+        throw modelFailure(error, message);
       }
-      const message = error ?? 'tier call failed';
-      const thrown = call.thrown as { retryable?: boolean; attempts?: unknown };
-      // Refused for good (bad key, no access, unknown model): retrying cannot help.
-      if (thrown.retryable === false) throw ApplicationFailure.nonRetryable(message, 'TierRefused');
-      // The tier's client already retried with backoff (honouring the server's hints); Temporal
-      // retrying on top would multiply those attempts. Worker crashes and timeouts are still retried.
-      if (typeof thrown.attempts === 'number') throw ApplicationFailure.nonRetryable(message, 'TierExhausted');
-      throw ApplicationFailure.retryable(message, 'TierError');
     },
 
     /**

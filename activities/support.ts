@@ -2,11 +2,18 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config/config.ts';
 import { scrubSecrets, type Secret } from '../src/config/secret.ts';
 import type { Db } from '../src/db/database.ts';
-import type { ModelTier, PageText } from '../src/extraction/model-tier.ts';
+import { TierRejectedError, type ModelTier, type PageText } from '../src/extraction/model-tier.ts';
 import type { TierName } from '../schemas/index.ts';
 
-/** Error types the workflow and retry policies know: bad input is final, retrying cannot help. */
-export const BAD_DOCUMENT = 'BadDocument';
+import { BAD_DOCUMENT, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from './error-types.ts';
+
+export { BAD_DOCUMENT, BAD_REVIEW, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from './error-types.ts';
+/**
+ * A parse that fails on this many attempts in a row (the parser's own error, not
+ * a lost worker or the database) is a verdict about the document.
+ */
+export const PARSE_VERDICT_ATTEMPTS = 3;
+
 
 export interface ActivityDeps {
   db: Db;
@@ -27,7 +34,7 @@ export function activityContext(deps: ActivityDeps) {
     scrub: (message: string) => scrubSecrets(message, deps.secrets ?? []),
     tierFor(name: TierName): ModelTier {
       const tier = name === 'flash' ? deps.tiers.fast : deps.tiers.deep;
-      if (!tier) throw ApplicationFailure.nonRetryable(`the ${name} tier is not configured`, 'TierUnavailable');
+      if (!tier) throw ApplicationFailure.nonRetryable(`the ${name} tier is not configured`, TIER_UNAVAILABLE);
       return tier;
     },
     /** A document's page texts (all, or a range), in page order. */
@@ -47,6 +54,22 @@ export function activityContext(deps: ActivityDeps) {
       }));
     },
   };
+}
+
+/**
+ * The Temporal failure for a model call that failed: refused for good (400,
+ * 401, 403, 404: a bad key, no access, an unknown model) is non-retryable;
+ * 429/5xx/network are retried by Temporal, after the server's RetryInfo delay
+ * when it sent one (`nextRetryDelay`), each retry an attempt in history and a
+ * row in extraction_attempts. A client that already retried on its own (more
+ * than one HTTP attempt) is not retried again: that would multiply attempts.
+ */
+export function modelFailure(thrown: unknown, message: string): ApplicationFailure {
+  const error = thrown as { retryable?: boolean; attempts?: unknown; retryDelayMs?: unknown } | null;
+  if (thrown instanceof TierRejectedError || error?.retryable === false) return ApplicationFailure.nonRetryable(message, TIER_REFUSED);
+  if (typeof error?.attempts === 'number' && error.attempts > 1) return ApplicationFailure.nonRetryable(message, TIER_EXHAUSTED);
+  const delay = typeof error?.retryDelayMs === 'number' && error.retryDelayMs > 0 ? error.retryDelayMs : undefined;
+  return ApplicationFailure.create({ message, type: 'TierError', ...(delay !== undefined ? { nextRetryDelay: delay } : {}) });
 }
 
 export function rejection(reviewer: string, note: string | null): string {

@@ -63,7 +63,11 @@ export interface CandidateInput {
   attemptIds: string[];
 }
 
-/** What the workflow learns of a candidate: its id, confidence and what is wrong with it. */
+/**
+ * What the workflow learns of a candidate: its id, confidence and what is wrong
+ * with it, as codes (`iban_checksum(iban)`) and field names; the messages, which
+ * quote values, stay in Postgres (validation_results).
+ */
 export type CandidateSummary = AssembledCandidate;
 
 export interface RoutingRecord {
@@ -116,3 +120,62 @@ export interface ReviewOutcome {
   recordId: string | null;
   error: string | null;
 }
+
+/** What classification from the text found, and whether a tier should look at page images. */
+export interface TextClassification extends Classification {
+  /** Not recognised from the text, but scanned pages that a tier reading images could classify. */
+  scanPages: number[];
+}
+
+/** How a document's run ends (v2): the one place the workflow settles a document. */
+export interface SettleInput {
+  documentId: string;
+  status: Extract<DocumentStatus, 'extracted' | 'needs_review' | 'failed' | 'cancelled' | 'stalled'>;
+  kind: DocumentKind | null;
+  candidateId: string | null;
+  route: TierName[];
+  /** Reasons as codes and short texts without document values. */
+  reasons: string[];
+  error: string | null;
+}
+
+export interface SettleOutcome {
+  /** The record version written for an extracted document (null otherwise). */
+  recordId: string | null;
+  version: number | null;
+}
+
+/**
+ * A reviewer's decision as it crosses the workflow boundary (v2): the id of the
+ * submission stored in Postgres (review_submissions: who, corrections, note,
+ * confirmed checks) and the action, never the values.
+ */
+export interface ReviewRequest {
+  submissionId: string;
+  action: 'approve' | 'correct' | 'reject';
+}
+
+export interface ReviewInput extends ReviewRequest {
+  documentId: string;
+  kind: DocumentKind | null;
+  candidateId: string | null;
+  route: TierName[];
+}
+
+/**
+ * What a review came to: applied (a new record version, or the rejection), or
+ * refused because checks fail on the corrected record and the reviewer did not
+ * confirm them (codes; the messages are in review_submissions). A refused
+ * decision leaves the document in review.
+ */
+export type ReviewResult =
+  | {
+      outcome: 'applied';
+      status: 'extracted' | 'failed';
+      recordId: string | null;
+      version: number | null;
+      /** The reasons of the final state (confirmed or approved failing checks, or the rejection). */
+      reasons: string[];
+      error: string | null;
+    }
+  | { outcome: 'checks_failed'; failedChecks: string[] };

@@ -69,7 +69,7 @@ export type DocumentKind = z.infer<typeof DocumentKind>;
 export const ExtractableKind = z.enum(['invoice', 'contract']);
 export type ExtractableKind = z.infer<typeof ExtractableKind>;
 
-export const DocumentStatus = z.enum(['received', 'processing', 'extracted', 'needs_review', 'failed']);
+export const DocumentStatus = z.enum(['received', 'processing', 'extracted', 'needs_review', 'failed', 'cancelled', 'stalled']);
 export type DocumentStatus = z.infer<typeof DocumentStatus>;
 
 /** Tier names as users see them in `route`. The offline rules tier reports as "flash". */

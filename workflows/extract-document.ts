@@ -1,250 +1,260 @@
-import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
-import { reviewSignal } from './signals.ts';
-import type * as activities from '../activities/index.ts';
-import type { CandidateSummary, EscalationPlan, ExtractOutcome, ReviewDecision, TierInfo } from '../activities/types.ts';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  patched,
+  setHandler,
+  TemporalFailure,
+  TimeoutFailure,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import type { CandidateSummary, ReviewRequest, ReviewResult, SettleInput } from '../activities/types.ts';
 import type { DocumentKind, TierName } from '../schemas/common.ts';
-import { chunkPages } from '../src/chunking/chunk-pages.ts';
-import { decideRoute, type RouteDecision, type RouteInput, type RoutingThresholds } from '../src/routing/policy.ts';
+import { runPipeline, type PipelinePorts, type PipelineResult, type PipelineThresholds } from '../src/routing/pipeline.ts';
+import { extractDocumentV1 } from './extract-document-v1.ts';
+import { PATCHES } from './patches.ts';
+import { activitiesFor, DEFAULT_RUN_POLICY, type RunPolicy } from './policies.ts';
+import { DocrouteKind, DocrouteStatus } from './search-attributes.ts';
+import { reviewSignal, reviewUpdate } from './signals.ts';
 
 export interface ExtractDocumentInput {
   documentId: string;
   /** Thresholds as configured when the document arrived; kept in the history for replay and audit. */
-  routing: RoutingThresholds & { chunkTokens: number; docBudgetUsd: number };
+  routing: PipelineThresholds;
+  /** Timeouts and attempts as configured when the run started (v2; defaults for older inputs). */
+  policy?: Partial<RunPolicy>;
+  /** Upsert DocrouteStatus/DocrouteKind (v2; the namespace must have them registered). */
+  searchAttributes?: boolean;
 }
+
+/** How a document's run ends ('cancelled' only as read back from Postgres: a cancelled run has no result). */
+export type SettledStatus = 'extracted' | 'needs_review' | 'failed' | 'stalled' | 'cancelled';
 
 export interface ExtractDocumentResult {
   documentId: string;
-  status: 'extracted' | 'needs_review' | 'failed';
+  status: SettledStatus;
   kind: DocumentKind | null;
   route: TierName[];
   confidence: number | null;
   tokens: number | null;
+  /** The reasons of the final state. */
   reasons: string[];
   error: string | null;
+  /** The record version written by this run (extracted), when there is one. */
+  record?: { id: string; version: number } | null;
 }
 
-type Acts = ReturnType<typeof activities.createActivities>;
-
-export type { ReviewDecision };
-
-export { reviewSignal };
-
-// Database work: retried until the database is back (a crash or outage delays, never loses).
-const store = proxyActivities<Acts>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['BadDocument'] },
-});
-// Parsing a hostile PDF could crash or hang a worker; a few attempts, then the document fails.
-const parser = proxyActivities<Acts>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: ['BadDocument'] },
-});
-// Model calls: the tier clients do their own HTTP retries; Temporal adds few on top.
-const models = proxyActivities<Acts>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['TierUnavailable', 'TierRefused', 'TierExhausted'] },
-});
+export type { ReviewRequest, ReviewResult };
+export { reviewSignal, reviewUpdate };
 
 /**
- * One document, from its original to a validated record (or the review queue, or
- * a recorded failure): parse → classify → chunk → extract per chunk in parallel →
- * merge and validate → route → persist. Orchestration only: every read and
- * write happens in activities, and only ids and counts pass through here.
+ * One document, from its original to a validated record (or the review queue,
+ * or a recorded verdict). Orchestration only: the pipeline (src/routing/pipeline.ts)
+ * decides; every read and write happens in activities; only ids, counts and codes
+ * pass through here.
  */
 export async function extractDocument(input: ExtractDocumentInput): Promise<ExtractDocumentResult> {
-  const { documentId } = input;
-  const route: TierName[] = [];
-  let kind: DocumentKind | null = null;
-  let tokens: number | null = null;
-  let sequence = 0;
-  let review: ReviewDecision | undefined;
-  setHandler(reviewSignal, (decision) => {
-    // The first decision wins; later ones (a double click) are ignored.
-    review ??= decision;
-  });
+  if (!patched(PATCHES.pipelineV2)) return extractDocumentV1(input);
+  return extractDocumentV2(input);
+}
 
-  const finish = async (
-    status: ExtractDocumentResult['status'],
-    details: { candidate?: CandidateSummary | null; reasons?: string[]; error?: string | null },
-  ): Promise<ExtractDocumentResult> => {
-    const reasons = details.reasons ?? [];
-    const error = details.error ?? null;
-    await store.finishDocument({
+type Phase = 'processing' | 'review' | 'settled';
+
+async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDocumentResult> {
+  const { documentId } = input;
+  const policy: RunPolicy = { ...DEFAULT_RUN_POLICY, ...input.policy };
+  const { parse, model, store, settle: settler } = activitiesFor(policy);
+  const state = {
+    phase: 'processing' as Phase,
+    kind: null as DocumentKind | null,
+    route: [] as TierName[],
+    candidate: null as CandidateSummary | null,
+    /** A decision is being applied (its activity runs): others are refused meanwhile. */
+    applying: false,
+    decision: undefined as Extract<ReviewResult, { outcome: 'applied' }> | undefined,
+  };
+  let pipeline: PipelineResult | null = null;
+
+  const mark = (status: string) => {
+    if (!input.searchAttributes) return;
+    upsertSearchAttributes([
+      { key: DocrouteStatus, value: status },
+      { key: DocrouteKind, value: state.kind ?? null },
+    ]);
+  };
+
+  setHandler(
+    reviewUpdate,
+    async (request: ReviewRequest): Promise<ReviewResult> => {
+      if (state.applying || state.decision) throw ApplicationFailure.nonRetryable('a decision was already made on this document', 'ReviewRefused');
+      state.applying = true;
+      try {
+        const result = await store.reviewDocument({
+          ...request,
+          documentId,
+          kind: state.kind,
+          candidateId: state.candidate?.candidateId ?? null,
+          route: state.route,
+        });
+        if (result.outcome === 'applied') state.decision = result;
+        return result;
+      } finally {
+        state.applying = false;
+      }
+    },
+    {
+      validator: (request: ReviewRequest) => {
+        if (typeof request?.submissionId !== 'string' || !['approve', 'correct', 'reject'].includes(request.action)) {
+          throw new Error('invalid review request');
+        }
+        if (state.decision || state.phase === 'settled') throw new Error('the document is not awaiting review: already decided');
+        if (state.phase !== 'review') throw new Error('the document is not awaiting review: still being processed');
+        if (state.applying) throw new Error('another decision on this document is being applied');
+        if (request.action !== 'reject' && state.kind !== 'invoice' && state.kind !== 'contract') {
+          throw new Error('the document is not an invoice or a contract: it can only be rejected');
+        }
+        if (request.action === 'approve' && !state.candidate) {
+          throw new Error('the models produced no candidate to approve: correct or reject it');
+        }
+      },
+    },
+  );
+
+  /** The one place where this run settles its document. */
+  const settle = async (status: SettleInput['status'], details: { reasons?: string[]; error?: string | null } = {}) => {
+    const outcome = await settler.settleDocument({
       documentId,
       status,
-      kind,
-      candidateId: details.candidate?.candidateId ?? null,
-      route,
-      reasons,
-      error,
+      kind: state.kind,
+      candidateId: state.candidate?.candidateId ?? null,
+      route: state.route,
+      reasons: details.reasons ?? [],
+      error: details.error ?? null,
     });
-    if (status !== 'needs_review') {
-      return { documentId, status, kind, route, confidence: details.candidate?.confidence ?? null, tokens, reasons, error };
-    }
-    // In review: wait (durably, for days if need be) for a person's decision.
-    await condition(() => review !== undefined);
-    const decision = review as ReviewDecision;
-    log.info('review decision', { documentId, reviewer: decision.reviewer, action: decision.action });
-    const outcome = await store.applyReview({
-      documentId,
-      kind,
-      candidateId: details.candidate?.candidateId ?? null,
-      decision,
-    });
+    mark(status);
+    return outcome;
+  };
+  const result = (status: Exclude<SettledStatus, 'cancelled'>, details: { reasons: string[]; error: string | null; record?: ExtractDocumentResult['record'] }): ExtractDocumentResult => {
+    state.phase = 'settled';
     return {
       documentId,
-      status: outcome.status,
-      kind,
-      route,
-      confidence: outcome.confidence,
-      tokens,
-      reasons,
-      error: outcome.error,
+      status,
+      kind: state.kind,
+      route: state.route,
+      confidence: status === 'extracted' && state.decision ? 1 : (state.candidate?.confidence ?? null),
+      tokens: pipeline?.tokens ?? null,
+      reasons: details.reasons,
+      error: details.error,
+      ...(details.record !== undefined ? { record: details.record } : {}),
     };
   };
 
-  const decide = async (routeInput: RouteInput, tiers: TierInfo): Promise<RouteDecision> => {
-    const decision = decideRoute(routeInput, input.routing, tiers);
-    sequence += 1;
-    log.info('routing decision', { documentId, stage: routeInput.stage, action: decision.action, reasons: decision.reasons });
-    await store.recordRouting({
-      documentId,
-      sequence,
-      stage: routeInput.stage,
-      action: decision.action,
-      reasons: decision.reasons,
-      inputs: { ...routeInput, thresholds: input.routing, tiers },
-    });
-    return decision;
+  const ports: PipelinePorts = {
+    describeTiers: () => store.describeTiers(),
+    parse: (id) => parse.parseDocument(id),
+    classify: async (id) => {
+      const text = await store.classifyText(id);
+      if (text.scanPages.length === 0) return { kind: text.kind, confidence: text.confidence };
+      try {
+        return await model.classifyScan({ documentId: id, pages: text.scanPages });
+      } catch (err) {
+        // The model could not tell (after its retries): the document goes to review as unrecognised.
+        if (err instanceof ActivityFailure && !isCancellation(err)) return { kind: text.kind, confidence: text.confidence };
+        throw err;
+      }
+    },
+    // The one place where a tier is called.
+    extract: async (request) => {
+      try {
+        return await model.extractWithTier(request);
+      } catch (err) {
+        if (err instanceof ActivityFailure && !isCancellation(err)) return null; // recorded by the activity
+        throw err;
+      }
+    },
+    buildCandidate: async (request) => {
+      const candidate = await store.buildCandidate(request);
+      state.candidate = candidate;
+      return candidate;
+    },
+    planEscalation: (request) => store.planEscalation(request),
+    recordRouting: (record) => store.recordRouting(record),
   };
 
   try {
-    const tiers = await store.describeTiers();
-    const parsed = await parser.parseDocument(documentId);
-    tokens = parsed.tokens;
-    // Route before classifying: a scan no tier can read has no text to classify.
-    const first = await decide(
-      { stage: 'initial', tokens: parsed.tokens, pageCount: parsed.pageCount, imageOnlyPages: parsed.imageOnlyPages.length },
-      tiers,
-    );
-    if (first.action === 'reject') return await finish('failed', { error: first.reasons.join('; ') });
-    const classification = await store.classifyDocument(documentId);
-    kind = classification.kind;
-    if (kind === 'other') {
-      return await finish('needs_review', {
-        reasons: [`not recognised as an invoice or a contract (classifier confidence ${classification.confidence.toFixed(2)})`],
+    pipeline = await runPipeline(ports, { documentId, routing: input.routing });
+    state.kind = pipeline.kind;
+    state.route = pipeline.route;
+    state.candidate = pipeline.candidate;
+    if (pipeline.status === 'extracted') {
+      const record = await settle('extracted', { reasons: pipeline.reasons });
+      return result('extracted', {
+        reasons: pipeline.reasons,
+        error: null,
+        record: record.recordId !== null && record.version !== null ? { id: record.recordId, version: record.version } : null,
       });
     }
-    const extractable = kind;
-    if (first.action === 'review') return await finish('needs_review', { reasons: first.reasons });
-
-    type Range = { pageFrom: number; pageTo: number; chunkIndex: number | null };
-    /** Runs a tier over page ranges in parallel; a range that fails (after retries) counts as a failed chunk. */
-    const runTier = async (tier: TierName, ranges: Range[], focusFields?: string[]) => {
-      route.push(tier);
-      const outcomes = await Promise.all(
-        ranges.map(async (range): Promise<ExtractOutcome | null> => {
-          try {
-            return await models.extractWithTier({
-              documentId,
-              kind: extractable,
-              tier,
-              ...range,
-              ...(focusFields?.length ? { focusFields } : {}),
-            });
-          } catch (err) {
-            if (err instanceof ActivityFailure) return null; // recorded by the activity
-            throw err;
-          }
-        }),
-      );
-      const okIds = outcomes.filter((o): o is ExtractOutcome => o !== null && o.outcome === 'ok').map((o) => o.attemptId);
-      const failedRanges = ranges.filter((_, i) => outcomes[i]?.outcome !== 'ok');
-      return { okIds, failedRanges };
-    };
-    const candidateOf = (stage: 'fast' | 'deep', attemptIds: string[]) =>
-      store.buildCandidate({ documentId, kind: extractable, stage, attemptIds });
-
-    /**
-     * The deep tier, on what the plan says (only what failed, or the whole
-     * document), if the document's budget allows it. Null when the budget does not.
-     */
-    const runDeep = async (plan: EscalationPlan, fastIds: string[]) => {
-      const budget = await decide(
-        { stage: 'budget', spentUsd: plan.spentUsd, estimatedUsd: plan.estimatedCostUsd, budgetUsd: input.routing.docBudgetUsd },
-        tiers,
-      );
-      if (budget.action !== 'deep') return { budget, result: null };
-      const deep = await runTier(
-        'pro',
-        plan.ranges.map((r) => ({ ...r, chunkIndex: null })),
-        plan.focusFields,
-      );
-      const candidate = await candidateOf('deep', [...fastIds, ...deep.okIds]);
-      return { budget, result: { candidate, failedChunks: deep.failedRanges.length } };
-    };
-    const afterDeep = (candidate: CandidateSummary, failedChunks: number) =>
-      decide(
-        {
-          stage: 'after-deep',
-          confidence: candidate.confidence,
-          failedChecks: candidate.failedChecks,
-          failedChunks,
-          missingRequired: candidate.missingRequired,
-        },
-        tiers,
-      );
-
-    let candidate: CandidateSummary;
-    let next: RouteDecision;
-    if (first.action === 'fast') {
-      const chunks = chunkPages(
-        parsed.pageTokens.map((t, i) => ({ pageNumber: i + 1, tokens: t })),
-        input.routing.chunkTokens,
-      );
-      const fast = await runTier(
-        'flash',
-        chunks.map((c) => ({ pageFrom: c.pageFrom, pageTo: c.pageTo, chunkIndex: c.index })),
-      );
-      candidate = await candidateOf('fast', fast.okIds);
-      next = await decide(
-        {
-          stage: 'after-fast',
-          confidence: candidate.confidence,
-          failedChecks: candidate.failedChecks,
-          failedChunks: fast.failedRanges.length,
-          missingRequired: candidate.missingRequired,
-        },
-        tiers,
-      );
-      if (next.action === 'deep') {
-        const plan = await store.planEscalation({
-          documentId,
-          candidateId: candidate.candidateId,
-          failedRanges: fast.failedRanges.map(({ pageFrom, pageTo }) => ({ pageFrom, pageTo })),
-          minConfidence: input.routing.minConfidence,
-        });
-        const deep = await runDeep(plan, fast.okIds);
-        if (!deep.result) return await finish('needs_review', { candidate, reasons: [...next.reasons, ...deep.budget.reasons] });
-        candidate = deep.result.candidate;
-        next = await afterDeep(candidate, deep.result.failedChunks);
-      }
-    } else {
-      const plan = await store.planEscalation({ documentId, candidateId: null, failedRanges: [], minConfidence: input.routing.minConfidence });
-      const deep = await runDeep(plan, []);
-      if (!deep.result) return await finish('needs_review', { reasons: [...first.reasons, ...deep.budget.reasons] });
-      candidate = deep.result.candidate;
-      next = await afterDeep(candidate, deep.result.failedChunks);
+    if (pipeline.status === 'failed') {
+      await settle('failed', { error: pipeline.error });
+      return result('failed', { reasons: [], error: pipeline.error });
     }
-    if (next.action === 'accept') return await finish('extracted', { candidate, reasons: next.reasons });
-    return await finish('needs_review', { candidate, reasons: next.reasons });
+    await settle('needs_review', { reasons: pipeline.reasons });
+    // In review: wait, durably (for days if need be), for an accepted decision (review Update).
+    state.phase = 'review';
+    await condition(() => state.decision !== undefined && allHandlersFinished());
+    const decision = state.decision!;
+    mark(decision.status);
+    log.info('review decision applied', { documentId, status: decision.status });
+    return result(decision.status, {
+      reasons: decision.reasons,
+      error: decision.error,
+      record: decision.recordId !== null && decision.version !== null ? { id: decision.recordId, version: decision.version } : null,
+    });
   } catch (err) {
+    if (isCancellation(err)) {
+      // Cancelled (a person, or a reprocess): record it whatever happens to this scope, then end cancelled.
+      await CancellationScope.nonCancellable(() => settle('cancelled', { error: 'cancelled: its workflow was cancelled (docroute cancel, a reprocess, or the Temporal UI)' }));
+      throw err;
+    }
+    // A bug in this code (a TypeError, say) is not a verdict about the document: it
+    // fails the workflow task, which Temporal retries, so a fixed worker picks it up.
+    if (!(err instanceof TemporalFailure)) throw err;
+    const stall = stalled(err);
+    if (stall) {
+      const error = `could not be processed for ${duration(policy.stallAfterMs)}: ${stall}; run \`docroute retry\` once it is fixed`;
+      log.warn('document stalled', { documentId });
+      await settle('stalled', { error });
+      return result('stalled', { reasons: [], error });
+    }
     const reason = failureReason(err);
-    log.warn('document failed', { documentId, reason });
-    return await finish('failed', { error: reason });
+    log.warn('document failed', { documentId });
+    await settle('failed', { error: reason });
+    return result('failed', { reasons: [], error: reason });
   }
+}
+
+/** An activity that ran out of its schedule (infrastructure kept failing): what its last failure said. */
+function stalled(err: unknown): string | null {
+  let current: unknown = err;
+  while (current instanceof Error) {
+    if (current instanceof TimeoutFailure && current.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE) {
+      const last = current.cause instanceof Error ? failureReason(current.cause) : null;
+      return last ? `the last attempt failed with: ${last}` : 'its activities kept timing out (workers or the database unreachable)';
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+function duration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return `${minutes} minutes`;
+  return `${Math.round(minutes / 60)} hours`;
 }
 
 /** The most specific message in a chain of Temporal failures. */

@@ -1,2 +1,2 @@
-export { extractDocument } from './extract-document.ts';
+export { extractDocument, reviewSignal, reviewUpdate } from './extract-document.ts';
 export type { ExtractDocumentInput, ExtractDocumentResult } from './extract-document.ts';

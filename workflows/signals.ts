@@ -1,8 +1,19 @@
-import { defineSignal } from '@temporalio/workflow';
-import type { ReviewDecision } from '../activities/types.ts';
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReviewDecision, ReviewRequest, ReviewResult } from '../activities/types.ts';
 
 /**
- * Signals of the extraction workflow, in a module of their own so that clients
- * (the API) can import them without the workflow code.
+ * Messages of the extraction workflow, in a module of their own so that clients
+ * (the API, the console) can import them without the workflow code.
  */
+
+/**
+ * v2: a reviewer's decision, as an Update. The validator refuses it (the caller
+ * gets the reason) when the document is not awaiting review, is already decided
+ * or the action does not fit the document; accepted, the handler applies it and
+ * returns the new record version, or the checks that fail on the corrected record.
+ * Carries only the id of the submission stored in Postgres and the action.
+ */
+export const reviewUpdate = defineUpdate<ReviewResult, [ReviewRequest]>('review');
+
+/** v1 only (runs started before the pipeline-v2 patch): the decision as a signal. */
 export const reviewSignal = defineSignal<[ReviewDecision]>('review');

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { AttemptOutcome, DocumentKindColumn, DocumentStatusColumn, TierColumn } from '../../migrations/types/database.ts';
+import type { AttemptOutcome, DocumentKindColumn, DocumentStatusColumn, TierColumn } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 

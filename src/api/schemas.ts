@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CurrencyCode, Decimal, DocumentKind, DocumentStatus, IsoDate } from '../../schemas/index.ts';
+import { INVOICE_SORTS, type InvoiceFilter, type InvoiceListItem } from '../db/invoices.ts';
 import { Problem } from './problem.ts';
 
 /**
@@ -133,6 +134,23 @@ export const InvoiceSummary = z
   })
   .meta({ id: 'InvoiceSummary' });
 
+/** The listing's filters (GET /v1/invoices and `docroute export invoices`: same names, same errors). */
+export const InvoiceFilters = z.object({
+  vendor: SearchParam.optional().describe('Vendor name prefix, case-insensitive (% and _ are literal)'),
+  invoiceNumber: z.string().min(1).max(200).optional().describe('Exact invoice number'),
+  issueDateFrom: DateParam.optional().describe('Issue date on or after (YYYY-MM-DD)'),
+  issueDateTo: DateParam.optional().describe('Issue date on or before (YYYY-MM-DD)'),
+  dueDateFrom: DateParam.optional().describe('Due date on or after (YYYY-MM-DD)'),
+  dueDateTo: DateParam.optional().describe('Due date on or before (YYYY-MM-DD)'),
+  currency: CurrencyParam.optional(),
+  totalMin: DecimalParam.optional().describe('Total at least (exact decimal)'),
+  totalMax: DecimalParam.optional().describe('Total at most (exact decimal)'),
+  status: DocumentStatus.optional().describe("The document's status"),
+}) satisfies z.ZodType<InvoiceFilter>;
+export type InvoiceFilters = z.infer<typeof InvoiceFilters>;
+
+export const InvoiceSort = z.enum(INVOICE_SORTS).default('-createdAt').describe('Sort key; "-" for descending. NULLs come last either way.');
+
 export const InvoiceDetail = z
   .object({
     ...InvoiceRecord.shape,
@@ -236,6 +254,8 @@ export const DocumentDetail = z
   .meta({ id: 'DocumentDetail' });
 
 export type InvoiceSummary = z.infer<typeof InvoiceSummary>;
+// The repository's listing item is what InvoiceSummary describes.
+InvoiceSummary satisfies z.ZodType<InvoiceListItem>;
 export type InvoiceDetail = z.infer<typeof InvoiceDetail>;
 export type ContractSummary = z.infer<typeof ContractSummary>;
 export type ContractDetail = z.infer<typeof ContractDetail>;

@@ -1,4 +1,5 @@
-import type { DocumentRow } from '../../migrations/types/database.ts';
+import type { DocumentStatus } from '../../schemas/index.ts';
+import type { DocumentRow } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
 import { getDocument } from '../db/documents.ts';
 import { loadLatestRecord, type RecordView } from '../db/records.ts';
@@ -9,7 +10,7 @@ export interface DocumentView {
   sha256: string;
   file: string;
   kind: 'invoice' | 'contract' | 'other' | null;
-  status: 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed';
+  status: DocumentStatus;
   route: string[];
   tokens: number | null;
   /** What the document's model calls cost, summed (USD, exact decimal). */

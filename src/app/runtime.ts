@@ -57,7 +57,7 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
 
     let worker: Worker | null = null;
     if (options.worker) {
-      const tiers = createTiers(config, log);
+      const tiers = createTiers(config, log, { httpAttempts: 1 });
       const created = await createDocrouteWorker({
         address: temporal.address,
         namespace: temporal.namespace,

@@ -8,6 +8,7 @@ export interface TimelineEntry {
   at: string;
   step:
     | 'received'
+    | 'run'
     | 'parsed'
     | 'classified'
     | 'extraction_attempt'
@@ -36,6 +37,8 @@ interface HistoryIndex {
   activities: Map<string, { eventId: number; type: string; completedAt: string | null }>;
   /** Events by type, in order. */
   started: { eventId: number; at: string } | null;
+  /** The run this history is of. */
+  runId: string | null;
   signals: { eventId: number; at: string; name: string }[];
   closed: { eventId: number; at: string; type: string } | null;
 }
@@ -56,7 +59,10 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
   if (!doc) throw new Error(`no document ${documentId}`);
   const history = client ? await client.workflow.getHandle(doc.workflow_id).fetchHistory().catch(() => null) : null;
   const index = history ? indexHistory(history) : null;
-  const eventOf = (activityId: string | null) => (activityId ? (index?.activities.get(activityId)?.eventId ?? null) : null);
+  // The history read is the latest run's: activity ids repeat from run to run, so only that run's rows link to it.
+  const runId = index?.runId ?? null;
+  const eventOf = (activityId: string | null, rowRunId?: string | null) =>
+    activityId && (rowRunId === undefined || rowRunId === runId) ? (index?.activities.get(activityId)?.eventId ?? null) : null;
   const byType = (type: string) => [...(index?.activities.values() ?? [])].filter((a) => a.type === type);
   const entries: TimelineEntry[] = [];
 
@@ -68,6 +74,19 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
       summary: `${u.duplicate ? 'received again (same content, nothing new started)' : 'received'}: ${u.file_name} via ${u.source}`,
       details: { fileName: u.file_name, source: u.source, sha256: doc.sha256, sizeBytes: Number(doc.size_bytes), duplicate: u.duplicate },
       eventId: i === 0 ? (index?.started?.eventId ?? null) : null,
+    });
+  }
+
+  // Each run of the workflow (the first, then reprocess and retry), linked to the run it follows.
+  const runs = await db.selectFrom('document_runs').selectAll().where('document_id', '=', doc.id).orderBy('run_number').execute();
+  for (const r of runs) {
+    const after = r.previous_run_id ? runs.find((p) => p.run_id === r.previous_run_id) : undefined;
+    entries.push({
+      at: r.run_id === runId && index?.started ? index.started.at : iso(r.created_at),
+      step: 'run',
+      summary: `run ${r.run_number} started (${r.reason}${r.requested_by ? ` by ${r.requested_by}` : ''})${r.previous_run_id ? `, after run ${after?.run_number ?? '?'} (${r.previous_run_id})` : ''}`,
+      details: { runNumber: r.run_number, reason: r.reason, requestedBy: r.requested_by, runId: r.run_id, previousRunId: r.previous_run_id },
+      eventId: r.run_id === runId ? (index?.started?.eventId ?? null) : null,
     });
   }
 
@@ -86,7 +105,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
       eventId: parse?.eventId ?? null,
     });
   }
-  const classify = byType('classifyDocument')[0];
+  const classify = byType('classifyScan')[0] ?? byType('classifyText')[0] ?? byType('classifyDocument')[0];
   if (doc.kind) {
     entries.push({
       at: classify?.completedAt ?? iso(doc.created_at),
@@ -122,7 +141,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
         error: a.error,
         activityAttempt: a.activity_attempt,
       },
-      eventId: eventOf(a.activity_id),
+      eventId: eventOf(a.activity_id, a.run_id),
     });
   }
 
@@ -134,7 +153,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
       step: 'routing_decision',
       summary: `routing (${d.stage}) → ${d.action}: ${d.reason}`,
       details: { sequence: d.sequence, stage: d.stage, action: d.action, reason: d.reason, inputs, thresholds: inputs.thresholds ?? null },
-      eventId: eventOf(d.activity_id),
+      eventId: eventOf(d.activity_id, d.run_id),
     });
   }
 
@@ -159,7 +178,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
         ungrounded: (c.checks as { ungrounded?: string[] }).ungrounded ?? [],
         missingRequired: (c.checks as { missingRequired?: string[] }).missingRequired ?? [],
       },
-      eventId: eventOf(c.activity_id),
+      eventId: eventOf(c.activity_id, c.run_id),
     });
   }
 
@@ -172,7 +191,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
       step: 'review',
       summary: `review by ${r.reviewer}: ${r.action}${changes.length ? ` (${changes.map((c) => `${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`).join('; ')})` : ''}${r.note ? ` — "${r.note}"` : ''}`,
       details: { reviewer: r.reviewer, action: r.action, changes, note: r.note, recordId: r.record_id, signalEventId: reviewSignals[i]?.eventId ?? null },
-      eventId: eventOf(r.activity_id) ?? reviewSignals[i]?.eventId ?? null,
+      eventId: eventOf(r.activity_id, r.run_id) ?? reviewSignals[i]?.eventId ?? null,
     });
   }
 
@@ -189,12 +208,12 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
         step: 'record_version',
         summary: `${table === 'invoices' ? 'invoice' : 'contract'} record version ${v.version} written (source ${v.source}, confidence ${Number(v.confidence).toFixed(3)})`,
         details: { recordId: v.id, version: v.version, source: v.source, confidence: Number(v.confidence), workflowId: v.workflow_id, runId: v.run_id },
-        eventId: eventOf(v.activity_id),
+        eventId: eventOf(v.activity_id, v.run_id),
       });
     }
   }
 
-  if (['extracted', 'needs_review', 'failed'].includes(doc.status)) {
+  if (['extracted', 'needs_review', 'failed', 'cancelled', 'stalled'].includes(doc.status)) {
     entries.push({
       at: index?.closed?.at ?? iso(doc.updated_at),
       step: 'finished',
@@ -213,7 +232,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
 }
 
 function indexHistory(history: History): HistoryIndex {
-  const index: HistoryIndex = { activities: new Map(), started: null, signals: [], closed: null };
+  const index: HistoryIndex = { activities: new Map(), started: null, runId: null, signals: [], closed: null };
   const scheduled = new Map<number, string>();
   const timeOf = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => {
     const seconds = Number(e.eventTime?.seconds ?? 0);
@@ -221,7 +240,11 @@ function indexHistory(history: History): HistoryIndex {
   };
   for (const event of history.events ?? []) {
     const eventId = Number(event.eventId);
-    if (event.workflowExecutionStartedEventAttributes) index.started = { eventId, at: timeOf(event) };
+    const started = event.workflowExecutionStartedEventAttributes;
+    if (started) {
+      index.started = { eventId, at: timeOf(event) };
+      index.runId = started.originalExecutionRunId ?? null;
+    }
     const s = event.activityTaskScheduledEventAttributes;
     if (s?.activityId) {
       index.activities.set(s.activityId, { eventId, type: s.activityType?.name ?? '', completedAt: null });
@@ -235,8 +258,9 @@ function indexHistory(history: History): HistoryIndex {
     }
     const sig = event.workflowExecutionSignaledEventAttributes;
     if (sig) index.signals.push({ eventId, at: timeOf(event), name: sig.signalName ?? '' });
-    if (event.workflowExecutionCompletedEventAttributes || event.workflowExecutionFailedEventAttributes) {
-      index.closed = { eventId, at: timeOf(event), type: event.workflowExecutionCompletedEventAttributes ? 'completed' : 'failed' };
+    if (event.workflowExecutionCompletedEventAttributes || event.workflowExecutionFailedEventAttributes || event.workflowExecutionCanceledEventAttributes) {
+      const type = event.workflowExecutionCompletedEventAttributes ? 'completed' : event.workflowExecutionCanceledEventAttributes ? 'cancelled' : 'failed';
+      index.closed = { eventId, at: timeOf(event), type };
     }
   }
   return index;

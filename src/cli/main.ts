@@ -9,6 +9,7 @@ import { exportCommand, type ExportInvoicesOptions } from './commands/export.ts'
 import { ingestCommand } from './commands/ingest.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand, parseScopes } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { rerunCommand } from './commands/reprocess.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { upCommand, workerCommand } from './commands/worker.ts';
@@ -47,6 +48,22 @@ program
   .option('--wait', 'wait until every document is processed (always so in local mode, where this process does the work)')
   .option('--json', 'print one JSON object per document (documentId, sha256, file, kind, status, route, tokens, confidence, record, error, workflowId)')
   .action(async (paths: string[], opts: { wait?: boolean; json?: boolean }) => ingestCommand(context(), paths, opts));
+
+program
+  .command('reprocess')
+  .description('run documents again (after a rule, model or configuration change): a new record version, linked to the previous run in `docroute audit`')
+  .argument('<ids...>', 'document ids or content hashes (prefix)')
+  .option('--wait', 'wait until every document is processed (always so in local mode)')
+  .option('--json', 'print one JSON object per document, as ingest does')
+  .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => rerunCommand(context(), 'reprocess', ids, opts));
+
+program
+  .command('retry')
+  .description('run again documents that stalled (infrastructure down for too long), were cancelled, or failed')
+  .argument('<ids...>', 'document ids or content hashes (prefix)')
+  .option('--wait', 'wait until every document is processed (always so in local mode)')
+  .option('--json', 'print one JSON object per document, as ingest does')
+  .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => rerunCommand(context(), 'retry', ids, opts));
 
 program
   .command('watch')

@@ -7,6 +7,8 @@ const STATUS_MARK: Record<string, string> = {
   failed: 'failed      ',
   processing: 'processing  ',
   received: 'received    ',
+  cancelled: 'cancelled   ',
+  stalled: 'stalled     ',
 };
 
 /** One line per document: status, kind, route, confidence, file, and why when it is not extracted. */
@@ -20,7 +22,7 @@ export function printDocumentLine(view: DocumentView, ingested?: IngestedFile): 
   ];
   if (ingested?.duplicate) parts.push('(already known: nothing new started)');
   let line = parts.join('  ');
-  if (view.status === 'failed' && view.error) line += `\n    reason: ${view.error}`;
+  if (['failed', 'cancelled', 'stalled'].includes(view.status) && view.error) line += `\n    reason: ${view.error}`;
   if (view.status === 'needs_review' && view.reviewReasons.length) line += `\n    review: ${view.reviewReasons.join('; ')}`;
   process.stdout.write(line + '\n');
 }

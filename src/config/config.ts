@@ -56,6 +56,8 @@ const EnvSchema = z.object({
   DOCROUTE_API_HOST: z.string().min(1).default('127.0.0.1'),
   DOCROUTE_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   DOCROUTE_DOC_BUDGET_USD: z.coerce.number().nonnegative().default(0.25),
+  DOCROUTE_STALL_AFTER_MINUTES: z.coerce.number().positive().default(360),
+  DOCROUTE_SEARCH_ATTRIBUTES: z.stringbool().default(true),
   DOCROUTE_PRICES: optionalString.transform((v, ctx) => {
     if (v === undefined) return {};
     try {
@@ -85,6 +87,13 @@ export interface Config {
     /** Workflow ids are `<prefix>-<sha256>`; deployments sharing a namespace use different prefixes. */
     workflowIdPrefix: string;
     localPort: number;
+    /**
+     * How long a document's infrastructure faults (database or workers away) are
+     * retried before it is recorded `stalled` (then `docroute retry`).
+     */
+    stallAfterMs: number;
+    /** Set DocrouteStatus/Kind/FileName search attributes (they must be registered on the namespace). */
+    searchAttributes: boolean;
   };
   routing: {
     /** Documents with more tokens than this go straight to the deep tier. */
@@ -152,6 +161,8 @@ export function loadConfig(
       taskQueue: e.DOCROUTE_TASK_QUEUE,
       workflowIdPrefix: e.DOCROUTE_WORKFLOW_PREFIX,
       localPort: e.DOCROUTE_TEMPORAL_PORT,
+      stallAfterMs: Math.round(e.DOCROUTE_STALL_AFTER_MINUTES * 60_000),
+      searchAttributes: e.DOCROUTE_SEARCH_ATTRIBUTES,
     },
     routing: {
       longDocTokens: e.DOCROUTE_LONG_DOC_TOKENS,

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { sql } from 'kysely';
-import type { TierColumn } from '../../migrations/types/database.ts';
+import type { TierColumn } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
-import type { ApiKeyRow } from '../../migrations/types/database.ts';
+import type { ApiKeyRow } from './schema.ts';
 import type { Db } from './database.ts';
 
 export const API_SCOPES = ['read', 'write', 'review'] as const;

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Database } from '../../migrations/types/database.ts';
+import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
 

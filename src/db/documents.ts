@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DocumentRow } from '../../migrations/types/database.ts';
+import type { DocumentRow } from './schema.ts';
 import type { Db } from './database.ts';
 
 export interface RegisteredDocument {

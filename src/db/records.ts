@@ -1,8 +1,9 @@
 import { sql, type Transaction } from 'kysely';
-import type { ContractRow, Database, InvoiceRow } from '../../migrations/types/database.ts';
+import type { ContractRow, Database, InvoiceRow } from './schema.ts';
 import type { ContractExtraction, Extracted, InvoiceExtraction } from '../../schemas/index.ts';
 import { CONTRACT_SCALAR_FIELDS, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
 import type { Db } from './database.ts';
+import { superseded } from './versions.ts';
 
 /** Who produced a record version: a model tier's extraction, or a person's correction. */
 export interface RecordProvenance {
@@ -349,20 +350,18 @@ export async function loadContractRecord(db: Db, contract: ContractRow): Promise
 export async function loadLatestRecord(db: Db, documentId: string, kind: 'invoice' | 'contract'): Promise<RecordView | null> {
   if (kind === 'invoice') {
     const invoice = await db
-      .selectFrom('invoices')
-      .selectAll()
-      .where('document_id', '=', documentId)
-      .orderBy('version', 'desc')
-      .limit(1)
+      .selectFrom('invoices as i')
+      .selectAll('i')
+      .where('i.document_id', '=', documentId)
+      .where(({ not }) => not(superseded('invoices', 'i')))
       .executeTakeFirst();
     return invoice ? loadInvoiceRecord(db, invoice) : null;
   }
   const contract = await db
-    .selectFrom('contracts')
-    .selectAll()
-    .where('document_id', '=', documentId)
-    .orderBy('version', 'desc')
-    .limit(1)
+    .selectFrom('contracts as c')
+    .selectAll('c')
+    .where('c.document_id', '=', documentId)
+    .where(({ not }) => not(superseded('contracts', 'c')))
     .executeTakeFirst();
   return contract ? loadContractRecord(db, contract) : null;
 }

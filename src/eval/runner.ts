@@ -1,47 +1,48 @@
 /**
- * Runs labelled documents through the extraction path, in process: the same
- * functions the workflow's activities call (parsePdf, estimateTokens, the
- * tier's countTokens, classifyDocument, decideRoute, chunkPages, the tiers'
+ * Runs labelled documents through the extraction pipeline in process: the same
+ * orchestration as the workflow (src/routing/pipeline.ts: the same decisions in
+ * the same order), over ports that do what the workflow's activities do on the
+ * file and the tiers directly (parsePdf, estimateTokens, the tier's countTokens,
+ * classifyDocument and a scan's classification from page images, the tiers'
  * extract with the schema check, scoreReadings, escalationFields, costOf), minus
  * Temporal and Postgres: what it measures is what the pipeline extracts and how
  * it routes, not durability. Not simulated: the duplicate-invoice check (it
- * needs the records of earlier documents) and the classification of scans from
- * page images.
+ * needs the records of earlier documents).
  */
 import { readFile } from 'node:fs/promises';
 import { Decimal } from 'decimal.js';
+import type { Classification, EscalationPlan, ParsedSummary, TierInfo } from '../../activities/types.ts';
 import type { ExtractableKind, TierName } from '../../schemas/index.ts';
-import { chunkPages } from '../chunking/chunk-pages.ts';
 import { classifyDocument } from '../classify/classify.ts';
 import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
-import { scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
+import { failedCheckCodes, scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
 import { callTier } from '../extraction/call-tier.ts';
-import { escalationFields, expectedEscalationUsage, planEscalationPages } from '../extraction/escalation.ts';
+import { escalationFields, expectedEscalationUsage, planEscalationPages, toRanges } from '../extraction/escalation.ts';
 import type { ModelTier, PageImage, PageText } from '../extraction/model-tier.ts';
 import { estimateTokens } from '../extraction/rules/tokens.ts';
 import { ocrScannedPages } from '../ocr/ocr-pages.ts';
 import { parsePdf } from '../pdf/parse-pdf.ts';
-import { PdfRejectedError } from '../pdf/pdf-errors.ts';
 import { renderPages } from '../pdf/render-pages.ts';
-import { decideRoute, type RouteAction, type RoutingThresholds, type TierCapabilities } from '../routing/policy.ts';
+import { runPipeline, type PipelinePorts, type PipelineResult } from '../routing/pipeline.ts';
+import { decideRoute, type RouteAction, type RoutingThresholds } from '../routing/policy.ts';
 import type { LabelledDocument } from './loaders.ts';
 
 /**
  * - `routed`: what production does (fast tier; escalation to the deep tier
  *   when the policy says so and one is configured).
- * - `fast`: the fast tier only (the policy's after-fast decision is recorded, not acted on).
- * - `both`: every document read by the fast tier (chunk by chunk) and by the
- *   deep tier (whole), for the routing frontier; the routed result takes the
- *   deep tier's reading where the policy escalates.
+ * - `fast`: the fast tier only, routed as a deployment without a deep tier
+ *   (`wouldEscalate` still says what the policy would do with one).
+ * - `both`: routed, plus every document read whole by the deep tier, for the
+ *   routing frontier.
  */
 export type EvalMode = 'routed' | 'fast' | 'both';
 
 export interface TierCall {
   tier: TierName;
   model: string;
-  /** Which reading: a fast chunk, an escalation, or a whole-document deep reading. */
-  purpose: 'chunk' | 'escalation' | 'whole';
+  /** Which reading: a fast chunk, an escalation, a whole-document deep reading, or a scan's classification. */
+  purpose: 'chunk' | 'escalation' | 'whole' | 'classification';
   pageFrom: number;
   pageTo: number;
   inputTokens: number;
@@ -116,11 +117,6 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
   const started = performance.now();
   const { config, tiers, mode, today } = options;
   const thresholds: RoutingThresholds = { longDocTokens: config.routing.longDocTokens, minConfidence: config.routing.minConfidence };
-  const caps: TierCapabilities = {
-    deepAvailable: tiers.deep !== null,
-    fastReadsImages: tiers.fast.readsImages,
-    deepReadsImages: tiers.deep?.readsImages ?? false,
-  };
   const run: DocumentRun = {
     doc,
     status: 'failed',
@@ -144,161 +140,190 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
     run.totalMs = Math.round(performance.now() - started);
     return run;
   };
-  const decide = (input: Parameters<typeof decideRoute>[0], capabilities = caps) => {
-    const d = decideRoute(input, thresholds, capabilities);
-    run.decisions.push({ stage: input.stage, action: d.action, reasons: d.reasons });
-    return d;
-  };
 
+  const ports = evaluationPorts(run, options);
+  let result: PipelineResult;
   try {
-    const bytes = new Uint8Array(await readFile(doc.file));
-    if (bytes.length > config.limits.maxFileBytes) {
-      return done('failed', [`file too large: ${(bytes.length / 1048576).toFixed(1)} MiB (DOCROUTE_MAX_FILE_MB)`]);
-    }
-    let parsed;
-    const parseStart = performance.now();
-    try {
-      parsed = await parsePdf(bytes, { maxPages: config.limits.maxPages });
-    } catch (error) {
-      if (error instanceof PdfRejectedError) return done('failed', [error.message]);
-      throw error;
-    }
-    if (parsed.imageOnlyPages.length > 0 && !tiers.fast.readsImages && config.ocr === 'auto') parsed = (await ocrScannedPages(bytes, parsed)).parsed;
-    run.parseMs = Math.round(performance.now() - parseStart);
-    const pages = parsed.pages;
-    run.pageCount = parsed.pageCount;
-    const pageTokens = pages.map((p) => estimateTokens(p.text));
-    const count = await tiers.fast.countTokens(pages);
-    run.tokens = count.tokens;
-
-    const first = decide({ stage: 'initial', tokens: count.tokens, pageCount: parsed.pageCount, imageOnlyPages: parsed.imageOnlyPages.length });
-    if (first.action === 'reject') return done('failed', first.reasons);
-    const classification = classifyDocument(pages);
-    run.classifiedAs = classification.kind;
-    if (classification.kind === 'other') {
-      return done('needs_review', [`not recognised as an invoice or a contract (classifier confidence ${classification.confidence.toFixed(2)})`]);
-    }
-    const kind: ExtractableKind = classification.kind;
-    const extract = (tier: ModelTier, purpose: TierCall['purpose'], from: number, to: number, focusFields?: string[]) =>
-      extractRange(run, bytes, tier, kind, pages, parsed.pageCount, purpose, from, to, focusFields);
-    const failedChecks = (s: ScoredReadings) => s.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.message}`);
-    /** The after-deep routing input for a deep result (none: the deep reading failed). */
-    const afterDeep = (scored: ScoredReadings | null | undefined, failedChunks: number) => ({
-      stage: 'after-deep' as const,
-      confidence: scored?.confidence ?? 0,
-      failedChecks: scored ? failedChecks(scored) : [],
-      failedChunks,
-      missingRequired: scored?.missingRequired ?? [],
+    result = await runPipeline(ports, {
+      documentId: doc.name,
+      routing: { ...thresholds, chunkTokens: config.routing.chunkTokens, docBudgetUsd: config.routing.docBudgetUsd },
     });
-
-    // The deep tier on the whole document, for the frontier (every document, whatever the policy says).
-    if (mode === 'both' && tiers.deep) {
-      const deep = await extract(tiers.deep, 'whole', 1, parsed.pageCount);
-      run.deepWhole = scoreReadings(kind, deep ? [deep] : [], pages, today);
-    }
-
-    if (first.action === 'review') return done('needs_review', first.reasons);
-
-    const runDeepOn = async (ranges: { pageFrom: number; pageTo: number }[], focus: string[], fastReadings: Reading[]) => {
-      const spent = run.calls.reduce((sum, c) => sum.plus(c.costUsd), new Decimal(0)).toNumber();
-      const usage = expectedEscalationUsage(
-        ranges,
-        pages.map((p) => ({ pageNumber: p.pageNumber, tokens: pageTokens[p.pageNumber - 1] ?? 0, imageOnly: p.imageOnly })),
-      );
-      const estimated = Number(costOf(config.prices, tiers.deep!.model, usage));
-      const budget = decide({ stage: 'budget', spentUsd: spent, estimatedUsd: estimated, budgetUsd: config.routing.docBudgetUsd });
-      if (budget.action !== 'deep') return { budget, scored: null, failedChunks: 0 };
-      run.route.push('pro');
-      const outcomes = await Promise.all(ranges.map((r) => extract(tiers.deep!, 'escalation', r.pageFrom, r.pageTo, focus)));
-      const deepReadings = outcomes.filter((o): o is Reading => o !== null);
-      return {
-        budget,
-        scored: scoreReadings(kind, [...fastReadings, ...deepReadings], pages, today),
-        failedChunks: outcomes.length - deepReadings.length,
-      };
-    };
-
-    let candidate: ScoredReadings | null = null;
-    let next: ReturnType<typeof decide>;
-    if (first.action === 'fast') {
-      const chunks = chunkPages(pageTokens.map((t, i) => ({ pageNumber: i + 1, tokens: t })), config.routing.chunkTokens);
-      run.route.push('flash');
-      const outcomes = await Promise.all(chunks.map((c) => extract(tiers.fast, 'chunk', c.pageFrom, c.pageTo)));
-      const fastReadings = outcomes.filter((o): o is Reading => o !== null);
-      const failedRanges = chunks.filter((_, i) => outcomes[i] === null);
-      candidate = scoreReadings(kind, fastReadings, pages, today);
-      run.fast = candidate;
-      const afterFast = {
-        stage: 'after-fast' as const,
-        confidence: candidate.confidence,
-        failedChecks: failedChecks(candidate),
-        failedChunks: failedRanges.length,
-        missingRequired: candidate.missingRequired,
-      };
-      next = decide(afterFast);
-      run.wouldEscalate = decideRoute(afterFast, thresholds, { ...caps, deepAvailable: true }).action === 'deep';
-      if (next.action === 'deep') {
-        if (mode === 'both') {
-          // Approximation: the escalation's result is the deep tier's whole-document reading.
-          run.route.push('pro');
-          candidate = run.deepWhole;
-          next = decide(afterDeep(candidate, candidate ? 0 : 1));
-        } else if (mode === 'routed') {
-          const plan = escalationPlan(kind, candidate, failedRanges, pages, config.routing.minConfidence);
-          const deep = await runDeepOn(plan.ranges, plan.focusFields, fastReadings);
-          if (!deep.scored) {
-            run.result = candidate;
-            return done('needs_review', [...next.reasons, ...deep.budget.reasons]);
-          }
-          candidate = deep.scored;
-          next = decide(afterDeep(candidate, deep.failedChunks));
-        } else {
-          run.result = candidate;
-          return done('needs_review', [...next.reasons, 'the deep tier was not run (--tiers flash)']);
-        }
-      }
-    } else {
-      // Long or scanned: the deep tier reads the whole document.
-      if (mode === 'both') {
-        run.route.push('pro');
-        candidate = run.deepWhole;
-      } else {
-        const deep = await runDeepOn([{ pageFrom: 1, pageTo: parsed.pageCount }], [], []);
-        if (!deep.scored) return done('needs_review', [...first.reasons, ...deep.budget.reasons]);
-        candidate = deep.scored;
-      }
-      next = decide(afterDeep(candidate, candidate ? 0 : 1));
-    }
-    run.result = candidate;
-    return next.action === 'accept' ? done('extracted', next.reasons) : done('needs_review', next.reasons);
   } catch (error) {
     return done('failed', [error instanceof Error ? error.message : String(error)]);
   }
+  run.decisions = result.decisions.map(({ stage, action, reasons }) => ({ stage, action, reasons }));
+  run.route = result.route;
+  run.classifiedAs = result.kind;
+  run.result = result.candidate ? ports.scored(result.candidate.candidateId) : null;
+  run.fast = result.fastCandidate ? ports.scored(result.fastCandidate.candidateId) : null;
+  const afterFast = result.decisions.find((d) => d.stage === 'after-fast');
+  if (afterFast) {
+    const capabilities = { deepAvailable: true, fastReadsImages: tiers.fast.readsImages, deepReadsImages: tiers.deep?.readsImages ?? false };
+    run.wouldEscalate = decideRoute(afterFast.input, thresholds, capabilities).action === 'deep';
+  }
+  // The deep tier on the whole document, for the frontier (every document the models read, whatever the policy said).
+  if (mode === 'both' && tiers.deep && (result.kind === 'invoice' || result.kind === 'contract')) {
+    run.deepWhole = await ports.readWhole(result.kind);
+  }
+  return done(result.status, result.status === 'failed' ? [result.error ?? 'failed'] : result.reasons);
 }
 
 /**
- * What an escalation sends, as planEscalation decides it: the fast tier's failed
- * chunks, and the pages cited by each field worth a deep look (the first and
- * last pages for a field with no evidence); the whole document when that is nothing.
+ * The pipeline's ports, in process: what the workflow's activities do, on the
+ * file and the tiers directly, minus Temporal and Postgres (no duplicate-invoice
+ * check: it needs the records of earlier documents). Candidates are scored as
+ * assembleCandidate scores them, including the 4-decimal confidence it stores.
  */
-export function escalationPlan(
-  kind: ExtractableKind,
-  candidate: ScoredReadings,
-  failedRanges: readonly { pageFrom: number; pageTo: number }[],
-  pages: readonly PageText[],
-  minConfidence: number,
-): { ranges: { pageFrom: number; pageTo: number }[]; focusFields: string[] } {
-  const problems = escalationFields(
-    kind,
-    candidate.fields,
-    { checks: candidate.checks, ungrounded: candidate.ungrounded, missingRequired: candidate.missingRequired },
-    minConfidence,
-  );
-  return planEscalationPages(
-    problems,
-    failedRanges,
-    pages.map((p) => p.pageNumber),
-  );
+function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
+  const { config, tiers, mode, today } = options;
+  // `fast`: the fast tier only, as a deployment without a deep tier would route.
+  const deep = mode === 'fast' ? null : tiers.deep;
+  let bytes: Uint8Array = new Uint8Array(0);
+  let pages: PageText[] = [];
+  let pageTokens: number[] = [];
+  const readings = new Map<string, Reading>();
+  const candidates = new Map<string, ScoredReadings>();
+  const spent = () => run.calls.reduce((sum, c) => sum.plus(c.costUsd), new Decimal(0)).toNumber();
+  const tierOf = (name: TierName) => (name === 'flash' ? tiers.fast : deep);
+
+  let whole: Promise<{ attemptId: string | null; reading: Reading | null }> | null = null;
+  /** One whole-document reading by the deep tier per document, made on first use. */
+  const readWhole = (kind: ExtractableKind) => {
+    whole ??= (async () => {
+      const reading = await extractRange(run, bytes, tiers.deep!, kind, pages, pages.length, 'whole', 1, pages.length);
+      const attemptId = `attempt-${run.calls.length}`;
+      if (reading) readings.set(attemptId, reading);
+      return { attemptId: reading ? attemptId : null, reading };
+    })();
+    return whole;
+  };
+
+  const ports: PipelinePorts = {
+    async describeTiers(): Promise<TierInfo> {
+      return {
+        fastModel: tiers.fast.model,
+        deepModel: deep?.model ?? null,
+        deepAvailable: deep !== null,
+        fastReadsImages: tiers.fast.readsImages,
+        deepReadsImages: deep?.readsImages ?? false,
+      };
+    },
+    async parse(): Promise<ParsedSummary> {
+      const file = new Uint8Array(await readFile(run.doc.file));
+      if (file.length > config.limits.maxFileBytes) {
+        throw new Error(`file too large: ${(file.length / 1048576).toFixed(1)} MiB (DOCROUTE_MAX_FILE_MB)`);
+      }
+      const parseStart = performance.now();
+      let parsed = await parsePdf(file, { maxPages: config.limits.maxPages });
+      // Scans without a tier that reads images: offline OCR becomes their text layer (as in parseDocument).
+      if (parsed.imageOnlyPages.length > 0 && !tiers.fast.readsImages && config.ocr === 'auto') parsed = (await ocrScannedPages(file, parsed)).parsed;
+      run.parseMs = Math.round(performance.now() - parseStart);
+      bytes = file;
+      pages = parsed.pages;
+      pageTokens = pages.map((p) => estimateTokens(p.text));
+      const count = await tiers.fast.countTokens(pages);
+      run.pageCount = parsed.pageCount;
+      run.tokens = count.tokens;
+      return { pageCount: parsed.pageCount, imageOnlyPages: parsed.imageOnlyPages, pageTokens, tokens: count.tokens, tokensEstimated: count.estimated };
+    },
+    async classify(): Promise<Classification> {
+      const text = classifyDocument(pages);
+      const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber).slice(0, 2);
+      const classify = tiers.fast.classify?.bind(tiers.fast);
+      if (text.kind !== 'other' || scanned.length === 0 || !classify) return text;
+      try {
+        const images = await renderPages(bytes, scanned, { maxSide: 1024 });
+        const answer = await classify({ images });
+        run.calls.push({
+          tier: tiers.fast.tier,
+          model: answer.model,
+          purpose: 'classification',
+          pageFrom: scanned[0]!,
+          pageTo: scanned[scanned.length - 1]!,
+          inputTokens: answer.usage.inputTokens,
+          outputTokens: answer.usage.outputTokens,
+          cachedTokens: answer.usage.cachedTokens,
+          tokensEstimated: answer.usage.estimated,
+          costUsd: answer.costUsd,
+          latencyMs: 0,
+          outcome: 'ok',
+          error: null,
+        });
+        return { kind: answer.kind, confidence: answer.kind === 'other' ? 0.5 : 0.7 };
+      } catch {
+        return text;
+      }
+    },
+    async extract(input) {
+      const tier = tierOf(input.tier);
+      if (!tier) return null;
+      if (mode === 'both' && input.tier === 'pro') {
+        // Mode `both` reads every document whole with the deep tier anyway: an escalation takes that reading.
+        const whole = await readWhole(input.kind);
+        return whole.attemptId === null ? null : { attemptId: whole.attemptId, outcome: 'ok' as const, error: null };
+      }
+      const purpose: TierCall['purpose'] = input.tier === 'flash' ? 'chunk' : 'escalation';
+      const reading = await extractRange(run, bytes, tier, input.kind, pages, pages.length, purpose, input.pageFrom, input.pageTo, input.focusFields);
+      const call = run.calls[run.calls.length - 1]!;
+      if (call.outcome === 'failed') return null;
+      const attemptId = `attempt-${run.calls.length}`;
+      if (reading) readings.set(attemptId, reading);
+      return { attemptId, outcome: call.outcome, error: call.error };
+    },
+    async buildCandidate(input) {
+      const scored = scoreReadings(
+        input.kind,
+        [...new Set(input.attemptIds)].map((id) => readings.get(id)).filter((r): r is Reading => r !== undefined),
+        pages,
+        today,
+      );
+      const candidateId = `${input.stage}-${candidates.size + 1}`;
+      candidates.set(candidateId, scored);
+      return {
+        candidateId,
+        confidence: Number(scored.confidence.toFixed(4)),
+        failedChecks: failedCheckCodes(scored.checks),
+        missingRequired: scored.missingRequired,
+        ungrounded: scored.ungrounded,
+        possibleDuplicateOf: null,
+      };
+    },
+    async planEscalation(input): Promise<EscalationPlan> {
+      const pageNumbers = pages.map((p) => p.pageNumber);
+      const candidate = input.candidateId === null ? null : candidates.get(input.candidateId);
+      const plan = candidate
+        ? planEscalationPages(
+            escalationFields(
+              run.classifiedAs === 'contract' ? 'contract' : 'invoice',
+              candidate.fields,
+              { checks: candidate.checks, ungrounded: candidate.ungrounded, missingRequired: candidate.missingRequired },
+              input.minConfidence,
+            ),
+            input.failedRanges,
+            pageNumbers,
+          )
+        : { ranges: toRanges(pageNumbers), focusFields: [] };
+      const usage = expectedEscalationUsage(
+        plan.ranges,
+        pages.map((p) => ({ pageNumber: p.pageNumber, tokens: pageTokens[p.pageNumber - 1] ?? 0, imageOnly: p.imageOnly })),
+      );
+      const estimated = deep ? Number(costOf(config.prices, deep.model, usage)) : 0;
+      return { ranges: plan.ranges, focusFields: plan.focusFields, estimatedCostUsd: estimated, spentUsd: spent() };
+    },
+    async recordRouting() {
+      // The pipeline's result carries its decisions.
+    },
+  };
+  return {
+    ...ports,
+    scored: (candidateId: string) => candidates.get(candidateId) ?? null,
+    /** The deep tier's reading of the whole document, scored alone (mode `both`, for the frontier). */
+    async readWhole(kind: ExtractableKind): Promise<ScoredReadings | null> {
+      if (!tiers.deep) return null;
+      const whole = await readWhole(kind);
+      return scoreReadings(kind, whole.reading ? [whole.reading] : [], pages, today);
+    },
+  };
 }
 
 /**

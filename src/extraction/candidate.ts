@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import {
   CONTRACT_REQUIRED_FIELDS,
   ContractExtraction,
@@ -8,7 +7,8 @@ import {
   type TierName,
 } from '../../schemas/index.ts';
 import type { Db } from '../db/database.ts';
-import { validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
+import { findDuplicateInvoice as findDuplicateInvoiceRecord } from '../db/invoices.ts';
+import { checkCode, validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
 import { lineCountCheck } from '../validation/line-count.ts';
 import { applyCheckPenalties, documentConfidence } from './confidence.ts';
 import { groundExtraction } from './grounding.ts';
@@ -257,11 +257,16 @@ function summaryOf(
   return {
     candidateId,
     confidence,
-    failedChecks: stored.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.message}`),
+    failedChecks: failedCheckCodes(stored.checks),
     missingRequired: stored.missingRequired,
     ungrounded: stored.ungrounded,
     possibleDuplicateOf,
   };
+}
+
+/** The failed checks as codes (name and fields, no values): what routing and workflow history see. */
+export function failedCheckCodes(checks: readonly CheckResult[]): string[] {
+  return checks.filter((c) => !c.passed).map(checkCode);
 }
 
 export function missingRequiredFields(kind: ExtractableKind, fields: ExtractionFields<ExtractableKind>): string[] {
@@ -283,16 +288,7 @@ async function findDuplicateInvoice(db: Db, documentId: string, fields: InvoiceE
   const vendor = fields.vendorName.value;
   const number = fields.invoiceNumber.value;
   if (!vendor || !number) return null;
-  const normalise = (s: string) => s.toLowerCase().replace(/[\s.,-]+/g, '');
-  const row = await db
-    .selectFrom('invoices')
-    .innerJoin('documents', 'documents.id', 'invoices.document_id')
-    .select(['invoices.document_id', 'invoices.vendor_name', 'invoices.invoice_number', 'documents.file_name'])
-    .where('invoices.document_id', '!=', documentId)
-    .where(sql<string>`regexp_replace(lower(invoices.invoice_number), '[\\s.,-]+', '', 'g')`, '=', normalise(number))
-    .where(sql<string>`regexp_replace(lower(invoices.vendor_name), '[\\s.,-]+', '', 'g')`, '=', normalise(vendor))
-    .limit(1)
-    .executeTakeFirst();
+  const row = await findDuplicateInvoiceRecord(db, documentId, vendor, number);
   return row
     ? {
         documentId: row.document_id,

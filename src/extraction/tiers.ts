@@ -14,8 +14,16 @@ export interface Tiers {
  * The tiers this configuration provides. With a Gemini API key: Gemini Flash
  * (fast) and Gemini Pro (deep). Without one, the offline rules extractor is the
  * fast tier and there is no deep tier.
+ *
+ * `httpAttempts`: HTTP attempts per call. The worker passes 1: its activities
+ * make one HTTP call per attempt and Temporal retries 429/5xx (with the server's
+ * delay), so every retry is visible in history and as an attempt row. In-process
+ * callers (eval) leave the configured client retries.
  */
-export function createTiers(config: Config, log?: Logger): Tiers {
-  if (config.gemini.apiKey) return createGeminiTiers(config, log ? { log } : {});
+export function createTiers(config: Config, log?: Logger, options: { httpAttempts?: number } = {}): Tiers {
+  if (config.gemini.apiKey) {
+    const client = options.httpAttempts === undefined ? {} : { client: { maxAttempts: options.httpAttempts } };
+    return createGeminiTiers(config, { ...(log ? { log } : {}), ...client });
+  }
   return { fast: createRulesTier(), deep: null };
 }

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import type { DocumentRow } from '../db/schema.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import { registerUpload } from '../db/documents.ts';
-import type { ExtractDocumentInput, ExtractDocumentResult } from '../../workflows/index.ts';
+import type { ExtractDocumentResult } from '../../workflows/index.ts';
+import { rerunDocument, startDocumentRun } from './runs.ts';
 
 /** A document's workflow id is derived from its content: the same bytes, the same workflow. */
 export function workflowIdFor(prefix: string, sha256: string): string {
@@ -60,30 +62,20 @@ export async function ingestBytes(
     storeBlob: upload.storeBlob,
   });
   const base = { documentId: document.id, sha256: upload.sha256, file: upload.displayName ?? upload.fileName, workflowId, duplicate };
-  // A document that already reached an end state is not processed again.
+  // A document that reached a verdict is not processed again (reprocess does that on request);
+  // one whose run stalled or was cancelled is retried by dropping the same file again.
   if (duplicate && ['extracted', 'needs_review', 'failed'].includes(document.status)) return { ...base, started: false };
-  const input: ExtractDocumentInput = {
-    documentId: document.id,
-    routing: {
-      longDocTokens: ctx.config.routing.longDocTokens,
-      minConfidence: ctx.config.routing.minConfidence,
-      chunkTokens: ctx.config.routing.chunkTokens,
-      docBudgetUsd: ctx.config.routing.docBudgetUsd,
-    },
-  };
-  try {
-    await ctx.client.workflow.start('extractDocument', {
-      taskQueue: ctx.config.temporal.taskQueue,
-      workflowId,
-      args: [input],
-      // Never a second run for the same content, even after the first has closed.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-    return { ...base, started: true };
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { ...base, started: false };
-    throw error;
+  const retry = duplicate && ['stalled', 'cancelled'].includes(document.status);
+  if (retry) {
+    const rerun = await rerunDocument(ctx, document.id, { reason: 'retry', requestedBy: `ingest:${upload.source}` });
+    return { ...base, started: rerun.ok };
   }
+  const run = await startDocumentRun(
+    ctx,
+    { id: document.id, workflowId, fileName: upload.fileName },
+    { reason: 'ingest', requestedBy: upload.source },
+  );
+  return { ...base, started: run.started };
 }
 
 /**
@@ -103,24 +95,32 @@ export async function waitForDocument(
     abort.signal,
     () => ctx.client.workflow.getHandle(workflowId).result() as Promise<ExtractDocumentResult>,
   );
-  finished.catch(() => undefined); // observed below; never an unhandled rejection when review settles first
+  // A cancelled run ends in a workflow failure; the document's recorded state says what happened.
+  const outcome = finished.then(
+    (result) => result,
+    (error: unknown) => (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure ? ('cancelled' as const) : Promise.reject(error)),
+  );
+  outcome.catch(() => undefined); // observed below; never an unhandled rejection when review settles first
+  const fromRow = (doc: DocumentRow, status: 'needs_review' | 'cancelled'): ExtractDocumentResult => ({
+    documentId: doc.id,
+    status,
+    kind: doc.kind,
+    route: doc.route as ExtractDocumentResult['route'],
+    confidence: doc.confidence === null ? null : Number(doc.confidence),
+    tokens: doc.token_count,
+    reasons: doc.review_reasons,
+    error: doc.error,
+  });
   try {
     for (;;) {
-      const winner = await Promise.race([finished, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
+      const winner = await Promise.race([outcome, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
+      if (winner === 'cancelled') {
+        const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirstOrThrow();
+        return fromRow(doc, 'cancelled');
+      }
       if (winner) return winner;
       const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
-      if (doc?.status === 'needs_review') {
-        return {
-          documentId: doc.id,
-          status: 'needs_review',
-          kind: doc.kind,
-          route: doc.route as ExtractDocumentResult['route'],
-          confidence: doc.confidence === null ? null : Number(doc.confidence),
-          tokens: doc.token_count,
-          reasons: doc.review_reasons,
-          error: doc.error,
-        };
-      }
+      if (doc?.status === 'needs_review') return fromRow(doc, 'needs_review');
     }
   } finally {
     abort.abort();

@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -84,7 +85,7 @@ export async function startLocalTemporal(
     return { address, namespace, stop: () => env.teardown() };
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', namespace];
-  args.push('--log-level', 'error');
+  args.push('--log-level', 'error', ...SEARCH_ATTRIBUTE_FLAGS);
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   if (options.ui) args.push('--ui-port', String(options.port + 1000));
   else args.push('--headless');

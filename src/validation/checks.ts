@@ -17,5 +17,13 @@ export interface CheckResult {
   fields: string[];
 }
 
+/**
+ * A check as workflow history and routing reasons carry it: its name and the
+ * fields it concerns (`iban_checksum(iban)`), never the values its message quotes.
+ */
+export function checkCode(check: Pick<CheckResult, 'name' | 'fields'>): string {
+  return check.fields.length > 0 ? `${check.name}(${check.fields.join(',')})` : check.name;
+}
+
 export { validateInvoice, INVOICE_CHECKS } from './invoice-checks.ts';
 export { validateContract, CONTRACT_CHECKS } from './contract-checks.ts';

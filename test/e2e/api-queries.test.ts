@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DocumentStatusColumn } from '../../migrations/types/database.ts';
+import type { DocumentStatusColumn } from '../../src/db/schema.ts';
 import { emptyContractExtraction, emptyInvoiceExtraction } from '../../schemas/index.ts';
 import { registerUpload } from '../../src/db/documents.ts';
 import { insertContractVersion, insertInvoiceVersion, type RecordProvenance } from '../../src/db/records.ts';

@@ -122,29 +122,33 @@ describe.skipIf(!HAVE_DATASETS)(`the review queue${HAVE_DATASETS ? '' : ` — ${
     expect(item.candidate.fields.invoiceNumber).toHaveProperty('value');
     expect((await api.call('/v1/review', { key: reader })).status).toBe(403);
 
+    const decide = (body: unknown) =>
+      api.call(`/v1/review/${id}`, { method: 'POST', key: reviewer, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
     // A correction that breaks the schema is refused before it reaches the workflow.
-    const bad = await api.call(`/v1/review/${id}`, {
-      method: 'POST',
-      key: reviewer,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'correct', fields: { total: '12,50', issueDate: '2024-02-30', colour: 'red' } }),
-    });
-    expect(bad.status).toBe(400);
+    const bad = await decide({ action: 'correct', fields: { total: '12,50', issueDate: '2024-02-30', colour: 'red' } });
+    expect(bad.status).toBe(409);
     const problem = (await bad.json()) as any;
     expect(problem.detail).toMatch(/fields\.total/);
     expect(problem.detail).toMatch(/fields\.issueDate/);
 
-    const corrected = await api.call(`/v1/review/${id}`, {
-      method: 'POST',
-      key: reviewer,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        action: 'correct',
-        note: 'checked against the booking',
-        fields: { vendorName: 'Oravel Stays Private Limited', invoiceNumber: 'IBZY2087', total: '1939.00', currency: 'INR' },
-      }),
-    });
-    expect(corrected.status).toBe(202);
+    // A correction whose record fails a check (an invalid IBAN) is not recorded silently: refused, with the check.
+    const badIban = await decide({ action: 'correct', fields: { iban: 'DE00 1234 5678 9012 3456 78' } });
+    expect(badIban.status).toBe(409);
+    expect(((await badIban.json()) as any).detail).toMatch(/iban_checksum\(iban\).*fails the ISO 13616/);
+    expect((await settle(id)).status).toBe('needs_review');
+    expect(await api.db.selectFrom('review_actions').selectAll().where('document_id', '=', id).execute()).toHaveLength(0);
+
+    // The reviewer identity comes from the key, never from the body; concurrent decisions: exactly one is applied.
+    const sent = { vendorName: 'Oravel Stays Private Limited', invoiceNumber: 'IBZY2087', total: '1939.00', currency: 'INR' };
+    const answers = await Promise.all([
+      decide({ action: 'correct', note: 'checked against the booking', reviewer: 'mallory', fields: sent }),
+      decide({ action: 'correct', note: 'checked against the booking', reviewer: 'mallory', fields: sent }),
+      decide({ action: 'correct', note: 'checked against the booking', reviewer: 'mallory', fields: sent }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409]);
+    const applied = (await answers.find((a) => a.status === 200)!.json()) as any;
+    expect(applied).toMatchObject({ documentId: id, status: 'extracted', record: { version: 1 }, error: null });
     const final = await resolved(id);
     expect(final.status).toBe('extracted');
     expect(final.record).toMatchObject({
@@ -159,7 +163,6 @@ describe.skipIf(!HAVE_DATASETS)(`the review queue${HAVE_DATASETS ? '' : ` — ${
     expect(trail).toHaveLength(1);
     expect(trail[0]).toMatchObject({ reviewer: 'alice@finance', action: 'correct', note: 'checked against the booking' });
     // The trail names exactly the fields whose value the reviewer changed, with before and after.
-    const sent = { vendorName: 'Oravel Stays Private Limited', invoiceNumber: 'IBZY2087', total: '1939.00', currency: 'INR' };
     const expected = Object.entries(sent)
       .filter(([field, value]) => item.candidate.fields[field].value !== value)
       .map(([field, value]) => ({ field, before: item.candidate.fields[field].value, after: value }));
@@ -176,13 +179,11 @@ describe.skipIf(!HAVE_DATASETS)(`the review queue${HAVE_DATASETS ? '' : ` — ${
     expect((await api.call(`/v1/documents/${id}/audit`)).status).toBe(401);
 
     // Resolved: a second decision is refused.
-    const twice = await api.call(`/v1/review/${id}`, {
-      method: 'POST',
-      key: reviewer,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'approve' }),
-    });
+    const twice = await decide({ action: 'approve' });
     expect(twice.status).toBe(409);
+    const submissions = await api.db.selectFrom('review_submissions').select(['status', 'reviewer']).where('document_id', '=', id).execute();
+    expect(submissions.filter((s) => s.status === 'applied')).toHaveLength(1);
+    expect(new Set(submissions.map((s) => s.reviewer))).toEqual(new Set(['alice@finance']));
   });
 
   it('a reviewer rejects a document: it ends failed with the reviewer and reason', async () => {
@@ -195,7 +196,8 @@ describe.skipIf(!HAVE_DATASETS)(`the review queue${HAVE_DATASETS ? '' : ` — ${
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ action: 'reject', note: 'personal bill, not ours' }),
     });
-    expect(rejected.status).toBe(202);
+    expect(rejected.status).toBe(200);
+    expect(await rejected.json()).toMatchObject({ status: 'failed', record: null });
     const doc = await resolved(id);
     expect(doc.status).toBe('failed');
     expect(doc.error).toBe('rejected in review by alice@finance: personal bill, not ours');

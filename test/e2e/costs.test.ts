@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptOutcome, DocumentStatusColumn, TierColumn } from '../../migrations/types/database.ts';
+import type { AttemptOutcome, DocumentStatusColumn, TierColumn } from '../../src/db/schema.ts';
 import { formatCostReport } from '../../src/cli/commands/costs.ts';
 import { costReport, type CostReport } from '../../src/costs/report.ts';
 import { createDb, type Db } from '../../src/db/database.ts';

@@ -84,7 +84,7 @@ export async function startHarness(
       address: inject('temporalAddress'),
       namespace: 'default',
       taskQueue,
-      deps: { db, tiers: tiers ?? options.tiers ?? createTiers(config), config },
+      deps: { db, tiers: tiers ?? options.tiers ?? createTiers(config, undefined, { httpAttempts: 1 }), config },
     });
     workers.push({ worker: created.worker, running: created.worker.run(), close: () => created.connection.close() });
     return created.worker;

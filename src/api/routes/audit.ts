@@ -9,6 +9,7 @@ const TimelineEntry = z
     at: z.string(),
     step: z.enum([
       'received',
+      'run',
       'parsed',
       'classified',
       'extraction_attempt',

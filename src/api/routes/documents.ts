@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { DocumentRow } from '../../../migrations/types/database.ts';
+import type { DocumentRow } from '../../db/schema.ts';
 import { describeDocumentRow } from '../../app/document-view.ts';
 import { getBlob, getDocument } from '../../db/documents.ts';
 import { contentDisposition } from '../../exports/writers.ts';

@@ -6,6 +6,7 @@ import { invoiceRoutes } from './invoices.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
 import { reviewRoutes } from './review.ts';
+import { runRoutes } from './runs.ts';
 import { uploadRoutes } from './uploads.ts';
 
 /**
@@ -20,5 +21,6 @@ export const ROUTES: readonly RouteModule[] = [
   invoiceRoutes,
   contractRoutes,
   reviewRoutes,
+  runRoutes,
   auditRoutes,
 ];

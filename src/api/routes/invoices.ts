@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { allInvoices, fetchInvoiceRows, INVOICE_COLUMNS, InvoiceFilters, invoiceSortColumn, InvoiceSort, invoiceSummary } from '../../exports/invoices.ts';
-import { contentDisposition, EXPORT_CONTENT_TYPES, toFormat } from '../../exports/writers.ts';
+import { findInvoice, findInvoices, invoiceListItem, invoiceSortColumn } from '../../db/invoices.ts';
 import { loadInvoiceRecord } from '../../db/records.ts';
+import { allInvoices, INVOICE_COLUMNS } from '../../exports/invoices.ts';
+import { contentDisposition, EXPORT_CONTENT_TYPES, toFormat } from '../../exports/writers.ts';
 import { BEARER, requireScope } from '../auth.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
-import { CursorParam, Id, InvoiceDetail, InvoiceSummary, LimitParam, pageOf, problems } from '../schemas.ts';
+import { CursorParam, Id, InvoiceDetail, InvoiceFilters, InvoiceSort, InvoiceSummary, LimitParam, pageOf, problems } from '../schemas.ts';
 import type { RouteModule } from '../types.ts';
 
 const InvoiceListQuery = InvoiceFilters.extend({
@@ -60,8 +61,8 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
           .send(toFormat(format, rows, INVOICE_COLUMNS) as never);
       }
       const after = cursor ? decodeCursor(cursor, { scope: 'invoices', sort, type: invoiceSortColumn(sort).type }) : null;
-      const rows = await fetchInvoiceRows(db, filters, sort, limit + 1, after);
-      return reply.type('application/json').send(toPage(rows, limit, { scope: 'invoices', sort }, invoiceSummary));
+      const rows = await findInvoices(db, filters, sort, limit + 1, after);
+      return reply.type('application/json').send(toPage(rows, limit, { scope: 'invoices', sort }, invoiceListItem));
     },
   );
 
@@ -78,21 +79,7 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request) => {
-      const row = await db
-        .selectFrom('invoices as i')
-        .innerJoin('documents as d', 'd.id', 'i.document_id')
-        .selectAll('i')
-        .select('d.status as document_status')
-        .select(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('invoices as newer')
-              .select('newer.id')
-              .whereRef('newer.document_id', '=', 'i.document_id')
-              .whereRef('newer.version', '>', 'i.version'),
-          ).as('superseded'),
-        )
-        .where('i.id', '=', request.params.id)
-        .executeTakeFirst();
+      const row = await findInvoice(db, request.params.id);
       if (!row) throw new HttpProblem(404, 'Not found', `No invoice ${request.params.id}.`);
       const record = await loadInvoiceRecord(db, row);
       return {

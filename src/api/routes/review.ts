@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { ContractCorrection, InvoiceCorrection } from '../../../schemas/index.ts';
-import { reviewSignal } from '../../../workflows/signals.ts';
+import { submitReview } from '../../review/submit.ts';
 import { BEARER, requireScope } from '../auth.ts';
 import { afterCursor, decodeCursor, orderModifier, sortValueText, toPage, type SortColumn } from '../pagination.ts';
 import { HttpProblem, Problem } from '../problem.ts';
@@ -24,37 +23,51 @@ const ReviewItem = z
   })
   .meta({ id: 'ReviewItem' });
 
+const Note = z.string().max(2000);
+const Confirm = z
+  .record(z.string().min(1).max(100), z.string().min(1).max(2000))
+  .describe('Failing checks confirmed as they are, each with the reason: { "iban_checksum": "verified with the supplier" }');
+
 const ReviewBody = z
   .discriminatedUnion('action', [
     z.object({
       action: z.literal('approve').describe('The candidate is right: it becomes the record'),
-      reviewer: z.string().min(1).max(200).optional(),
-      note: z.string().max(2000).optional(),
+      note: Note.optional(),
     }),
     z.object({
-      action: z.literal('correct').describe('Corrected fields over the candidate: they become the record'),
-      reviewer: z.string().min(1).max(200).optional(),
-      note: z.string().max(2000).optional(),
+      action: z.literal('correct').describe('Corrected fields over the candidate: they become the record once its checks pass or are confirmed'),
+      note: Note.optional(),
       fields: z
         .record(z.string(), z.unknown())
         .describe('Field → corrected value; validated against InvoiceCorrection or ContractCorrection by the document kind'),
+      confirm: Confirm.optional(),
     }),
     z.object({
       action: z.literal('reject').describe('Not a valid document: it ends failed with the reason'),
-      reviewer: z.string().min(1).max(200).optional(),
-      note: z.string().min(1).max(2000).describe('Why it is rejected'),
+      note: Note.min(1).describe('Why it is rejected'),
     }),
   ])
   .meta({ id: 'ReviewDecision' });
+
+const ReviewApplied = z
+  .object({
+    documentId: z.uuid(),
+    status: z.enum(['extracted', 'failed']),
+    record: z.object({ id: z.uuid(), version: z.number().int() }).nullable().describe('The record version the decision wrote'),
+    reasons: z.array(z.string()).describe('Reasons of the final state (e.g. checks confirmed in review)'),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'ReviewApplied' });
 
 const QUEUE_ORDER: SortColumn = { expr: sql.ref('documents.created_at'), type: 'timestamp' };
 
 /**
  * The review queue. `GET /v1/review` lists documents waiting for a person, oldest
  * first, with the reasons and the models' candidate. `POST /v1/review/:id`
- * resolves one: the decision (validated here with the same schemas the record
- * uses) is sent to the document's waiting workflow as a Temporal signal; the
- * workflow writes the record (source: the reviewer) and the audit trail.
+ * resolves one through submitReview: the decision goes to the document's waiting
+ * workflow as a Temporal Update; 200 with the new record version, or 409 with the
+ * reason it was refused (not in review, already decided, invalid, or checks that
+ * fail on the corrected record). The reviewer is the authenticated API key.
  */
 export const reviewRoutes: RouteModule = (app, deps) => {
   app.get(
@@ -132,7 +145,10 @@ export const reviewRoutes: RouteModule = (app, deps) => {
         params: z.object({ id: z.uuid() }),
         body: ReviewBody,
         response: {
-          202: z.object({ documentId: z.uuid(), accepted: z.literal(true) }).describe('Sent to the document; poll GET /v1/documents/:id'),
+          200: ReviewApplied.describe('Applied: the new record version (or the rejection)'),
+          202: z
+            .object({ documentId: z.uuid(), accepted: z.literal(true) })
+            .describe('A document started before review by Update: sent to it, applied asynchronously; poll GET /v1/documents/:id'),
           400: Problem,
           401: Problem,
           403: Problem,
@@ -143,44 +159,26 @@ export const reviewRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const doc = await deps.db
-        .selectFrom('documents')
-        .select(['id', 'status', 'kind', 'workflow_id'])
-        .where('id', '=', request.params.id)
-        .executeTakeFirst();
-      if (!doc) throw new HttpProblem(404, 'Not found', `No document ${request.params.id}.`);
-      if (doc.status !== 'needs_review') {
-        throw new HttpProblem(409, 'Not in review', `Document ${doc.id} is ${doc.status}, not waiting for review.`);
-      }
-      const body = request.body;
-      const reviewer = body.reviewer ?? request.apiKey?.name ?? 'unknown';
-      let corrections: Record<string, unknown> | undefined;
-      if (body.action === 'correct') {
-        if (doc.kind !== 'invoice' && doc.kind !== 'contract') {
-          throw new HttpProblem(409, 'Not correctable', `Document ${doc.id} is not an invoice or a contract; approve or reject it.`);
-        }
-        const schema = doc.kind === 'invoice' ? InvoiceCorrection : ContractCorrection;
-        const checked = schema.safeParse(body.fields);
-        if (!checked.success) {
-          throw new HttpProblem(
-            400,
-            'Invalid correction',
-            checked.error.issues.map((i) => `fields.${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-          );
-        }
-        corrections = checked.data;
-      }
-      if (body.action === 'approve') {
-        const candidate = await deps.db.selectFrom('candidates').select('id').where('document_id', '=', doc.id).limit(1).executeTakeFirst();
-        if (!candidate) throw new HttpProblem(409, 'Nothing to approve', 'The models produced no candidate for this document; correct or reject it.');
-      }
-      await deps.client.workflow.getHandle(doc.workflow_id).signal(reviewSignal, {
-        reviewer,
-        action: body.action,
-        ...(corrections ? { corrections } : {}),
-        ...(body.note ? { note: body.note } : {}),
+      const key = request.apiKey;
+      const outcome = await submitReview(deps, {
+        documentId: request.params.id,
+        decision: request.body,
+        reviewer: { name: key?.name ?? 'unknown', keyId: key?.id ?? null },
       });
-      return reply.code(202).send({ documentId: doc.id, accepted: true as const });
+      if (!outcome.ok) {
+        if (outcome.code === 'not_found') throw new HttpProblem(404, 'Not found', outcome.message);
+        const title = { not_in_review: 'Not in review', invalid: 'Invalid decision', refused: 'Decision refused', checks_failed: 'Checks fail' }[outcome.code];
+        const checks = outcome.failedChecks?.map((c) => `${c.name}: ${c.message}`).join('; ');
+        throw new HttpProblem(409, title, checks ? `${outcome.message}. Failing: ${checks}` : outcome.message);
+      }
+      if (outcome.status === 'accepted') return reply.code(202).send({ documentId: outcome.documentId, accepted: true as const });
+      return reply.code(200).send({
+        documentId: outcome.documentId,
+        status: outcome.status,
+        record: outcome.record,
+        reasons: outcome.reasons,
+        error: outcome.error,
+      });
     },
   );
 };

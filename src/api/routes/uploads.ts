@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { DocumentStatus } from '../../../schemas/index.ts';
 import { ingestBytes } from '../../ingest/ingest.ts';
 import { PdfRejectedError } from '../../pdf/pdf-errors.ts';
 import { assertLooksLikePdf } from '../../pdf/sniff.ts';
@@ -15,7 +16,7 @@ const Uploaded = z
     file: z.string(),
     /** True when this content was already known: the existing document is returned, nothing new is started. */
     duplicate: z.boolean(),
-    status: z.enum(['received', 'processing', 'extracted', 'needs_review', 'failed']),
+    status: DocumentStatus,
   })
   .meta({ id: 'UploadedDocument' });
 const UploadResponse = z.object({ documents: z.array(Uploaded) });

@@ -78,13 +78,19 @@ export class GeminiApiError extends Error {
   readonly statusName: string | null;
   readonly retryable: boolean;
   readonly attempts: number;
+  /** The server's RetryInfo hint (ms), for a caller that retries (Temporal: `nextRetryDelay`). */
+  readonly retryDelayMs: number | null;
 
-  constructor(message: string, info: { status: number | null; statusName: string | null; retryable: boolean; attempts: number }) {
+  constructor(
+    message: string,
+    info: { status: number | null; statusName: string | null; retryable: boolean; attempts: number; retryDelayMs?: number | null },
+  ) {
     super(message);
     this.status = info.status;
     this.statusName = info.statusName;
     this.retryable = info.retryable;
     this.attempts = info.attempts;
+    this.retryDelayMs = info.retryDelayMs ?? null;
   }
 }
 
@@ -177,6 +183,7 @@ export function createGeminiClient(options: GeminiClientOptions): GeminiClient {
             statusName: c.statusName,
             retryable: c.retryable,
             attempts: attempt,
+            retryDelayMs: c.retryDelayMs,
           });
         }
         const backoff = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));

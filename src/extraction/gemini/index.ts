@@ -26,7 +26,7 @@ export { responseJsonSchema } from './output-schema.ts';
 export interface GeminiTiersOptions {
   log?: Logger;
   /** Overrides for the shared client (tests: sleep, random). */
-  client?: Partial<Pick<GeminiClientOptions, 'sleep' | 'random' | 'baseDelayMs' | 'maxDelayMs'>>;
+  client?: Partial<Pick<GeminiClientOptions, 'sleep' | 'random' | 'baseDelayMs' | 'maxDelayMs' | 'maxAttempts'>>;
 }
 
 /** Throws when no API key is configured: callers choose the offline tier in that case. */

@@ -1,9 +1,12 @@
 import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely';
-import type { TextItem } from '../../src/pdf/text-items.ts';
+import type { TextItem } from '../pdf/text-items.ts';
+import type { AttemptResult, CandidateChecks, CandidateFields, ReviewChanges, RoutingInputs } from './json-columns.ts';
 
 /**
- * The database as the application sees it, written next to the migrations that
- * make it. Keep the two in step: a migration that adds a column adds it here.
+ * The database as the application sees it. The migrations (migrations/) make it
+ * and import none of this; keep the two in step: a migration that adds a column
+ * adds it here. Repositories (the other files of src/db/) are the only code that
+ * queries it.
  *
  * `pg` returns `numeric` and `bigint` as strings (exact), and `date` as a string
  * because the pool is configured to keep dates as text (see src/db/database.ts).
@@ -12,10 +15,11 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Numeric = ColumnType<string, string | number, string | number>;
 type BigIntColumn = ColumnType<string, string | number | bigint, string | number | bigint>;
 type DateColumn = ColumnType<string, string, string>;
-type Json<T> = ColumnType<T, string, string>;
+/** A jsonb column: selected as T (parse it with the zod schema in json-columns.ts), written as JSON text. */
+type Json<T extends object> = JSONColumnType<T, string, string>;
 
 export type DocumentKindColumn = 'invoice' | 'contract' | 'other';
-export type DocumentStatusColumn = 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed';
+export type DocumentStatusColumn = 'received' | 'processing' | 'extracted' | 'needs_review' | 'failed' | 'cancelled' | 'stalled';
 export type TierColumn = 'flash' | 'pro';
 export type AttemptOutcome = 'ok' | 'invalid' | 'failed';
 
@@ -91,7 +95,7 @@ export interface ExtractionAttemptsTable {
   latency_ms: number;
   outcome: AttemptOutcome;
   error: string | null;
-  result: Json<unknown> | null;
+  result: JSONColumnType<AttemptResult | null, string | null, string | null>;
   created_at: Timestamp;
 }
 
@@ -104,7 +108,7 @@ export interface RoutingDecisionsTable {
   stage: string;
   action: string;
   reason: string;
-  inputs: Json<Record<string, unknown>>;
+  inputs: Json<RoutingInputs>;
   created_at: Timestamp;
   /** The Temporal activity that wrote the row (null for rows written before it was recorded). */
   activity_id: string | null;
@@ -117,9 +121,9 @@ export interface CandidatesTable {
   run_id: string;
   stage: string;
   kind: 'invoice' | 'contract';
-  fields: Json<unknown>;
+  fields: Json<CandidateFields>;
   confidence: Numeric;
-  checks: Json<unknown>;
+  checks: Json<CandidateChecks>;
   attempt_ids: string[];
   possible_duplicate_of: string | null;
   created_at: Timestamp;
@@ -249,17 +253,59 @@ export interface ReviewActionsTable {
   reviewer: string;
   action: 'approve' | 'correct' | 'reject';
   /** [{ field, before, after }] */
-  changes: Json<{ field: string; before: unknown; after: unknown }[]>;
+  changes: Json<ReviewChanges>;
   note: string | null;
   record_id: string | null;
   created_at: Timestamp;
   /** The Temporal activity that wrote the row (null for rows written before it was recorded). */
   activity_id: string | null;
+  /** The review_submissions row this action applied (null before review by Update). */
+  submission_id: string | null;
+  /** Failing checks the reviewer confirmed: { check code: reason }. */
+  confirmed_checks: Json<Record<string, string>> | null;
+}
+
+/** A reviewer's decision as submitted; workflow history carries only its id. */
+export interface ReviewSubmissionsTable {
+  id: Generated<string>;
+  document_id: string;
+  /** Who decided: the authenticated principal (API key name, or console account), never the request body. */
+  reviewer: string;
+  reviewer_key_id: string | null;
+  action: 'approve' | 'correct' | 'reject';
+  corrections: Json<Record<string, unknown>> | null;
+  note: string | null;
+  /** Failing checks the reviewer confirms as they are: { check name: reason }. */
+  confirmations: ColumnType<Record<string, string>, string | undefined, string>;
+  status: Generated<'pending' | 'applied' | 'refused'>;
+  /** Why it was refused, in words for the reviewer. */
+  refusal: string | null;
+  /** The checks that failed on the corrected record: [{ name, message, fields }]. */
+  failed_checks: Json<{ name: string; message: string; fields: string[] }[]> | null;
+  record_id: string | null;
+  created_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
+/** One run of a document's workflow: the first (ingest) and each reprocess or retry. */
+export interface DocumentRunsTable {
+  id: Generated<string>;
+  document_id: string;
+  workflow_id: string;
+  run_id: string;
+  run_number: number;
+  reason: 'ingest' | 'reprocess' | 'retry';
+  requested_by: string | null;
+  /** The run this one follows (null for the first). */
+  previous_run_id: string | null;
+  created_at: Timestamp;
 }
 
 export interface Database {
   api_keys: ApiKeysTable;
   review_actions: ReviewActionsTable;
+  review_submissions: ReviewSubmissionsTable;
+  document_runs: DocumentRunsTable;
   blobs: BlobsTable;
   documents: DocumentsTable;
   document_uploads: DocumentUploadsTable;

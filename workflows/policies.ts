@@ -1,0 +1,64 @@
+import { proxyActivities } from '@temporalio/workflow';
+import { BAD_DOCUMENT, BAD_REVIEW, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from '../activities/error-types.ts';
+import type { ModelActivities, ParseActivities, StoreActivities } from '../activities/index.ts';
+
+/**
+ * How long and how often a run's activities may try, as configured when the
+ * document was started (carried in the workflow input, so history replays it).
+ */
+export interface RunPolicy {
+  /**
+   * How long infrastructure faults (database or worker away, lost heartbeats)
+   * are retried before the run gives up and the document is recorded `stalled`
+   * (DOCROUTE_STALL_AFTER_MINUTES). Never a verdict about the document.
+   */
+  stallAfterMs: number;
+  /** One HTTP call to a model (GEMINI_TIMEOUT_MS): an attempt's start-to-close is this plus a margin. */
+  modelCallTimeoutMs: number;
+  /** Attempts of one model call, the first included (DOCROUTE_GEMINI_MAX_ATTEMPTS). */
+  modelAttempts: number;
+}
+
+export const DEFAULT_RUN_POLICY: RunPolicy = { stallAfterMs: 6 * 3600_000, modelCallTimeoutMs: 120_000, modelAttempts: 6 };
+
+/** Above one HTTP call: rendering scanned pages, the rate limiter's wait, the attempt row. */
+const MODEL_ATTEMPT_MARGIN_MS = 60_000;
+
+/**
+ * The activity groups, each proxied with the policy its work needs. A group's
+ * type holds only its own activities: calling one under another policy does not compile.
+ */
+export function activitiesFor(policy: RunPolicy) {
+  return {
+    /** Parsing an untrusted PDF: heartbeats (a dead worker is noticed), retried with backoff until the stall limit; the activity turns repeated parser failures into a verdict. */
+    parse: proxyActivities<ParseActivities>({
+      startToCloseTimeout: '5 minutes',
+      heartbeatTimeout: '30 seconds',
+      scheduleToCloseTimeout: policy.stallAfterMs,
+      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [BAD_DOCUMENT] },
+    }),
+    /** One paid model call per attempt; 429/5xx retried by Temporal after the server's delay; refusals final. */
+    model: proxyActivities<ModelActivities>({
+      startToCloseTimeout: policy.modelCallTimeoutMs + MODEL_ATTEMPT_MARGIN_MS,
+      heartbeatTimeout: '30 seconds',
+      retry: {
+        initialInterval: '2s',
+        backoffCoefficient: 2,
+        maximumInterval: '2 minutes',
+        maximumAttempts: policy.modelAttempts,
+        nonRetryableErrorTypes: [TIER_REFUSED, TIER_UNAVAILABLE, TIER_EXHAUSTED],
+      },
+    }),
+    /** Database work: retried until the database is back, up to the stall limit. */
+    store: proxyActivities<StoreActivities>({
+      startToCloseTimeout: '1 minute',
+      scheduleToCloseTimeout: policy.stallAfterMs,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [BAD_DOCUMENT, BAD_REVIEW] },
+    }),
+    /** Settling the document: retried for as long as it takes (it is how a stall gets recorded). */
+    settle: proxyActivities<Pick<StoreActivities, 'settleDocument'>>({
+      startToCloseTimeout: '1 minute',
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    }),
+  };
+}
