@@ -928,7 +928,10 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
   const sectionVendors: Candidate[] = parties
     .filter((p) => p.role === 'vendor' && (!customer || p.value.toLowerCase() !== customer.toLowerCase()))
     .map((p) => ({ field: 'vendorName', value: p.value, confidence: p.confidence, evidence: p.evidence, key: p.key }));
-  const chosen = choose([...guessVendor(pages, cands, customer), ...sectionVendors], 'vendorName');
+  // A vendor label read inside a party block's line ("Name: Lieferant GmbH" → "GmbH") is the block's, not a label.
+  const blockLines = new Set(parties.map((p) => p.key));
+  const labelled = cands.filter((c) => c.field !== 'vendorName' || !blockLines.has(c.key));
+  const chosen = choose([...guessVendor(pages, labelled, customer), ...sectionVendors], 'vendorName');
   // Agreeing candidates are the corroboration already counted by guessVendor: no further bonus.
   const vendor = chosen && { ...chosen, confidence: Math.min(chosen.confidence, VENDOR_MAX) };
   if (vendor) picked.set('vendorName', vendor);

@@ -10,6 +10,10 @@
  * Headings are matched only as a whole line (or a line that starts with the
  * heading and a colon), so "Name: Lieferant GmbH" is never read as a vendor
  * heading with the value "GmbH".
+ *
+ * Confidence: "Heading: value" 0.65 (one labelled mention, as for other labels);
+ * a "Name:" line under a role heading 0.75 (two signals); the first name-like
+ * line under a heading 0.65.
  */
 import type { Line } from './text.ts';
 import { quoteLine, quoteLines } from './text.ts';
@@ -55,7 +59,7 @@ export function partyBlocks(lines: readonly Line[]): PartyCandidate[] {
     const key = `${line.page}:${line.index}`;
     if (rest !== '') {
       const name = cleanName(rest);
-      if (looksLikeName(name) && !KEY_VALUE.test(name)) out.push({ role, value: name, confidence: 0.7, evidence: quoteLine(line), key });
+      if (looksLikeName(name) && !KEY_VALUE.test(name)) out.push({ role, value: name, confidence: 0.65, evidence: quoteLine(line), key });
       continue;
     }
     // The block under the heading: up to 6 lines on the same page, until the next heading.
@@ -68,7 +72,7 @@ export function partyBlocks(lines: readonly Line[]): PartyCandidate[] {
     const named = block.find((b) => NAME_LINE.test(b.text));
     if (named) {
       const name = cleanName(NAME_LINE.exec(named.text)![1]!);
-      if (looksLikeName(name)) out.push({ role, value: name, confidence: 0.8, evidence: quoteLines(line, named), key: `${named.page}:${named.index}` });
+      if (looksLikeName(name)) out.push({ role, value: name, confidence: 0.75, evidence: quoteLines(line, named), key: `${named.page}:${named.index}` });
       continue;
     }
     const first = block.find((b) => !KEY_VALUE.test(b.text));
