@@ -20,7 +20,7 @@ export interface OcrOutcome {
   skipped: string | null;
 }
 
-export async function ocrScannedPages(bytes: Uint8Array, parsed: ParsedPdf, options: { state?: OcrState; signal?: AbortSignal } = {}): Promise<OcrOutcome> {
+export async function ocrScannedPages(bytes: Uint8Array, parsed: ParsedPdf, options: { state?: OcrState; signal?: AbortSignal; languages?: readonly string[]; renderSide?: number } = {}): Promise<OcrOutcome> {
   const scanned = parsed.imageOnlyPages;
   if (scanned.length === 0) return { parsed, pages: [], skipped: null };
   const state = options.state ?? (await ocrState());
@@ -29,9 +29,9 @@ export async function ocrScannedPages(bytes: Uint8Array, parsed: ParsedPdf, opti
   for (const pageNumber of scanned) {
     options.signal?.throwIfAborted();
     // One page at a time: a large bitmap each, and a generous deadline (a busy machine renders slowly).
-    const [image] = await renderPages(bytes, [pageNumber], { maxSide: OCR_RENDER_SIDE, msPerPage: 60_000 });
+    const [image] = await renderPages(bytes, [pageNumber], { maxSide: options.renderSide ?? OCR_RENDER_SIDE, msPerPage: 60_000 });
     if (!image) continue;
-    const ocr = await recognise(image.data, { languages: state.languages, ...(options.signal ? { signal: options.signal } : {}) });
+    const ocr = await recognise(image.data, { languages: options.languages?.filter((l) => state.languages.includes(l)) ?? state.languages, ...(options.signal ? { signal: options.signal } : {}) });
     if (ocr.text.replace(/\s/g, '').length < 20) continue; // nothing legible: stays an image
     const page = parsed.pages[image.pageNumber - 1]!;
     read.set(image.pageNumber, { ...page, text: ocr.text, items: ocr.items, imageOnly: false, ocr: true });
