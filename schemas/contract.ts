@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { Confidence, Duration, Evidence, extracted, IsoDate } from './common.ts';
+import { Confidence, Evidence } from './common.ts';
+import { CONTRACT_FIELDS, CONTRACT_PARTIES } from './contract-fields.ts';
+import { absentFields, extractedShape, fieldNames, insertAfter, requiredFieldNames } from './fields.ts';
 
 /** A party to an agreement and the role the agreement gives it ("Disclosing Party", "Company"). */
 export const ContractParty = z.object({
@@ -10,46 +12,18 @@ export const ContractParty = z.object({
 });
 export type ContractParty = z.infer<typeof ContractParty>;
 
-export const ContractExtraction = z.object({
-  title: extracted(z.string().min(1)),
-  parties: z.array(ContractParty),
-  effectiveDate: extracted(IsoDate),
-  expirationDate: extracted(IsoDate),
-  term: extracted(Duration),
-  /** The jurisdiction whose law governs the agreement, e.g. "Delaware", "England and Wales". */
-  governingLaw: extracted(z.string().min(1)),
-  autoRenewal: extracted(z.boolean()),
-  noticePeriod: extracted(Duration),
-  paymentTerms: extracted(z.string().min(1)),
-});
+/** A contract as extracted; the fields are declared in schemas/contract-fields.ts. */
+export const ContractExtraction = z.object(
+  insertAfter(extractedShape(CONTRACT_FIELDS), CONTRACT_PARTIES.after, { [CONTRACT_PARTIES.name]: z.array(ContractParty) } as { parties: z.ZodArray<typeof ContractParty> }),
+);
 export type ContractExtraction = z.infer<typeof ContractExtraction>;
 
-export const CONTRACT_SCALAR_FIELDS = [
-  'title',
-  'effectiveDate',
-  'expirationDate',
-  'term',
-  'governingLaw',
-  'autoRenewal',
-  'noticePeriod',
-  'paymentTerms',
-] as const satisfies readonly (keyof ContractExtraction)[];
-export type ContractScalarField = (typeof CONTRACT_SCALAR_FIELDS)[number];
+export const CONTRACT_SCALAR_FIELDS = fieldNames(CONTRACT_FIELDS);
+export type ContractScalarField = keyof typeof CONTRACT_FIELDS;
 
 /** Fields that drive a contract's document confidence ("parties" stands for the party list). */
-export const CONTRACT_REQUIRED_FIELDS = ['parties', 'effectiveDate', 'governingLaw'] as const;
+export const CONTRACT_REQUIRED_FIELDS = requiredFieldNames(CONTRACT_FIELDS, CONTRACT_PARTIES) as (ContractScalarField | 'parties')[];
 
 export function emptyContractExtraction(): ContractExtraction {
-  const none = { value: null, confidence: 0, evidence: null };
-  return {
-    title: { ...none },
-    parties: [],
-    effectiveDate: { ...none },
-    expirationDate: { ...none },
-    term: { ...none },
-    governingLaw: { ...none },
-    autoRenewal: { ...none },
-    noticePeriod: { ...none },
-    paymentTerms: { ...none },
-  };
+  return insertAfter(absentFields(CONTRACT_FIELDS), CONTRACT_PARTIES.after, { parties: [] as ContractParty[] });
 }

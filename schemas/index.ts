@@ -5,6 +5,9 @@ import { InvoiceExtraction } from './invoice.ts';
 export * from './common.ts';
 export * from './invoice.ts';
 export * from './contract.ts';
+export * from './fields.ts';
+export * from './invoice-fields.ts';
+export * from './contract-fields.ts';
 
 /** An extraction of either kind, tagged with its kind. */
 export const Extraction = z.discriminatedUnion('kind', [

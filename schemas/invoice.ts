@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { CurrencyCode, Decimal, Evidence, Confidence, extracted, IsoDate, Money } from './common.ts';
+import { Confidence, Decimal, Evidence, Money } from './common.ts';
+import { absentFields, extractedShape, fieldNames, insertAfter, requiredFieldNames } from './fields.ts';
+import { INVOICE_FIELDS, INVOICE_LINES } from './invoice-fields.ts';
 
 /**
  * An invoice as extracted from a document: every field carries its evidence
  * (page + quoted text) and a confidence. Absent fields are `value: null`.
+ * The fields are declared in schemas/invoice-fields.ts.
  */
 export const InvoiceLineItem = z.object({
   description: z.string().min(1),
@@ -15,74 +18,19 @@ export const InvoiceLineItem = z.object({
 });
 export type InvoiceLineItem = z.infer<typeof InvoiceLineItem>;
 
-export const InvoiceExtraction = z.object({
-  vendorName: extracted(z.string().min(1)),
-  vendorAddress: extracted(z.string().min(1)),
-  vendorTaxId: extracted(z.string().min(1)),
-  customerName: extracted(z.string().min(1)),
-  invoiceNumber: extracted(z.string().min(1)),
-  issueDate: extracted(IsoDate),
-  dueDate: extracted(IsoDate),
-  currency: extracted(CurrencyCode),
-  subtotal: extracted(Money),
-  taxTotal: extracted(Money),
-  total: extracted(Money),
-  lineItems: z.array(InvoiceLineItem),
-  purchaseOrder: extracted(z.string().min(1)),
-  paymentTerms: extracted(z.string().min(1)),
-  iban: extracted(z.string().min(1)),
-  bic: extracted(z.string().min(1)),
-});
+export const InvoiceExtraction = z.object(
+  insertAfter(extractedShape(INVOICE_FIELDS), INVOICE_LINES.after, { [INVOICE_LINES.name]: z.array(InvoiceLineItem) } as { lineItems: z.ZodArray<typeof InvoiceLineItem> }),
+);
 export type InvoiceExtraction = z.infer<typeof InvoiceExtraction>;
 
-/** The scalar (non-list) fields of an invoice, in a stable order. */
-export const INVOICE_SCALAR_FIELDS = [
-  'vendorName',
-  'vendorAddress',
-  'vendorTaxId',
-  'customerName',
-  'invoiceNumber',
-  'issueDate',
-  'dueDate',
-  'currency',
-  'subtotal',
-  'taxTotal',
-  'total',
-  'purchaseOrder',
-  'paymentTerms',
-  'iban',
-  'bic',
-] as const satisfies readonly (keyof InvoiceExtraction)[];
-export type InvoiceScalarField = (typeof INVOICE_SCALAR_FIELDS)[number];
+/** The scalar (non-list) fields of an invoice, in a stable order (the registry's). */
+export const INVOICE_SCALAR_FIELDS = fieldNames(INVOICE_FIELDS);
+export type InvoiceScalarField = keyof typeof INVOICE_FIELDS;
 
 /** Fields without which an invoice record is not usable; they drive document confidence. */
-export const INVOICE_REQUIRED_FIELDS = [
-  'vendorName',
-  'invoiceNumber',
-  'issueDate',
-  'currency',
-  'total',
-] as const satisfies readonly InvoiceScalarField[];
+export const INVOICE_REQUIRED_FIELDS = requiredFieldNames(INVOICE_FIELDS, INVOICE_LINES) as InvoiceScalarField[];
 
 /** An empty extraction: every field absent with zero confidence. */
 export function emptyInvoiceExtraction(): InvoiceExtraction {
-  const none = { value: null, confidence: 0, evidence: null };
-  return {
-    vendorName: { ...none },
-    vendorAddress: { ...none },
-    vendorTaxId: { ...none },
-    customerName: { ...none },
-    invoiceNumber: { ...none },
-    issueDate: { ...none },
-    dueDate: { ...none },
-    currency: { ...none },
-    subtotal: { ...none },
-    taxTotal: { ...none },
-    total: { ...none },
-    lineItems: [],
-    purchaseOrder: { ...none },
-    paymentTerms: { ...none },
-    iban: { ...none },
-    bic: { ...none },
-  };
+  return insertAfter(absentFields(INVOICE_FIELDS), INVOICE_LINES.after, { lineItems: [] as InvoiceLineItem[] });
 }

@@ -12,7 +12,7 @@ import {
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
+import { RetryState, TimeoutType } from '@temporalio/common';
 import type { CandidateSummary, ReviewRequest, ReviewResult, SettleInput } from '../activities/types.ts';
 import type { DocumentKind, TierName } from '../schemas/common.ts';
 import { runPipeline, type PipelinePorts, type PipelineResult, type PipelineThresholds } from '../src/routing/pipeline.ts';
@@ -76,6 +76,8 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     candidate: null as CandidateSummary | null,
     /** A decision is being applied (its activity runs): others are refused meanwhile. */
     applying: false,
+    /** The document's review state is written: a decision may be applied. */
+    reviewReady: false,
     decision: undefined as Extract<ReviewResult, { outcome: 'applied' }> | undefined,
   };
   let pipeline: PipelineResult | null = null;
@@ -94,6 +96,7 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
       if (state.applying || state.decision) throw ApplicationFailure.nonRetryable('a decision was already made on this document', 'ReviewRefused');
       state.applying = true;
       try {
+        await condition(() => state.reviewReady);
         const result = await store.reviewDocument({
           ...request,
           documentId,
@@ -203,9 +206,11 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
       await settle('failed', { error: pipeline.error });
       return result('failed', { reasons: [], error: pipeline.error });
     }
-    await settle('needs_review', { reasons: pipeline.reasons });
-    // In review: wait, durably (for days if need be), for an accepted decision (review Update).
+    // In review from now on: a decision arriving while the review state is being written waits for it.
     state.phase = 'review';
+    await settle('needs_review', { reasons: pipeline.reasons });
+    state.reviewReady = true;
+    // Wait, durably (for days if need be), for an accepted decision (review Update).
     await condition(() => state.decision !== undefined && allHandlersFinished());
     const decision = state.decision!;
     mark(decision.status);
@@ -242,6 +247,11 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
 function stalled(err: unknown): string | null {
   let current: unknown = err;
   while (current instanceof Error) {
+    // Retries stopped by the schedule-to-close timeout while the last attempt had failed.
+    if (current instanceof ActivityFailure && current.retryState === RetryState.TIMEOUT) {
+      const last = current.cause instanceof Error ? failureReason(current.cause) : null;
+      return last ? `the last attempt failed with: ${last}` : 'its activities kept timing out (workers or the database unreachable)';
+    }
     if (current instanceof TimeoutFailure && current.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE) {
       const last = current.cause instanceof Error ? failureReason(current.cause) : null;
       return last ? `the last attempt failed with: ${last}` : 'its activities kept timing out (workers or the database unreachable)';
@@ -252,6 +262,7 @@ function stalled(err: unknown): string | null {
 }
 
 function duration(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} seconds`;
   const minutes = Math.round(ms / 60_000);
   if (minutes < 120) return `${minutes} minutes`;
   return `${Math.round(minutes / 60)} hours`;

@@ -13,16 +13,21 @@ export interface RunPolicy {
    * (DOCROUTE_STALL_AFTER_MINUTES). Never a verdict about the document.
    */
   stallAfterMs: number;
-  /** One HTTP call to a model (GEMINI_TIMEOUT_MS): an attempt's start-to-close is this plus a margin. */
-  modelCallTimeoutMs: number;
+  /** Start-to-close of one model attempt: one HTTP call (GEMINI_TIMEOUT_MS) plus a margin (see modelAttemptTimeout). */
+  modelAttemptTimeoutMs: number;
   /** Attempts of one model call, the first included (DOCROUTE_GEMINI_MAX_ATTEMPTS). */
   modelAttempts: number;
 }
 
-export const DEFAULT_RUN_POLICY: RunPolicy = { stallAfterMs: 6 * 3600_000, modelCallTimeoutMs: 120_000, modelAttempts: 6 };
-
 /** Above one HTTP call: rendering scanned pages, the rate limiter's wait, the attempt row. */
 const MODEL_ATTEMPT_MARGIN_MS = 60_000;
+
+/** The start-to-close of one model attempt for a given HTTP timeout: the call fits, a retry does not. */
+export function modelAttemptTimeout(httpTimeoutMs: number): number {
+  return httpTimeoutMs + MODEL_ATTEMPT_MARGIN_MS;
+}
+
+export const DEFAULT_RUN_POLICY: RunPolicy = { stallAfterMs: 6 * 3600_000, modelAttemptTimeoutMs: modelAttemptTimeout(120_000), modelAttempts: 6 };
 
 /**
  * The activity groups, each proxied with the policy its work needs. A group's
@@ -39,7 +44,7 @@ export function activitiesFor(policy: RunPolicy) {
     }),
     /** One paid model call per attempt; 429/5xx retried by Temporal after the server's delay; refusals final. */
     model: proxyActivities<ModelActivities>({
-      startToCloseTimeout: policy.modelCallTimeoutMs + MODEL_ATTEMPT_MARGIN_MS,
+      startToCloseTimeout: policy.modelAttemptTimeoutMs,
       heartbeatTimeout: '30 seconds',
       retry: {
         initialInterval: '2s',

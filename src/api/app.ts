@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { pinoOf } from '../logger.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import type { ApiApp, ApiDeps, RouteModule } from './types.ts';
 
@@ -21,12 +22,24 @@ export interface ApiOptions {
  * details; /v1 routes need an API key (see auth.ts) and are rate-limited per key.
  */
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiApp> {
+  // Request logging through the app's pino logger: one line when a request comes in and one
+  // when it is answered (status, time), each with the request id. The id is the caller's
+  // X-Request-Id when it sends a sane one (a proxy's), a new UUID otherwise, and is returned
+  // in X-Request-Id, so a client's report can be found in the log.
+  const pino = pinoOf(deps.log);
   const app = Fastify({
-    logger: false,
+    ...(pino ? { loggerInstance: pino as FastifyBaseLogger } : { logger: false }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     // Uploads are limited by multipart's own limits; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
     trustProxy: false,
   }).withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', async (request, reply) => {
+    // Only ids that cannot carry log injection or unbounded text are kept.
+    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(request.id)) (request as { id: string }).id = randomUUID();
+    void reply.header('x-request-id', request.id);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemHandler(deps.log));

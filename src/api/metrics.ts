@@ -1,22 +1,34 @@
 import { sql } from 'kysely';
-import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { AttemptOutcome, DocumentKindColumn, DocumentStatusColumn, TierColumn } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 
 /**
- * Prometheus metrics for the API process. Everything about documents is read
- * from Postgres when Prometheus scrapes (the database is the source of truth,
- * shared by every worker and API process), so any one API instance reports the
- * whole system's state; the process metrics are this process's own.
+ * Prometheus metrics for the API process, three kinds:
+ * - this process's own: Node's default metrics under their stock names
+ *   (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, … as stock
+ *   dashboards expect them), and HTTP requests (`http_requests_total`,
+ *   `http_request_duration_seconds`, by method, route pattern and status);
+ * - the in-process worker's, when `serve` runs one (local mode): the Temporal
+ *   SDK's Prometheus exporter (`temporal_*`: task slots, poll and
+ *   schedule-to-start latencies, workflow and activity outcomes), appended;
+ * - global ones, `docroute_*`, read from Postgres (the source of truth shared
+ *   by every worker and API process): every replica reports the same whole-system
+ *   value, so aggregate them with max() (or scrape one replica), never sum(). They
+ *   are read at most once per DOCROUTE_METRICS_CACHE_SECONDS per process, so
+ *   frequent scrapes by several Prometheus servers cost one set of grouped
+ *   queries per interval.
  *
  * A registry of our own, never prom-client's global one: two apps in one process
  * (tests) never clash, and nothing a library registers globally leaks out.
  */
 export interface ApiMetrics {
   registry: Registry;
-  /** The exposition: queries Postgres once and renders every metric. */
+  /** The exposition: queries Postgres once (or reuses the cached read) and renders every metric, then the worker's. */
   scrape(): Promise<string>;
+  /** Counts an answered HTTP request (route: the matched pattern, never the raw URL, so ids do not become labels). */
+  observeRequest(request: { method: string; route: string; statusCode: number; seconds: number }): void;
   contentType: string;
 }
 
@@ -34,13 +46,14 @@ interface Snapshot {
   latency: { tier: string; count: number; sumMs: number; buckets: number[] }[];
   decisions: { stage: string; action: string; n: number }[];
   review: { depth: number; oldestSeconds: number | null };
+  tokens: { tier: string; model: string; input: number; output: number; cached: number }[];
 }
 
 async function readSnapshot(db: Db): Promise<Snapshot> {
   const bucketColumns = sql.join(
     LATENCY_BUCKETS_SECONDS.map((b, i) => sql`count(*) filter (where latency_ms <= ${Math.round(b * 1000)})::int as ${sql.ref(`b${i}`)}`),
   );
-  const [documents, attempts, latency, decisions, review] = await Promise.all([
+  const [documents, attempts, latency, decisions, review, tokens] = await Promise.all([
     sql<{ status: string; kind: string; n: number }>`
       select status, coalesce(kind, 'unknown') as kind, count(*)::int as n from documents group by 1, 2`.execute(db),
     sql<{ tier: string; outcome: string; n: number; cost: string }>`
@@ -54,6 +67,10 @@ async function readSnapshot(db: Db): Promise<Snapshot> {
     sql<{ depth: number; oldest: number | null }>`
       select count(*)::int as depth, extract(epoch from now() - min(updated_at))::float8 as oldest
       from documents where status = 'needs_review'`.execute(db),
+    sql<{ tier: string; model: string; input: string; output: string; cached: string }>`
+      select tier, model, coalesce(sum(input_tokens), 0)::text as input, coalesce(sum(output_tokens), 0)::text as output,
+             coalesce(sum(cached_tokens), 0)::text as cached
+      from extraction_attempts group by 1, 2`.execute(db),
   ]);
   return {
     documents: documents.rows,
@@ -66,6 +83,7 @@ async function readSnapshot(db: Db): Promise<Snapshot> {
     })),
     decisions: decisions.rows,
     review: { depth: review.rows[0]?.depth ?? 0, oldestSeconds: review.rows[0]?.oldest ?? null },
+    tokens: tokens.rows.map((r) => ({ tier: r.tier, model: r.model, input: Number(r.input), output: Number(r.output), cached: Number(r.cached) })),
   };
 }
 
@@ -109,23 +127,35 @@ function storedHistogram(
   return metric as unknown as Metric;
 }
 
-export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'docroute_' });
+export interface ApiMetricsOptions {
+  /** Seconds a database snapshot is reused (0: read on every scrape). */
+  cacheSeconds?: number;
+  /** The in-process worker's SDK metrics endpoint, appended to each scrape. */
+  workerMetricsUrl?: string | null;
+}
 
-  // One database read per scrape, shared by every metric's collect(). A direct
-  // registry.metrics() (without scrape()) still works: each collect() reads for itself.
+export function createApiMetrics(db: Db, log: Logger, options: ApiMetricsOptions = {}): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const cacheMs = (options.cacheSeconds ?? 0) * 1000;
+
+  // One database read per scrape (or per cache period), shared by every metric's
+  // collect(). A direct registry.metrics() (without scrape()) still works.
   let current: Promise<Snapshot | null> | undefined;
+  let cached: { at: number; value: Promise<Snapshot | null> } | undefined;
   const load = async (): Promise<Snapshot | null> => {
-    try {
-      return await readSnapshot(db);
-    } catch (error) {
+    if (cached && Date.now() - cached.at < cacheMs) return cached.value;
+    const value = readSnapshot(db).catch((error: unknown) => {
       // The scrape still answers (process metrics, database_up 0); the reason stays in the log.
       log.warn('metrics: the database did not answer', { error: String(error) });
+      cached = undefined;
       return null;
-    }
+    });
+    if (cacheMs > 0) cached = { at: Date.now(), value };
+    return value;
   };
   const snapshot = () => current ?? load();
+  const GLOBAL = ' Global: read from the database, the same in every replica; aggregate with max(), not sum().';
 
   new Gauge({
     name: 'docroute_metrics_database_up',
@@ -138,7 +168,7 @@ export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
 
   new Gauge({
     name: 'docroute_documents',
-    help: 'Documents by processing status and kind (kind "unknown" until classified).',
+    help: 'Documents by processing status and kind (kind "unknown" until classified).' + GLOBAL,
     labelNames: ['status', 'kind'] as const,
     registers: [registry],
     async collect() {
@@ -152,7 +182,7 @@ export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
 
   new Gauge({
     name: 'docroute_review_queue_depth',
-    help: 'Documents waiting for a human (status needs_review).',
+    help: 'Documents waiting for a human (status needs_review).' + GLOBAL,
     registers: [registry],
     async collect() {
       this.reset();
@@ -163,7 +193,7 @@ export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
 
   new Gauge({
     name: 'docroute_review_queue_oldest_age_seconds',
-    help: 'Seconds since the longest-waiting document in review last changed (0 when the queue is empty).',
+    help: 'Seconds since the longest-waiting document in review last changed (0 when the queue is empty).' + GLOBAL,
     registers: [registry],
     async collect() {
       this.reset();
@@ -174,7 +204,7 @@ export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
 
   new Counter({
     name: 'docroute_extraction_attempts_total',
-    help: 'Model calls (extraction attempts) by tier and outcome.',
+    help: 'Model calls (extraction attempts) by tier and outcome.' + GLOBAL,
     labelNames: ['tier', 'outcome'] as const,
     registers: [registry],
     async collect() {
@@ -188,7 +218,7 @@ export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
 
   new Counter({
     name: 'docroute_extraction_cost_usd_total',
-    help: 'What the model calls cost, in US dollars, by tier (every attempt, whatever its outcome).',
+    help: 'What the model calls cost, in US dollars, by tier (every attempt, whatever its outcome).' + GLOBAL,
     labelNames: ['tier'] as const,
     registers: [registry],
     async collect() {
@@ -204,7 +234,7 @@ export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
   registry.registerMetric(
     storedHistogram(
       'docroute_extraction_latency_seconds',
-      'How long model calls took, by tier.',
+      'How long model calls took, by tier.' + GLOBAL,
       LATENCY_BUCKETS_SECONDS,
       async () => {
         const s = await snapshot();
@@ -224,7 +254,7 @@ export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
 
   new Counter({
     name: 'docroute_routing_decisions_total',
-    help: 'Routing decisions by stage and action.',
+    help: 'Routing decisions by stage and action.' + GLOBAL,
     labelNames: ['stage', 'action'] as const,
     registers: [registry],
     async collect() {
@@ -235,14 +265,62 @@ export function createApiMetrics(db: Db, log: Logger): ApiMetrics {
     },
   });
 
+  new Counter({
+    name: 'docroute_model_tokens_total',
+    help: 'Tokens sent to and received from the models, by tier, model and direction (input, output, cached input; model "rules-v1" is the offline rules tier, which costs nothing).' + GLOBAL,
+    labelNames: ['tier', 'model', 'direction'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await snapshot();
+      if (!s) return;
+      for (const row of s.tokens) {
+        this.inc({ tier: row.tier, model: row.model, direction: 'input' }, row.input);
+        this.inc({ tier: row.tier, model: row.model, direction: 'output' }, row.output);
+        this.inc({ tier: row.tier, model: row.model, direction: 'cached' }, row.cached);
+      }
+    },
+  });
+
+  const httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests this process answered, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'How long this process took to answer HTTP requests, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  const workerMetrics = async (): Promise<string> => {
+    if (!options.workerMetricsUrl) return '';
+    try {
+      const res = await fetch(options.workerMetricsUrl, { signal: AbortSignal.timeout(2000) });
+      return res.ok ? await res.text() : '';
+    } catch (error) {
+      log.warn('metrics: the worker metrics endpoint did not answer', { error: String(error) });
+      return '';
+    }
+  };
+
   return {
     registry,
     contentType: registry.contentType,
+    observeRequest(request) {
+      const labels = { method: request.method, route: request.route, status_code: String(request.statusCode) };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, request.seconds);
+    },
     async scrape() {
       const pending = load();
       current = pending;
       try {
-        return await registry.metrics();
+        const [own, worker] = await Promise.all([registry.metrics(), workerMetrics()]);
+        return worker ? `${own}\n${worker.trimEnd()}\n` : own;
       } finally {
         if (current === pending) current = undefined;
       }

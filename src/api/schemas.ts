@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { CurrencyCode, Decimal, DocumentKind, DocumentStatus, IsoDate } from '../../schemas/index.ts';
+import {
+  CONTRACT_FIELDS,
+  CurrencyCode,
+  Decimal,
+  DocumentKind,
+  DocumentStatus,
+  INVOICE_FIELDS,
+  IsoDate,
+  mapFields,
+  type FieldRegistry,
+  type FieldType,
+} from '../../schemas/index.ts';
 import { INVOICE_SORTS, type InvoiceFilter, type InvoiceListItem } from '../db/invoices.ts';
 import { Problem } from './problem.ts';
 
@@ -75,23 +86,26 @@ export const QuoteEvidence = z.object({ page: z.number().int(), quote: z.string(
 
 // ---- invoices ----------------------------------------------------------------
 
-const invoiceScalarShape = {
-  vendorName: z.string().nullable(),
-  vendorAddress: z.string().nullable(),
-  vendorTaxId: z.string().nullable(),
-  customerName: z.string().nullable(),
-  invoiceNumber: z.string().nullable(),
-  issueDate: DateString.nullable(),
-  dueDate: DateString.nullable(),
+export const Duration = z.object({ count: z.number().int(), unit: z.string().nullable() });
+
+/** Each field type as the API shows a record's value (null when the document does not have it). */
+const API_VALUE = {
+  text: z.string().nullable(),
+  identifier: z.string().nullable(),
+  date: DateString.nullable(),
+  money: DecimalString.nullable(),
   currency: z.string().nullable(),
-  subtotal: DecimalString.nullable(),
-  taxTotal: DecimalString.nullable(),
-  total: DecimalString.nullable(),
-  purchaseOrder: z.string().nullable(),
-  paymentTerms: z.string().nullable(),
-  iban: z.string().nullable(),
-  bic: z.string().nullable(),
-};
+  boolean: z.boolean().nullable(),
+  duration: Duration.nullable(),
+} as const satisfies Record<FieldType, z.ZodType>;
+
+type ApiShape<F extends FieldRegistry> = { [K in keyof F]: (typeof API_VALUE)[F[K]['type']] };
+/** A record's fields as the API shows them, from the kind's field registry. */
+function apiShape<F extends FieldRegistry>(fields: F): ApiShape<F> {
+  return mapFields(fields, (spec) => API_VALUE[spec.type]) as ApiShape<F>;
+}
+
+const invoiceScalarShape = apiShape(INVOICE_FIELDS);
 
 export const InvoiceLine = z
   .object({
@@ -163,22 +177,12 @@ export const InvoiceDetail = z
 
 // ---- contracts ---------------------------------------------------------------
 
-export const Duration = z.object({ count: z.number().int(), unit: z.string().nullable() });
 
 export const ContractParty = z
   .object({ name: z.string(), role: z.string().nullable(), confidence: z.number(), evidence: QuoteEvidence })
   .meta({ id: 'ContractParty' });
 
-const contractScalarShape = {
-  title: z.string().nullable(),
-  effectiveDate: DateString.nullable(),
-  expirationDate: DateString.nullable(),
-  term: Duration.nullable(),
-  governingLaw: z.string().nullable(),
-  autoRenewal: z.boolean().nullable(),
-  noticePeriod: Duration.nullable(),
-  paymentTerms: z.string().nullable(),
-};
+const contractScalarShape = apiShape(CONTRACT_FIELDS);
 
 export const ContractRecord = z
   .object({

@@ -19,6 +19,8 @@ export interface ApiDeps {
   log: Logger;
   /** Checks that Temporal answers (for /readyz). */
   temporalReady: () => Promise<boolean>;
+  /** The in-process worker's SDK metrics endpoint (local-mode serve), appended to /metrics. */
+  workerMetricsUrl?: string | null;
 }
 
 /** The Fastify instance with zod schemas for validation, serialisation and OpenAPI. */

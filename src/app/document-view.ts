@@ -1,6 +1,8 @@
 import type { DocumentStatus } from '../../schemas/index.ts';
 import type { DocumentRow } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
+import { documentCostUsd, listDocumentEngines } from '../db/attempts.ts';
+import { findLatestCandidate } from '../db/candidates.ts';
 import { getDocument } from '../db/documents.ts';
 import { loadLatestRecord, type RecordView } from '../db/records.ts';
 
@@ -12,6 +14,12 @@ export interface DocumentView {
   kind: 'invoice' | 'contract' | 'other' | null;
   status: DocumentStatus;
   route: string[];
+  /**
+   * What really extracted it, in order: "rules" for the offline rules tier
+   * (stored under the fast tier's name, "flash"), else the Gemini model names.
+   * Empty before any extraction attempt.
+   */
+  ranOn: string[];
   tokens: number | null;
   /** What the document's model calls cost, summed (USD, exact decimal). */
   costUsd: string;
@@ -36,20 +44,11 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
   const record = extractable && doc.status === 'extracted' ? await loadLatestRecord(db, doc.id, extractable) : null;
   let candidate: DocumentView['candidate'] = null;
   if (doc.status === 'needs_review') {
-    const row = await db
-      .selectFrom('candidates')
-      .select(['fields', 'confidence', 'stage'])
-      .where('document_id', '=', doc.id)
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const row = await findLatestCandidate(db, doc.id);
     if (row) candidate = { stage: row.stage, confidence: Number(row.confidence), fields: row.fields };
   }
-  const cost = await db
-    .selectFrom('extraction_attempts')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('cost_usd'), eb.val('0')).as('total'))
-    .where('document_id', '=', doc.id)
-    .executeTakeFirst();
+  const costUsd = await documentCostUsd(db, doc.id);
+  const engines = await listDocumentEngines(db, doc.id);
   return {
     documentId: doc.id,
     sha256: doc.sha256,
@@ -57,8 +56,9 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
     kind: doc.kind,
     status: doc.status,
     route: doc.route,
+    ranOn: [...new Set(engines.map((e) => engineName(e.model)))],
     tokens: doc.token_count,
-    costUsd: String(cost?.total ?? '0'),
+    costUsd,
     confidence: doc.confidence === null ? null : Number(doc.confidence),
     record,
     candidate,
@@ -66,4 +66,9 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
     error: doc.error,
     workflowId: doc.workflow_id,
   };
+}
+
+/** The name a person should see for the model that ran: "rules" for the offline extractor (model "rules-…"), else the model. */
+export function engineName(model: string): string {
+  return model.startsWith('rules') ? 'rules' : model;
 }

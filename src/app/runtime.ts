@@ -1,13 +1,12 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { Config } from '../config/config.ts';
 import { createDb, type Db } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { createTiers } from '../extraction/tiers.ts';
+import { migrateToLatest, schemaIsCurrent } from '../db/migrate.ts';
 import type { Logger } from '../logger.ts';
 import { startPostgres, type PostgresService } from '../services/postgres.ts';
-import { startTemporal, type TemporalService } from '../services/temporal.ts';
-import { createDocrouteWorker, installTemporalRuntime } from '../worker/worker.ts';
+import type { TemporalService } from '../services/temporal.ts';
+import { onShutdown } from './shutdown.ts';
 
 /** Everything a command needs, opened in order and closed in reverse. */
 export interface AppRuntime {
@@ -19,19 +18,32 @@ export interface AppRuntime {
   temporal: TemporalService;
   /** The in-process worker, when this process runs one. */
   worker: Worker | null;
+  /** Where the SDK serves this process's worker metrics (Prometheus text), when it does. */
+  workerMetricsUrl: string | null;
   close(): Promise<void>;
 }
+
+/** A runtime without Temporal: for the commands that only read Postgres. */
+export type DbRuntime = Pick<AppRuntime, 'config' | 'log' | 'db' | 'postgres' | 'close'>;
 
 export interface OpenOptions {
   /** Run a worker in this process. In local mode commands that process documents do. */
   worker: boolean;
   /** Serve the Temporal web UI when we start the dev server. */
   ui?: boolean;
+  /**
+   * Have the SDK serve worker metrics (on DOCROUTE_WORKER_METRICS_ADDRESS, or a
+   * free loopback port for the API's /metrics to merge).
+   */
+  workerMetrics?: boolean;
 }
 
 /**
- * Opens Postgres (external or embedded), migrates it, opens Temporal (cluster or
- * local dev server), a client, and optionally an in-process worker.
+ * Opens Postgres (external, this data dir's running embedded server, or one it
+ * starts), migrates it, opens Temporal (cluster or this data dir's local dev
+ * server), a client, and optionally an in-process worker. Everything opened is
+ * registered with the shutdown handler, so a signal in the middle of a command
+ * still closes it.
  */
 export async function openRuntime(config: Config, log: Logger, options: OpenOptions): Promise<AppRuntime> {
   const closers: (() => Promise<unknown>)[] = [];
@@ -40,29 +52,46 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
       await fn().catch((error: unknown) => log.warn('error while closing', { error: String(error) }));
     }
     closers.length = 0;
+    unregister();
   };
+  const unregister = onShutdown(close);
   try {
-    installTemporalRuntime(log);
-    const postgres = await startPostgres(config, log);
-    closers.push(() => postgres.stop());
-    const db = createDb(postgres.url);
-    closers.push(() => db.destroy());
-    await migrateToLatest(db);
+    const [{ installTemporalRuntime }, { startTemporal }, { Client, Connection }] = await Promise.all([
+      import('../worker/worker.ts'),
+      import('../services/temporal.ts'),
+      import('@temporalio/client'),
+    ]);
+    let metricsAddress = config.metrics.workerAddress;
+    if (options.worker && options.workerMetrics && !metricsAddress) {
+      const { freePort } = await import('../services/free-port.ts');
+      metricsAddress = `127.0.0.1:${await freePort()}`;
+    }
+    const installed = installTemporalRuntime(log, {
+      ...(options.worker && metricsAddress ? { metricsAddress } : {}),
+      debug: config.logLevel === 'debug',
+    });
+
+    const { postgres, db } = await openDatabase(config, log, closers);
 
     const temporal = await startTemporal(config, log, { ui: options.ui ?? false });
     closers.push(() => temporal.stop());
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect(temporal.connect);
     closers.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
 
     let worker: Worker | null = null;
     if (options.worker) {
+      const [{ createDocrouteWorker }, { createTiers }] = await Promise.all([
+        import('../worker/worker.ts'),
+        import('../extraction/tiers.ts'),
+      ]);
       const tiers = createTiers(config, log, { httpAttempts: 1 });
       const created = await createDocrouteWorker({
         address: temporal.address,
+        connect: temporal.connect,
         namespace: temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        deps: { db, tiers, config, secrets: [config.gemini.apiKey] },
+        deps: { db, tiers, config, secrets: [config.gemini.apiKey, config.temporal.apiKey] },
       });
       worker = created.worker;
       const running = created.worker.run();
@@ -72,9 +101,71 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
         await created.connection.close();
       });
     }
-    return { config, log, db, client, postgres, temporal, worker, close };
+    const workerMetricsUrl = worker && installed.metricsAddress ? `http://${installed.metricsAddress}/metrics` : null;
+    return { config, log, db, client, postgres, temporal, worker, workerMetricsUrl, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * Only Postgres: the external one, this data dir's embedded server when it runs
+ * (no start-up cost), or one started for the command. No Temporal, no worker:
+ * what `show`, `list`, `costs`, `export` and `keys` need.
+ */
+export async function openDbRuntime(config: Config, log: Logger): Promise<DbRuntime> {
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn().catch(() => undefined);
+    closers.length = 0;
+    unregister();
+  };
+  const unregister = onShutdown(close);
+  try {
+    const { postgres, db } = await openDatabase(config, log, closers, { max: 2 });
+    return { config, log, db, postgres, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function openDatabase(
+  config: Config,
+  log: Logger,
+  closers: (() => Promise<unknown>)[],
+  pool: { max?: number } = {},
+): Promise<{ postgres: PostgresService; db: Db }> {
+  const postgres = await startPostgres(config, log);
+  closers.push(() => postgres.stop());
+  const db = createDb(postgres.url, pool);
+  closers.push(() => db.destroy());
+  // Most runs find the schema current: a name comparison, without loading every migration file.
+  if (!(await schemaIsCurrent(db))) await migrateToLatest(db);
+  return { postgres, db };
+}
+
+/**
+ * The Temporal client of this data dir's running dev server, or of the cluster;
+ * null in local mode when no dev server of ours runs (nothing is started).
+ * For `audit`, whose history part is optional.
+ */
+export async function connectTemporalIfRunning(config: Config): Promise<{ client: Client; close(): Promise<void> } | null> {
+  const [{ Client, Connection }, { probeLocalTemporal }, { dataDirOwnerId }, { connectOptionsOf }] = await Promise.all([
+    import('@temporalio/client'),
+    import('../services/temporal.ts'),
+    import('../services/ownership.ts'),
+    import('../services/temporal-connection.ts'),
+  ]);
+  let connect;
+  if (config.temporal.address) {
+    connect = connectOptionsOf(config);
+  } else {
+    const address = `127.0.0.1:${config.temporal.localPort}`;
+    if ((await probeLocalTemporal(address, await dataDirOwnerId(config.dataDir))) !== 'ours') return null;
+    connect = { address };
+  }
+  const connection = await Connection.connect({ ...connect, connectTimeout: 5000 });
+  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
 }

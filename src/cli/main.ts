@@ -1,19 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/config.ts';
-import { createLogger, type Logger } from '../logger.ts';
-import { costsCommand } from './commands/costs.ts';
-import { auditCommand, historyExportCommand, replayCommand } from './commands/audit.ts';
-import { demoCommand } from './commands/demo.ts';
-import { evalCommand, type EvalCommandOptions } from './commands/eval.ts';
-import { exportCommand, type ExportInvoicesOptions } from './commands/export.ts';
-import { ingestCommand } from './commands/ingest.ts';
-import { keysCreateCommand, keysListCommand, keysRevokeCommand, parseScopes } from './commands/keys.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { rerunCommand } from './commands/reprocess.ts';
-import { serveCommand } from './commands/serve.ts';
-import { showCommand } from './commands/show.ts';
-import { upCommand, workerCommand } from './commands/worker.ts';
-import { watchCommand } from './commands/watch.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../logger.ts';
+import type { EvalCommandOptions } from './commands/eval.ts';
+import type { ExportInvoicesOptions } from './commands/export.ts';
+import type { ApiScope } from '../db/api-keys.ts';
+
+/*
+ * The command line. Each command's module (and with it Temporal, Postgres, pdf.js,
+ * Fastify…) is imported when that command runs, so `--help` and `--version`
+ * load nothing heavy.
+ */
 
 /** Shared by every command: the validated configuration and a logger. */
 export interface CliContext {
@@ -21,9 +18,22 @@ export interface CliContext {
   log: Logger;
 }
 
-function context(): CliContext {
+async function context(): Promise<CliContext> {
+  const [{ loadConfig }, { createLogger }, { installShutdownHandlers }] = await Promise.all([
+    import('../config/config.ts'),
+    import('../logger.ts'),
+    import('../app/shutdown.ts'),
+  ]);
   const config = loadConfig();
-  return { config, log: createLogger(config.logLevel) };
+  installShutdownHandlers();
+  return { config, log: createLogger(config.logLevel, undefined, { format: config.logFormat }) };
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** `--scopes` parsed when the command runs (the parser lives with the database code). */
+async function scopesOf(text: string): Promise<ApiScope[]> {
+  return (await import('./scopes.ts')).parseScopes(text);
 }
 
 const program = new Command()
@@ -33,13 +43,14 @@ const program = new Command()
       'Without TEMPORAL_ADDRESS and DATABASE_URL it runs locally: it starts a Temporal dev server and an ' +
       'embedded PostgreSQL under DOCROUTE_DATA_DIR (default .docroute/) and an in-process worker.',
   )
+  .version(VERSION, '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program
   .command('demo')
   .description('process the bundled sample documents and show their records')
   .option('--json', 'print one JSON object per document')
-  .action(async (opts: { json?: boolean }) => demoCommand(context(), opts));
+  .action(async (opts: { json?: boolean }) => (await import('./commands/demo.ts')).demoCommand(await context(), opts));
 
 program
   .command('ingest')
@@ -47,7 +58,7 @@ program
   .argument('<paths...>', 'files or directories')
   .option('--wait', 'wait until every document is processed (always so in local mode, where this process does the work)')
   .option('--json', 'print one JSON object per document (documentId, sha256, file, kind, status, route, tokens, confidence, record, error, workflowId)')
-  .action(async (paths: string[], opts: { wait?: boolean; json?: boolean }) => ingestCommand(context(), paths, opts));
+  .action(async (paths: string[], opts: { wait?: boolean; json?: boolean }) => (await import('./commands/ingest.ts')).ingestCommand(await context(), paths, opts));
 
 program
   .command('reprocess')
@@ -55,7 +66,7 @@ program
   .argument('<ids...>', 'document ids or content hashes (prefix)')
   .option('--wait', 'wait until every document is processed (always so in local mode)')
   .option('--json', 'print one JSON object per document, as ingest does')
-  .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => rerunCommand(context(), 'reprocess', ids, opts));
+  .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => (await import('./commands/reprocess.ts')).rerunCommand(await context(), 'reprocess', ids, opts));
 
 program
   .command('retry')
@@ -63,29 +74,29 @@ program
   .argument('<ids...>', 'document ids or content hashes (prefix)')
   .option('--wait', 'wait until every document is processed (always so in local mode)')
   .option('--json', 'print one JSON object per document, as ingest does')
-  .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => rerunCommand(context(), 'retry', ids, opts));
+  .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => (await import('./commands/reprocess.ts')).rerunCommand(await context(), 'retry', ids, opts));
 
 program
   .command('watch')
   .description('watch an inbox directory and ingest each new PDF once (originals are never moved or deleted)')
   .argument('<dir>', 'the inbox directory')
   .addOption(new Option('--interval <seconds>', 'how often to look').default('2'))
-  .action(async (dir: string, opts: { interval: string }) => watchCommand(context(), dir, opts));
+  .action(async (dir: string, opts: { interval: string }) => (await import('./commands/watch.ts')).watchCommand(await context(), dir, opts));
 
 program
   .command('worker')
   .description('run a worker that processes documents (in local mode, with the local services)')
-  .action(async () => workerCommand(context()));
+  .action(async () => (await import('./commands/worker.ts')).workerCommand(await context()));
 
 program
   .command('up')
   .description('run the local services and a worker in the foreground, for day-to-day use')
-  .action(async () => upCommand(context()));
+  .action(async () => (await import('./commands/worker.ts')).upCommand(await context()));
 
 program
   .command('serve')
   .description('serve the HTTP API on PORT (default 8080); in local mode with the local services and a worker')
-  .action(async () => serveCommand(context()));
+  .action(async () => (await import('./commands/serve.ts')).serveCommand(await context()));
 
 const history = program.command('history').description("a document's workflow history");
 history
@@ -93,7 +104,7 @@ history
   .description("write the workflow's full event history (Temporal's JSON format)")
   .argument('<id>', 'document id, content hash (prefix) or workflow id')
   .option('--out <file>', 'write to a file instead of stdout')
-  .action(async (id: string, opts: { out?: string }) => historyExportCommand(context(), id, opts));
+  .action(async (id: string, opts: { out?: string }) => (await import('./commands/audit.ts')).historyExportCommand(await context(), id, opts));
 
 program
   .command('replay')
@@ -104,7 +115,7 @@ program
   .option('--since <date>', 'with --all: only workflows started on or after this date (YYYY-MM-DD)')
   .option('--json', 'print the outcome as JSON')
   .action(async (id: string | undefined, opts: { file?: string; all?: boolean; since?: string; json?: boolean }) =>
-    replayCommand(context(), id, opts),
+    (await import('./commands/audit.ts')).replayCommand(await context(), id, opts),
   );
 
 program
@@ -112,19 +123,19 @@ program
   .description("a document's timeline: received, parsed, each attempt and routing decision, checks, reviews, records")
   .argument('<id>', 'document id, content hash (prefix) or workflow id')
   .option('--json', 'print JSON')
-  .action(async (id: string, opts: { json?: boolean }) => auditCommand(context(), id, opts));
+  .action(async (id: string, opts: { json?: boolean }) => (await import('./commands/audit.ts')).auditCommand(await context(), id, opts));
 
 program
   .command('migrate')
   .description('bring the database schema up to date')
-  .action(async () => migrateCommand(context()));
+  .action(async () => (await import('./commands/migrate.ts')).migrateCommand(await context()));
 
 program
   .command('show')
   .description('show a document: status, route, record, evidence, routing decisions and attempts')
   .argument('<id>', 'document id, content hash (or a unique prefix of it), or workflow id')
   .option('--json', 'print JSON')
-  .action(async (id: string, opts: { json?: boolean }) => showCommand(context(), id, opts));
+  .action(async (id: string, opts: { json?: boolean }) => (await import('./commands/show.ts')).showCommand(await context(), id, opts));
 
 program
   .command('costs')
@@ -132,7 +143,7 @@ program
   .option('--since <YYYY-MM-DD>', 'first day included (UTC)')
   .option('--until <YYYY-MM-DD>', 'last day included (UTC)')
   .option('--json', 'print the report as one JSON object')
-  .action(async (opts: { since?: string; until?: string; json?: boolean }) => costsCommand(context(), opts));
+  .action(async (opts: { since?: string; until?: string; json?: boolean }) => (await import('./commands/costs.ts')).costsCommand(await context(), opts));
 
 program
   .command('eval')
@@ -147,7 +158,7 @@ program
   .option('--report <file>', 'write a self-contained HTML report (tables, SVG charts, per-document errors)')
   .option('--concurrency <n>', 'documents processed at once', '4')
   .option('--split <half>', 'all, tune or held-out: the fixed half of the set (by SHA-256 of each file name, see src/eval/splits.ts)', 'all')
-  .action(async (dir: string, opts: EvalCommandOptions) => evalCommand(context(), dir, opts));
+  .action(async (dir: string, opts: EvalCommandOptions) => (await import('./commands/eval.ts')).evalCommand(await context(), dir, opts));
 
 {
   const keys = program
@@ -158,22 +169,23 @@ program
     .description('create an API key and print it (the only time it is shown)')
     .requiredOption('--name <name>', 'who or what the key is for')
     .addOption(
-      new Option('--scopes <list>', 'comma-separated scopes: read, write, review').argParser(parseScopes).makeOptionMandatory(),
+      new Option('--scopes <list>', 'comma-separated scopes: read, write, review').makeOptionMandatory(),
     )
     .option('--json', 'print exactly {"id","key"}')
-    .action(async (opts: { name: string; scopes: ReturnType<typeof parseScopes>; json?: boolean }) => {
-      await keysCreateCommand(context(), opts);
+    .action(async (opts: { name: string; scopes: string; json?: boolean }) => {
+      const scopes = await scopesOf(opts.scopes).catch((error: Error) => program.error(`error: option '--scopes <list>' argument '${opts.scopes}' is invalid. ${error.message}`));
+      await (await import('./commands/keys.ts')).keysCreateCommand(await context(), { ...opts, scopes });
     });
   keys
     .command('revoke')
     .description('revoke an API key: requests with it are refused from now on')
     .argument('<id>', 'the key id, as docroute keys list shows it (also the part of the key after "dr_")')
-    .action(async (id: string) => keysRevokeCommand(context(), id));
+    .action(async (id: string) => (await import('./commands/keys.ts')).keysRevokeCommand(await context(), id));
   keys
     .command('list')
     .description('list API keys: id, status, scopes, dates, name (never the key or its hash)')
     .option('--json', 'print a JSON array')
-    .action(async (opts: { json?: boolean }) => keysListCommand(context(), opts));
+    .action(async (opts: { json?: boolean }) => (await import('./commands/keys.ts')).keysListCommand(await context(), opts));
 }
 
 program
@@ -193,13 +205,33 @@ program
   .option('--total-max <decimal>', 'total at most')
   .option('--status <status>', "the document's status (extracted, needs_review, …)")
   .option('--sort <sort>', 'issueDate, dueDate, total, createdAt or vendor; "-" for descending (default -createdAt)')
-  .action(async (what: string, opts: ExportInvoicesOptions) => exportCommand(context(), what, opts));
+  .action(async (what: string, opts: ExportInvoicesOptions) => (await import('./commands/export.ts')).exportCommand(await context(), what, opts));
+
+program
+  .command('list')
+  .description('recent documents, newest first: id, status, kind, route, total or parties, file (to find an id for show/audit)')
+  .addOption(new Option('--status <status>', 'only documents in this status').choices(['received', 'processing', 'extracted', 'needs_review', 'failed', 'cancelled', 'stalled']))
+  .option('--limit <n>', 'how many', '20')
+  .option('--json', 'print one JSON object per line')
+  .action(async (opts: { status?: string; limit: string; json?: boolean }) => (await import('./commands/list.ts')).listCommand(await context(), opts));
+
+program.addHelpText(
+  'after',
+  `
+Exit codes: 0 success; 1 an error, or (ingest, demo) a document ended failed; 2 bad configuration or usage;
+            3 a local service port is taken by a server of another setup; 128+N stopped by signal N.`,
+);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`docroute: ${error.message}\n`);
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'ForeignServiceError') {
+    process.stderr.write(`docroute: ${(error as Error).message}\n`);
+    process.exit(3);
+  }
+  if (name === 'ConfigError') {
+    process.stderr.write(`docroute: ${(error as Error).message}\n`);
     process.exit(2);
   }
   process.stderr.write(`docroute: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -11,14 +11,20 @@ const STATUS_MARK: Record<string, string> = {
   stalled: 'stalled     ',
 };
 
-/** One line per document: status, kind, route, confidence, file, and why when it is not extracted. */
+/** What ran, as a person should read it: "rules", "gemini-2.5-flash→gemini-2.5-pro" (the stored route before any attempt). */
+export function routeText(view: Pick<DocumentView, 'route' | 'ranOn'>): string {
+  return (view.ranOn.length ? view.ranOn : view.route).join('→') || '-';
+}
+
+/** One line per document: status, kind, what ran, confidence, file, id, and why when it is not extracted. */
 export function printDocumentLine(view: DocumentView, ingested?: IngestedFile): void {
   const parts = [
     STATUS_MARK[view.status] ?? view.status,
     (view.kind ?? '-').padEnd(8),
-    (view.route.join('→') || '-').padEnd(10),
+    routeText(view).padEnd(10),
     view.confidence === null ? '  -  ' : view.confidence.toFixed(2).padStart(5),
     view.file,
+    `id ${view.documentId}`,
   ];
   if (ingested?.duplicate) parts.push('(already known: nothing new started)');
   let line = parts.join('  ');
@@ -28,10 +34,15 @@ export function printDocumentLine(view: DocumentView, ingested?: IngestedFile): 
 }
 
 /** A record's main fields as indented `name: value` lines. */
-export function printRecord(record: Record<string, unknown>): void {
+export function printRecord(record: Record<string, unknown>, ranOn: readonly string[] = []): void {
   const skip = new Set(['evidence', 'lineItems', 'parties', 'kind', 'id']);
   for (const [key, value] of Object.entries(record)) {
     if (skip.has(key) || value === null || value === undefined) continue;
+    if (key === 'source' && typeof value === 'string' && value.startsWith('model:') && ranOn.length) {
+      // Stored under the tier's name (old histories replay against it); shown as what ran.
+      process.stdout.write(`    source: ${ranOn.join('→')}\n`);
+      continue;
+    }
     process.stdout.write(`    ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`);
   }
   const lines = record.lineItems as { description: string; quantity: string | null; unitPrice: string | null; amount: string | null }[] | undefined;

@@ -1,8 +1,6 @@
-/** Resolves on the first SIGINT or SIGTERM: how long-running commands wait to be stopped. */
-export function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => resolve(signal);
-    process.once('SIGINT', on('SIGINT'));
-    process.once('SIGTERM', on('SIGTERM'));
-  });
+import { untilStopped, type StopReason } from '../app/shutdown.ts';
+
+/** Resolves on the first SIGINT, SIGTERM, SIGHUP or when the parent process exits: how long-running commands wait to be stopped. */
+export function untilSignal(): Promise<StopReason> {
+  return untilStopped();
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { DEFAULT_PRICES, PriceTable } from '../costs/prices.ts';
 import { Secret } from './secret.ts';
@@ -39,6 +40,12 @@ const EnvSchema = z.object({
   DOCROUTE_MAX_FILE_MB: z.coerce.number().positive().default(50),
   DOCROUTE_MAX_PAGES: z.coerce.number().int().positive().default(500),
   DOCROUTE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  DOCROUTE_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  DOCROUTE_WORKER_METRICS_ADDRESS: optionalString.refine(
+    (v) => v === undefined || /^[^\s:]+:\d+$/.test(v),
+    'DOCROUTE_WORKER_METRICS_ADDRESS must be host:port, e.g. 0.0.0.0:9464',
+  ),
+  DOCROUTE_METRICS_CACHE_SECONDS: z.coerce.number().nonnegative().default(15),
   GEMINI_API_KEY: optionalString,
   GEMINI_BASE_URL: optionalString.refine(
     (v) => v === undefined || /^https?:\/\//.test(v),
@@ -78,6 +85,14 @@ export interface Config {
   /** Where the project lives (migrations, samples). */
   projectRoot: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** json: one JSON object per line; pretty: coloured lines for people; auto: pretty on a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  metrics: {
+    /** host:port where the Temporal SDK serves a worker's Prometheus metrics; undefined: none of its own (serve merges them into /metrics). */
+    workerAddress: string | undefined;
+    /** How long /metrics reuses its database-derived values before reading them again. */
+    databaseCacheSeconds: number;
+  };
   database: { url: string | undefined; embeddedPort: number };
   temporal: {
     /** host:port of a Temporal cluster; undefined means "local mode": we run a dev server. */
@@ -87,6 +102,12 @@ export interface Config {
     /** Workflow ids are `<prefix>-<sha256>`; deployments sharing a namespace use different prefixes. */
     workflowIdPrefix: string;
     localPort: number;
+    /** TLS of the cluster connection (from @temporalio/envconfig): true for system roots, or certificates. */
+    tls: TemporalConnectTls | undefined;
+    /** Temporal Cloud API key (TEMPORAL_API_KEY or the profile's). */
+    apiKey: Secret | undefined;
+    /** gRPC metadata sent with each call (TEMPORAL_GRPC_META_* or the profile's). */
+    metadata: Record<string, string> | undefined;
     /**
      * How long a document's infrastructure faults (database or workers away) are
      * retried before it is recorded `stalled` (then `docroute retry`).
@@ -150,17 +171,23 @@ export function loadConfig(
   }
   const e = parsed.data;
   const cwd = options.cwd ?? process.cwd();
+  const cluster = clusterConnection(env);
   return {
     dataDir: path.resolve(cwd, e.DOCROUTE_DATA_DIR),
     projectRoot: options.projectRoot ?? PROJECT_ROOT,
     logLevel: e.DOCROUTE_LOG_LEVEL,
+    logFormat: e.DOCROUTE_LOG_FORMAT,
+    metrics: { workerAddress: e.DOCROUTE_WORKER_METRICS_ADDRESS, databaseCacheSeconds: e.DOCROUTE_METRICS_CACHE_SECONDS },
     database: { url: e.DATABASE_URL, embeddedPort: e.DOCROUTE_EMBEDDED_PG_PORT },
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: cluster?.address ?? e.TEMPORAL_ADDRESS,
+      namespace: cluster?.namespace ?? e.TEMPORAL_NAMESPACE,
       taskQueue: e.DOCROUTE_TASK_QUEUE,
       workflowIdPrefix: e.DOCROUTE_WORKFLOW_PREFIX,
       localPort: e.DOCROUTE_TEMPORAL_PORT,
+      tls: cluster?.tls,
+      apiKey: cluster?.apiKey,
+      metadata: cluster?.metadata,
       stallAfterMs: Math.round(e.DOCROUTE_STALL_AFTER_MINUTES * 60_000),
       searchAttributes: e.DOCROUTE_SEARCH_ATTRIBUTES,
     },
@@ -186,6 +213,62 @@ export function loadConfig(
     },
     api: { port: e.PORT, host: e.DOCROUTE_API_HOST, rateLimitPerMinute: e.DOCROUTE_API_RATE_LIMIT },
     prices: { ...DEFAULT_PRICES, ...e.DOCROUTE_PRICES },
+  };
+}
+
+export type TemporalConnectTls =
+  | boolean
+  | { serverNameOverride?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } };
+
+/**
+ * A Temporal cluster's connection, read by `@temporalio/envconfig` as the
+ * Temporal CLI and SDKs read it: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH,
+ * TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME,
+ * TEMPORAL_GRPC_META_<NAME>, and with TEMPORAL_PROFILE or TEMPORAL_CONFIG_FILE a
+ * profile of the TOML config file. Undefined without any of them: local mode.
+ * The config file is read only when one of those two is set, so a profile made
+ * for the Temporal CLI never switches docroute out of local mode by surprise.
+ */
+function clusterConnection(env: Record<string, string | undefined>):
+  | { address: string | undefined; namespace: string | undefined; tls: TemporalConnectTls | undefined; apiKey: Secret | undefined; metadata: Record<string, string> | undefined }
+  | undefined {
+  const has = (k: string) => Boolean(env[k]?.trim());
+  const useFile = has('TEMPORAL_PROFILE') || has('TEMPORAL_CONFIG_FILE');
+  if (!has('TEMPORAL_ADDRESS') && !useFile) return undefined;
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('TEMPORAL_') && v !== undefined && v.trim() !== '') vars[k] = v;
+  let loaded: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: vars, disableFile: !useFile, ...(env.TEMPORAL_PROFILE ? { profile: env.TEMPORAL_PROFILE } : {}) });
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n  Temporal connection (TEMPORAL_* / TEMPORAL_PROFILE): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const c = loaded.connectionOptions;
+  if (c.address !== undefined && !/^[^\s:]+:\d+$/.test(c.address)) {
+    throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: must be host:port, e.g. localhost:7233');
+  }
+  const apiKey = typeof c.apiKey === 'string' && c.apiKey ? new Secret(c.apiKey) : undefined;
+  const metadata = c.metadata && Object.keys(c.metadata).length ? (c.metadata as Record<string, string>) : undefined;
+  return {
+    address: c.address,
+    namespace: loaded.namespace,
+    tls: asBuffers(c.tls),
+    apiKey,
+    metadata,
+  };
+}
+
+/** envconfig reads certificates as Uint8Array; the client's gRPC layer insists on Buffers. */
+function asBuffers(tls: unknown): TemporalConnectTls | undefined {
+  if (tls === undefined || tls === null) return undefined;
+  if (typeof tls === 'boolean') return tls;
+  const t = tls as { serverNameOverride?: string; serverRootCACertificate?: Uint8Array; clientCertPair?: { crt: Uint8Array; key: Uint8Array } };
+  const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    ...(t.serverNameOverride ? { serverNameOverride: t.serverNameOverride } : {}),
+    ...(t.serverRootCACertificate ? { serverRootCACertificate: buf(t.serverRootCACertificate) } : {}),
+    ...(t.clientCertPair ? { clientCertPair: { crt: buf(t.clientCertPair.crt), key: buf(t.clientCertPair.key) } } : {}),
   };
 }
 

@@ -58,3 +58,9 @@ export async function findActiveKey(db: Db, presented: string): Promise<Pick<Api
   void db.updateTable('api_keys').set({ last_used_at: sql`now()` }).where('id', '=', row.id).execute().catch(() => undefined);
   return { id: row.id, name: row.name, scopes: row.scopes };
 }
+
+/** When a key was revoked (null: active), or undefined when no key has this id. */
+export async function findApiKeyRevocation(db: Db, id: string): Promise<{ revokedAt: Date | null } | undefined> {
+  const row = await db.selectFrom('api_keys').select(['revoked_at']).where('id', '=', id).executeTakeFirst();
+  return row ? { revokedAt: row.revoked_at } : undefined;
+}

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { DocumentRow } from './schema.ts';
+import { afterCursor, orderModifier, sortValueText, type CursorState, type SortColumn } from './keyset.ts';
+import type { DocumentKindColumn, DocumentRow, DocumentStatusColumn } from './schema.ts';
 import type { Db } from './database.ts';
 
 export interface RegisteredDocument {
@@ -110,4 +111,36 @@ export async function markDocument(
     })
     .where('id', '=', id)
     .execute();
+}
+
+/** What the document listing may filter on (every filter given must hold). */
+export interface DocumentFilter {
+  status?: DocumentStatusColumn;
+  kind?: DocumentKindColumn;
+  /** Created at or after. */
+  createdFrom?: Date;
+  /** Created strictly before. */
+  createdBefore?: Date;
+  /** Created at or before. */
+  createdUntil?: Date;
+}
+
+/** The document listing's order: newest first (then by id). */
+export const DOCUMENT_ORDER: SortColumn = { expr: sql.ref('d.created_at'), type: 'timestamp' };
+
+/** Up to `limit` documents matching `filter`, newest first, after `after` (a decoded cursor). */
+export async function findDocuments(db: Db, filter: DocumentFilter, limit: number, after: CursorState | null) {
+  let q = db.selectFrom('documents as d').selectAll('d').select(sortValueText(DOCUMENT_ORDER).as('sort_value'));
+  if (filter.status !== undefined) q = q.where('d.status', '=', filter.status);
+  if (filter.kind !== undefined) q = q.where('d.kind', '=', filter.kind);
+  if (filter.createdFrom !== undefined) q = q.where('d.created_at', '>=', filter.createdFrom);
+  if (filter.createdBefore !== undefined) q = q.where('d.created_at', '<', filter.createdBefore);
+  if (filter.createdUntil !== undefined) q = q.where('d.created_at', '<=', filter.createdUntil);
+  if (after) q = q.where(afterCursor(DOCUMENT_ORDER, sql.ref('d.id'), 'desc', after));
+  return q.orderBy(DOCUMENT_ORDER.expr, orderModifier('desc')).orderBy('d.id', 'desc').limit(limit).execute();
+}
+
+/** The document a workflow run is about. */
+export async function findDocumentByWorkflowId(db: Db, workflowId: string): Promise<DocumentRow | undefined> {
+  return db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
 }

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { FileMigrationProvider, Migrator, type MigrationResult } from 'kysely/migration';
 import type { Db } from './database.ts';
 
@@ -27,4 +28,20 @@ export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
     );
   }
   return results ?? [];
+}
+
+/**
+ * True when every migration file in migrations/ is recorded as applied (kysely's
+ * own table), read without importing the files: the cheap check a command makes
+ * before deciding to run the migrator. Any doubt (no table yet) says false.
+ */
+export async function schemaIsCurrent(db: Db): Promise<boolean> {
+  const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts')).map((f) => f.replace(/\.(ts|js|mjs)$/, ''));
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    const applied = new Set(rows.map((r) => r.name));
+    return files.every((f) => applied.has(f));
+  } catch {
+    return false;
+  }
 }

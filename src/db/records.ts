@@ -1,7 +1,8 @@
 import { sql, type Transaction } from 'kysely';
-import type { ContractRow, Database, InvoiceRow } from './schema.ts';
-import type { ContractExtraction, Extracted, InvoiceExtraction } from '../../schemas/index.ts';
-import { CONTRACT_SCALAR_FIELDS, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
+import type { Insertable } from 'kysely';
+import type { ContractRow, ContractsTable, Database, InvoiceRow, InvoicesTable } from './schema.ts';
+import type { ContractExtraction, Duration, Extracted, FieldRegistry, InvoiceExtraction, RecordValues, RegistryColumns } from '../../schemas/index.ts';
+import { CONTRACT_FIELDS, CONTRACT_SCALAR_FIELDS, INVOICE_FIELDS, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
 import type { Db } from './database.ts';
 import { superseded } from './versions.ts';
 
@@ -32,7 +33,6 @@ export async function insertInvoiceVersion(
   possibleDuplicateOf: string | null,
 ): Promise<{ id: string; version: number }> {
   const version = await nextVersion(trx, 'invoices', provenance.documentId);
-  const v = <T>(f: Extracted<T>) => f.value;
   const { id } = await trx
     .insertInto('invoices')
     .values({
@@ -43,21 +43,7 @@ export async function insertInvoiceVersion(
       workflow_id: provenance.workflowId,
       run_id: provenance.runId,
       activity_id: provenance.activityId ?? null,
-      vendor_name: v(fields.vendorName),
-      vendor_address: v(fields.vendorAddress),
-      vendor_tax_id: v(fields.vendorTaxId),
-      customer_name: v(fields.customerName),
-      invoice_number: v(fields.invoiceNumber),
-      issue_date: v(fields.issueDate),
-      due_date: v(fields.dueDate),
-      currency: v(fields.currency),
-      subtotal: v(fields.subtotal),
-      tax_total: v(fields.taxTotal),
-      total: v(fields.total),
-      purchase_order: v(fields.purchaseOrder),
-      payment_terms: v(fields.paymentTerms),
-      iban: v(fields.iban),
-      bic: v(fields.bic),
+      ...(toColumns(INVOICE_FIELDS, fields) as InvoiceColumns),
       confidence: provenance.confidence.toFixed(4),
       possible_duplicate_of: possibleDuplicateOf,
     })
@@ -101,16 +87,7 @@ export async function insertContractVersion(
       workflow_id: provenance.workflowId,
       run_id: provenance.runId,
       activity_id: provenance.activityId ?? null,
-      title: fields.title.value,
-      effective_date: fields.effectiveDate.value,
-      expiration_date: fields.expirationDate.value,
-      term_count: fields.term.value?.count ?? null,
-      term_unit: fields.term.value?.unit ?? null,
-      governing_law: fields.governingLaw.value,
-      auto_renewal: fields.autoRenewal.value,
-      notice_period_count: fields.noticePeriod.value?.count ?? null,
-      notice_period_unit: fields.noticePeriod.value?.unit ?? null,
-      payment_terms: fields.paymentTerms.value,
+      ...(toColumns(CONTRACT_FIELDS, fields) as ContractColumns),
       confidence: provenance.confidence.toFixed(4),
     })
     .returning('id')
@@ -134,6 +111,44 @@ export async function insertContractVersion(
   await insertEvidence(trx, 'contract', id, provenance, CONTRACT_SCALAR_FIELDS.map((name) => [name, fields[name]]));
   return { id, version };
 }
+
+/**
+ * The column map, from the field registries: a record's field values as the
+ * columns of its table (a duration as its count and unit columns) ...
+ */
+function toColumns(registry: FieldRegistry, fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(registry)) {
+    const value = (fields[name] as Extracted<unknown>).value;
+    if (typeof spec.column === 'string') {
+      out[spec.column] = value;
+    } else {
+      const duration = value as Duration | null;
+      out[spec.column.count] = duration?.count ?? null;
+      out[spec.column.unit] = duration?.unit ?? null;
+    }
+  }
+  return out;
+}
+
+/** ... and back: a row's columns as field values (amounts without the numeric column's padding). */
+function fromColumns(registry: FieldRegistry, row: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(registry)) {
+    if (typeof spec.column === 'string') {
+      const value = row[spec.column];
+      out[name] = spec.type === 'money' ? trimDecimal(value as string | null) : value;
+    } else {
+      const count = row[spec.column.count] as number | null;
+      out[name] = count !== null ? { count, unit: row[spec.column.unit] as string | null } : null;
+    }
+  }
+  return out;
+}
+
+// Every column a registry names is a column of its table (the compiler checks).
+type InvoiceColumns = Pick<Insertable<InvoicesTable>, RegistryColumns<typeof INVOICE_FIELDS>>;
+type ContractColumns = Pick<Insertable<ContractsTable>, RegistryColumns<typeof CONTRACT_FIELDS>>;
 
 async function nextVersion(trx: Trx, table: 'invoices' | 'contracts', documentId: string): Promise<number> {
   // Serialise concurrent writers of the same document's versions.
@@ -180,22 +195,7 @@ export type InvoiceRecordFields = {
   source: string;
   confidence: number;
   possibleDuplicateOf: string | null;
-  vendorName: string | null;
-  vendorAddress: string | null;
-  vendorTaxId: string | null;
-  customerName: string | null;
-  invoiceNumber: string | null;
-  issueDate: string | null;
-  dueDate: string | null;
-  currency: string | null;
-  subtotal: string | null;
-  taxTotal: string | null;
-  total: string | null;
-  purchaseOrder: string | null;
-  paymentTerms: string | null;
-  iban: string | null;
-  bic: string | null;
-};
+} & RecordValues<typeof INVOICE_FIELDS>;
 
 export type InvoiceLineView = {
   description: string;
@@ -225,15 +225,7 @@ export type ContractRecordFields = {
   version: number;
   source: string;
   confidence: number;
-  title: string | null;
-  effectiveDate: string | null;
-  expirationDate: string | null;
-  term: { count: number; unit: string | null } | null;
-  governingLaw: string | null;
-  autoRenewal: boolean | null;
-  noticePeriod: { count: number; unit: string | null } | null;
-  paymentTerms: string | null;
-};
+} & RecordValues<typeof CONTRACT_FIELDS>;
 
 export type ContractRecordView = ContractRecordFields & {
   parties: ContractPartyView[];
@@ -251,21 +243,7 @@ export function invoiceRecordFields(invoice: InvoiceRow): InvoiceRecordFields {
     source: invoice.source,
     confidence: Number(invoice.confidence),
     possibleDuplicateOf: invoice.possible_duplicate_of,
-    vendorName: invoice.vendor_name,
-    vendorAddress: invoice.vendor_address,
-    vendorTaxId: invoice.vendor_tax_id,
-    customerName: invoice.customer_name,
-    invoiceNumber: invoice.invoice_number,
-    issueDate: invoice.issue_date,
-    dueDate: invoice.due_date,
-    currency: invoice.currency,
-    subtotal: trimDecimal(invoice.subtotal),
-    taxTotal: trimDecimal(invoice.tax_total),
-    total: trimDecimal(invoice.total),
-    purchaseOrder: invoice.purchase_order,
-    paymentTerms: invoice.payment_terms,
-    iban: invoice.iban,
-    bic: invoice.bic,
+    ...(fromColumns(INVOICE_FIELDS, invoice) as RecordValues<typeof INVOICE_FIELDS>),
   };
 }
 
@@ -277,15 +255,7 @@ export function contractRecordFields(contract: ContractRow): ContractRecordField
     version: contract.version,
     source: contract.source,
     confidence: Number(contract.confidence),
-    title: contract.title,
-    effectiveDate: contract.effective_date,
-    expirationDate: contract.expiration_date,
-    term: contract.term_count !== null ? { count: contract.term_count, unit: contract.term_unit } : null,
-    governingLaw: contract.governing_law,
-    autoRenewal: contract.auto_renewal,
-    noticePeriod:
-      contract.notice_period_count !== null ? { count: contract.notice_period_count, unit: contract.notice_period_unit } : null,
-    paymentTerms: contract.payment_terms,
+    ...(fromColumns(CONTRACT_FIELDS, contract) as RecordValues<typeof CONTRACT_FIELDS>),
   };
 }
 

@@ -15,7 +15,8 @@
  *   Fields the gold does not give are not scored.
  */
 import { Decimal } from 'decimal.js';
-import type { ContractExtraction, Evidence, InvoiceExtraction } from '../../schemas/index.ts';
+import { CONTRACT_FIELDS, CONTRACT_PARTIES, INVOICE_FIELDS, mapFields } from '../../schemas/index.ts';
+import type { ContractExtraction, Evidence, FieldRegistry, FieldType, InvoiceExtraction } from '../../schemas/index.ts';
 
 /** Counts for one field (or the whole set): items right, items predicted, items expected. */
 export interface Tally {
@@ -284,36 +285,27 @@ export function normaliseValue(type: ValueType, v: unknown): string | null {
   }
 }
 
-/** The invoice fields scored, with their type. */
-export const INVOICE_FIELD_TYPES = {
-  invoiceNumber: 'identifier',
-  issueDate: 'date',
-  dueDate: 'date',
-  total: 'amount',
-  subtotal: 'amount',
-  taxTotal: 'amount',
+/** How the evaluation compares each field type of the registries (schemas/fields.ts). */
+const EVAL_TYPE = {
+  text: 'text',
+  identifier: 'identifier',
+  date: 'date',
+  money: 'amount',
   currency: 'currency',
-  vendorTaxId: 'identifier',
-  iban: 'identifier',
-  bic: 'identifier',
-  purchaseOrder: 'identifier',
-  vendorName: 'text',
-  customerName: 'text',
-  vendorAddress: 'text',
-  paymentTerms: 'text',
-} as const satisfies Record<string, ValueType>;
+  boolean: 'boolean',
+  duration: 'duration',
+} as const satisfies Record<FieldType, ValueType>;
 
-export const CONTRACT_FIELD_TYPES = {
-  title: 'text',
-  effectiveDate: 'date',
-  expirationDate: 'date',
-  term: 'duration',
-  governingLaw: 'text',
-  autoRenewal: 'boolean',
-  noticePeriod: 'duration',
-  paymentTerms: 'text',
-  parties: 'text',
-} as const satisfies Record<string, ValueType>;
+type EvalTypes<F extends FieldRegistry> = { [K in keyof F]: (typeof EVAL_TYPE)[F[K]['type']] };
+function evalTypes<F extends FieldRegistry>(fields: F): EvalTypes<F> {
+  return mapFields(fields, (spec) => EVAL_TYPE[spec.type]) as EvalTypes<F>;
+}
+
+/** The invoice fields scored, with their type, in the registry's order (schemas/invoice-fields.ts). */
+export const INVOICE_FIELD_TYPES = evalTypes(INVOICE_FIELDS);
+
+/** The contract fields scored, with their type (schemas/contract-fields.ts); parties are compared by name. */
+export const CONTRACT_FIELD_TYPES = { ...evalTypes(CONTRACT_FIELDS), [CONTRACT_PARTIES.name]: 'text' as const };
 
 /**
  * invoice2data gold keys → our invoice fields. These nine are the scored set;

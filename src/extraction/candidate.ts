@@ -7,6 +7,8 @@ import {
   type TierName,
 } from '../../schemas/index.ts';
 import type { Db } from '../db/database.ts';
+import { findOkAttempts } from '../db/attempts.ts';
+import { findRunCandidate, insertCandidate } from '../db/candidates.ts';
 import { findDuplicateInvoice as findDuplicateInvoiceRecord } from '../db/invoices.ts';
 import { checkCode, validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
 import { lineCountCheck } from '../validation/line-count.ts';
@@ -45,25 +47,10 @@ export interface AssembledCandidate {
  * required fields. Stored with its checks; idempotent per run and stage.
  */
 export async function assembleCandidate(db: Db, input: AssembleInput): Promise<AssembledCandidate> {
-  const existing = await db
-    .selectFrom('candidates')
-    .selectAll()
-    .where('workflow_id', '=', input.workflowId)
-    .where('run_id', '=', input.runId)
-    .where('stage', '=', input.stage)
-    .executeTakeFirst();
-  if (existing) return summaryOf(existing.id, existing.checks as StoredChecks, Number(existing.confidence), existing.possible_duplicate_of);
+  const existing = await findRunCandidate(db, input);
+  if (existing) return summaryOf(existing.id, existing.checks, Number(existing.confidence), existing.possible_duplicate_of);
 
-  const attempts =
-    input.attemptIds.length === 0
-      ? []
-      : await db
-          .selectFrom('extraction_attempts')
-          .select(['result', 'tier', 'page_from', 'page_to'])
-          .where('id', 'in', input.attemptIds)
-          .where('outcome', '=', 'ok')
-          .orderBy('page_from')
-          .execute();
+  const attempts = await findOkAttempts(db, input.attemptIds);
   const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
   const readings: Reading[] = attempts.map((a) => ({
     tier: a.tier,
@@ -89,41 +76,23 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
   const { fields, checks, confidence, missingRequired, ungrounded } = finishScoring(input.kind, prepared, extraChecks);
   const stored: StoredChecks = { checks, ungrounded, missingRequired };
 
-  const candidateId = await db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('candidates')
-      .values({
-        document_id: input.documentId,
-        workflow_id: input.workflowId,
-        run_id: input.runId,
-        activity_id: input.activityId ?? null,
-        stage: input.stage,
-        kind: input.kind,
-        fields: JSON.stringify(fields),
-        confidence: confidence.toFixed(4),
-        checks: JSON.stringify(stored),
-        attempt_ids: input.attemptIds,
-        possible_duplicate_of: possibleDuplicateOf,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    if (checks.length > 0) {
-      await trx
-        .insertInto('validation_results')
-        .values(
-          checks.map((c) => ({
-            document_id: input.documentId,
-            candidate_id: row.id,
-            check_name: c.name,
-            passed: c.passed,
-            message: c.message,
-            fields: c.fields,
-          })),
-        )
-        .execute();
-    }
-    return row.id;
-  });
+  const candidateId = await insertCandidate(
+    db,
+    {
+      document_id: input.documentId,
+      workflow_id: input.workflowId,
+      run_id: input.runId,
+      activity_id: input.activityId ?? null,
+      stage: input.stage,
+      kind: input.kind,
+      fields,
+      confidence: confidence.toFixed(4),
+      checks: stored,
+      attempt_ids: input.attemptIds,
+      possible_duplicate_of: possibleDuplicateOf,
+    },
+    checks,
+  );
   return summaryOf(candidateId, stored, Number(confidence.toFixed(4)), possibleDuplicateOf);
 }
 

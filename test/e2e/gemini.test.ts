@@ -115,16 +115,46 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     expect(records).toHaveLength(0);
   });
 
-  it('429s with a retry hint delay a document but do not fail it', async () => {
+  it('429s with a retry hint are Temporal retries after the server delay: each attempt in history and in extraction_attempts', async () => {
     modelsRead();
-    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '1s' }), reply.error(429, { retryDelay: '1s' }));
+    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '3s' }), reply.error(429, { retryDelay: '3s' }));
     const started = Date.now();
-    const { result, attempts } = await run(path.join(SAMPLES, 'invoice-en-usd.pdf'));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    const { result, attempts, workflowId } = await run(path.join(SAMPLES, 'invoice-en-usd.pdf'));
+    // Temporal's own backoff would retry after 2 s, then 4 s: the server's 3 s is what was waited.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
     expect(result.status, result.reasons.join('; ')).toBe('extracted');
     expect(result.route).toEqual(['flash']);
     expect(generateCalls(FLASH)).toHaveLength(3);
-    expect(attempts.map((a) => a.outcome)).toEqual(['ok']);
+    // One HTTP call per activity attempt, one row per paid call.
+    expect(attempts.map((a) => [a.outcome, a.activity_attempt])).toEqual([
+      ['failed', 1],
+      ['failed', 2],
+      ['ok', 3],
+    ]);
+    expect(attempts[0]?.error).toMatch(/429/);
+    expect(new Set(attempts.map((a) => a.activity_id)).size).toBe(1);
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractWithTier')!;
+    const startedEvent = history.events!.find(
+      (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
+    );
+    expect(startedEvent?.activityTaskStartedEventAttributes?.attempt).toBe(3);
+    expect(startedEvent?.activityTaskStartedEventAttributes?.lastFailure?.message).toMatch(/429/);
+  });
+
+  it('a 401 from the model is not retried: one call, one row, and the document goes to review', async () => {
+    modelsRead();
+    fake.on(FLASH, 'generateContent', () => reply.error(401, { message: 'API key not valid.' }));
+    fake.on(PRO, 'generateContent', () => reply.error(401, { message: 'API key not valid.' }));
+    const { result, attempts } = await run(path.join(SAMPLES, 'rechnung-de-eur.pdf'));
+    expect(generateCalls(FLASH)).toHaveLength(1);
+    expect(generateCalls(PRO)).toHaveLength(1);
+    expect(attempts.map((a) => [a.tier, a.outcome, a.activity_attempt])).toEqual([
+      ['flash', 'failed', 1],
+      ['pro', 'failed', 1],
+    ]);
+    expect(attempts[0]?.error).toMatch(/401/);
+    expect(result.status).toBe('needs_review');
   });
 
   it('malformed JSON never reaches Postgres: repaired once, then the chunk fails over to Pro', async () => {
@@ -220,7 +250,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     }
   });
 
-  it('a Gemini outage that outlasts the client retries fails the chunk once, without Temporal multiplying the calls', async () => {
+  it('a Gemini outage that outlasts the attempts fails the chunk once, without retries multiplying the calls', async () => {
     modelsRead();
     fake.on(FLASH, 'generateContent', () => reply.error(503, { message: 'The model is overloaded.' }));
     fake.on(PRO, 'generateContent', () => reply.error(503, { message: 'The model is overloaded.' }));
@@ -229,12 +259,14 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       const { result, attempts } = await run(path.join(INVOICES, 'coolblue1.pdf'), own);
       expect(result.status).toBe('needs_review');
       expect(result.route).toEqual(['flash', 'pro']);
-      // 2 HTTP attempts per call, one activity attempt per tier: no retry of retries.
+      // 2 attempts per call (DOCROUTE_GEMINI_MAX_ATTEMPTS), each one HTTP call and one row: no retry of retries.
       expect(generateCalls(FLASH)).toHaveLength(2);
       expect(generateCalls(PRO)).toHaveLength(2);
       expect(attempts.map((a) => [a.tier, a.outcome, a.activity_attempt])).toEqual([
         ['flash', 'failed', 1],
+        ['flash', 'failed', 2],
         ['pro', 'failed', 1],
+        ['pro', 'failed', 2],
       ]);
       expect(attempts[0]?.error).toMatch(/503|overloaded/);
     } finally {

@@ -1,3 +1,4 @@
+import { getDocument } from '../../db/documents.ts';
 import { z } from 'zod';
 import { buildAuditTimeline } from '../../audit/timeline.ts';
 import { BEARER, requireScope } from '../auth.ts';
@@ -56,7 +57,7 @@ export const auditRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request) => {
-      const doc = await deps.db.selectFrom('documents').select('id').where('id', '=', request.params.id).executeTakeFirst();
+      const doc = await getDocument(deps.db, request.params.id);
       if (!doc) throw new HttpProblem(404, 'Not found', `No document ${request.params.id}.`);
       return buildAuditTimeline(deps.db, deps.client, doc.id);
     },

@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DocumentRow } from '../../db/schema.ts';
 import { describeDocumentRow } from '../../app/document-view.ts';
-import { getBlob, getDocument } from '../../db/documents.ts';
+import { DOCUMENT_ORDER, findDocuments, getBlob, getDocument, type DocumentFilter } from '../../db/documents.ts';
 import { contentDisposition } from '../../exports/writers.ts';
 import { BEARER, requireScope } from '../auth.ts';
-import { afterCursor, decodeCursor, orderModifier, sortValueText, toPage, type SortColumn } from '../pagination.ts';
+import { decodeCursor, toPage } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import {
   CursorParam,
@@ -32,7 +31,6 @@ const DocumentListQuery = z.object({
 
 /** The listing's only order: newest first. */
 const SORT = '-createdAt';
-const CREATED: SortColumn = { expr: sql.ref('d.created_at'), type: 'timestamp' };
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 const IdParams = z.object({ id: Id.describe('The document id') });
@@ -76,29 +74,20 @@ export const documentRoutes: RouteModule = (app, deps) => {
     },
     async (request) => {
       const { status, kind, createdFrom, createdTo, limit, cursor } = request.query;
-      const after = cursor ? decodeCursor(cursor, { scope: 'documents', sort: SORT, type: CREATED.type }) : null;
-      let q = db.selectFrom('documents as d').selectAll('d').select(sortValueText(CREATED).as('sort_value'));
-      if (status !== undefined) q = q.where('d.status', '=', status);
-      if (kind !== undefined) q = q.where('d.kind', '=', kind);
-      if (createdFrom !== undefined) {
-        q = q.where('d.created_at', '>=', new Date(DATE_ONLY.test(createdFrom) ? `${createdFrom}T00:00:00Z` : createdFrom));
-      }
+      const after = cursor ? decodeCursor(cursor, { scope: 'documents', sort: SORT, type: DOCUMENT_ORDER.type }) : null;
+      const filter: DocumentFilter = { status, kind };
+      if (createdFrom !== undefined) filter.createdFrom = new Date(DATE_ONLY.test(createdFrom) ? `${createdFrom}T00:00:00Z` : createdFrom);
       if (createdTo !== undefined) {
         if (DATE_ONLY.test(createdTo)) {
           // A date includes its whole (UTC) day.
           const next = new Date(`${createdTo}T00:00:00Z`);
           next.setUTCDate(next.getUTCDate() + 1);
-          q = q.where('d.created_at', '<', next);
+          filter.createdBefore = next;
         } else {
-          q = q.where('d.created_at', '<=', new Date(createdTo));
+          filter.createdUntil = new Date(createdTo);
         }
       }
-      if (after) q = q.where(afterCursor(CREATED, sql.ref('d.id'), 'desc', after));
-      const rows = await q
-        .orderBy(CREATED.expr, orderModifier('desc'))
-        .orderBy('d.id', 'desc')
-        .limit(limit + 1)
-        .execute();
+      const rows = await findDocuments(db, filter, limit + 1, after);
       return toPage(rows, limit, { scope: 'documents', sort: SORT }, documentSummary);
     },
   );

@@ -15,7 +15,19 @@ import type { RouteModule } from '../types.ts';
  * /v1, so not rate-limited; each scrape costs a handful of grouped queries.
  */
 export const metricsRoutes: RouteModule = (app, deps) => {
-  const metrics = createApiMetrics(deps.db, deps.log);
+  const metrics = createApiMetrics(deps.db, deps.log, {
+    cacheSeconds: deps.config.metrics.databaseCacheSeconds,
+    workerMetricsUrl: deps.workerMetricsUrl ?? null,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest({
+      method: request.method,
+      // The pattern (/v1/documents/:id), so that ids and probes of unknown paths never become label values.
+      route: request.routeOptions.url ?? 'unmatched',
+      statusCode: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
+  });
   app.get(
     '/metrics',
     {
@@ -23,8 +35,10 @@ export const metricsRoutes: RouteModule = (app, deps) => {
         tags: ['operations'],
         summary: 'Prometheus metrics',
         description:
-          'Prometheus text exposition format (version 0.0.4). Document, attempt, cost, latency, routing and review-queue ' +
-          'figures are read from Postgres at scrape time; `docroute_metrics_database_up` is 0 when it could not be read. ' +
+          'Prometheus text exposition format (version 0.0.4). Node process metrics (stock names), HTTP requests by route and ' +
+          'status, the in-process Temporal worker\'s metrics (`temporal_*`, when this process runs a worker), and global ' +
+          '`docroute_*` document, attempt, token, cost, latency, routing and review-queue figures read from Postgres (cached ' +
+          'for DOCROUTE_METRICS_CACHE_SECONDS; the same in every replica: aggregate with max()); `docroute_metrics_database_up` is 0 when it could not be read. ' +
           'No key needed: it carries no document data; restrict it at the network level.',
         produces: ['text/plain'],
         response: { 200: z.string().describe('Prometheus text exposition format') },

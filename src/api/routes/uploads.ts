@@ -1,3 +1,4 @@
+import { getDocument } from '../../db/documents.ts';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DocumentStatus } from '../../../schemas/index.ts';
@@ -89,7 +90,8 @@ export const uploadRoutes: RouteModule = (app, deps) => {
             storeBlob: true,
           },
         );
-        const doc = await deps.db.selectFrom('documents').select('status').where('id', '=', ingested.documentId).executeTakeFirstOrThrow();
+        const doc = await getDocument(deps.db, ingested.documentId);
+        if (!doc) throw new Error(`document ${ingested.documentId} was not recorded`);
         documents.push({
           documentId: ingested.documentId,
           workflowId: ingested.workflowId,

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { openRuntime, type AppRuntime } from '../../app/runtime.ts';
+import { connectTemporalIfRunning, openDbRuntime, openRuntime, type AppRuntime } from '../../app/runtime.ts';
 import { exportHistory, readHistoryFile, replayHistories, replayHistory, type ReplayOutcome } from '../../audit/history.ts';
 import { buildAuditTimeline } from '../../audit/timeline.ts';
 import { findDocument } from '../../db/documents.ts';
@@ -12,6 +12,7 @@ async function workflowIdOf(runtime: AppRuntime, ref: string): Promise<string> {
   return doc?.workflow_id ?? ref;
 }
 
+/** Postgres and Temporal (this data dir's running dev server, started when none runs), no worker. */
 async function withRuntime<T>(ctx: CliContext, fn: (runtime: AppRuntime) => Promise<T>): Promise<T> {
   const runtime = await openRuntime(ctx.config, ctx.log, { worker: false });
   try {
@@ -95,18 +96,30 @@ export async function replayCommand(ctx: CliContext, ref: string | undefined, op
 
 /** `docroute audit <documentId>`: the document's timeline, each step with its history event id. */
 export async function auditCommand(ctx: CliContext, ref: string, opts: { json?: boolean }): Promise<void> {
-  await withRuntime(ctx, async (runtime) => {
+  // Only reads: Postgres, and the history from Temporal when it runs (nothing is started for it).
+  const runtime = await openDbRuntime(ctx.config, ctx.log);
+  const temporal = await connectTemporalIfRunning(ctx.config).catch(() => null);
+  try {
     const doc = await findDocument(runtime.db, ref);
     if (!doc) throw new Error(`no document matches ${ref}`);
-    const timeline = await buildAuditTimeline(runtime.db, runtime.client, doc.id);
+    const timeline = await buildAuditTimeline(runtime.db, temporal?.client ?? null, doc.id);
     if (opts.json) {
       process.stdout.write(JSON.stringify(timeline, null, 2) + '\n');
       return;
     }
     process.stdout.write(`audit of document ${timeline.documentId} (workflow ${timeline.workflowId}), now ${timeline.status}\n`);
-    if (!timeline.historyAvailable) process.stdout.write('(workflow history not available: event ids omitted)\n');
+    if (!timeline.historyAvailable) {
+      process.stdout.write(
+        temporal
+          ? '(workflow history not available: event ids omitted)\n'
+          : '(Temporal is not running, so the workflow history was not read: event ids omitted; `docroute up` runs it)\n',
+      );
+    }
     for (const e of timeline.entries) {
       process.stdout.write(`${e.at}  ${e.eventId === null ? '     ' : `#${String(e.eventId).padEnd(4)}`} ${e.step.padEnd(18)} ${e.summary}\n`);
     }
-  });
+  } finally {
+    await temporal?.close().catch(() => undefined);
+    await runtime.close();
+  }
 }

@@ -1,31 +1,23 @@
 import { costReport, parseDay, type CostReport } from '../../costs/report.ts';
-import { createDb } from '../../db/database.ts';
-import { migrateToLatest } from '../../db/migrate.ts';
-import { startPostgres } from '../../services/postgres.ts';
+import { withDb } from '../with-db.ts';
 import type { CliContext } from '../main.ts';
 
 /** What the model calls cost: per tier and model, per day, and projected per 1,000 documents. */
 export async function costsCommand(
-  { config, log }: CliContext,
+  ctx: CliContext,
   opts: { since?: string; until?: string; json?: boolean },
 ): Promise<void> {
   // Bad dates are reported before any service is started.
   if (opts.since !== undefined) parseDay(opts.since, '--since');
   if (opts.until !== undefined) parseDay(opts.until, '--until');
-  const postgres = await startPostgres(config, log);
-  const db = createDb(postgres.url, { max: 3 });
-  try {
-    await migrateToLatest(db);
+  await withDb(ctx, async (db) => {
     const report = await costReport(db, { since: opts.since, until: opts.until });
     if (opts.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return;
     }
     process.stdout.write(formatCostReport(report));
-  } finally {
-    await db.destroy();
-    await postgres.stop();
-  }
+  });
 }
 
 /** The report as plain-text tables. */

@@ -2,12 +2,10 @@ import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { createDb } from '../../db/database.ts';
-import { migrateToLatest } from '../../db/migrate.ts';
 import { InvoiceFilters, InvoiceSort } from '../../api/schemas.ts';
 import { allInvoices, INVOICE_COLUMNS } from '../../exports/invoices.ts';
 import { toFormat } from '../../exports/writers.ts';
-import { startPostgres } from '../../services/postgres.ts';
+import { withDb } from '../with-db.ts';
 import type { CliContext } from '../main.ts';
 
 export interface ExportInvoicesOptions {
@@ -33,7 +31,7 @@ const ExportInvoicesArgs = InvoiceFilters.extend({ sort: InvoiceSort, format: z.
  * Writes every matching invoice (latest record versions) as CSV or JSON Lines, to
  * --out or stdout: the same rows, columns and order as GET /v1/invoices?format=….
  */
-export async function exportCommand({ config, log }: CliContext, what: string, opts: ExportInvoicesOptions): Promise<void> {
+export async function exportCommand(ctx: CliContext, what: string, opts: ExportInvoicesOptions): Promise<void> {
   if (what !== 'invoices') throw new Error(`cannot export "${what}": only "invoices" can be exported`);
   const parsed = ExportInvoicesArgs.safeParse({
     format: opts.format,
@@ -66,17 +64,11 @@ export async function exportCommand({ config, log }: CliContext, what: string, o
     throw new Error(`invalid options: ${problems.join('; ')}`);
   }
   const { format, sort, ...filters } = parsed.data;
-  const postgres = await startPostgres(config, log);
-  const db = createDb(postgres.url, { max: 2 });
-  try {
-    await migrateToLatest(db);
+  await withDb(ctx, async (db) => {
     const output = toFormat(format, allInvoices(db, filters, sort), INVOICE_COLUMNS);
     const sink: Writable = opts.out ? createWriteStream(opts.out) : stdoutSink();
     await pipeline(output, sink);
-  } finally {
-    await db.destroy();
-    await postgres.stop();
-  }
+  });
 }
 
 /** stdout, without ending it (the process still writes after the export). */

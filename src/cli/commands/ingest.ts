@@ -11,17 +11,35 @@ export function isLocalMode(ctx: CliContext): boolean {
   return ctx.config.temporal.address === undefined;
 }
 
+/**
+ * `docroute ingest`. Exit code 0 when every document was taken in (and, when
+ * waited for, none ended `failed` or `stalled`); 1 when a file could not be read
+ * or a document ended `failed` or `stalled` (needs_review is not a failure: a
+ * person decides).
+ */
 export async function ingestCommand(ctx: CliContext, paths: string[], opts: { wait?: boolean; json?: boolean }): Promise<void> {
   const files = await expandPaths(paths);
   if (files.length === 0) throw new Error(`no PDF files found in ${paths.join(', ')}`);
   const local = isLocalMode(ctx);
+  if (!opts.json) noteOfflineTier(ctx);
   const runtime = await openRuntime(ctx.config, ctx.log, { worker: local });
   try {
     const views = await ingestAndReport(runtime, files, { wait: Boolean(opts.wait) || local, json: Boolean(opts.json), source: 'cli' });
     if (!opts.json && views.length > 1) printSummary(views);
+    if (!opts.json && views.length === 1) process.stdout.write(`\nSee it: docroute show ${views[0]!.documentId}\n`);
+    if (views.length < files.length || views.some((v) => v.status === 'failed' || v.status === 'stalled')) process.exitCode = 1;
   } finally {
     await runtime.close();
   }
+}
+
+/** Said once per command, on stderr: without GEMINI_API_KEY the offline rules extractor does the work. */
+export function noteOfflineTier(ctx: CliContext): void {
+  if (ctx.config.gemini.apiKey) return;
+  process.stderr.write(
+    'note: no GEMINI_API_KEY, so documents are extracted by the offline rules tier ("rules"). ' +
+      'Set GEMINI_API_KEY to use Gemini Flash, with Pro for long or uncertain documents.\n',
+  );
 }
 
 /**

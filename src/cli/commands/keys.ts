@@ -1,40 +1,8 @@
-import { InvalidArgumentError } from 'commander';
-import { API_SCOPES, createApiKey, listApiKeys, revokeApiKey, type ApiScope } from '../../db/api-keys.ts';
-import { createDb, type Db } from '../../db/database.ts';
-import { migrateToLatest } from '../../db/migrate.ts';
-import { startPostgres } from '../../services/postgres.ts';
+import { createApiKey, findApiKeyRevocation, listApiKeys, revokeApiKey, type ApiScope } from '../../db/api-keys.ts';
+import { withDb } from '../with-db.ts';
 import type { CliContext } from '../main.ts';
 
-/**
- * `--scopes read,write,review`: a comma-separated list of API_SCOPES (duplicates
- * dropped). Throws commander's InvalidArgumentError, so the message is a usage error.
- */
-export function parseScopes(text: string): ApiScope[] {
-  const given = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const unknown = given.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
-  if (unknown.length) {
-    throw new InvalidArgumentError(
-      `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s}"`).join(', ')}; scopes are ${API_SCOPES.join(', ')} (comma-separated)`,
-    );
-  }
-  if (!given.length) throw new InvalidArgumentError(`give at least one scope: ${API_SCOPES.join(', ')} (comma-separated)`);
-  return [...new Set(given as ApiScope[])];
-}
-
-async function withDb<T>({ config, log }: CliContext, run: (db: Db) => Promise<T>): Promise<T> {
-  const postgres = await startPostgres(config, log);
-  const db = createDb(postgres.url, { max: 2 });
-  try {
-    await migrateToLatest(db);
-    return await run(db);
-  } finally {
-    await db.destroy();
-    await postgres.stop();
-  }
-}
+export { parseScopes } from '../scopes.ts';
 
 /** Creates a key and prints it, the only time it can be seen (only its hash is stored). */
 export async function keysCreateCommand(
@@ -63,9 +31,9 @@ export async function keysRevokeCommand(ctx: CliContext, id: string): Promise<vo
       process.stdout.write(`Revoked API key ${id}.\n`);
       return;
     }
-    const row = await db.selectFrom('api_keys').select(['revoked_at']).where('id', '=', id).executeTakeFirst();
+    const row = await findApiKeyRevocation(db, id);
     if (!row) throw new Error(`no API key has id ${id} (see docroute keys list)`);
-    process.stdout.write(`API key ${id} was already revoked (${new Date(row.revoked_at as Date).toISOString()}).\n`);
+    process.stdout.write(`API key ${id} was already revoked (${new Date(row.revokedAt as Date).toISOString()}).\n`);
   });
 }
 

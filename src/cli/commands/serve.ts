@@ -13,7 +13,7 @@ import { untilSignal } from '../until-signal.ts';
  * serves (workers run elsewhere).
  */
 export async function serveCommand(ctx: CliContext): Promise<void> {
-  const runtime = await openRuntime(ctx.config, ctx.log, { worker: isLocalMode(ctx) });
+  const runtime = await openRuntime(ctx.config, ctx.log, { worker: isLocalMode(ctx), workerMetrics: true });
   try {
     const app = await startApi(runtime, ctx);
     process.stdout.write(
@@ -34,7 +34,8 @@ export async function startApi(runtime: AppRuntime, ctx: CliContext): Promise<Ap
       client: runtime.client,
       config: ctx.config,
       log: ctx.log,
-      temporalReady: () => isTemporalReachable(runtime.temporal.address),
+      temporalReady: () => isTemporalReachable(runtime.temporal.connect),
+      workerMetricsUrl: runtime.workerMetricsUrl,
     },
     { routes: ROUTES, rateLimitPerMinute: ctx.config.api.rateLimitPerMinute },
   );

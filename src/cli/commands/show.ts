@@ -1,39 +1,19 @@
-import { describeDocument } from '../../app/document-view.ts';
-import { createDb } from '../../db/database.ts';
+import { describeDocument, engineName } from '../../app/document-view.ts';
 import { findDocument } from '../../db/documents.ts';
-import { migrateToLatest } from '../../db/migrate.ts';
-import { startPostgres } from '../../services/postgres.ts';
+import { listAttemptSummaries, listDocumentChecks, listRoutingDecisions } from '../../db/trail.ts';
+import { withDb } from '../with-db.ts';
 import type { CliContext } from '../main.ts';
 import { printDocumentLine, printRecord } from '../render.ts';
 
 /** Shows one document: its record with evidence, routing decisions and extraction attempts. */
-export async function showCommand({ config, log }: CliContext, ref: string, opts: { json?: boolean }): Promise<void> {
-  const postgres = await startPostgres(config, log);
-  const db = createDb(postgres.url, { max: 2 });
-  try {
-    await migrateToLatest(db);
+export async function showCommand(ctx: CliContext, ref: string, opts: { json?: boolean }): Promise<void> {
+  await withDb(ctx, async (db) => {
     const doc = await findDocument(db, ref);
     if (!doc) throw new Error(`no document matches ${ref}`);
     const view = await describeDocument(db, doc.id);
-    const decisions = await db
-      .selectFrom('routing_decisions')
-      .select(['sequence', 'stage', 'action', 'reason', 'created_at'])
-      .where('document_id', '=', doc.id)
-      .orderBy('created_at')
-      .orderBy('sequence')
-      .execute();
-    const attempts = await db
-      .selectFrom('extraction_attempts')
-      .select(['tier', 'model', 'chunk_index', 'page_from', 'page_to', 'input_tokens', 'output_tokens', 'tokens_estimated', 'cost_usd', 'latency_ms', 'outcome', 'error', 'created_at'])
-      .where('document_id', '=', doc.id)
-      .orderBy('created_at')
-      .execute();
-    const checks = await db
-      .selectFrom('validation_results')
-      .select(['check_name', 'passed', 'message'])
-      .where('document_id', '=', doc.id)
-      .orderBy('created_at')
-      .execute();
+    const decisions = await listRoutingDecisions(db, doc.id);
+    const attempts = await listAttemptSummaries(db, doc.id);
+    const checks = await listDocumentChecks(db, doc.id);
     if (opts.json) {
       process.stdout.write(JSON.stringify({ ...view, routingDecisions: decisions, attempts, checks }, null, 2) + '\n');
       return;
@@ -41,8 +21,8 @@ export async function showCommand({ config, log }: CliContext, ref: string, opts
     printDocumentLine(view);
     process.stdout.write(`  document ${view.documentId}\n  sha256   ${view.sha256}\n  workflow ${view.workflowId}\n`);
     if (view.record) {
-      process.stdout.write(`\n  record (version ${String(view.record.version)}, source ${String(view.record.source)}):\n`);
-      printRecord(view.record);
+      process.stdout.write(`\n  record (version ${String(view.record.version)}, by ${recordSource(String(view.record.source), view.ranOn)}):\n`);
+      printRecord(view.record, view.ranOn);
       const evidence = view.record.evidence as Record<string, { page: number | null; quote: string | null; confidence: number }>;
       process.stdout.write(`\n  evidence:\n`);
       for (const [field, e] of Object.entries(evidence)) {
@@ -54,15 +34,22 @@ export async function showCommand({ config, log }: CliContext, ref: string, opts
     process.stdout.write(`\n  extraction attempts:\n`);
     for (const a of attempts) {
       process.stdout.write(
-        `    ${a.tier} ${a.model} pages ${a.page_from}-${a.page_to}: ${a.outcome}, ${a.input_tokens}${a.tokens_estimated ? '~' : ''} in / ${a.output_tokens} out, $${a.cost_usd}, ${a.latency_ms} ms${a.error ? ` (${a.error})` : ''}\n`,
+        `    ${engineName(a.model) === 'rules' ? 'rules (offline, in place of flash)' : `${a.tier} ${a.model}`} pages ${a.page_from}-${a.page_to}: ${a.outcome}, ${a.input_tokens}${a.tokens_estimated ? '~' : ''} in / ${a.output_tokens} out, $${a.cost_usd}, ${a.latency_ms} ms${a.error ? ` (${a.error})` : ''}\n`,
       );
     }
     if (checks.length) {
       process.stdout.write(`\n  checks:\n`);
       for (const c of checks) process.stdout.write(`    ${c.passed ? 'pass' : 'FAIL'} ${c.check_name}: ${c.message}\n`);
     }
-  } finally {
-    await db.destroy();
-    await postgres.stop();
-  }
+  });
+}
+
+/**
+ * A record's stored source ("model:flash", "review:…") as a person should read
+ * it: the stored tier name stays "flash" for the offline rules tier (old
+ * workflow histories replay against it), the display says what ran.
+ */
+function recordSource(source: string, ranOn: readonly string[]): string {
+  if (!source.startsWith('model:')) return source;
+  return ranOn.length ? ranOn.join('→') : source.slice('model:'.length);
 }

@@ -5,14 +5,19 @@ import type { CliContext } from '../main.ts';
 
 export async function workerCommand(ctx: CliContext): Promise<void> {
   const runtime = await openRuntime(ctx.config, ctx.log, { worker: true });
-  ctx.log.info('worker running', { temporal: runtime.temporal.address, taskQueue: ctx.config.temporal.taskQueue });
+  ctx.log.info('worker running', {
+    temporal: runtime.temporal.address,
+    namespace: runtime.temporal.namespace,
+    taskQueue: ctx.config.temporal.taskQueue,
+    metrics: runtime.workerMetricsUrl ?? 'off (set DOCROUTE_WORKER_METRICS_ADDRESS)',
+  });
   const signal = await untilSignal();
   ctx.log.info('shutting down', { signal });
   await runtime.close();
 }
 
 export async function upCommand(ctx: CliContext): Promise<void> {
-  const runtime = await openRuntime(ctx.config, ctx.log, { worker: true, ui: true });
+  const runtime = await openRuntime(ctx.config, ctx.log, { worker: true, ui: true, workerMetrics: true });
   const api = await startApi(runtime, ctx).catch(async (error: unknown) => {
     await runtime.close();
     throw error;

@@ -1,6 +1,6 @@
 /**
  * What we ask the model to answer: the fields of InvoiceExtraction /
- * ContractExtraction, each as `{value, page, quote}` (no confidence: confidence
+ * ContractExtraction (declared in schemas/invoice-fields.ts and contract-fields.ts), each as `{value, page, quote}` (no confidence: confidence
  * is earned, not asked for), line items as
  * `{description, quantity, unitPrice, amount, page, quote}` and parties as
  * `{name, role, page, quote}`.
@@ -16,14 +16,20 @@
  */
 import { z } from 'zod';
 import {
+  CONTRACT_FIELDS,
+  CONTRACT_PARTIES,
   ContractExtraction,
   CurrencyCode,
   Decimal,
   DurationUnit,
+  INVOICE_FIELDS,
+  INVOICE_LINES,
+  insertAfter,
   InvoiceExtraction,
   IsoDate,
+  mapFields,
 } from '../../../schemas/index.ts';
-import type { ExtractableKind, Evidence } from '../../../schemas/index.ts';
+import type { ExtractableKind, Evidence, FieldRegistry, FieldType } from '../../../schemas/index.ts';
 import type { ExtractionFields } from '../model-tier.ts';
 
 // Page and quote are explained once in the system instruction; descriptions here would repeat on every field.
@@ -51,24 +57,26 @@ export const InvoiceLineOutput = z.object({
   quote: Quote.nullable(),
 });
 
-export const InvoiceModelOutput = z.object({
-  vendorName: field(Text),
-  vendorAddress: field(Text),
-  vendorTaxId: field(Text),
-  customerName: field(Text),
-  invoiceNumber: field(Text),
-  issueDate: field(DateValue),
-  dueDate: field(DateValue),
+/** Each field type as the model answers it (the formats are in the descriptions; zod enforces them after). */
+const MODEL_FIELD = {
+  text: field(Text),
+  identifier: field(Text),
+  date: field(DateValue),
+  money: field(DecimalValue),
   currency: field(CurrencyValue),
-  subtotal: field(DecimalValue),
-  taxTotal: field(DecimalValue),
-  total: field(DecimalValue),
-  lineItems: z.array(InvoiceLineOutput),
-  purchaseOrder: field(Text),
-  paymentTerms: field(Text),
-  iban: field(Text),
-  bic: field(Text),
-});
+  boolean: field(z.boolean()),
+  duration: field(DurationValue),
+} as const satisfies Record<FieldType, z.ZodType>;
+
+type ModelShape<F extends FieldRegistry> = { [K in keyof F]: (typeof MODEL_FIELD)[F[K]['type']] };
+function modelShape<F extends FieldRegistry>(fields: F): ModelShape<F> {
+  return mapFields(fields, (spec) => MODEL_FIELD[spec.type]) as ModelShape<F>;
+}
+
+/** The invoice as asked of the model: the registry's fields (schemas/invoice-fields.ts), line items after the totals. */
+export const InvoiceModelOutput = z.object(
+  insertAfter(modelShape(INVOICE_FIELDS), INVOICE_LINES.after, { lineItems: z.array(InvoiceLineOutput) }),
+);
 export type InvoiceModelOutput = z.infer<typeof InvoiceModelOutput>;
 
 export const ContractPartyOutput = z.object({
@@ -78,17 +86,10 @@ export const ContractPartyOutput = z.object({
   quote: Quote.nullable(),
 });
 
-export const ContractModelOutput = z.object({
-  title: field(Text),
-  parties: z.array(ContractPartyOutput),
-  effectiveDate: field(DateValue),
-  expirationDate: field(DateValue),
-  term: field(DurationValue),
-  governingLaw: field(Text),
-  autoRenewal: field(z.boolean()),
-  noticePeriod: field(DurationValue),
-  paymentTerms: field(Text),
-});
+/** The contract as asked of the model: the registry's fields (schemas/contract-fields.ts), parties after the title. */
+export const ContractModelOutput = z.object(
+  insertAfter(modelShape(CONTRACT_FIELDS), CONTRACT_PARTIES.after, { parties: z.array(ContractPartyOutput) }),
+);
 export type ContractModelOutput = z.infer<typeof ContractModelOutput>;
 
 export const MODEL_OUTPUT = { invoice: InvoiceModelOutput, contract: ContractModelOutput } as const;
@@ -161,11 +162,15 @@ export function normalizeReply(kind: ExtractableKind, raw: unknown): unknown {
     return v;
   };
   const out = clean(raw);
-  if (kind === 'invoice' && typeof out === 'object' && out !== null) {
-    const currency = (out as Record<string, unknown>)['currency'];
-    if (typeof currency === 'object' && currency !== null) {
-      const c = currency as Record<string, unknown>;
-      if (typeof c['value'] === 'string') c['value'] = c['value'].toUpperCase();
+  if (typeof out === 'object' && out !== null) {
+    const registry: FieldRegistry = kind === 'invoice' ? INVOICE_FIELDS : CONTRACT_FIELDS;
+    for (const [name, spec] of Object.entries(registry)) {
+      if (spec.type !== 'currency') continue;
+      const field = (out as Record<string, unknown>)[name];
+      if (typeof field === 'object' && field !== null) {
+        const c = field as Record<string, unknown>;
+        if (typeof c['value'] === 'string') c['value'] = c['value'].toUpperCase();
+      }
     }
   }
   return out;
@@ -188,20 +193,12 @@ function scalar<T>(f: { value: T | null; page: number | null; quote: string | nu
 
 /** Maps a validated model reply onto the record schema, which it then must pass (throws a ZodError otherwise). */
 export function toExtraction<K extends ExtractableKind>(kind: K, output: unknown, confidence: ConfidenceOf): ExtractionFields<K> {
+  type Answer = { value: unknown; page: number | null; quote: string | null };
+  const scalars = (registry: FieldRegistry, o: object) =>
+    mapFields(registry, (_spec, name) => scalar((o as Record<string, Answer>)[name]!, confidence));
   if (kind === 'invoice') {
     const o = output as InvoiceModelOutput;
-    const fields = {
-      vendorName: scalar(o.vendorName, confidence),
-      vendorAddress: scalar(o.vendorAddress, confidence),
-      vendorTaxId: scalar(o.vendorTaxId, confidence),
-      customerName: scalar(o.customerName, confidence),
-      invoiceNumber: scalar(o.invoiceNumber, confidence),
-      issueDate: scalar(o.issueDate, confidence),
-      dueDate: scalar(o.dueDate, confidence),
-      currency: scalar(o.currency, confidence),
-      subtotal: scalar(o.subtotal, confidence),
-      taxTotal: scalar(o.taxTotal, confidence),
-      total: scalar(o.total, confidence),
+    const fields = insertAfter(scalars(INVOICE_FIELDS, o), INVOICE_LINES.after, {
       lineItems: o.lineItems.map((l) => ({
         description: l.description,
         quantity: l.quantity,
@@ -210,29 +207,17 @@ export function toExtraction<K extends ExtractableKind>(kind: K, output: unknown
         confidence: confidence(true),
         evidence: evidenceOf(l.page, l.quote),
       })),
-      purchaseOrder: scalar(o.purchaseOrder, confidence),
-      paymentTerms: scalar(o.paymentTerms, confidence),
-      iban: scalar(o.iban, confidence),
-      bic: scalar(o.bic, confidence),
-    };
+    });
     return InvoiceExtraction.parse(fields) as ExtractionFields<K>;
   }
   const o = output as ContractModelOutput;
-  const fields = {
-    title: scalar(o.title, confidence),
+  const fields = insertAfter(scalars(CONTRACT_FIELDS, o), CONTRACT_PARTIES.after, {
     parties: o.parties.map((p) => ({
       name: p.name,
       role: p.role,
       confidence: confidence(true),
       evidence: evidenceOf(p.page, p.quote),
     })),
-    effectiveDate: scalar(o.effectiveDate, confidence),
-    expirationDate: scalar(o.expirationDate, confidence),
-    term: scalar(o.term, confidence),
-    governingLaw: scalar(o.governingLaw, confidence),
-    autoRenewal: scalar(o.autoRenewal, confidence),
-    noticePeriod: scalar(o.noticePeriod, confidence),
-    paymentTerms: scalar(o.paymentTerms, confidence),
-  };
+  });
   return ContractExtraction.parse(fields) as ExtractionFields<K>;
 }

@@ -1,0 +1,91 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDocument } from '../../src/eval/runner.ts';
+import type { LabelledDocument } from '../../src/eval/loaders.ts';
+import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
+import { startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
+import { DATASETS_DIR, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+import { inventingModel, readingModel } from '../support/oracle-model.ts';
+import { createTiers } from '../../src/extraction/tiers.ts';
+
+/**
+ * `docroute eval` and the workflow share one orchestration (src/routing/pipeline.ts).
+ * This runs both on the same documents and requires the same routing decisions
+ * (stage, action, reasons: the numbers and check codes they quote), in the same
+ * order, the same route and the same verdict.
+ */
+const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
+
+async function documents(): Promise<string[]> {
+  const files = (await fs.readdir(SAMPLES)).filter((f) => f.endsWith('.pdf')).map((f) => path.join(SAMPLES, f));
+  if (HAVE_DATASETS) {
+    for (const name of ['oyo.pdf', 'coolblue1.pdf', 'QualityHosting.pdf', 'AzureInterior.pdf']) files.push(path.join(DATASETS_DIR, 'invoice2data', name));
+  }
+  return files;
+}
+
+/** What the workflow decided, as recorded in Postgres. */
+async function workflowDecisions(h: Harness, documentId: string) {
+  const rows = await h.db
+    .selectFrom('routing_decisions')
+    .select(['stage', 'action', 'reason'])
+    .where('document_id', '=', documentId)
+    .orderBy('sequence')
+    .execute();
+  return rows.map((r) => `${r.stage} → ${r.action}: ${r.reason}`);
+}
+
+async function compare(h: Harness, tiers: ReturnType<typeof createTiers>, files: string[]) {
+  const today = new Date().toISOString().slice(0, 10);
+  let compared = 0;
+  for (const file of files) {
+    const ingested = await ingestFile(h, file, 'one-pipeline');
+    const viaWorkflow = await waitForDocument(h, ingested.workflowId);
+    const doc: LabelledDocument = { name: path.basename(file), file, kind: 'invoice', gold: { metric: 'accuracy', fields: {} } };
+    const viaEval = await runDocument(doc, { config: h.config, tiers, mode: 'routed', today });
+    const evalDecisions = viaEval.decisions.map((d) => `${d.stage} → ${d.action}: ${d.reasons.join('; ')}`);
+    expect(evalDecisions, path.basename(file)).toEqual(await workflowDecisions(h, ingested.documentId));
+    expect(viaEval.route, path.basename(file)).toEqual(viaWorkflow.route);
+    expect(viaEval.status, path.basename(file)).toBe(viaWorkflow.status);
+    expect(evalDecisions.length).toBeGreaterThanOrEqual(2);
+    compared += 1;
+  }
+  return compared;
+}
+
+describe('one pipeline: the workflow and eval make the same decisions in the same order', () => {
+  it('offline tier', { timeout: 300_000 }, async () => {
+    const h = await startHarness();
+    try {
+      const files = await documents();
+      expect(await compare(h, createTiers(h.config), files)).toBe(files.length);
+    } finally {
+      await h.close();
+    }
+  });
+
+  describe.skipIf(!HAVE_DATASETS)('Gemini tiers (fake server): escalations and budgets included', () => {
+    let fake: FakeGemini;
+    beforeAll(async () => {
+      fake = await startFakeGemini();
+    });
+    afterAll(async () => fake?.close());
+
+    it('Flash, escalations to Pro, review', { timeout: 300_000 }, async () => {
+      // Flash invents on some invoices (values not on the page), Pro reads: escalations happen.
+      fake.on('gemini-2.5-flash', 'generateContent', (req) => (/coolblue|oravel|oyo/i.test(req.text) ? inventingModel(req) : readingModel(req)));
+      fake.on('gemini-2.5-pro', 'generateContent', readingModel);
+      const env = { GEMINI_API_KEY: 'one-pipeline-key-000000', GEMINI_BASE_URL: fake.url };
+      const h = await startHarness({ env });
+      try {
+        const files = (await documents()).filter((f) => f.includes('invoice2data') || f.endsWith('invoice-en-usd.pdf'));
+        expect(await compare(h, createTiers(h.config), files)).toBe(files.length);
+        const routes = await h.db.selectFrom('documents').select('route').execute();
+        expect(routes.some((r) => r.route.includes('pro'))).toBe(true);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+});

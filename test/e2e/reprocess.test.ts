@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAuditTimeline } from '../../src/audit/timeline.ts';
+import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
+import { rerunDocument } from '../../src/ingest/runs.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const SAMPLE = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
+
+describe('reprocess and retry: a new run of a document, never two at once', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('reprocess gives version 2 of the record, linked to the previous run in the audit timeline', { timeout: 180_000 }, async () => {
+    const ingested = await ingestFile(h, SAMPLE, 'test');
+    expect((await waitForDocument(h, ingested.workflowId)).status).toBe('extracted');
+    const first = await h.client.workflow.getHandle(ingested.workflowId).describe();
+
+    // Through the CLI, as an operator would: the same output as ingest (--json).
+    const { stdout } = await run(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), 'reprocess', ingested.documentId, '--wait', '--json'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: h.config.database.url,
+        TEMPORAL_ADDRESS: h.config.temporal.address,
+        DOCROUTE_TASK_QUEUE: h.taskQueue,
+        DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+        DOCROUTE_LOG_LEVEL: 'warn',
+      },
+      timeout: 150_000,
+    });
+    const printed = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(printed).toMatchObject({ documentId: ingested.documentId, status: 'extracted', run: { number: 2, previousRunId: first.runId } });
+
+    const versions = await h.db.selectFrom('invoices').select(['version', 'run_id']).where('document_id', '=', ingested.documentId).orderBy('version').execute();
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(versions[0]!.run_id).toBe(first.runId);
+    expect(versions[1]!.run_id).toBe(printed.run.runId);
+
+    const timeline = await buildAuditTimeline(h.db, h.client, ingested.documentId);
+    const runs = timeline.entries.filter((e) => e.step === 'run');
+    expect(runs.map((e) => e.summary)).toEqual([
+      expect.stringMatching(/^run 1 started \(ingest by test\)$/),
+      expect.stringMatching(new RegExp(`^run 2 started \\(reprocess by cli:.*\\), after run 1 \\(${first.runId}\\)$`)),
+    ]);
+    expect(timeline.entries.filter((e) => e.step === 'record_version').map((e) => e.details.version)).toEqual([1, 2]);
+    // Only the latest run's rows link to the history read (activity ids repeat from run to run).
+    const v1 = timeline.entries.find((e) => e.step === 'record_version' && e.details.version === 1)!;
+    expect(v1.eventId).toBeNull();
+  });
+
+  it('a document being processed is not run twice; retry applies to stalled, cancelled or failed documents only', { timeout: 180_000 }, async () => {
+    const ingested = await ingestFile(h, path.join(ROOT, 'samples', 'rechnung-de-eur.pdf'), 'test');
+    const concurrent = await Promise.all([
+      rerunDocument(h, ingested.documentId, { reason: 'reprocess', requestedBy: 'a' }),
+      rerunDocument(h, ingested.documentId, { reason: 'reprocess', requestedBy: 'b' }),
+    ]);
+    // The first run is still open (or one of the two reprocesses started): at most one new run, never two open at once.
+    expect(concurrent.filter((c) => c.ok).length).toBeLessThanOrEqual(1);
+    for (const refused of concurrent.filter((c) => !c.ok)) expect(refused).toMatchObject({ code: 'busy' });
+    expect((await waitForDocument(h, ingested.workflowId)).status).toBe('extracted');
+    const retry = await rerunDocument(h, ingested.documentId, { reason: 'retry', requestedBy: 'test' });
+    expect(retry).toMatchObject({ ok: false, code: 'not_retryable' });
+    const runs = await h.db.selectFrom('document_runs').select('run_number').where('document_id', '=', ingested.documentId).execute();
+    expect(runs.length).toBe(1 + concurrent.filter((c) => c.ok).length);
+  });
+
+  describe.skipIf(!HAVE_DATASETS)(`in review${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
+    it('a workflow cancelled in review leaves the document cancelled; a retry (or the same file again) runs it anew', { timeout: 180_000 }, async () => {
+      const file = path.join(DATASETS_DIR, 'invoice2data', 'oyo.pdf');
+      const ingested = await ingestFile(h, file, 'test');
+      expect((await waitForDocument(h, ingested.workflowId)).status).toBe('needs_review');
+      await h.client.workflow.getHandle(ingested.workflowId).cancel();
+      const cancelled = await waitForDocument(h, ingested.workflowId);
+      expect(cancelled.status).toBe('cancelled');
+      const row = await h.db.selectFrom('documents').select(['status', 'error']).where('id', '=', ingested.documentId).executeTakeFirstOrThrow();
+      expect(row.status).toBe('cancelled');
+      expect(row.error).toMatch(/cancelled/);
+
+      // The same file dropped again retries it.
+      const again = await ingestFile(h, file, 'test-again');
+      expect(again).toMatchObject({ documentId: ingested.documentId, duplicate: true, started: true });
+      expect((await waitForDocument(h, ingested.workflowId)).status).toBe('needs_review');
+
+      // Reprocess while in review: that run is cancelled (recorded), and a new one starts.
+      const rerun = await rerunDocument(h, ingested.documentId, { reason: 'reprocess', requestedBy: 'test' });
+      expect(rerun).toMatchObject({ ok: true, runNumber: 3 });
+      expect((await waitForDocument(h, ingested.workflowId)).status).toBe('needs_review');
+      const runs = await h.db.selectFrom('document_runs').select(['run_number', 'reason']).where('document_id', '=', ingested.documentId).orderBy('run_number').execute();
+      expect(runs.map((r) => r.reason)).toEqual(['ingest', 'retry', 'reprocess']);
+    });
+  });
+});
