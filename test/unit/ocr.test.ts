@@ -53,7 +53,7 @@ describe.skipIf(!HAVE_DATASETS)('a scanned dev invoice, read offline', () => {
     }
     const source = new Uint8Array(readFileSync(path.join(DATASETS_DIR, 'invoice2data', 'QualityHosting.pdf')));
     // The "scan": every page rendered at ~200 dpi, each the only content of a page of a new PDF.
-    const original = await parsePdf(source, { maxPages: 10 });
+    const original = await parsePdf(source, { maxPages: 10 }, { openTimeoutMs: 120_000, msPerPage: 10_000 });
     const numbers = original.pages.map((p) => p.pageNumber);
     const scan = await PDFDocument.create();
     for (const image of await renderPages(source, numbers, { maxSide: 2339, msPerPage: 60_000 })) {
@@ -62,7 +62,7 @@ describe.skipIf(!HAVE_DATASETS)('a scanned dev invoice, read offline', () => {
     }
     const bytes = await scan.save();
 
-    const parsed = await parsePdf(bytes, { maxPages: 10 });
+    const parsed = await parsePdf(bytes, { maxPages: 10 }, { openTimeoutMs: 120_000, msPerPage: 10_000 });
     expect(parsed.imageOnlyPages).toEqual(numbers);
     // English and German only, at ~180 dpi: the invoice is German, and CI machines are shared.
     const outcome = await ocrScannedPages(bytes, parsed, { state, languages: ['eng', 'deu'], renderSide: 2100 });
