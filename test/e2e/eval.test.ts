@@ -58,7 +58,7 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|<link|src="http|href="http/i);
-  });
+  }, 240_000);
 
   it('Kleister-NDA held-out half (never tuned on): F1 ≥ 0.72, ≥ 98% right at confidence ≥ 0.9, touchless rate reported', async () => {
     const r = await docroute(['eval', KLEISTER, '--format', 'kleister', '--split', 'held-out', '--json']);
