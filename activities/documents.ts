@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
 import { classifyDocument } from '../src/classify/classify.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
+import { ocrScannedPages } from '../src/ocr/ocr-pages.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
 import { renderPages } from '../src/pdf/render-pages.ts';
@@ -55,6 +56,13 @@ export function createDocumentActivities(deps: ActivityDeps) {
           throw ApplicationFailure.nonRetryable(`the PDF could not be parsed (${attempt} attempts): ${message.slice(0, 300)}`, BAD_DOCUMENT);
         }
         throw ApplicationFailure.retryable(`parse failed: ${message.slice(0, 300)}`, 'ParseError');
+      }
+      // Scans without a tier that reads images: offline OCR becomes their text layer.
+      if (parsed.imageOnlyPages.length > 0 && !deps.tiers.fast.readsImages && deps.config.ocr === 'auto') {
+        const before = parsed;
+        const ocr = await withHeartbeat(() => ocrScannedPages(new Uint8Array(bytes), before));
+        parsed = ocr.parsed;
+        if (ocr.skipped) Context.current().log.warn('scanned pages left as images', { documentId, reason: ocr.skipped });
       }
       const pageTokens = parsed.pages.map((p) => estimateTokens(p.text));
       await db.transaction().execute(async (trx) => {

@@ -159,6 +159,7 @@ program
   .option('--json', 'print one JSON object: overall, fields, cost, routing, calibration, frontier, perDocument')
   .option('--report <file>', 'write a self-contained HTML report (tables, SVG charts, per-document errors)')
   .option('--concurrency <n>', 'documents processed at once', '4')
+  .option('--split <half>', 'all, tune or held-out: the fixed half of the set (by SHA-256 of each file name, see src/eval/splits.ts)', 'all')
   .action(async (dir: string, opts: EvalCommandOptions) => (await import('./commands/eval.ts')).evalCommand(await context(), dir, opts));
 
 {

@@ -26,6 +26,7 @@ const EnvSchema = z.object({
     'TEMPORAL_ADDRESS must be host:port, e.g. localhost:7233',
   ),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  DOCROUTE_OCR: z.enum(['auto', 'off'], { message: 'DOCROUTE_OCR must be "auto" or "off"' }).default('auto'),
   DOCROUTE_TASK_QUEUE: z.string().min(1).default('docroute'),
   DOCROUTE_WORKFLOW_PREFIX: z
     .string()
@@ -160,6 +161,8 @@ export interface Config {
   };
   /** The exact e-invoice tier (XML read, no model); off sends e-invoice PDFs down the text path. */
   einvoice: { enabled: boolean };
+  /** Offline OCR of scanned pages when the fast tier cannot read images: 'auto' (when Tesseract is installed) or 'off'. */
+  ocr: 'auto' | 'off';
   gemini: {
     apiKey: Secret | undefined;
     baseUrl: string | undefined;
@@ -283,6 +286,7 @@ export function loadConfig(
       maxPages: e.DOCROUTE_MAX_PAGES,
       parse: { cpuMs: Math.round(e.DOCROUTE_PARSE_CPU_SECONDS * 1000), heapMb: e.DOCROUTE_PARSE_HEAP_MB, threads: e.DOCROUTE_PARSE_THREADS },
     },
+    ocr: e.DOCROUTE_OCR,
     gemini: {
       apiKey: e.GEMINI_API_KEY ? new Secret(e.GEMINI_API_KEY) : undefined,
       baseUrl: e.GEMINI_BASE_URL,

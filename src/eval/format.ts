@@ -26,7 +26,7 @@ export function metricHeader(s: EvalSummary): string[] {
 
 export function formatSummary(s: EvalSummary): string {
   const out: string[] = [];
-  out.push(`docroute eval: ${s.documents} documents (${s.format}) from ${s.dir}`);
+  out.push(`docroute eval: ${s.documents} documents (${s.format}${s.split === "all" ? "" : `, ${s.split} half`}) from ${s.dir}`);
   out.push(`tiers: fast ${s.tiers.fast}${s.tiers.deep ? `, deep ${s.tiers.deep}` : ', no deep tier'}; mode ${s.mode}`, '');
   out.push(s.metric === 'f1' ? 'Kleister F1 (key=value items, micro-averaged)' : 'Field accuracy (values present in the gold data)');
   out.push(
@@ -45,6 +45,7 @@ export function formatSummary(s: EvalSummary): string {
     ),
     '',
   );
+  out.push(touchlessLine(s), '');
   out.push('Cost, tokens and latency per tier');
   out.push(
     ...table(
@@ -97,4 +98,15 @@ export function formatSummary(s: EvalSummary): string {
   const wrong = s.perDocument.filter((d) => d.errors.length > 0).length;
   out.push(`${wrong} of ${s.documents} documents have errors (see --report for expected vs got with evidence).`);
   return out.join('\n') + '\n';
+}
+
+/** One paragraph on the touchless rate: as routed, and the best policy on this set. */
+export function touchlessLine(s: EvalSummary): string {
+  const t = s.touchless;
+  const v = t.values;
+  const now = `Touchless: ${t.accepted} of ${t.documents} documents accepted without review (${pct(t.share)}); ${v.right} of ${v.reported} values in them right (${pct(v.accuracy)}), ${v.missed} gold values missing.`;
+  const best = t.best
+    ? ` Largest touchless share with ≥ ${pct(t.target)} of accepted values right: ${pct(t.best.share)} (${t.best.accepted} documents, document confidence ≥ ${t.best.minConfidence}, ${t.best.values.right}/${t.best.values.reported} values right).`
+    : ` No acceptance threshold reaches ${pct(t.target)} of accepted values right on this set.`;
+  return now + best;
 }

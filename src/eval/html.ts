@@ -4,6 +4,7 @@
  * text from a document or a data set is escaped: document text is untrusted.
  */
 import type { Frontier, FrontierRow } from './frontier.ts';
+import { touchlessLine } from './format.ts';
 import type { AccuracyFigures, F1Figures } from './metrics.ts';
 import type { EvalSummary } from './summary.ts';
 
@@ -233,6 +234,8 @@ ${tableHtml(
   ['confidence', 'right', 'reported', 'share right'],
   s.calibration.buckets.map((b) => [`${b.from.toFixed(1)}–${b.to.toFixed(1)}`, String(b.right), String(b.total), pct(b.share)]),
 )}</section>
+<section><h2>Touchless rate</h2>
+<p>${e(touchlessLine(s))}</p></section>
 <section><h2>Cost, tokens and latency</h2>
 ${tableHtml(['tier', 'model', 'calls', 'ok / invalid / failed', 'input tokens', 'output tokens', 'cost USD', 'mean ms', 'p95 ms'], costRows, { numericFrom: 2 })}
 <p class="meta">Routed cost $${e(s.cost.routedUsd)} in all ($${e(s.cost.routedPer1000DocsUsd.toFixed(4))} per 1,000 documents)${

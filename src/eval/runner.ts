@@ -21,6 +21,7 @@ import { callTier } from '../extraction/call-tier.ts';
 import { escalationFields, expectedEscalationUsage, planEscalationPages, toRanges } from '../extraction/escalation.ts';
 import type { ModelTier, PageImage, PageText } from '../extraction/model-tier.ts';
 import { estimateTokens } from '../extraction/rules/tokens.ts';
+import { ocrScannedPages } from '../ocr/ocr-pages.ts';
 import { parsePdf } from '../pdf/parse-pdf.ts';
 import { renderPages } from '../pdf/render-pages.ts';
 import { runPipeline, type ExactOutcome, type PipelinePorts, type PipelineResult } from '../routing/pipeline.ts';
@@ -88,8 +89,8 @@ export interface DocumentRun {
 }
 
 export interface RunnerOptions {
-  /** With `einvoice.enabled`, the exact e-invoice tier claims what it can first, as in the workflow. */
-  config: Pick<Config, 'routing' | 'limits' | 'prices'> & Partial<Pick<Config, 'einvoice'>>;
+  /** With `einvoice.enabled`, the exact e-invoice tier claims what it can first, as in the workflow; with `ocr: 'auto'`, scans are read offline. */
+  config: Pick<Config, 'routing' | 'limits' | 'prices'> & Partial<Pick<Config, 'einvoice' | 'ocr'>>;
   tiers: { fast: ModelTier; deep: ModelTier | null };
   mode: EvalMode;
   /** YYYY-MM-DD, for date plausibility checks. */
@@ -216,7 +217,9 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         throw new Error(`file too large: ${(file.length / 1048576).toFixed(1)} MiB (DOCROUTE_MAX_FILE_MB)`);
       }
       const parseStart = performance.now();
-      const parsed = await parsePdf(file, { maxPages: config.limits.maxPages });
+      let parsed = await parsePdf(file, { maxPages: config.limits.maxPages });
+      // Scans without a tier that reads images: offline OCR becomes their text layer (as in parseDocument).
+      if (parsed.imageOnlyPages.length > 0 && !tiers.fast.readsImages && config.ocr === 'auto') parsed = (await ocrScannedPages(file, parsed)).parsed;
       run.parseMs = Math.round(performance.now() - parseStart);
       bytes = file;
       pages = parsed.pages;

@@ -7,6 +7,8 @@ import { Decimal } from 'decimal.js';
 import type { ContractExtraction, InvoiceExtraction, RouteStep, TierName } from '../../schemas/index.ts';
 import type { ScoredReadings } from '../extraction/candidate.ts';
 import { calibrate, type Calibration } from './calibration.ts';
+import type { Split } from './splits.ts';
+import { touchless, type TouchlessFigures } from './touchless.ts';
 import { computeFrontier, type Frontier, type FrontierDocument } from './frontier.ts';
 import type { EvalFormat, LabelledDocument } from './loaders.ts';
 import {
@@ -65,6 +67,8 @@ export interface DocumentSummary {
 export interface EvalSummary {
   format: EvalFormat;
   dir: string;
+  /** Which half of the set was run (src/eval/splits.ts). */
+  split: Split;
   mode: EvalMode;
   tiers: { fast: string; deep: string | null };
   metric: MetricName;
@@ -74,6 +78,8 @@ export interface EvalSummary {
   /** Fields present in the gold data and how they map to ours (invoice2data). */
   fieldMap?: Record<string, string>;
   calibration: Calibration;
+  /** Documents accepted without review and how right their values are; the best acceptance policy on this set. */
+  touchless: TouchlessFigures;
   cost: {
     byTier: Partial<Record<TierName, TierCosts>>;
     /** Every call the evaluation made (in mode `both`, both tiers on every document). */
@@ -149,6 +155,7 @@ export function summarise(
   context: {
     format: EvalFormat;
     dir: string;
+    split?: Split;
     mode: EvalMode;
     tiers: { fast: string; deep: string | null };
     routing: EvalSummary['routing']['thresholds'];
@@ -219,6 +226,7 @@ export function summarise(
   const summary: EvalSummary = {
     format: context.format,
     dir: context.dir,
+    split: context.split ?? 'all',
     mode: context.mode,
     tiers: context.tiers,
     metric,
@@ -226,6 +234,14 @@ export function summarise(
     overall: figures(overall),
     fields: Object.fromEntries(orderFields(Object.keys(fields)).map((k) => [k, figures(fields[k]!)])),
     calibration: calibrate(scores.flatMap((s) => s.items)),
+    touchless: touchless(
+      runs.map((r, i) => ({
+        status: r.status,
+        confidence: r.result?.confidence ?? null,
+        checksPassed: !!r.result && r.result.checks.every((c) => c.passed) && r.result.missingRequired.length === 0,
+        items: scores[i]!.items,
+      })),
+    ),
     cost: {
       byTier,
       totalUsd: sumUsd(allCalls).toFixed(6),

@@ -8,6 +8,8 @@ export interface PageText {
   text: string;
   /** True when the page has no text layer worth the name (a scan): its content is an image. */
   imageOnly: boolean;
+  /** True when the text and items were read from the page image by offline OCR (src/ocr/): the page was a scan. */
+  ocr?: boolean;
   /** Page size as displayed (points), when the parser reported positions. */
   size?: PageSize;
   /** The page's text runs with page-relative boxes (src/pdf/text-items.ts), when known. */

@@ -69,8 +69,10 @@ describe.skipIf(!existsSync(INVOICES))('rules tier on invoice2data (skipped: ../
       }
     }
     console.log(`invoice2data: ${right}/${total} right; confidence>=0.9: ${hiRight}/${hi}`);
-    expect(right / total).toBeGreaterThanOrEqual(0.93); // measured 60/64 = 0.9375
-    expect(hiRight / hi).toBeGreaterThanOrEqual(0.95);
+    // A tuned set: its floor is a regression guard only (the held-out floors are in test/e2e/eval.test.ts).
+    // Measured 59/64 = 0.922 after removing the labels only oyo.pdf used (its "Booking ID" was its invoice number).
+    expect(right / total).toBeGreaterThanOrEqual(0.9);
+    expect(hiRight / hi).toBeGreaterThanOrEqual(0.98);
   });
 });
 

@@ -4,6 +4,7 @@ import { formatSummary } from '../../eval/format.ts';
 import { renderHtmlReport } from '../../eval/html.ts';
 import { DatasetError, EVAL_FORMATS, loadDataset, type EvalFormat } from '../../eval/loaders.ts';
 import { runEvaluation, type EvalMode } from '../../eval/runner.ts';
+import { SPLITS, selectSplit, type Split } from '../../eval/splits.ts';
 import { summarise } from '../../eval/summary.ts';
 import { createTiers } from '../../extraction/tiers.ts';
 import type { CliContext } from '../main.ts';
@@ -15,6 +16,7 @@ export interface EvalCommandOptions {
   json?: boolean;
   report?: string;
   concurrency?: string;
+  split?: string;
 }
 
 /** Fails the command with a message and exit code 2 (bad usage or input). */
@@ -58,7 +60,10 @@ export async function evalCommand({ config, log }: CliContext, dir: string, opts
     const tiers = createTiers(config, log);
     const mode = modeOf(opts.tiers, tiers.deep !== null);
     const root = path.resolve(dir);
-    const docs = loadDataset(root, format);
+    const split = (opts.split ?? 'all') as Split;
+    if (!(SPLITS as readonly string[]).includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${opts.split}"`);
+    const docs = selectSplit(loadDataset(root, format), split);
+    if (docs.length === 0) throw new UsageError(`--split ${split}: no document of ${dir} falls in that half`);
     const progress = createProgress(docs.length, 'eval');
     const runs = await runEvaluation(docs, {
       config,
@@ -72,6 +77,7 @@ export async function evalCommand({ config, log }: CliContext, dir: string, opts
     const summary = summarise(runs, {
       format,
       dir,
+      split,
       mode,
       tiers: { fast: tiers.fast.model, deep: tiers.deep?.model ?? null },
       routing: { ...config.routing },

@@ -131,7 +131,9 @@ export function findAmounts(text: string, decimalHint?: ',' | '.'): AmountMatch[
     let numRaw = m[3]!;
     // A space-grouped number is only taken as one amount in comma-decimal style
     // ("1 234,56"): "1 278.61" in a table row is a quantity then a price.
-    if (/[ ]/.test(numRaw) && !/,\d{1,2}$/.test(numRaw)) {
+    // With a currency sign or code right before it ("£3 787.70", "EUR 12 500.00") the
+    // space is grouping: a quantity is never written after a currency.
+    if (/[ ]/.test(numRaw) && !/,\d{1,2}$/.test(numRaw) && !preCur) {
       const first = numRaw.split(' ')[0]!;
       numRaw = first;
       raw = raw.slice(0, raw.indexOf(m[3]!) + first.length);

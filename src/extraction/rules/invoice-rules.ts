@@ -54,6 +54,7 @@ import { detectDateOrder, findDates } from './dates.ts';
 import type { DateOrder } from './dates.ts';
 import { findBics, findIbans, findVatIds, readVatIdAt } from './identifiers.ts';
 import { findLabels } from './labels.ts';
+import { partyBlocks } from './parties.ts';
 import type { InvoiceLabelField, LabelHit } from './labels.ts';
 import { conf, pageLines, quoteLine, quoteLines, quoteSpan, textPages } from './text.ts';
 import type { Line } from './text.ts';
@@ -397,7 +398,7 @@ function collectTitles(lines: Line[], ctx: Ctx, out: Candidate[]): void {
     const hits = findLabels(line.text).filter((h) => h.field === 'invoiceNumber');
     for (const h of hits) {
       const rest = line.text.slice(h.end);
-      const dm = rest.match(/^\s*[:#]?\s*[A-Z0-9][\w\-/.]*\s+(?:du|vom|van|dated|of|from)\s+/i);
+      const dm = rest.match(/^\s*[:#]?\s*[A-Z0-9][\w\-/.]*\s+(?:du|vom|von|van|dated|of|from)\s+/i);
       if (!dm) continue;
       const d = findDates(rest.slice(dm[0].length), { order: ctx.order })[0];
       if (d && d.index === 0) {
@@ -480,7 +481,7 @@ type VendorSignal = 'label' | 'payee' | 'registration' | 'footer' | 'sender';
  * Confidence is earned by corroboration, not by where the guess came from:
  *   the name written on two or more lines, at least one of which is independent
  *   evidence that it is the issuer — an explicit vendor label ("Sold by",
- *   "Lieferant", "in favour of"), an account-holder line ("t.n.v.", "Kontoinhaber",
+ *   "Lieferant"), an account-holder line ("t.n.v.", "Kontoinhaber",
  *   "Titulaire du compte"), a company-register/VAT line (on or right under the
  *   name: "HRB", "KvK", "RCS", "au capital", "VAT", an IBAN, a VAT id), the page
  *   footer, or the sender line                                    0.85
@@ -896,6 +897,10 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
     if (best) cands.push({ field: 'total', value: best.a.value, confidence: 0.3, evidence: quoteLine(best.line), key: 'fallback' });
   }
 
+  // Vendor and customer from their role-headed address blocks.
+  const parties = partyBlocks(allLines);
+  for (const p of parties) if (p.role === 'customer') cands.push({ field: 'customerName', value: p.value, confidence: p.confidence, evidence: p.evidence, key: p.key });
+
   const picked = new Map<ScalarField, Candidate>();
   const scalar: ScalarField[] = ['invoiceNumber', 'issueDate', 'dueDate', 'subtotal', 'taxTotal', 'total', 'vendorTaxId', 'iban', 'bic', 'purchaseOrder', 'paymentTerms', 'customerName'];
   for (const f of scalar) {
@@ -920,7 +925,13 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
   if (iban && bic && bic.value.slice(4, 6) === iban.value.slice(0, 2)) picked.set('bic', { ...bic, confidence: conf(bic.confidence + 0.03) });
 
   const customer = picked.get('customerName')?.value ?? null;
-  const chosen = choose(guessVendor(pages, cands, customer), 'vendorName');
+  const sectionVendors: Candidate[] = parties
+    .filter((p) => p.role === 'vendor' && (!customer || p.value.toLowerCase() !== customer.toLowerCase()))
+    .map((p) => ({ field: 'vendorName', value: p.value, confidence: p.confidence, evidence: p.evidence, key: p.key }));
+  // A vendor label read inside a party block's line ("Name: Lieferant GmbH" → "GmbH") is the block's, not a label.
+  const blockLines = new Set(parties.map((p) => p.key));
+  const labelled = cands.filter((c) => c.field !== 'vendorName' || !blockLines.has(c.key));
+  const chosen = choose([...guessVendor(pages, labelled, customer), ...sectionVendors], 'vendorName');
   // Agreeing candidates are the corroboration already counted by guessVendor: no further bonus.
   const vendor = chosen && { ...chosen, confidence: Math.min(chosen.confidence, VENDOR_MAX) };
   if (vendor) picked.set('vendorName', vendor);

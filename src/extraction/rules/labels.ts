@@ -41,11 +41,11 @@ const no = '(?:number|no\\.?|nr\\.?|num(?:ber|\\.)?|n[°º]\\.?|#|id)';
 export const INVOICE_LABELS: readonly LabelDef[] = [
   // Invoice number
   { field: 'invoiceNumber', strength: S, source: `(?:tax\\s*)?invoice\\s*${no}` },
-  { field: 'invoiceNumber', strength: S, source: `rechnungs?\\s*-?\\s*(?:nummer|nr\\.?|no\\.?)|rechnungsnummer|rechnung\\s*nr\\.?` },
+  { field: 'invoiceNumber', strength: S, source: `rechnungs?\\s*-?\\s*(?:nummer|nr\\.?|no\\.?)|rechnungsnummer|(?:handels|schluss|teil|abschlags|sammel|proforma)?rechnung\\s*(?:\\(\\d{3}\\)\\s*)?(?:nr\\.?|#)` },
   { field: 'invoiceNumber', strength: S, source: `facture\\s*(?:n[°ºo]\\.?|num[ée]ro)|num[ée]ro\\s*de\\s*(?:la\\s*)?facture|n[°º]\\s*(?:de\\s*)?facture` },
   { field: 'invoiceNumber', strength: S, source: `factuur\\s*-?\\s*(?:nummer|nr\\.?|no\\.?)|factuurnummer|factuurnr\\.?` },
   { field: 'invoiceNumber', strength: S, source: `(?:bill|receipt)\\s*${no}` },
-  { field: 'invoiceNumberWeak', strength: W, source: `booking\\s*(?:id|number|no\\.?|reference)|reservation\\s*(?:id|number|no\\.?)|document\\s*(?:number|no\\.?)|belegnummer|beleg-?nr\\.?` },
+  { field: 'invoiceNumberWeak', strength: W, source: `document\\s*(?:number|no\\.?)|belegnummer|beleg-?nr\\.?` },
   // Issue date
   { field: 'issueDate', strength: S, source: `invoice\\s*date|date\\s*of\\s*(?:the\\s*)?invoice|date\\s*of\\s*issue|issue\\s*date|billing\\s*date|bill\\s*date|tax\\s*point\\s*date` },
   { field: 'issueDate', strength: S, source: `rechnungsdatum|datum\\s*der\\s*rechnung|ausstellungsdatum|rechnungs-?datum` },
@@ -67,6 +67,7 @@ export const INVOICE_LABELS: readonly LabelDef[] = [
   { field: 'subtotal', strength: S, source: `montant\\s*(?:eur\\s*|total\\s*)?(?:ht|hors\\s*taxes?)|total\\s*hors\\s*taxes?|sous-?\\s*total\\s*ht|prix\\s*total\\s*ht` },
   { field: 'subtotal', strength: S, source: `nettobetrag|netto\\s*-?\\s*(?:betrag|summe|gesamt)|summe\\s*netto|gesamt\\s*netto|rechnungsbetrag\\s*netto|zwischensumme\\s*netto` },
   { field: 'subtotal', strength: S, source: `(?:totaal\\s*|bedrag\\s*|subtotaal\\s*)?(?:excl\\.?|exclusief|zonder)\\s*btw|grondslag|netto\\s*bedrag` },
+  { field: 'subtotal', strength: S, source: `(?:rechnungs)?summe\\s*ohne\\s*(?:ust|mwst|umsatzsteuer)\\.?|gesamtbetrag\\s*ohne\\s*(?:ust|mwst|umsatzsteuer)\\.?|total\\s*hors\\s*tva` },
   { field: 'subtotal', strength: W, source: `sub\\s*-?\\s*total|subtotaal|sous\\s*-?\\s*total|zwischensumme|netto` },
   // Tax
   {
@@ -74,6 +75,7 @@ export const INVOICE_LABELS: readonly LabelDef[] = [
     strength: S,
     source: `(?:total\\s*)?(?:vat|tax|gst|sales\\s*tax)\\s*(?:amount|total)|total\\s*(?:vat|tax|gst)|montant\\s*(?:de\\s*la\\s*|total\\s*)?tva|total\\s*tva|mwst\\.?\\s*-?\\s*betrag|ust\\.?\\s*-?\\s*betrag|umsatzsteuer|mehrwertsteuer|btw\\s*-?\\s*bedrag|bedrag\\s*btw|totaal\\s*btw`,
   },
+  { field: 'taxTotal', strength: S, source: `steuerbetrag|(?:ust|mwst|tva|btw|vat)\\.?\\s*gesamt|gesamt\\s*(?:ust|mwst)\\.?|summe\\s*(?:ust|mwst)\\.?` },
   { field: 'taxTotal', strength: W, source: `vat|tax|tva|mwst\\.?|ust\\.?|btw|gst|igst|zzgl\\.?\\s*(?:mwst|ust)\\.?` },
   // Total
   {
@@ -83,7 +85,7 @@ export const INVOICE_LABELS: readonly LabelDef[] = [
       `grand\\s*total|total\\s*amount(?:\\s*due)?|amount\\s*due|balance\\s*due|total\\s*due|total\\s*(?:to\\s*pay|payable)|amount\\s*payable|invoice\\s*total|total\\s*for\\s*this\\s*invoice|total\\s*(?:incl\\.?|including|inclusive\\s*of)\\s*(?:vat|tax|gst)`,
   },
   { field: 'total', strength: S, source: `total\\s*ttc|montant\\s*(?:eur\\s*)?ttc|net\\s*[àa]\\s*payer|somme\\s*[àa]\\s*payer|total\\s*[àa]\\s*payer|montant\\s*[àa]\\s*payer|montant\\s*total` },
-  { field: 'total', strength: S, source: `gesamtbetrag|rechnungsbetrag|endbetrag|zahlbetrag|zu\\s*zahlen(?:der\\s*betrag)?|gesamtsumme|bruttobetrag|(?:summe|gesamt)\\s*brutto|rechnungssumme` },
+  { field: 'total', strength: S, source: `bruttosumme|gesamtbruttobetrag|gesamtbetrag|rechnungsbetrag|endbetrag|zahlbetrag|zu\\s*zahlen(?:der\\s*betrag)?|gesamtsumme|bruttobetrag|(?:summe|gesamt)\\s*brutto|rechnungssumme` },
   { field: 'total', strength: S, source: `te\\s*betalen(?:\\s*bedrag)?|totaalbedrag|factuur\\s*totaal|factuurbedrag|totaal\\s*(?:incl\\.?|inclusief)\\s*btw` },
   { field: 'total', strength: W, source: `total|totaal|gesamt|summe|ttc|total\\s*facture|amount` },
   // Vendor VAT / tax id
@@ -93,10 +95,12 @@ export const INVOICE_LABELS: readonly LabelDef[] = [
     source:
       `vat\\s*(?:id|number|no\\.?|nr\\.?|reg(?:istration)?\\.?(?:\\s*(?:no\\.?|number))?)|vat\\s*/\\s*tin|tin|tax\\s*(?:id|number)|ust\\s*-?\\s*id\\s*-?\\s*(?:nr\\.?)?|ustid(?:nr)?\\.?|ust\\.?\\s*-?\\s*idnr\\.?|umsatzsteuer\\s*-?\\s*id(?:entifikationsnummer)?(?:\\s*-?\\s*nr\\.?)?|n[°º]\\s*(?:de\\s*)?tva(?:\\s*intra\\s*-?\\s*communautaire)?|tva\\s*intra\\s*-?\\s*communautaire|num[ée]ro\\s*de\\s*tva|btw\\s*-?\\s*(?:nummer|nr\\.?|id)|btw-?identificatienummer|gstin|gst\\s*(?:no\\.?|number|reg(?:istration)?\\.?(?:\\s*no\\.?)?)`,
   },
+  // Sums of something else: surcharges, allowances, prepaid amounts, pieces.
+  { field: 'block', strength: S, source: `(?:gesamtbetrag|summe|total)\\s*(?:der|aller|des|of|de\\s*la|des)?\\s*(?:zuschl[äa]ge|abschl[äa]ge|rabatte|nachl[äa]sse|surcharges?|allowances?|discounts?|remises?|charges)|erhaltene\\s*anzahlungen|bereits\\s*gezahlt|total\\s*(?:pcs|pieces|units|stk|st[üu]ck|colis|articles)\\.?` },
   // Customer-side tax ids and other look-alikes: never the vendor's.
   { field: 'block', strength: S, source: `(?:uw|your|ihre|votre|customer|client|kunden|klant)\\s*-?\\s*(?:btw|vat|ust|tva|tax)\\s*-?\\s*(?:nummer|number|no\\.?|nr\\.?|id(?:nr)?\\.?|num[ée]ro)?` },
   { field: 'block', strength: S, source: `(?:incl\\.?|inclusief|including|inkl\\.?|inclus|ohne|excl\\.?\\s*(?=%))\\s*(?:btw|vat|tax|mwst\\.?|ust\\.?|tva)|prix\\s*ttc|prijs\\s*incl\\.?\\s*btw` },
-  { field: 'block', strength: S, source: `order\\s*date|date\\s*of\\s*order|orderdatum|bestelldatum|lieferdatum|leverdatum|delivery\\s*date|ship(?:ping)?\\s*date|date\\s*de\\s*(?:commande|livraison)|check\\s*in|check\\s*out|datum\\s*levering` },
+  { field: 'block', strength: S, source: `order\\s*date|date\\s*of\\s*order|orderdatum|bestelldatum|lieferdatum|leverdatum|delivery\\s*date|ship(?:ping)?\\s*date|date\\s*de\\s*(?:commande|livraison)|datum\\s*levering` },
   { field: 'block', strength: S, source: `(?:customer|client|account|kunden|klant)\\s*-?\\s*(?:number|no\\.?|nr\\.?|nummer|id|num[ée]ro)|kundennr\\.?|klantnummer|kundennummer|n[°º]\\s*client|num[ée]ro\\s*(?:de\\s*)?(?:client|dossier)|steuer\\s*-?\\s*nr\\.?|steuernummer|order\\s*(?:id|number|no\\.?)|ordernummer|kvk(?:\\s*-?\\s*nummer)?|siret|siren|rcs|cin|hrb` },
   { field: 'block', strength: S, source: `ship\\s*to|shipping\\s*address|delivery\\s*address|afleveradres|lieferadresse|lieferanschrift|adresse\\s*de\\s*livraison` },
   { field: 'block', strength: S, source: `tax\\s*\\(%\\)|tax\\s*rate|vat\\s*rate|taux\\s*(?:de\\s*)?tva|btw\\s*%|mwst\\.?\\s*-?\\s*satz|steuersatz|total\\s*(?:qty|quantity|items)|page` },
@@ -108,9 +112,9 @@ export const INVOICE_LABELS: readonly LabelDef[] = [
   // Payment terms
   { field: 'paymentTerms', strength: S, source: `payment\\s*terms|terms\\s*of\\s*payment|zahlungsbedingungen|zahlungskonditionen|conditions\\s*de\\s*(?:paiement|r[èe]glement)|modalit[ée]s\\s*de\\s*paiement|betalingsvoorwaarden|betalingstermijn|betalingscondities` },
   // Customer
-  { field: 'customerName', strength: S, source: `bill(?:ed)?\\s*to|invoice\\s*to|sold\\s*to|billing\\s*address|customer\\s*name|guest\\s*name|rechnungsempf[äa]nger|rechnungsadresse|factur[ée]\\s*[àa]|adresse\\s*de\\s*facturation|factuuradres|gefactureerd\\s*aan` },
+  { field: 'customerName', strength: S, source: `bill(?:ed)?\\s*to|invoice\\s*to|sold\\s*to|billing\\s*address|customer\\s*name|rechnungsempf[äa]nger|rechnungsadresse|factur[ée]\\s*[àa]|adresse\\s*de\\s*facturation|factuuradres|gefactureerd\\s*aan` },
   // Vendor
-  { field: 'vendorName', strength: S, source: `sold\\s*by|service\\s*provider|issued\\s*by|supplier|seller|vendor|verk[äa]ufer|lieferant|fournisseur|vendeur|leverancier|in\\s*favou?r\\s*of` },
+  { field: 'vendorName', strength: S, source: `sold\\s*by|service\\s*provider|issued\\s*by|supplier|seller|vendor|verk[äa]ufer|lieferant|fournisseur|vendeur|leverancier` },
 ];
 
 export interface LabelHit {
