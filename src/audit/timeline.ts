@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database.ts';
 import { getDocument } from '../db/documents.ts';
+import { listDeliveries } from '../db/webhooks.ts';
 import type { History } from './history.ts';
 
 /** One step in a document's life, as an auditor reads it. */
@@ -16,6 +17,7 @@ export interface TimelineEntry {
     | 'validation'
     | 'review'
     | 'record_version'
+    | 'webhook_delivery'
     | 'finished';
   summary: string;
   details: Record<string, unknown>;
@@ -211,6 +213,26 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
         eventId: eventOf(v.activity_id, v.run_id),
       });
     }
+  }
+
+  // Webhook deliveries run as child workflows of their own (workflow id webhook-<delivery id>).
+  for (const d of await listDeliveries(db, { documentId: doc.id, limit: 500 })) {
+    const tries = d.attempts.map((a) => `${a.status_code ?? a.error ?? 'no answer'}`).join(', ');
+    entries.push({
+      at: iso(d.created_at),
+      step: 'webhook_delivery',
+      summary: `webhook ${d.event} to subscription ${d.webhook_id}: ${d.status}${d.attempts.length ? ` after ${d.attempts.length} attempt(s) (${tries})` : ''}${d.error ? ` — ${d.error}` : ''}`,
+      details: {
+        deliveryId: d.id,
+        webhookId: d.webhook_id,
+        event: d.event,
+        status: d.status,
+        error: d.error,
+        workflowId: `webhook-${d.id}`,
+        attempts: d.attempts.map((a) => ({ attempt: a.attempt, statusCode: a.status_code, latencyMs: a.latency_ms, error: a.error, at: iso(a.created_at) })),
+      },
+      eventId: null,
+    });
   }
 
   if (['extracted', 'needs_review', 'failed', 'cancelled', 'stalled'].includes(doc.status)) {

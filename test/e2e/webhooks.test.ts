@@ -85,6 +85,12 @@ describe('webhooks', () => {
       expect(listing.items).toHaveLength(2);
       const statuses = listing.items.flatMap((d: any) => d.attempts.map((a: any) => a.statusCode)).sort();
       expect(statuses).toEqual([200, 200, 500, 500]);
+      // The audit trail shows each delivery with its attempts.
+      const audit = (await (await api.call(`/v1/documents/${viaApi.documentId}/audit`, { key: reader })).json()) as any;
+      const delivered = audit.entries.filter((e: any) => e.step === 'webhook_delivery');
+      expect(delivered).toHaveLength(1);
+      expect(delivered[0].details).toMatchObject({ status: 'delivered', webhookId: hook.id, event: `document.${results[0]!.status}` });
+      expect(delivered[0].details.attempts.at(-1).statusCode).toBe(200);
       const body = JSON.parse(ok[0]!.body) as { data: { url: string } };
       expect(body.data.url).toMatch(/\/v1\/documents\/[0-9a-f-]{36}$/);
 

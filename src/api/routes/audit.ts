@@ -18,6 +18,7 @@ const TimelineEntry = z
       'validation',
       'review',
       'record_version',
+      'webhook_delivery',
       'finished',
     ]),
     summary: z.string(),
