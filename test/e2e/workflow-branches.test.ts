@@ -56,6 +56,10 @@ function activities(calls: { name: string; args: unknown[] }[], overrides: Mocks
     buildCandidate: async () => CANDIDATE,
     recordRouting: async () => undefined,
     settleDocument: async () => ({ recordId: null, version: null }),
+    // Not an e-invoice, not a batch source, no webhook subscriber: the text path, online, told to no one.
+    readEInvoice: async () => ({ outcome: 'absent', container: 'pdf', attemptId: null, note: 'the PDF embeds no files' }),
+    batchPlan: async () => ({ batch: false, deadlineMs: 0, pollMs: 0 }),
+    announceDocument: async () => [],
     reviewDocument: async (input: ReviewInput): Promise<ReviewResult> => ({
       outcome: 'applied',
       status: input.action === 'reject' ? 'failed' : 'extracted',
