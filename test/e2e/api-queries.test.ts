@@ -456,8 +456,8 @@ describe('GET /v1/invoices/:id', () => {
     });
     expect(body.lineItems).toEqual([
       // No text runs are stored for these documents: the quotes cannot be located, so no boxes.
-      { description: 'Services A-1', quantity: '2.00', unitPrice: '12.50', amount: '25.00', confidence: 0.9, evidence: { page: 1, quote: 'Services A-1 2 x 12.50', boxes: null } },
-      { description: 'Shipping', quantity: null, unitPrice: null, amount: '5.00', confidence: 0.8, evidence: null },
+      { description: 'Services A-1', quantity: '2.00', unitPrice: '12.50', amount: '25.00', vatRate: null, confidence: 0.9, evidence: { page: 1, quote: 'Services A-1 2 x 12.50', boxes: null } },
+      { description: 'Shipping', quantity: null, unitPrice: null, amount: '5.00', vatRate: null, confidence: 0.8, evidence: null },
     ]);
     expect(Object.keys(body.evidence).sort()).toEqual(['currency', 'dueDate', 'invoiceNumber', 'issueDate', 'total', 'vendorName']);
     expect(body.evidence.total).toEqual({ confidence: 0.95, page: 1, quote: 'Total 100.00', tier: 'flash', boxes: null });

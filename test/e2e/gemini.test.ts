@@ -95,9 +95,11 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
         .where('document_id', '=', result.documentId)
         .orderBy('sequence')
         .execute();
-      expect(decisions[0]).toMatchObject({ stage: 'initial', action: 'deep' });
-      expect(decisions[0]?.reason).toMatch(/long document: \d+ tokens > 8000/);
-      expect(decisions[1]).toMatchObject({ stage: 'budget', action: 'deep' });
+      // The exact e-invoice tier looks first (no embedded XML: the text path), then the length decides.
+      expect(decisions[0]).toMatchObject({ stage: 'exact', action: 'text' });
+      expect(decisions[1]).toMatchObject({ stage: 'initial', action: 'deep' });
+      expect(decisions[1]?.reason).toMatch(/long document: \d+ tokens > 8000/);
+      expect(decisions[2]).toMatchObject({ stage: 'budget', action: 'deep' });
     } finally {
       await own.close();
     }
