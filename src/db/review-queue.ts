@@ -1,3 +1,4 @@
+import { readBlob } from './blobs.ts';
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
 
@@ -206,11 +207,8 @@ export async function loadReviewDocument(db: Db, documentId: string) {
 
 /** A document's stored bytes (the console renders its pages). */
 export async function loadDocumentBytes(db: Db, documentId: string): Promise<Buffer | null> {
-  const row = await db
-    .selectFrom('documents')
-    .innerJoin('blobs', 'blobs.sha256', 'documents.sha256')
-    .select('blobs.content')
-    .where('documents.id', '=', documentId)
-    .executeTakeFirst();
-  return row?.content ?? null;
+  const document = await db.selectFrom('documents').select('sha256').where('id', '=', documentId).executeTakeFirst();
+  if (!document) return null;
+  // Originals are stored in chunks (blobs.ts); readBlob also reads the older whole-blob rows.
+  return (await readBlob(db, document.sha256)) ?? null;
 }
