@@ -189,7 +189,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     modelsRead();
     const broken = '{"vendorName": {"value": "Harbor';
     fake.enqueue(FLASH, 'generateContent', reply.text(broken), reply.text('Sure! Here is the JSON you asked for.'));
-    const { result, attempts } = await run(path.join(SAMPLES, 'rechnung-de-eur.pdf'));
+    const { result, attempts } = await run(path.join(SAMPLES, 'factuur-nl-eur.pdf'));
     expect(generateCalls(FLASH)).toHaveLength(2); // the answer and one repair
     expect(attempts.map((a) => [a.tier, a.outcome])).toEqual([
       ['flash', 'invalid'],
