@@ -66,10 +66,11 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
       const { freePort } = await import('../services/free-port.ts');
       metricsAddress = `127.0.0.1:${await freePort()}`;
     }
-    const installed = installTemporalRuntime(log, {
-      ...(options.worker && metricsAddress ? { metricsAddress } : {}),
-      debug: config.logLevel === 'debug',
-    });
+    // The worker's native runtime (log forwarding, metrics) only when this process runs a worker:
+    // installed without one, its log forwarding would keep the process alive after the command.
+    const installed = options.worker
+      ? installTemporalRuntime(log, { ...(metricsAddress ? { metricsAddress } : {}), debug: config.logLevel === 'debug' })
+      : { metricsAddress: null };
 
     const { postgres, db } = await openDatabase(config, log, closers);
 
