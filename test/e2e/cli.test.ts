@@ -55,7 +55,8 @@ describe.skipIf(!HAVE_DATASETS)(`docroute ingest against a cluster${HAVE_DATASET
         expect.arrayContaining(['documentId', 'sha256', 'file', 'kind', 'status', 'route', 'tokens', 'confidence', 'record', 'error', 'workflowId']),
       );
       expect(['extracted', 'needs_review', 'failed']).toContain(doc.status);
-      expect(doc.route).toEqual(['flash']);
+      // The offline text tier, or the exact e-invoice tier for a PDF that embeds its invoice XML.
+      expect([['flash'], ['xml']]).toContainEqual(doc.route);
       expect(doc.tokens).toBeGreaterThan(0);
       if (doc.status === 'extracted') expect(doc.record).toMatchObject({ kind: 'invoice', version: 1 });
     }
@@ -96,7 +97,7 @@ describe('local mode: the README main command on embedded defaults', () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  it('demo starts its own Temporal and embedded PostgreSQL, processes the samples and shows their records', async () => {
+  it('demo starts its own Temporal and embedded PostgreSQL, processes the samples and shows their records', { timeout: 240_000 }, async () => {
     const env = {
       DOCROUTE_DATA_DIR: dataDir,
       DOCROUTE_TEMPORAL_PORT: String(await freePort()),
@@ -216,7 +217,7 @@ describe('honest output: exit codes, ids, the tier that ran, list', () => {
     // The offline tier is named for what it is, and the user is told once how to enable Gemini.
     expect(outcome.stdout).toMatch(/invoice-en-usd\.pdf[^\n]*/);
     expect(outcome.stdout.split('\n').find((l) => l.includes('invoice-en-usd.pdf'))).toMatch(/\brules\b/);
-    expect(outcome.stderr.match(/GEMINI_API_KEY/g)).toHaveLength(1);
+    expect(outcome.stderr.match(/^note: no GEMINI_API_KEY/gm)).toHaveLength(1);
 
     const json = jsonLines((await docroute(['ingest', sample, '--json'], env)).stdout);
     expect(json[0]).toMatchObject({ documentId: good!.id, route: ['flash'], ranOn: ['rules'] });
