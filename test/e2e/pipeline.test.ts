@@ -21,7 +21,8 @@ let h: Harness;
 let scratch: string;
 
 beforeAll(async () => {
-  h = await startHarness({ env: { DOCROUTE_MAX_PAGES: '50', DOCROUTE_MAX_FILE_MB: '1' } });
+  // The text path end to end (the exact e-invoice tier, which would read AzureInterior.pdf's embedded XML, has its own tests).
+  h = await startHarness({ env: { DOCROUTE_MAX_PAGES: '50', DOCROUTE_MAX_FILE_MB: '1', DOCROUTE_EINVOICE: 'off' } });
   scratch = await mkdtemp(path.join(tmpdir(), 'docroute-e2e-'));
 });
 afterAll(async () => {
