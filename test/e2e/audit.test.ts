@@ -134,9 +134,10 @@ describe.skipIf(!HAVE_DATASETS)(`audit timeline${HAVE_DATASETS ? '' : ` — ${DA
     const timeline = await buildAuditTimeline(h.db, h.client, ingested.documentId);
     expect(timeline.historyAvailable).toBe(true);
     const steps = timeline.entries.map((e) => (e.step === 'routing_decision' ? `routing:${(e.details as { stage: string }).stage}` : e.step));
-    expect(steps).toEqual([
+    expect(steps, JSON.stringify(steps)).toEqual([
       'received',
       'run',
+      'routing:exact', // the exact e-invoice tier looked first: no embedded XML, the text path
       'parsed',
       'routing:initial',
       'classified',
