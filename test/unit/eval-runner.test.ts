@@ -54,8 +54,10 @@ describe('eval runner on the samples (rules tier, docroute format)', () => {
     for (const r of runs) {
       expect(r.classifiedAs).toBe(r.doc.kind);
       expect(r.route).toEqual(['flash']);
-      expect(r.decisions[0]).toMatchObject({ stage: 'initial', action: 'fast' });
-      expect(r.decisions[1]?.stage).toBe('after-fast');
+      // The exact e-invoice tier looks first (the samples embed no XML: the text path).
+      expect(r.decisions[0]).toMatchObject({ stage: 'exact', action: 'text' });
+      expect(r.decisions[1]).toMatchObject({ stage: 'initial', action: 'fast' });
+      expect(r.decisions[2]?.stage).toBe('after-fast');
       expect(r.calls.length).toBeGreaterThanOrEqual(1);
       expect(r.calls.every((c) => c.outcome === 'ok' && c.model === 'rules-v1')).toBe(true);
       expect(r.result?.confidence).toBeGreaterThan(0);

@@ -64,7 +64,9 @@ describe('field registry', () => {
       const ordered = withList(k.fields, k.list);
 
       it('every field, and nothing else, is in the record schema, in the registry order', () => {
-        expect(Object.keys(k.extraction.shape)).toEqual(ordered);
+        // The e-invoice fields are still an extension beside the registry (issue 14 leaves moving them in).
+        const extension = k.kind === 'invoice' ? ['documentType', 'customerAddress', 'customerTaxId', 'buyerReference', 'vatBreakdown'] : [];
+        expect(Object.keys(k.extraction.shape)).toEqual([...ordered, ...extension]);
         expect(Object.keys(k.empty)).toEqual(ordered);
         expect(k.extraction.safeParse(k.empty).success).toBe(true);
       });
