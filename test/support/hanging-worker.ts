@@ -14,7 +14,7 @@ const config = loadConfig({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: address
 const rules = createRulesTier();
 const hanging: ModelTier = {
   tier: 'flash',
-  model: 'hanging-test-tier',
+  model: rules.model, // priced (free), like the tier it stands in for
   readsImages: false,
   countTokens: (pages) => rules.countTokens(pages),
   extract: () => new Promise(() => undefined),
