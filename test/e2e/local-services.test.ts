@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -154,64 +155,146 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
   }
 }
 
+interface ServeTree {
+  /** The `npx` process in front of docroute. */
+  npx: ReturnType<typeof spawn>;
+  output: () => string;
+  exited: Promise<number | null>;
+  apiPort: number;
+  temporalPort: number;
+  pgPort: number;
+}
+
+/** `npx docroute serve` on its own data dir and free ports, as a supervisor would start it. */
+async function startServe(label: string, apiPort?: number): Promise<ServeTree> {
+  const dataDir = await tempDir(label);
+  const ports = { apiPort: apiPort ?? (await freePort()), temporalPort: await freePort(), pgPort: await freePort() };
+  const npx = spawn('npx', ['--no-install', 'docroute', 'serve'], {
+    cwd: ROOT,
+    env: {
+      PATH: cliPath(),
+      HOME: process.env.HOME ?? '/tmp',
+      DOCROUTE_LOG_LEVEL: 'warn',
+      DOCROUTE_DATA_DIR: dataDir,
+      DOCROUTE_TEMPORAL_PORT: String(ports.temporalPort),
+      DOCROUTE_EMBEDDED_PG_PORT: String(ports.pgPort),
+      PORT: String(ports.apiPort),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  npx.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  npx.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => npx.once('exit', (code) => resolve(code)));
+  return { npx, output: () => output, exited, ...ports };
+}
+
+/** The command lines of some pids (empty for those that are gone). */
+async function commandsOf(pids: number[]): Promise<string[]> {
+  return Promise.all(
+    pids.map(async (pid) => (await run('ps', ['-o', 'args=', '-p', String(pid)]).catch(() => ({ stdout: '' }))).stdout.trim()),
+  );
+}
+
+/** Waits until none of `tree` lives and no port of the run answers; kills what is left at the end either way. */
+async function expectAllGone(t: ServeTree, tree: number[]): Promise<void> {
+  const left = await until(
+    'every process docroute started to exit',
+    async () => (tree.filter(alive).length === 0 ? ('none' as const) : null),
+    60_000,
+  ).catch(async () => (await commandsOf(tree.filter(alive))).join(' | '));
+  expect(left).toBe('none');
+  for (const port of [t.temporalPort, t.pgPort]) {
+    expect(await fetch(`http://127.0.0.1:${port}/`).then(() => 'answered', () => 'closed')).toBe('closed');
+  }
+}
+
 describe('no orphans', () => {
   it('SIGTERM to the npx of `npx docroute serve` stops its node, the dev server, the embedded PostgreSQL and the worker', async () => {
-    const dataDir = await tempDir('orphans');
-    const [apiPort, temporalPort, pgPort] = [await freePort(), await freePort(), await freePort()];
-    const npx = spawn('npx', ['--no-install', 'docroute', 'serve'], {
-      cwd: ROOT,
-      env: {
-        PATH: cliPath(),
-        HOME: process.env.HOME ?? '/tmp',
-        DOCROUTE_LOG_LEVEL: 'warn',
-        DOCROUTE_DATA_DIR: dataDir,
-        DOCROUTE_TEMPORAL_PORT: String(temporalPort),
-        DOCROUTE_EMBEDDED_PG_PORT: String(pgPort),
-        PORT: String(apiPort),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    npx.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    npx.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const npxExited = new Promise<void>((resolve) => npx.once('exit', () => resolve()));
+    const t = await startServe('orphans');
     let tree: number[] = [];
     try {
       await until(
-        `the API on ${apiPort} (output so far: ${output.slice(-500)})`,
-        async () => (await fetch(`http://127.0.0.1:${apiPort}/healthz`).catch(() => null))?.ok,
+        `the API on ${t.apiPort} (output so far: ${t.output().slice(-500)})`,
+        async () => (await fetch(`http://127.0.0.1:${t.apiPort}/healthz`).catch(() => null))?.ok,
         240_000,
       );
-      tree = await descendants(npx.pid!);
-      const commands = await Promise.all(
-        tree.map(async (pid) => (await run('ps', ['-o', 'args=', '-p', String(pid)]).catch(() => ({ stdout: '' }))).stdout.trim()),
-      );
+      tree = await descendants(t.npx.pid!);
+      const commands = await commandsOf(tree);
       // What it started is there: the node running docroute, the dev server, the postmaster.
       expect(commands.some((c) => c.includes('docroute'))).toBe(true);
       expect(commands.some((c) => /temporal.*start-dev/.test(c))).toBe(true);
       expect(commands.some((c) => /postgres/.test(c))).toBe(true);
-      const metrics = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${t.apiPort}/metrics`)).text();
       expect(metrics).toMatch(/^process_cpu_user_seconds_total /m);
       expect(metrics).toMatch(/^temporal_\w+/m);
       expect(metrics).toMatch(/^http_requests_total\{.*route="\/healthz".*\} 1$/m);
 
-      npx.kill('SIGTERM'); // only the npx process
-      await npxExited;
-      const left = await until(
-        'every process docroute started to exit',
-        async () => {
-          const living = tree.filter(alive);
-          return living.length === 0 ? ('none' as const) : null;
-        },
-        60_000,
-      ).catch(() => tree.filter(alive));
-      expect(left).toBe('none');
-      // And their ports are free again.
-      for (const port of [apiPort, temporalPort, pgPort]) {
-        expect(await fetch(`http://127.0.0.1:${port}/`).then(() => 'answered', () => 'closed')).toBe('closed');
-      }
+      t.npx.kill('SIGTERM'); // only the npx process
+      await t.exited;
+      await expectAllGone(t, tree);
+      expect(await fetch(`http://127.0.0.1:${t.apiPort}/`).then(() => 'answered', () => 'closed')).toBe('closed');
     } finally {
-      for (const pid of [...tree, npx.pid!]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of [...tree, t.npx.pid!]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 360_000);
+
+  // SIGINT (Ctrl-C in a terminal reaches the whole group, here only docroute's node) and SIGHUP
+  // (the terminal closed) go to the node process itself: it stops what it started and exits.
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} to docroute's node process stops the dev server, the embedded PostgreSQL and the worker`, async () => {
+      const t = await startServe(`orphans-${signal.toLowerCase()}`);
+      let tree: number[] = [];
+      try {
+        await until(
+          `the API on ${t.apiPort} (output so far: ${t.output().slice(-500)})`,
+          async () => (await fetch(`http://127.0.0.1:${t.apiPort}/healthz`).catch(() => null))?.ok,
+          240_000,
+        );
+        tree = await descendants(t.npx.pid!);
+        const commands = await commandsOf(tree);
+        const nodePid = tree[commands.findIndex((c) => c.includes('docroute') && /\bnode\b/.test(c) && c.includes('serve'))];
+        expect(nodePid, commands.join('\n')).toBeDefined();
+        process.kill(nodePid!, signal);
+        await t.exited;
+        await expectAllGone(t, tree);
+      } finally {
+        for (const pid of [...tree, t.npx.pid!]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    }, 360_000);
+  }
+
+  it('an error at start (the API port is taken) stops the PostgreSQL and dev server already started, and exits non-zero', async () => {
+    const blocker = createServer(() => undefined);
+    const busyPort = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(busyPort, '127.0.0.1', () => resolve()));
+    const t = await startServe('orphans-error', busyPort);
+    let tree: number[] = [];
+    try {
+      // Record the tree while it starts, so that what it started is known even after it exits.
+      const seen = new Set<number>();
+      const started = new Set<string>();
+      const watcher = setInterval(() => {
+        void descendants(t.npx.pid!).then(async (pids) => {
+          pids.forEach((p) => seen.add(p));
+          for (const c of await commandsOf(pids)) if (c) started.add(c);
+        }, () => undefined);
+      }, 200);
+      const code = await Promise.race([t.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 240_000))]);
+      clearInterval(watcher);
+      tree = [...seen];
+      expect(code, t.output().slice(-1000)).not.toBe('hung');
+      expect(code).not.toBe(0);
+      expect(t.output()).toMatch(new RegExp(`${busyPort}`));
+      // It had started both services before it met the taken port.
+      expect([...started].some((c) => /temporal.*start-dev/.test(c)), [...started].join('\n')).toBe(true);
+      expect([...started].some((c) => /postgres/.test(c))).toBe(true);
+      const commands = await commandsOf(tree);
+      expect(commands.filter((c) => c !== '')).toEqual([]); // nothing it started lives on
+      await expectAllGone(t, tree);
+    } finally {
+      blocker.close();
+      for (const pid of [...tree, t.npx.pid!]) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
   }, 360_000);
 });
