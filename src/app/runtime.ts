@@ -6,6 +6,7 @@ import { migrateToLatest, schemaIsCurrent } from '../db/migrate.ts';
 import type { Logger } from '../logger.ts';
 import { startPostgres, type PostgresService } from '../services/postgres.ts';
 import type { TemporalService } from '../services/temporal.ts';
+import { retryThroughOutages } from '../ingest/transient.ts';
 import { onShutdown } from './shutdown.ts';
 
 /** Everything a command needs, opened in order and closed in reverse. */
@@ -72,11 +73,17 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
       ? installTemporalRuntime(log, { ...(metricsAddress ? { metricsAddress } : {}), debug: config.logLevel === 'debug' })
       : { metricsAddress: null };
 
-    const { postgres, db } = await openDatabase(config, log, closers);
+    // A worker or API started while Postgres or Temporal is restarting (a deploy, an outage)
+    // waits for them, saying so, instead of exiting: nothing else would start it again.
+    const patiently = <T>(what: string, work: () => Promise<T>) =>
+      retryThroughOutages(work, {
+        onRetry: (error, attempt) => log.warn(`${what} is not reachable yet; waiting`, { attempt, error: String(error) }),
+      });
+    const { postgres, db } = await patiently('PostgreSQL', () => openDatabase(config, log, closers));
 
     const temporal = await startTemporal(config, log, { ui: options.ui ?? false });
     closers.push(() => temporal.stop());
-    const connection = await Connection.connect(temporal.connect);
+    const connection = await patiently('Temporal', () => Connection.connect(temporal.connect));
     closers.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
 
@@ -87,13 +94,13 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
         import('../extraction/tiers.ts'),
       ]);
       const tiers = createTiers(config, log, { httpAttempts: 1 });
-      const created = await createDocrouteWorker({
+      const created = await patiently('Temporal', () => createDocrouteWorker({
         address: temporal.address,
         connect: temporal.connect,
         namespace: temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         deps: { db, tiers, config, secrets: [config.gemini.apiKey, config.temporal.apiKey] },
-      });
+      }));
       worker = created.worker;
       const running = created.worker.run();
       closers.push(async () => {
@@ -138,13 +145,21 @@ async function openDatabase(
   closers: (() => Promise<unknown>)[],
   pool: { max?: number } = {},
 ): Promise<{ postgres: PostgresService; db: Db }> {
-  const postgres = await startPostgres(config, log);
-  closers.push(() => postgres.stop());
-  const db = createDb(postgres.url, pool);
-  closers.push(() => db.destroy());
-  // Most runs find the schema current: a name comparison, without loading every migration file.
-  if (!(await schemaIsCurrent(db))) await migrateToLatest(db);
-  return { postgres, db };
+  // What this attempt opened is closed when it fails, so that a retry does not pile up pools.
+  const opened: (() => Promise<unknown>)[] = [];
+  try {
+    const postgres = await startPostgres(config, log);
+    opened.push(() => postgres.stop());
+    const db = createDb(postgres.url, pool);
+    opened.push(() => db.destroy());
+    // Most runs find the schema current: a name comparison, without loading every migration file.
+    if (!(await schemaIsCurrent(db))) await migrateToLatest(db);
+    closers.push(...opened);
+    return { postgres, db };
+  } catch (error) {
+    for (const fn of opened.reverse()) await fn().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
