@@ -19,11 +19,14 @@
  *
  *   node scripts/chaos.ts --docs 30 --kills 20 --workers 2 --pg-outage-s 20      (CI size, test/e2e/chaos.test.ts)
  *   node scripts/chaos.ts --docs 260 --kills 100 --workers 2 --pg-outage-s 30    (full size, README figures)
+ *   node scripts/chaos.ts --kills 0 --pg-outage-s 0 --no-temporal-restart --stress 12 \
+ *     --from ../shared/datasets/invoice2data --from ../shared/datasets/kleister-nda-dev   (a busy machine: the dev sets, calm vs load ≥ 10)
  *
  * Every process it starts is stopped before it exits (also on failure).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -44,8 +47,15 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     'pg-outage-s': { type: 'string', default: '20' },
     'no-temporal-restart': { type: 'boolean', default: false },
+    // A busy machine: this many CPU-burning processes run through the fault phase (on 2 cores,
+    // 12 give a load average above 10), so the comparison with the calm run shows whether load
+    // alone changes any outcome.
+    stress: { type: 'string', default: '0' },
+    // Real documents instead of sample variants: every PDF/XML under these folders (repeatable).
+    from: { type: 'string', multiple: true },
   },
 });
+const STRESS = Number(args.stress);
 const DOCS = Number(args.docs);
 const KILLS = Number(args.kills);
 const WORKERS = Number(args.workers);
@@ -62,6 +72,14 @@ interface Settled {
 }
 
 const cleanups: (() => Promise<unknown>)[] = [];
+/** Every child process started (workers, CPU burners): killed on a signal, when no finally runs. */
+const spawned = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    for (const child of spawned) child.kill('SIGKILL');
+    void cleanup().finally(() => process.exit(130));
+  });
+}
 async function cleanup(): Promise<void> {
   for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   cleanups.length = 0;
@@ -71,19 +89,32 @@ async function main(): Promise<number> {
   const stack = await startStack('chaos', log);
   cleanups.push(() => stack.stop());
   const { pg } = stack;
-  const files = await makeDocuments(stack.dir, DOCS);
+  const files = args.from?.length ? await listDocuments(args.from) : await makeDocuments(stack.dir, DOCS);
 
   const calm = await phase('calm', false);
   const chaos = await phase('chaos', true);
 
   // Compare.
   const lost = files.filter((f) => !chaos.results.has(f) || ['received', 'processing'].includes(chaos.results.get(f)!.status));
-  const differing = files.filter((f) => JSON.stringify(calm.results.get(f)) !== JSON.stringify(chaos.results.get(f)));
+  // Variants of one sample are the same invoice: the duplicate-payment check sends all but the
+  // first one settled to review, and which one is first depends on timing. So outcomes are
+  // compared per sample, as the sorted outcomes of its variants (a real document is its own group).
+  const groups = new Map<string, string[]>();
+  for (const f of files) {
+    const key = args.from?.length ? f : path.basename(f).replace(/^\d{4}-/, '');
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const outcomesOf = (run: Map<string, Settled>, members: string[]) => members.map((f) => JSON.stringify(run.get(f))).sort();
+  const differing = [...groups.values()]
+    .filter((members) => JSON.stringify(outcomesOf(calm.results, members)) !== JSON.stringify(outcomesOf(chaos.results, members)))
+    .flat();
   const failedByFault = differing.filter((f) => chaos.results.get(f)?.status === 'failed');
   const figures = {
     documents: files.length,
     workers: WORKERS,
     kills: chaos.kills,
+    stressProcesses: STRESS,
+    loadAverageDuringFaults: chaos.peakLoad,
     postgresOutageSeconds: PG_OUTAGE_MS / 1000,
     temporalRestarts: chaos.temporalRestarts,
     calmStatuses: countBy([...calm.results.values()].map((r) => r.status)),
@@ -117,6 +148,8 @@ async function main(): Promise<number> {
     const workers: (ChildProcess | null)[] = [];
     const spawnWorker = (i: number) => {
       const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), 'worker'], { env, stdio: 'ignore' });
+      spawned.add(child);
+      child.once('exit', () => spawned.delete(child));
       workers[i] = child;
     };
     for (let i = 0; i < WORKERS; i++) spawnWorker(i);
@@ -133,6 +166,17 @@ async function main(): Promise<number> {
     let done = 0;
     let finished = false;
     const ctx = { db, client, config };
+    const burners: ChildProcess[] = [];
+    let peakLoad = os.loadavg()[0]!;
+    const loadProbe = setInterval(() => (peakLoad = Math.max(peakLoad, os.loadavg()[0]!)), 1000);
+    if (faults) {
+      for (let i = 0; i < STRESS; i++) {
+        const burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+        spawned.add(burner);
+        burners.push(burner);
+      }
+      if (STRESS > 0) process.stderr.write(`chaos: ${STRESS} CPU-burning processes running\n`);
+    }
     try {
       const chaosLoop = (async () => {
         if (!faults) return;
@@ -180,14 +224,27 @@ async function main(): Promise<number> {
       const results = new Map<string, Settled>();
       for (const [file, id] of outcomes) results.set(file, await retryThroughOutages(() => settledState(db, id)));
       const duplicated = await retryThroughOutages(() => duplicates(db));
-      return { results, kills, temporalRestarts, duplicated, done, seconds: Math.round((Date.now() - started) / 1000) };
+      return { results, kills, temporalRestarts, duplicated, done, peakLoad: Math.round(peakLoad * 10) / 10, seconds: Math.round((Date.now() - started) / 1000) };
     } finally {
       finished = true;
+      clearInterval(loadProbe);
+      for (const b of burners) b.kill('SIGKILL');
       await stopWorkers();
       await connection.close().catch(() => undefined);
       await db.destroy();
     }
   }
+}
+
+/** Every PDF and XML file under the folders, sorted (the real datasets). */
+async function listDocuments(folders: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const folder of folders) {
+    for (const entry of await fs.readdir(folder, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && /\.(pdf|xml)$/i.test(entry.name)) out.push(path.join(entry.parentPath, entry.name));
+    }
+  }
+  return out.sort();
 }
 
 /** The samples, each in variants: the PDF plus an appended comment after %%EOF (new bytes, same content). */
