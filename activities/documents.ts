@@ -3,7 +3,7 @@ import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
 import { classifyDocument } from '../src/classify/classify.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { ocrScannedPages } from '../src/ocr/ocr-pages.ts';
-import { parsePdf } from '../src/pdf/parse-pdf.ts';
+import { originalsInMemory, parsePdf } from '../src/pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
 import { renderPages } from '../src/pdf/render-pages.ts';
 import type { Classification, ParsedSummary, TextClassification, TierInfo } from './types.ts';
@@ -40,30 +40,35 @@ export function createDocumentActivities(deps: ActivityDeps) {
           BAD_DOCUMENT,
         );
       }
-      // Heartbeats from the first byte read: a 50 MB original takes a while to arrive on a busy machine.
-      const bytes = await withHeartbeat(() => getBlob(db, document.sha256));
-      if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
-      let parsed;
-      try {
-        parsed = await withHeartbeat(() => parsePdf(new Uint8Array(bytes), { maxPages: deps.config.limits.maxPages }));
-      } catch (error) {
-        if (error instanceof PdfRejectedError) throw ApplicationFailure.nonRetryable(error.message, BAD_DOCUMENT);
-        // The parser itself failed (not the database, not a lost worker: those never get here).
-        // Once it has failed on calm retries, it is a verdict about the document.
-        const attempt = Context.current().info.attempt;
-        const message = error instanceof Error ? error.message : String(error);
-        if (attempt >= PARSE_VERDICT_ATTEMPTS) {
-          throw ApplicationFailure.nonRetryable(`the PDF could not be parsed (${attempt} attempts): ${message.slice(0, 300)}`, BAD_DOCUMENT);
-        }
-        throw ApplicationFailure.retryable(`parse failed: ${message.slice(0, 300)}`, 'ParseError');
-      }
-      // Scans without a tier that reads images: offline OCR becomes their text layer.
-      if (parsed.imageOnlyPages.length > 0 && !deps.tiers.fast.readsImages && deps.config.ocr === 'auto') {
-        const before = parsed;
-        const ocr = await withHeartbeat(() => ocrScannedPages(new Uint8Array(bytes), before));
-        parsed = ocr.parsed;
-        if (ocr.skipped) Context.current().log.warn('scanned pages left as images', { documentId, reason: ocr.skipped });
-      }
+      // The original is loaded only when a pdf.js thread is about to be free (originalsInMemory), and
+      // heartbeats run from the wait on: a 50 MB original takes a while to arrive on a busy machine.
+      const parsed = await withHeartbeat(() =>
+        originalsInMemory.run(async () => {
+          const bytes = await getBlob(db, document.sha256);
+          if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
+          let parsed;
+          try {
+            parsed = await parsePdf(bytes, { maxPages: deps.config.limits.maxPages });
+          } catch (error) {
+            if (error instanceof PdfRejectedError) throw ApplicationFailure.nonRetryable(error.message, BAD_DOCUMENT);
+            // The parser itself failed (not the database, not a lost worker: those never get here).
+            // Once it has failed on calm retries, it is a verdict about the document.
+            const attempt = Context.current().info.attempt;
+            const message = error instanceof Error ? error.message : String(error);
+            if (attempt >= PARSE_VERDICT_ATTEMPTS) {
+              throw ApplicationFailure.nonRetryable(`the PDF could not be parsed (${attempt} attempts): ${message.slice(0, 300)}`, BAD_DOCUMENT);
+            }
+            throw ApplicationFailure.retryable(`parse failed: ${message.slice(0, 300)}`, 'ParseError');
+          }
+          // Scans without a tier that reads images: offline OCR becomes their text layer.
+          if (parsed.imageOnlyPages.length > 0 && !deps.tiers.fast.readsImages && deps.config.ocr === 'auto') {
+            const ocr = await ocrScannedPages(bytes, parsed);
+            if (ocr.skipped) Context.current().log.warn('scanned pages left as images', { documentId, reason: ocr.skipped });
+            parsed = ocr.parsed;
+          }
+          return parsed;
+        }),
+      );
       const pageTokens = parsed.pages.map((p) => estimateTokens(p.text));
       await db.transaction().execute(async (trx) => {
         // A retried parse replaces what an interrupted one wrote.

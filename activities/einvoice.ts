@@ -5,6 +5,7 @@ import { InvoiceExtraction, INVOICE_REQUIRED_FIELDS } from '../schemas/index.ts'
 import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
 import { decodeXml } from '../src/einvoice/xml.ts';
 import { EXACT_TIER, looksLikeXml, readExact, scoreExact } from '../src/einvoice/exact-tier.ts';
+import { originalsInMemory } from '../src/pdf/parse-pdf.ts';
 import { findPdfHeader } from '../src/pdf/sniff.ts';
 import { failedCheckCodes, findDuplicateInvoice } from '../src/extraction/candidate.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
@@ -48,6 +49,8 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
         // parseDocument refuses it with the size in its message.
         return { outcome: 'absent', container: 'other', attemptId: null, note: 'file too large to read' };
       }
+      // Held until this read returns: the original is in memory only while a pdf.js thread can take it.
+      using _turn = await withHeartbeat(() => originalsInMemory.acquire());
       const bytes = await getBlob(db, document.sha256);
       if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
       const original = new Uint8Array(bytes);

@@ -151,6 +151,14 @@ export const STARVED_WALL_MIN_MS = 10_000;
 export const pdfThreads = createLimiter(2);
 
 /**
+ * Originals held in memory for pdf.js work at once in this process (as many as
+ * there are pdf.js threads). An activity takes its turn here BEFORE it loads the
+ * file: eight activities waiting for two threads must not hold eight 50 MB files.
+ * Use it around "load the original, run pdf.js on it"; never inside pdfThreads.
+ */
+export const originalsInMemory = createLimiter(2);
+
+/**
  * The process's pdf.js guard from the configuration (DOCROUTE_PARSE_CPU_SECONDS,
  * DOCROUTE_PARSE_HEAP_MB, DOCROUTE_PARSE_THREADS): the CPU time to open a file
  * and the heap cap become the defaults of parsePdf and renderPages, and at most
@@ -160,6 +168,7 @@ export function configurePdfGuard(parse: { cpuMs: number; heapMb: number; thread
   guardDefaults.openTimeoutMs = parse.cpuMs;
   guardDefaults.maxHeapMb = parse.heapMb;
   pdfThreads.resize(parse.threads);
+  originalsInMemory.resize(parse.threads);
 }
 
 /** Defaults every guarded thread starts from (configurePdfGuard sets them). */
@@ -333,6 +342,22 @@ function createLimiter(initial: number) {
         running -= 1;
         next();
       }
+    },
+    /** Waits for a turn and holds it until the returned handle is disposed (`using turn = await …`). */
+    async acquire(): Promise<Disposable> {
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        next();
+      });
+      let held = true;
+      return {
+        [Symbol.dispose]: () => {
+          if (!held) return;
+          held = false;
+          running -= 1;
+          next();
+        },
+      };
     },
     resize(n: number): void {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`pdf.js threads must be a whole number ≥ 1, not ${n}`);
