@@ -16,7 +16,7 @@ import { INVOICE_REQUIRED_FIELDS, type ExtractableKind, type RouteStep, type Tie
 import { classifyDocument } from '../classify/classify.ts';
 import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
-import { failedCheckCodes, scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
+import { explainChecks, failedCheckCodes, scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
 import { callTier } from '../extraction/call-tier.ts';
 import { escalationFields, expectedEscalationUsage, planEscalationPages, toRanges } from '../extraction/escalation.ts';
 import type { ModelTier, PageImage, PageText, SecondReader } from '../extraction/model-tier.ts';
@@ -304,6 +304,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         missingRequired: scored.missingRequired,
         ungrounded: scored.ungrounded,
         possibleDuplicateOf: null,
+        explained: explainChecks(scored.checks),
       };
     },
     async planEscalation(input): Promise<EscalationPlan> {
