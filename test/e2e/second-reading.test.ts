@@ -18,7 +18,9 @@ import { checkingModel, pagesOf, readingModel } from '../support/oracle-model.ts
 const FLASH = 'gemini-3.8-flash';
 const PRO = 'gemini-4-carbon';
 const LITE = 'gemini-3.5-flash-lite';
-const SAMPLE = path.resolve(import.meta.dirname, '..', '..', 'samples', 'invoice-en-usd.pdf');
+const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
+// One file per test: a file already ingested is the same document (deduplicated by content).
+const SAMPLE = path.join(SAMPLES, 'invoice-en-usd.pdf');
 
 let fake: FakeGemini;
 let h: Harness;
@@ -64,7 +66,7 @@ describe('the second reading through the workflow', () => {
   it('a disagreement the deep tier does not settle sends the document to review, in words naming the field', async () => {
     for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', readingModel);
     fake.on(LITE, 'generateContent', checkingModel({ invoiceNumber: 'ZZ-DIFFERENT-1' }));
-    const { result, attempts } = await run(SAMPLE);
+    const { result, attempts } = await run(path.join(SAMPLES, 'factuur-nl-eur.pdf'));
     expect(result.status).toBe('needs_review');
     expect(result.route).toEqual(['flash', 'pro']);
     expect(result.reasons).toContain(`a second, independent reading (${LITE}) disagrees on invoiceNumber`);
@@ -78,7 +80,7 @@ describe('the second reading through the workflow', () => {
   it('a second reader that fails does not stop the document: recorded, retried little, and the first reading stands', async () => {
     for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', readingModel);
     fake.on(LITE, 'generateContent', () => reply.error(503));
-    const { result, attempts } = await run(SAMPLE);
+    const { result, attempts } = await run(path.join(SAMPLES, 'rechnung-de-eur.pdf'));
     expect(result.status, result.reasons.join('; ')).toBe('extracted');
     const second = attempts.filter((a) => a.model === LITE);
     expect(second.map((a) => a.outcome)).toEqual(['failed', 'failed']);
@@ -146,7 +148,7 @@ describe('a line-item table that continues on the next page', () => {
     expect(result.status).toBe('needs_review');
     expect(result.reasons).toContain('the line items table continues on page 2 but only 25 of about 40 rows were read (none from page 2)');
     // The cut-off range was split and re-asked page by page, by each tier.
-    const covered = (model: string) => fake.requests.filter((r) => r.model === model).map((r) => /this request covers page\(s\) ([\d,]+)/.exec(r.text)?.[1]);
+    const covered = (model: string) => fake.requests.filter((r) => r.model === model && r.method === 'generateContent').map((r) => /this request covers page\(s\) ([\d,]+)/.exec(r.text)?.[1]);
     expect(covered(FLASH)).toEqual(['1,2', '1', '2']);
     expect(covered(PRO).slice(0, 3)).toEqual(['1,2', '1', '2']);
     expect(attempts.filter((a) => a.model === FLASH && a.outcome === 'ok')).toHaveLength(1);
