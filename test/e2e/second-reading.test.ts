@@ -74,6 +74,7 @@ describe('the second reading through the workflow', () => {
     // The deep tier was asked about that field.
     const escalation = fake.requests.find((r) => r.model === PRO && r.method === 'generateContent')!;
     expect(escalation.text).toContain('"invoiceNumber"');
+    expect(escalation.pdfCount).toBe(1); // escalations send the PDF pages themselves
     expect(attempts.filter((a) => a.model === LITE)).toHaveLength(1);
   });
 

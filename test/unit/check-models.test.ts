@@ -100,3 +100,31 @@ describe('models.get at worker start', () => {
     expect(await verifyModelsAtStart(loadConfig({}))).toEqual({ rows: [], warnings: [] });
   });
 });
+
+describe('the `docroute models` command', () => {
+  it('prints the table and exits 0 when every model is served; exits 1 naming the replacement when one is retired', async () => {
+    const { modelsCommand } = await import('../../src/cli/commands/models.ts');
+    const { silentLogger } = await import('../../src/logger.ts');
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+    const before = process.exitCode;
+    try {
+      for (const m of ['gemini-3.8-flash', 'gemini-4-carbon', 'gemini-3.5-flash-lite']) fake.knownModels.add(m);
+      const config = loadConfig({ GEMINI_API_KEY: 'AIza-cli-models-key', GEMINI_BASE_URL: fake.url });
+      process.exitCode = undefined;
+      await modelsCommand({ config, log: silentLogger }, {});
+      expect(process.exitCode).toBeUndefined();
+      expect(out.join('')).toMatch(/deep\s+gemini-4-carbon\s+\$4\s+\$20/);
+      fake.retire('gemini-4-carbon', 'gemini-4.1-carbon');
+      out.length = 0;
+      await modelsCommand({ config, log: silentLogger }, { json: true });
+      expect(process.exitCode).toBe(1);
+      const json = JSON.parse(out.join('')) as { problems: string[] };
+      expect(json.problems[0]).toMatch(/^DOCROUTE_PRO_MODEL=gemini-4-carbon is retired .*; set DOCROUTE_PRO_MODEL=gemini-4\.1-carbon, and since docroute has no price for it: no price for model "gemini-4\.1-carbon": add it to DOCROUTE_PRICES/);
+    } finally {
+      process.stdout.write = write;
+      process.exitCode = before;
+    }
+  });
+});
