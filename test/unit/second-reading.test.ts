@@ -160,6 +160,9 @@ describe('a line-item table that continues on the next page', () => {
     );
     expect(decision.action).toBe('review');
     expect(decision.reasons).toContain('the line items table continues on page 2 but only 12 of about 20 rows were read (none from page 2)');
+    // The lines read do not add up to the total either: said in words too, without the amounts.
+    expect(failed).toContain('line_items_sum(lineItems,total)');
+    expect(decision.reasons).toContain('the line items do not add up to the subtotal (or total): rows may be missing or misread');
   });
 });
 
