@@ -149,6 +149,10 @@ describe('eval runner with a second reader (with and without it, on the same rea
     expect(e.with.costPerDocumentUsd - e.without.costPerDocumentUsd).toBeCloseTo(0.0001, 10);
     expect(e.with.reviewShare).toBeGreaterThanOrEqual(0.5); // the contract, for its disagreement
     expect(formatSummary(s)).toMatch(/Second reading \(second-reader-under-test, required fields\): compared on 2 document\(s\)/);
+    const html = renderHtmlReport(s, '2026-12-01T00:00:00Z');
+    expect(html).toContain('<h2>Second reading</h2>');
+    expect(html).toMatch(/compared on 2 document\(s\): \d+ field\(s\) agreed, 1 disagreed/);
+    expect(renderHtmlReport(summary, '2026-12-01T00:00:00Z')).not.toContain('<h2>Second reading</h2>');
     // Turned off (no reader): no call, no section.
     expect(summary.secondReading).toBeUndefined();
     expect(runs.every((r) => r.calls.every((c) => c.purpose !== 'second-reading'))).toBe(true);
