@@ -76,6 +76,13 @@ describe('the second reading through the workflow', () => {
     expect(escalation.text).toContain('"invoiceNumber"');
     expect(escalation.pdfCount).toBe(1); // escalations send the PDF pages themselves
     expect(attempts.filter((a) => a.model === LITE)).toHaveLength(1);
+    // Its cost counts against the document budget: the deep tier's budget decision adds it to what was spent.
+    const spent = attempts.filter((a) => a.model === FLASH || a.model === LITE).reduce((sum, a) => sum + Number(a.cost_usd), 0);
+    const flashOnly = attempts.filter((a) => a.model === FLASH).reduce((sum, a) => sum + Number(a.cost_usd), 0);
+    const budget = await h.db.selectFrom('routing_decisions').select('inputs').where('document_id', '=', result.documentId).where('stage', '=', 'budget').executeTakeFirstOrThrow();
+    const spentUsd = (budget.inputs as { spentUsd: number }).spentUsd;
+    expect(spentUsd).toBeCloseTo(spent, 9);
+    expect(spentUsd).toBeGreaterThan(flashOnly);
   });
 
   it('a second reader that fails does not stop the document: recorded, retried little, and the first reading stands', async () => {
