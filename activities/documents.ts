@@ -21,6 +21,7 @@ export function createDocumentActivities(deps: ActivityDeps) {
         deepAvailable: deps.tiers.deep !== null,
         fastReadsImages: deps.tiers.fast.readsImages,
         deepReadsImages: deps.tiers.deep?.readsImages ?? false,
+        checkModel: deps.tiers.check?.model ?? null,
       };
     },
 

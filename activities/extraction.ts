@@ -23,7 +23,10 @@ import type {
   Classification,
   ExtractInput,
   ExtractOutcome,
+  SecondReadingInput,
+  SecondReadingOutcome,
 } from './types.ts';
+import { TierRejectedError } from '../src/extraction/model-tier.ts';
 import { activityContext, modelFailure, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Model calls and their scoring: one tier over a page range, candidates, escalation plans. */
@@ -185,6 +188,89 @@ export function createExtractionActivities(deps: ActivityDeps) {
           error: message.slice(0, 2000),
           result: null,
         });
+        throw modelFailure(error, message);
+      }
+    },
+
+    /**
+     * A second, independent reading of the required fields by the cheap model
+     * (DOCROUTE_CHECK_MODEL; src/extraction/second-reading.ts), over the page
+     * range's text. A paid call like any other: its own attempt row (model,
+     * tokens, cost, latency; prompt "second-reading.v1") written before the call
+     * and counted by the document's budget; a finished attempt is reused. An
+     * unusable answer is an `invalid` outcome (the comparison is skipped); no
+     * reader configured, or no text to read, is `skipped` with no call.
+     */
+    async secondReading(input: SecondReadingInput): Promise<SecondReadingOutcome> {
+      const info = Context.current().info;
+      const run = workflowRun();
+      const key = { workflow_id: run.workflowId, run_id: run.runId, activity_id: info.activityId };
+      const done = await findFinishedAttempt(db, key);
+      if (done) return { attemptId: done.id, outcome: done.outcome as 'ok' | 'invalid' };
+      const reader = deps.tiers.check;
+      if (!reader) return { attemptId: null, outcome: 'skipped' };
+      const pages = await loadPages(input.documentId, { from: input.pageFrom, to: input.pageTo });
+      if (pages.every((p) => p.text.trim() === '')) return { attemptId: null, outcome: 'skipped' };
+      const document = await getDocument(db, input.documentId);
+      const expected = { inputTokens: pages.reduce((n, p) => n + estimateTokens(p.text), 300), outputTokens: 200, cachedTokens: 0 };
+      const attemptId = await beginPaidCall(db, {
+        document_id: input.documentId,
+        ...key,
+        activity_attempt: info.attempt,
+        tier: 'flash',
+        model: reader.model,
+        chunk_index: null,
+        page_from: input.pageFrom,
+        page_to: input.pageTo,
+        prompt_version: null,
+        prompt_hash: null,
+        input_tokens: expected.inputTokens,
+        output_tokens: expected.outputTokens,
+        cached_tokens: 0,
+        tokens_estimated: true,
+        cost_usd: costOf(deps.config.prices, reader.model, expected),
+        latency_ms: 0,
+      });
+      if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
+      const started = performance.now();
+      try {
+        const answer = await withHeartbeat(() =>
+          reader.read({ kind: input.kind, pages, pageCount: document?.page_count ?? pages.length, signal: Context.current().cancellationSignal }),
+        );
+        await completePaidCall(db, attemptId, {
+          model: answer.model,
+          prompt_version: answer.promptVersion,
+          prompt_hash: answer.promptHash,
+          input_tokens: answer.usage.inputTokens,
+          output_tokens: answer.usage.outputTokens,
+          cached_tokens: answer.usage.cachedTokens,
+          tokens_estimated: answer.usage.estimated,
+          cost_usd: answer.costUsd,
+          latency_ms: Math.round(performance.now() - started),
+          outcome: 'ok',
+          error: null,
+          result: JSON.stringify(answer.fields),
+        });
+        return { attemptId, outcome: 'ok' };
+      } catch (error) {
+        const message = scrub(error instanceof Error ? error.message : String(error)).slice(0, 2000);
+        const spent = error as { usage?: Usage; costUsd?: string };
+        const rejected = error instanceof TierRejectedError;
+        await completePaidCall(db, attemptId, {
+          model: reader.model,
+          prompt_version: null,
+          prompt_hash: null,
+          input_tokens: spent.usage?.inputTokens ?? 0,
+          output_tokens: spent.usage?.outputTokens ?? 0,
+          cached_tokens: spent.usage?.cachedTokens ?? 0,
+          tokens_estimated: spent.usage?.estimated ?? true,
+          cost_usd: spent.costUsd ?? '0',
+          latency_ms: Math.round(performance.now() - started),
+          outcome: rejected ? 'invalid' : 'failed',
+          error: message,
+          result: null,
+        });
+        if (rejected) return { attemptId, outcome: 'invalid' };
         throw modelFailure(error, message);
       }
     },

@@ -31,6 +31,12 @@ export function createModelActivities(deps: ActivityDeps) {
   return { extractWithTier, classifyScan };
 }
 
+/** The second, independent reading of required fields: a cheap paid call, tried little (it only moves confidence). */
+export function createCheckActivities(deps: ActivityDeps) {
+  const { secondReading } = createExtractionActivities(deps);
+  return { secondReading };
+}
+
 export function createStoreActivities(deps: ActivityDeps) {
   const { describeTiers, classifyText } = createDocumentActivities(deps);
   const { buildCandidate, planEscalation } = createExtractionActivities(deps);
@@ -61,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createParseActivities(deps),
     ...createModelActivities(deps),
+    ...createCheckActivities(deps),
     ...createStoreActivities(deps),
     ...createLegacyActivities(deps),
     ...createBatchActivities(deps),
@@ -70,5 +77,6 @@ export function createActivities(deps: ActivityDeps) {
 export type BatchActivityGroup = ReturnType<typeof createBatchActivities>;
 export type ParseActivities = ReturnType<typeof createParseActivities>;
 export type ModelActivities = ReturnType<typeof createModelActivities>;
+export type CheckActivities = ReturnType<typeof createCheckActivities>;
 export type StoreActivities = ReturnType<typeof createStoreActivities>;
 export type Activities = ReturnType<typeof createActivities>;

@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config/config.ts';
 import { scrubSecrets, type Secret } from '../src/config/secret.ts';
 import type { Db } from '../src/db/database.ts';
-import { TierRejectedError, type ModelTier, type PageText } from '../src/extraction/model-tier.ts';
+import { TierRejectedError, type ModelTier, type PageText, type SecondReader } from '../src/extraction/model-tier.ts';
 import type { TierName } from '../schemas/index.ts';
 
 import { BAD_DOCUMENT, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from './error-types.ts';
@@ -17,7 +17,7 @@ export const PARSE_VERDICT_ATTEMPTS = 3;
 
 export interface ActivityDeps {
   db: Db;
-  tiers: { fast: ModelTier; deep: ModelTier | null };
+  tiers: { fast: ModelTier; deep: ModelTier | null; check?: SecondReader | null };
   config: Pick<Config, 'limits' | 'prices' | 'gemini' | 'webhooks' | 'einvoice'> & Partial<Pick<Config, 'ocr'>>;
   /** Secrets that must never appear in stored errors. */
   secrets?: readonly (Secret | undefined)[];

@@ -61,6 +61,22 @@ export interface CandidateInput {
   kind: ExtractableKind;
   stage: 'fast' | 'deep';
   attemptIds: string[];
+  /** The second, independent reading of the required fields to compare with (an attempt id), when one was made. */
+  secondReadingId?: string;
+}
+
+/** A second, independent reading of the required fields over a page range (a paid call of its own). */
+export interface SecondReadingInput {
+  documentId: string;
+  kind: ExtractableKind;
+  pageFrom: number;
+  pageTo: number;
+}
+
+export interface SecondReadingOutcome {
+  /** Its attempt row; null when nothing was read (no text to read: no call, no cost). */
+  attemptId: string | null;
+  outcome: 'ok' | 'invalid' | 'skipped';
 }
 
 /**
@@ -95,6 +111,8 @@ export interface TierInfo {
   deepAvailable: boolean;
   fastReadsImages: boolean;
   deepReadsImages: boolean;
+  /** The model of the second, independent reading of required fields; null or absent: none. */
+  checkModel?: string | null;
 }
 
 /** A reviewer's decision on a document in review, as the API sends it (already validated there). */

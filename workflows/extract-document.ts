@@ -78,7 +78,7 @@ type Phase = 'processing' | 'review' | 'settled';
 async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDocumentResult> {
   const { documentId } = input;
   const policy: RunPolicy = { ...DEFAULT_RUN_POLICY, ...input.policy };
-  const { parse, model, store, settle: settler, announce } = activitiesFor(policy);
+  const { parse, model, check, store, settle: settler, announce } = activitiesFor(policy);
   const state = {
     phase: 'processing' as Phase,
     kind: null as DocumentKind | null,
@@ -251,6 +251,20 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     recordRouting: (record) => store.recordRouting(record),
     // Batch mode (Gemini Batch API, durable waits) for runs that carry the marker.
     ...(patched(PATCHES.geminiBatch) ? { extractBatch: batchPort(batchActivitiesFor(policy), documentId) } : {}),
+    // The second, independent reading (runs started before it was added never schedule it).
+    ...(patched(PATCHES.secondReading)
+      ? {
+          secondReading: async (request) => {
+            try {
+              return await check.secondReading(request);
+            } catch (err) {
+              // It only moves confidence: a call that failed after its retries is recorded by the activity, and the run goes on.
+              if (err instanceof ActivityFailure && !isCancellation(err)) return null;
+              throw err;
+            }
+          },
+        }
+      : {}),
     // The exact e-invoice tier (runs started before it was added go straight to the text path).
     ...(patched(PATCHES.einvoiceExactTier) ? { claimExact } : {}),
   };

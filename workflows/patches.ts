@@ -23,4 +23,11 @@ export const PATCHES = {
    * the marker go straight to the text path.
    */
   einvoiceExactTier: 'docroute-einvoice-exact-tier',
+  /**
+   * A second, independent reading of the required fields by the cheap check
+   * model (DOCROUTE_CHECK_MODEL) after the fast tier, whose agreement moves the
+   * earned confidence (src/extraction/second-reading.ts). Runs without the
+   * marker never schedule it.
+   */
+  secondReading: 'docroute-second-reading-v1',
 } as const;

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { BAD_DOCUMENT, BAD_REVIEW, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from '../activities/error-types.ts';
-import type { ModelActivities, ParseActivities, StoreActivities, WebhookActivities } from '../activities/index.ts';
+import type { CheckActivities, ModelActivities, ParseActivities, StoreActivities, WebhookActivities } from '../activities/index.ts';
 
 /**
  * How long and how often a run's activities may try, as configured when the
@@ -51,6 +51,18 @@ export function activitiesFor(policy: RunPolicy) {
         backoffCoefficient: 2,
         maximumInterval: '2 minutes',
         maximumAttempts: policy.modelAttempts,
+        nonRetryableErrorTypes: [TIER_REFUSED, TIER_UNAVAILABLE, TIER_EXHAUSTED],
+      },
+    }),
+    /** The second, independent reading (a cheap check that only moves confidence): one retry of a 429/5xx, then the run goes on without it. */
+    check: proxyActivities<CheckActivities>({
+      startToCloseTimeout: policy.modelAttemptTimeoutMs,
+      heartbeatTimeout: '30 seconds',
+      retry: {
+        initialInterval: '2s',
+        backoffCoefficient: 2,
+        maximumInterval: '1 minute',
+        maximumAttempts: Math.min(2, policy.modelAttempts),
         nonRetryableErrorTypes: [TIER_REFUSED, TIER_UNAVAILABLE, TIER_EXHAUSTED],
       },
     }),

@@ -89,10 +89,14 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
 
     let worker: Worker | null = null;
     if (options.worker) {
-      const [{ createDocrouteWorker }, { createTiers }] = await Promise.all([
+      const [{ createDocrouteWorker }, { createTiers }, { verifyModelsAtStart }] = await Promise.all([
         import('../worker/worker.ts'),
         import('../extraction/tiers.ts'),
+        import('../extraction/gemini/check-models.ts'),
       ]);
+      // With a key: every configured model is served and priced before the worker polls (a ConfigError names the fix).
+      const verified = await verifyModelsAtStart(config);
+      for (const warning of verified.warnings) log.warn('gemini model not checked at start', { problem: warning });
       const tiers = createTiers(config, log, { httpAttempts: 1 });
       const created = await patiently('Temporal', () => createDocrouteWorker({
         address: temporal.address,

@@ -95,6 +95,42 @@ export function formatSummary(s: EvalSummary): string {
       '',
     );
   }
+  if (s.secondReading) {
+    const e = s.secondReading;
+    out.push(
+      `Second reading (${e.model ?? 'check model'}, required fields): compared on ${e.compared} document(s); ` +
+        `${e.agreedFields} field(s) agreed, ${e.disagreedFields} disagreed`,
+    );
+    out.push(
+      ...table(
+        ['', s.metric === 'f1' ? 'F1' : 'accuracy', 'review', 'to deep', 'USD / document'],
+        [
+          ['with', e.with],
+          ['without', e.without],
+        ].map(([label, v]) => {
+          const f = v as typeof e.with;
+          return [label as string, s.metric === 'f1' ? num(f.metric) : pct(f.metric), pct(f.reviewShare), pct(f.deepShare), f.costPerDocumentUsd.toFixed(6)];
+        }),
+      ),
+      '',
+    );
+    if (s.frontierWithoutSecondReading) {
+      out.push('Routing frontier without the second reading (fast confidence < threshold → deep tier)');
+      const f = s.frontierWithoutSecondReading;
+      out.push(
+        ...table(
+          ['threshold', 'to deep', s.metric === 'f1' ? 'F1' : 'accuracy', 'USD / 1,000 docs'],
+          [...f.rows, f.allFast, f.allDeep].map((row) => [
+            row.threshold === null ? row.label : row.threshold.toFixed(2),
+            pct(row.shareDeep),
+            s.metric === 'f1' ? num(row.metric) : pct(row.metric),
+            row.costPer1000Usd.toFixed(4),
+          ]),
+        ),
+        '',
+      );
+    }
+  }
   const wrong = s.perDocument.filter((d) => d.errors.length > 0).length;
   out.push(`${wrong} of ${s.documents} documents have errors (see --report for expected vs got with evidence).`);
   return out.join('\n') + '\n';

@@ -175,6 +175,33 @@ ${tableHtml(
   { rowClass: (i) => (i >= s.frontier!.rows.length ? 'ref' : '') },
 )}</section>`
     : `<section><h2>Routing frontier</h2><p>Not computed: run with <code>--tiers flash,pro</code> (needs <code>GEMINI_API_KEY</code>) to read every document with both tiers and compare thresholds.</p></section>`;
+  const effect = s.secondReading;
+  const second = effect
+    ? `<section><h2>Second reading</h2>
+<p>A second, independent reading of the required fields by ${escapeHtml(effect.model ?? 'the check model')} was compared on ${effect.compared} document(s): ${effect.agreedFields} field(s) agreed, ${effect.disagreedFields} disagreed. The same readings, routed by the same policy, with and without it:</p>
+${tableHtml(
+  ['', metricLabel, 'review', 'to deep', 'USD per document'],
+  (
+    [
+      ['with', effect.with],
+      ['without', effect.without],
+    ] as const
+  ).map(([label, v]) => [label, metricText(s, v.metric), pct(v.reviewShare), pct(v.deepShare), v.costPerDocumentUsd.toFixed(6)]),
+  { numericFrom: 1 },
+)}${
+        s.frontierWithoutSecondReading
+          ? `\n<h3>Routing frontier without the second reading</h3>\n${tableHtml(
+              ['threshold', 'share to deep', metricLabel, 'USD per 1,000 documents'],
+              [...s.frontierWithoutSecondReading.rows, s.frontierWithoutSecondReading.allFast, s.frontierWithoutSecondReading.allDeep].map((row) => [
+                row.threshold === null ? row.label : row.threshold.toFixed(2),
+                pct(row.shareDeep),
+                metricText(s, row.metric),
+                row.costPer1000Usd.toFixed(4),
+              ]),
+            )}`
+          : ''
+      }</section>`
+    : '';
   const docs = s.perDocument
     .filter((d) => d.errors.length > 0 || d.status !== 'extracted')
     .map((d) => {
@@ -259,6 +286,7 @@ ${tableHtml(
   )} tokens, budget $${e(r.thresholds.docBudgetUsd)} per document. Classified as the gold kind: ${e(r.classification.right)} of ${e(r.classification.total)}.</p>
 </section>
 ${frontier}
+${second}
 <section><h2>Documents with errors or not extracted</h2>
 <p class="meta">Expected vs got, with the page and quote the value was read from.</p>
 ${docs || '<p>None.</p>'}

@@ -16,10 +16,11 @@ import { INVOICE_REQUIRED_FIELDS, type ExtractableKind, type RouteStep, type Tie
 import { classifyDocument } from '../classify/classify.ts';
 import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
-import { failedCheckCodes, scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
+import { explainChecks, failedCheckCodes, scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
 import { callTier } from '../extraction/call-tier.ts';
 import { escalationFields, expectedEscalationUsage, planEscalationPages, toRanges } from '../extraction/escalation.ts';
-import type { ModelTier, PageImage, PageText } from '../extraction/model-tier.ts';
+import type { ModelTier, PageImage, PageText, SecondReader } from '../extraction/model-tier.ts';
+import type { SecondReading } from '../extraction/second-reading.ts';
 import { estimateTokens } from '../extraction/rules/tokens.ts';
 import { ocrScannedPages } from '../ocr/ocr-pages.ts';
 import { parsePdf } from '../pdf/parse-pdf.ts';
@@ -44,7 +45,7 @@ export interface TierCall {
   tier: TierName;
   model: string;
   /** Which reading: a fast chunk, an escalation, a whole-document deep reading, or a scan's classification. */
-  purpose: 'chunk' | 'escalation' | 'whole' | 'classification';
+  purpose: 'chunk' | 'escalation' | 'whole' | 'classification' | 'second-reading';
   pageFrom: number;
   pageTo: number;
   inputTokens: number;
@@ -85,13 +86,21 @@ export interface DocumentRun {
   deepWhole: ScoredReadings | null;
   /** True when the policy would send the document to the deep tier after the fast one, were one available. */
   wouldEscalate: boolean;
+  /**
+   * When a second reading was compared (tiers.check): the fast tier's result
+   * scored WITHOUT it, from the same readings, for the with/without comparison.
+   */
+  fastWithoutSecondReading: ScoredReadings | null;
+  /** Chunks the fast tier could not extract (the after-fast decision's input), 0 when it did not run. */
+  fastFailedChunks: number;
   calls: TierCall[];
 }
 
 export interface RunnerOptions {
   /** With `einvoice.enabled`, the exact e-invoice tier claims what it can first, as in the workflow; with `ocr: 'auto'`, scans are read offline. */
   config: Pick<Config, 'routing' | 'limits' | 'prices'> & Partial<Pick<Config, 'einvoice' | 'ocr'>>;
-  tiers: { fast: ModelTier; deep: ModelTier | null };
+  /** `check`: the second, independent reader of required fields (as the workflow's secondReading activity), when configured. */
+  tiers: { fast: ModelTier; deep: ModelTier | null; check?: SecondReader | null };
   mode: EvalMode;
   /** YYYY-MM-DD, for date plausibility checks. */
   today: string;
@@ -135,6 +144,8 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
     fast: null,
     deepWhole: null,
     wouldEscalate: false,
+    fastWithoutSecondReading: null,
+    fastFailedChunks: 0,
     calls: [],
   };
   const done = (status: DocumentRun['status'], reasons: string[]) => {
@@ -159,8 +170,10 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
   run.classifiedAs = result.kind;
   run.result = result.candidate ? ports.scored(result.candidate.candidateId) : null;
   run.fast = result.fastCandidate ? ports.scored(result.fastCandidate.candidateId) : null;
+  run.fastWithoutSecondReading = result.fastCandidate ? ports.scoredWithoutSecondReading(result.fastCandidate.candidateId) : null;
   const afterFast = result.decisions.find((d) => d.stage === 'after-fast');
   if (afterFast) {
+    if (afterFast.input.stage === 'after-fast') run.fastFailedChunks = afterFast.input.failedChunks;
     const capabilities = { deepAvailable: true, fastReadsImages: tiers.fast.readsImages, deepReadsImages: tiers.deep?.readsImages ?? false };
     run.wouldEscalate = decideRoute(afterFast.input, thresholds, capabilities).action === 'deep';
   }
@@ -185,7 +198,10 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
   let pages: PageText[] = [];
   let pageTokens: number[] = [];
   const readings = new Map<string, Reading>();
+  const secondReadings = new Map<string, { fields: SecondReading; model: string }>();
   const candidates = new Map<string, ScoredReadings>();
+  /** Candidates that were compared with a second reading, scored without it. */
+  const withoutSecond = new Map<string, ScoredReadings>();
   const spent = () => run.calls.reduce((sum, c) => sum.plus(c.costUsd), new Decimal(0)).toNumber();
   const tierOf = (name: TierName) => (name === 'flash' ? tiers.fast : deep);
 
@@ -209,6 +225,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         deepAvailable: deep !== null,
         fastReadsImages: tiers.fast.readsImages,
         deepReadsImages: deep?.readsImages ?? false,
+        checkModel: tiers.check?.model ?? null,
       };
     },
     async parse(): Promise<ParsedSummary> {
@@ -274,14 +291,12 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
       return { attemptId, outcome: call.outcome, error: call.error };
     },
     async buildCandidate(input) {
-      const scored = scoreReadings(
-        input.kind,
-        [...new Set(input.attemptIds)].map((id) => readings.get(id)).filter((r): r is Reading => r !== undefined),
-        pages,
-        today,
-      );
+      const stageReadings = [...new Set(input.attemptIds)].map((id) => readings.get(id)).filter((r): r is Reading => r !== undefined);
+      const second = input.secondReadingId ? (secondReadings.get(input.secondReadingId) ?? null) : null;
+      const scored = scoreReadings(input.kind, stageReadings, pages, today, second);
       const candidateId = `${input.stage}-${candidates.size + 1}`;
       candidates.set(candidateId, scored);
+      if (second) withoutSecond.set(candidateId, scoreReadings(input.kind, stageReadings, pages, today));
       return {
         candidateId,
         confidence: Number(scored.confidence.toFixed(4)),
@@ -289,6 +304,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         missingRequired: scored.missingRequired,
         ungrounded: scored.ungrounded,
         possibleDuplicateOf: null,
+        explained: explainChecks(scored.checks),
       };
     },
     async planEscalation(input): Promise<EscalationPlan> {
@@ -317,6 +333,50 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
       // The pipeline's result carries its decisions.
     },
   };
+  const reader = tiers.check;
+  if (reader) {
+    /** The second, independent reading, as the workflow's secondReading activity makes it (a paid call of its own). */
+    ports.secondReading = async (input) => {
+      const range = pages.filter((p) => p.pageNumber >= input.pageFrom && p.pageNumber <= input.pageTo);
+      if (range.every((p) => p.text.trim() === '')) return { attemptId: null, outcome: 'skipped' };
+      const started = performance.now();
+      let outcome: TierCall['outcome'] = 'ok';
+      let error: string | null = null;
+      let usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0, estimated: true };
+      let costUsd = '0';
+      let fields: SecondReading | null = null;
+      try {
+        const answer = await reader.read({ kind: input.kind, pages: range, pageCount: pages.length });
+        ({ usage, costUsd } = answer);
+        fields = answer.fields;
+      } catch (thrown) {
+        const spent = thrown as { usage?: typeof usage; costUsd?: string };
+        usage = spent.usage ?? usage;
+        costUsd = spent.costUsd ?? '0';
+        outcome = spent.usage ? 'invalid' : 'failed';
+        error = thrown instanceof Error ? thrown.message : String(thrown);
+      }
+      run.calls.push({
+        tier: 'flash',
+        model: reader.model,
+        purpose: 'second-reading',
+        pageFrom: input.pageFrom,
+        pageTo: input.pageTo,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cachedTokens: usage.cachedTokens,
+        tokensEstimated: usage.estimated,
+        costUsd,
+        latencyMs: Math.round(performance.now() - started),
+        outcome,
+        error,
+      });
+      if (outcome === 'failed') return null;
+      const attemptId = `attempt-${run.calls.length}`;
+      if (fields) secondReadings.set(attemptId, { fields, model: reader.model });
+      return { attemptId, outcome: outcome === 'ok' ? 'ok' : 'invalid' };
+    };
+  }
   if (config.einvoice?.enabled) {
     /** The exact e-invoice tier, as the workflow's readEInvoice + scoreEInvoice (no duplicate check: no records here). */
     ports.claimExact = async (): Promise<ExactOutcome> => {
@@ -361,6 +421,8 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
   return {
     ...ports,
     scored: (candidateId: string) => candidates.get(candidateId) ?? null,
+    /** A candidate compared with a second reading, scored without it (null: it was not compared). */
+    scoredWithoutSecondReading: (candidateId: string) => withoutSecond.get(candidateId) ?? null,
     /** The deep tier's reading of the whole document, scored alone (mode `both`, for the frontier). */
     async readWhole(kind: ExtractableKind): Promise<ScoredReadings | null> {
       if (!tiers.deep) return null;

@@ -10,6 +10,7 @@ import { calibrate, type Calibration } from './calibration.ts';
 import type { Split } from './splits.ts';
 import { touchless, type TouchlessFigures } from './touchless.ts';
 import { computeFrontier, type Frontier, type FrontierDocument } from './frontier.ts';
+import { secondReadingEffect, type SecondReadingEffect } from './second-reading-effect.ts';
 import type { EvalFormat, LabelledDocument } from './loaders.ts';
 import {
   accuracyOf,
@@ -103,6 +104,13 @@ export interface EvalSummary {
     classification: { right: number; total: number };
   };
   frontier: Frontier | null;
+  /**
+   * The routing frontier with the fast tier's results scored without the
+   * second reading (mode `both`, when one was compared): its effect on the frontier.
+   */
+  frontierWithoutSecondReading?: Frontier | null;
+  /** With and without the second, independent reading (when one was compared). */
+  secondReading?: SecondReadingEffect | null;
   perDocument: DocumentSummary[];
 }
 
@@ -206,6 +214,32 @@ export function summarise(
     }));
     frontier = computeFrontier(metric, docs);
   }
+  const secondReading = secondReadingEffect(runs, {
+    metric,
+    mode: context.mode,
+    thresholds: { minConfidence: context.routing.minConfidence, longDocTokens: context.routing.longDocTokens },
+    score: (r, result) => total([scoreDocument(r.doc, result, r.classifiedAs)]),
+  });
+  let frontierWithoutSecondReading: Frontier | null = null;
+  if (context.mode === 'both' && secondReading) {
+    frontierWithoutSecondReading = computeFrontier(
+      metric,
+      runs.map((r) => {
+        const fast = r.fastWithoutSecondReading ?? r.fast;
+        return {
+          fastConfidence: fast?.confidence ?? 0,
+          fast: {
+            tally: total([scoreDocument(r.doc, fast, r.classifiedAs)]),
+            costUsd: sumUsd(r.calls.filter((c) => c.tier === 'flash' && c.purpose !== 'second-reading')).toFixed(6),
+          },
+          deep: {
+            tally: total([scoreDocument(r.doc, r.deepWhole, r.classifiedAs)]),
+            costUsd: sumUsd(r.calls.filter((c) => c.tier === 'pro')).toFixed(6),
+          },
+        };
+      }),
+    );
+  }
 
   const perDocument: DocumentSummary[] = runs.map((r, i) => ({
     file: r.doc.name,
@@ -267,6 +301,7 @@ export function summarise(
       classification: { right: runs.filter((r) => r.classifiedAs === r.doc.kind).length, total: n },
     },
     frontier,
+    ...(secondReading ? { secondReading, frontierWithoutSecondReading } : {}),
     perDocument,
   };
   if (context.format === 'invoice2data') summary.fieldMap = { ...INVOICE2DATA_FIELDS };

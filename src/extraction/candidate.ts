@@ -9,10 +9,13 @@ import {
 import type { Db } from '../db/database.ts';
 import { findOkAttempts } from '../db/attempts.ts';
 import { findRunCandidate, insertCandidate } from '../db/candidates.ts';
+import { findSecondReading } from '../db/second-readings.ts';
 import { findDuplicateInvoice as findDuplicateInvoiceRecord } from '../db/invoices.ts';
 import { checkCode, validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
 import { lineCountCheck } from '../validation/line-count.ts';
+import { lineItemsContinueCheck } from '../validation/table-continuation.ts';
 import { applyCheckPenalties, documentConfidence } from './confidence.ts';
+import { applyAgreement, compareReadings, secondReadingSchema, type SecondReading } from './second-reading.ts';
 import { groundExtraction } from './grounding.ts';
 import { combineReadings, mergeExtractions, type MergeConflict } from './merge.ts';
 import type { ExtractionFields, PageText } from './model-tier.ts';
@@ -22,6 +25,8 @@ export interface AssembleInput {
   kind: ExtractableKind;
   stage: 'fast' | 'deep';
   attemptIds: string[];
+  /** The attempt of a second, independent reading of the required fields (second-reading.ts), when one was made. */
+  secondReadingId?: string | null;
   workflowId: string;
   runId: string;
   /** The Temporal activity storing the candidate, for the audit trail. */
@@ -37,7 +42,18 @@ export interface AssembledCandidate {
   missingRequired: string[];
   ungrounded: string[];
   possibleDuplicateOf: string | null;
+  /**
+   * Failed checks explained in words (check code → reason without values), for
+   * the routing reasons: "the line items table continues on page 3 but only 12
+   * of about 20 rows were read". Absent on candidates stored before it existed.
+   */
+  explained?: Record<string, string>;
 }
+
+/** Words for failed checks whose own reason (CheckResult.reason) is not set. */
+const CHECK_WORDS: Readonly<Record<string, string>> = {
+  line_items_sum: 'the line items do not add up to the subtotal (or total): rows may be missing or misread',
+};
 
 /**
  * Turns a stage's extraction attempts into one scored candidate record:
@@ -58,7 +74,9 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
     pages: { from: a.page_from, to: a.page_to },
     fields: schema.parse(a.result) as ExtractionFields<typeof input.kind>,
   }));
-  const prepared = prepareReadings(input.kind, readings, input.pages, input.today);
+  const second = input.secondReadingId ? await findSecondReading(db, input.secondReadingId) : null;
+  const secondReading = second ? { fields: secondReadingSchema(input.kind).catch({}).parse(second.result) as SecondReading, model: second.model } : null;
+  const prepared = prepareReadings(input.kind, readings, input.pages, input.today, secondReading);
 
   let possibleDuplicateOf: string | null = null;
   const extraChecks: CheckResult[] = [];
@@ -112,6 +130,8 @@ export interface PreparedReadings<K extends ExtractableKind = ExtractableKind> {
   checks: CheckResult[];
   ungrounded: string[];
   conflicts: MergeConflict[];
+  /** Required fields a second, independent reading agrees on (second-reading.ts). */
+  agreed?: string[];
 }
 
 /** A scored candidate: what assembleCandidate stores and routing decides on. */
@@ -122,6 +142,8 @@ export interface ScoredReadings<K extends ExtractableKind = ExtractableKind> {
   missingRequired: string[];
   confidence: number;
   conflicts: MergeConflict[];
+  /** Required fields a second, independent reading agreed on (empty when none was compared). */
+  agreed?: string[];
 }
 
 /**
@@ -136,6 +158,7 @@ export function prepareReadings<K extends ExtractableKind>(
   readings: readonly Reading<K>[],
   pages: readonly PageText[],
   today: string,
+  secondReading: { fields: SecondReading; model: string } | null = null,
 ): PreparedReadings<K> {
   const grounded = readings
     .slice()
@@ -163,8 +186,12 @@ export function prepareReadings<K extends ExtractableKind>(
   if (kind === 'invoice') {
     const count = lineCountCheck((merged.fields as InvoiceExtraction).lineItems.length, pages);
     if (count) checks.push(count);
+    const continued = lineItemsContinueCheck((merged.fields as InvoiceExtraction).lineItems, pages);
+    if (continued) checks.push(continued);
   }
-  return { fields: merged.fields, checks, ungrounded, conflicts: merged.conflicts };
+  const agreement = secondReading ? compareReadings(kind, merged.fields, secondReading.fields, secondReading.model) : null;
+  if (agreement) checks.push(...agreement.checks);
+  return { fields: merged.fields, checks, ungrounded, conflicts: merged.conflicts, agreed: agreement?.agreed ?? [] };
 }
 
 /**
@@ -187,7 +214,9 @@ export function finishScoring<K extends ExtractableKind>(
       fields: [conflict.field],
     });
   }
-  const fields = applyCheckPenalties(kind, prepared.fields, checks);
+  // Agreement raises only grounded fields that no failed check names; then the failed checks' penalties.
+  const agreed = applyAgreement(prepared.fields, prepared.agreed ?? [], prepared.ungrounded, checks);
+  const fields = applyCheckPenalties(kind, agreed, checks);
   return {
     fields,
     checks,
@@ -195,6 +224,7 @@ export function finishScoring<K extends ExtractableKind>(
     missingRequired: missingRequiredFields(kind, fields),
     confidence: documentConfidence(kind, fields),
     conflicts: prepared.conflicts,
+    agreed: prepared.agreed ?? [],
   };
 }
 
@@ -208,8 +238,9 @@ export function scoreReadings<K extends ExtractableKind>(
   readings: readonly Reading<K>[],
   pages: readonly PageText[],
   today: string,
+  secondReading: { fields: SecondReading; model: string } | null = null,
 ): ScoredReadings<K> {
-  return finishScoring(kind, prepareReadings(kind, readings, pages, today));
+  return finishScoring(kind, prepareReadings(kind, readings, pages, today, secondReading));
 }
 
 interface StoredChecks {
@@ -231,7 +262,19 @@ function summaryOf(
     missingRequired: stored.missingRequired,
     ungrounded: stored.ungrounded,
     possibleDuplicateOf,
+    explained: explainChecks(stored.checks),
   };
+}
+
+/** Failed checks that have words (their own reason, or CHECK_WORDS), by code. */
+export function explainChecks(checks: readonly CheckResult[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const check of checks) {
+    if (check.passed) continue;
+    const words = check.reason ?? CHECK_WORDS[check.name];
+    if (words) out[checkCode(check)] = words;
+  }
+  return out;
 }
 
 /** The failed checks as codes (name and fields, no values): what routing and workflow history see. */

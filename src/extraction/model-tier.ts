@@ -118,3 +118,24 @@ export interface ClassificationResult {
 export class TierRejectedError extends Error {
   override name = 'TierRejectedError';
 }
+
+/**
+ * A second, independent reader of a document's required fields (a cheap model:
+ * DOCROUTE_CHECK_MODEL). Its answer is compared with the first reading
+ * (src/extraction/second-reading.ts); it never becomes the record's value.
+ */
+export interface SecondReader {
+  readonly model: string;
+  /** Reads the kind's required scalar fields from the pages' text. Throws a TierRejectedError (with usage and cost) for an unusable answer. */
+  read(request: { kind: ExtractableKind; pages: readonly PageText[]; pageCount: number; signal?: AbortSignal }): Promise<SecondReaderResult>;
+}
+
+export interface SecondReaderResult {
+  /** Field name → value as text, or null (see secondReadingSchema). */
+  fields: Record<string, string | null>;
+  usage: Usage;
+  costUsd: string;
+  model: string;
+  promptVersion: string;
+  promptHash: string;
+}

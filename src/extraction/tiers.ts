@@ -1,18 +1,24 @@
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import { createGeminiTiers } from './gemini/index.ts';
-import type { ModelTier } from './model-tier.ts';
+import type { ModelTier, SecondReader } from './model-tier.ts';
 import { createRulesTier } from './rules/rules-tier.ts';
 
 export interface Tiers {
   fast: ModelTier;
   /** The deep tier, or null when none is configured (documents it would read go to review). */
   deep: ModelTier | null;
+  /**
+   * The second, independent reader of required fields (DOCROUTE_CHECK_MODEL,
+   * src/extraction/second-reading.ts); absent or null: no second reading.
+   */
+  check?: SecondReader | null;
 }
 
 /**
  * The tiers this configuration provides. With a Gemini API key: Gemini Flash
- * (fast) and Gemini Pro (deep). Without one, the offline rules extractor is the
+ * (fast) and Gemini Pro (deep), and the cheap second reader
+ * (Flash-Lite) unless DOCROUTE_CHECK_MODEL=none. Without one, the offline rules extractor is the
  * fast tier and there is no deep tier.
  *
  * `httpAttempts`: HTTP attempts per call. The worker passes 1: its activities

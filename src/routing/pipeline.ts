@@ -23,6 +23,8 @@ import type {
   ExtractOutcome,
   ParsedSummary,
   RoutingRecord,
+  SecondReadingInput,
+  SecondReadingOutcome,
   TierInfo,
 } from '../../activities/types.ts';
 import type { DocumentKind, ExtractableKind, RouteStep, TierName } from '../../schemas/common.ts';
@@ -75,6 +77,13 @@ export interface PipelinePorts {
    * batch was given up (every range goes online). Absent: every call is online.
    */
   extractBatch?(input: { kind: ExtractableKind; tier: TierName; ranges: { pageFrom: number; pageTo: number; chunkIndex: number | null }[] }): Promise<(ExtractOutcome | null)[] | null>;
+  /**
+   * Optional: a second, independent reading of the required fields by a cheap
+   * model (TierInfo.checkModel), after the fast tier; its agreement with the
+   * first reading moves the earned confidence (src/extraction/second-reading.ts).
+   * Null: it failed after its retries (the run goes on without it).
+   */
+  secondReading?(input: SecondReadingInput): Promise<SecondReadingOutcome | null>;
   /** Merges, grounds, validates and scores the stage's attempts. */
   buildCandidate(input: CandidateInput): Promise<CandidateSummary>;
   /** What the deep tier should read, and what that costs against what was spent. */
@@ -218,7 +227,10 @@ export async function runPipeline(ports: PipelinePorts, input: PipelineInput): P
     const failedRanges = ranges.filter((_, i) => outcomes[i]?.outcome !== 'ok');
     return { okIds, failedRanges };
   };
-  const candidateOf = (stage: 'fast' | 'deep', attemptIds: string[]) => ports.buildCandidate({ documentId, kind, stage, attemptIds });
+  /** The second reading's attempt, when one was made and answered (compared with both stages' candidates). */
+  let secondReadingId: string | null = null;
+  const candidateOf = (stage: 'fast' | 'deep', attemptIds: string[]) =>
+    ports.buildCandidate({ documentId, kind, stage, attemptIds, ...(secondReadingId ? { secondReadingId } : {}) });
 
   /** The deep tier on what the plan says, if the document's budget allows it; null when it does not. */
   const runDeep = async (plan: EscalationPlan, fastIds: string[]) => {
@@ -249,6 +261,11 @@ export async function runPipeline(ports: PipelinePorts, input: PipelineInput): P
       'flash',
       chunks.map((c) => ({ pageFrom: c.pageFrom, pageTo: c.pageTo, chunkIndex: c.index })),
     );
+    // The cheap second reading of the required fields, over the document the fast tier read.
+    if (ports.secondReading && tiers.checkModel && fast.okIds.length > 0) {
+      const second = await ports.secondReading({ documentId, kind, pageFrom: 1, pageTo: parsed.pageCount });
+      if (second?.outcome === 'ok' && second.attemptId) secondReadingId = second.attemptId;
+    }
     candidate = await candidateOf('fast', fast.okIds);
     result.fastCandidate = candidate;
     next = await decide(afterStage('after-fast', candidate, fast.failedRanges.length));
@@ -284,5 +301,6 @@ function afterStage(stage: 'after-fast' | 'after-deep', candidate: CandidateSumm
     failedChecks: routeFailedChecks(candidate),
     failedChunks,
     missingRequired: candidate.missingRequired,
+    ...(candidate.explained && Object.keys(candidate.explained).length > 0 ? { explained: candidate.explained } : {}),
   };
 }

@@ -54,6 +54,8 @@ export interface ExtractionRouteInput {
   failedChunks: number;
   /** Required fields with no value. */
   missingRequired: string[];
+  /** Failed checks explained in words (code → reason without values); such a check is reported in its words. */
+  explained?: Record<string, string>;
 }
 
 export interface BudgetRouteInput {
@@ -147,7 +149,7 @@ function decideAfterExtraction(
   if (input.confidence < thresholds.minConfidence) {
     problems.push(`confidence ${input.confidence.toFixed(3)} < ${thresholds.minConfidence}`);
   }
-  for (const check of input.failedChecks) problems.push(`check failed: ${check}`);
+  for (const check of input.failedChecks) problems.push(input.explained?.[check] ?? `check failed: ${check}`);
 
   if (problems.length === 0) {
     return {

@@ -15,6 +15,11 @@ export interface CheckResult {
   message: string;
   /** Field paths the check concerns: "subtotal", "lineItems", "lineItems[2]", "parties[0]". */
   fields: string[];
+  /**
+   * When it fails: why, in words a reviewer reads in the routing reasons, naming
+   * fields, pages and counts but never a value (it passes through workflow history).
+   */
+  reason?: string;
 }
 
 /**

@@ -43,5 +43,6 @@ export function lineCountCheck(lineCount: number, pages: readonly PageText[]): C
       ? `${lineCount} line items, as the document states (page ${stated.page})`
       : `${lineCount} line items extracted but the document states ${stated.count} (page ${stated.page})`,
     fields: ['lineItems'],
+    ...(passed ? {} : { reason: `the document states ${stated.count} line items (page ${stated.page}) but ${lineCount} were read` }),
   };
 }

@@ -13,7 +13,7 @@ import { hybridManifest } from '../../src/eval/hybrid-gold.ts';
 import type { EvalSummary } from '../../src/eval/summary.ts';
 import { startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
 import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/harness.ts';
-import { inventingModel, readingModel } from '../support/oracle-model.ts';
+import { checkingModel, inventingModel, readingModel } from '../support/oracle-model.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const INVOICES = path.join(DATASETS_DIR, 'invoice2data');
@@ -121,6 +121,8 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
       // Flash invents on the Coolblue and Free invoices (its values are not on the page: low confidence); Pro reads.
       fake.on('gemini-3.8-flash', 'generateContent', (req) => (/coolblue|free/i.test(req.text) ? inventingModel(req) : readingModel(req)));
       fake.on('gemini-4-carbon', 'generateContent', readingModel);
+      // The cheap second reading of the required fields (DOCROUTE_CHECK_MODEL's default), a careful reader.
+      fake.on('gemini-3.5-flash-lite', 'generateContent', checkingModel());
       const report = path.join(tmp, 'frontier.html');
       const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--tiers', 'flash,pro', '--json', '--report', report], {
         DOCROUTE_EINVOICE: 'off',
@@ -150,6 +152,22 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
       expect(html).toContain('Routing frontier');
       expect(html).toMatch(/<svg[^>]*aria-label="field accuracy against cost per 1,000 documents"/);
       expect(html).toContain('all deep');
+      // With and without the second reading: on the same readings, the same policy; its calls are what "with" pays more.
+      const e = s.secondReading!;
+      expect(e.model).toBe('gemini-3.5-flash-lite');
+      expect(e.compared).toBeGreaterThanOrEqual(9);
+      expect(e.agreedFields).toBeGreaterThan(0);
+      expect(e.disagreedFields).toBeGreaterThan(0); // the invented readings
+      expect(e.with.costPerDocumentUsd).toBeGreaterThan(e.without.costPerDocumentUsd);
+      for (const v of [e.with, e.without]) {
+        expect(v.reviewShare).toBeGreaterThanOrEqual(0);
+        expect(v.reviewShare).toBeLessThanOrEqual(1);
+        expect(v.metric).toBeGreaterThan(0);
+      }
+      expect(s.frontierWithoutSecondReading!.rows).toHaveLength(21);
+      expect(s.frontierWithoutSecondReading!.allFast.costPer1000Usd).toBeLessThan(f.allFast.costPer1000Usd);
+      // One second-reading call per document it was compared on.
+      expect(fake.requests.filter((q) => q.model === 'gemini-3.5-flash-lite')).toHaveLength(e.compared);
     }, 240_000);
 
     it('routed as configured: Flash first, Pro only on what the policy escalates', async () => {
@@ -158,6 +176,8 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
       fake.on('gemini-4-carbon', 'generateContent', readingModel);
       const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--json'], {
         DOCROUTE_EINVOICE: 'off',
+        DOCROUTE_CHECK_MODEL: 'none', // turned off by config: no second reading, no with/without section
+
         GEMINI_API_KEY: 'test-key-AIzaFAKE-0123456789',
         GEMINI_BASE_URL: fake.url,
       });
@@ -165,6 +185,8 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
       const s = JSON.parse(r.stdout) as EvalSummary;
       expect(s.mode).toBe('routed');
       expect(s.frontier).toBeNull();
+      expect(s.secondReading).toBeUndefined();
+      expect(fake.requests.some((q) => q.model === 'gemini-3.5-flash-lite')).toBe(false);
       const coolblue = s.perDocument.filter((d) => /coolblue/i.test(d.file));
       expect(coolblue).toHaveLength(2);
       for (const d of coolblue) expect(d.route).toEqual(['flash', 'pro']);

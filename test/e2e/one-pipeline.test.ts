@@ -6,7 +6,7 @@ import type { LabelledDocument } from '../../src/eval/loaders.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
 import { DATASETS_DIR, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
-import { inventingModel, readingModel } from '../support/oracle-model.ts';
+import { checkingModel, inventingModel, readingModel } from '../support/oracle-model.ts';
 import { createTiers } from '../../src/extraction/tiers.ts';
 
 /**
@@ -83,6 +83,26 @@ describe('one pipeline: the workflow and eval make the same decisions in the sam
         expect(await compare(h, createTiers(h.config), files)).toBe(files.length);
         const routes = await h.db.selectFrom('documents').select('route').execute();
         expect(routes.some((r) => r.route.includes('pro'))).toBe(true);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('with the second reading (Flash-Lite): agreement and disagreement decide the same way in both', { timeout: 300_000 }, async () => {
+      fake.reset();
+      for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', readingModel);
+      const agree = checkingModel();
+      const disagree = checkingModel({ invoiceNumber: 'ONE-PIPELINE-OTHER' });
+      fake.on('gemini-3.5-flash-lite', 'generateContent', (req) => (/factuur|oyo/i.test(req.text) ? disagree(req) : agree(req)));
+      const env = { GEMINI_API_KEY: 'one-pipeline-key-000000', GEMINI_BASE_URL: fake.url, DOCROUTE_CHECK_MODEL: 'gemini-3.5-flash-lite' };
+      const h = await startHarness({ env });
+      try {
+        const files = (await documents()).filter((f) => /invoice-en-usd|factuur|rechnung|oyo/.test(f));
+        expect(await compare(h, createTiers(h.config), files)).toBe(files.length);
+        const second = await h.db.selectFrom('extraction_attempts').select('id').where('model', '=', 'gemini-3.5-flash-lite').execute();
+        expect(second.length).toBeGreaterThanOrEqual(3);
+        const reasons = await h.db.selectFrom('routing_decisions').select('reason').execute();
+        expect(reasons.some((r) => r.reason.includes('a second, independent reading (gemini-3.5-flash-lite) disagrees on invoiceNumber'))).toBe(true);
       } finally {
         await h.close();
       }

@@ -10,7 +10,7 @@ import { submitReview, type ReviewDecisionInput } from '../../src/review/submit.
 import { emptyFile, imageOnlyPdf } from '../support/bad-pdfs.ts';
 import { reply, startFakeGemini } from '../support/fake-gemini.ts';
 import { DATASETS_DIR, startHarness, type Harness } from '../support/harness.ts';
-import { inventingModel, readingModel } from '../support/oracle-model.ts';
+import { checkingModel, inventingModel, readingModel } from '../support/oracle-model.ts';
 
 /**
  * Records the workflow-history fixtures in test/histories/<version>/ (see the
@@ -25,6 +25,14 @@ async function record(h: Harness, name: string, workflowId: string): Promise<voi
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
   await fs.mkdir(OUT, { recursive: true });
   await fs.writeFile(path.join(OUT, `${name}.json`), historyToJSON(history) + '\n');
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function finish(h: Harness, workflowId: string): Promise<void> {
@@ -154,17 +162,50 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
     }
   });
 
-  it('Gemini batch mode: the fast tier through the Batch API, polled on durable timers', { timeout: 120_000 }, async () => {
+  it('Gemini batch mode: the fast tier through the Batch API, polled on durable timers, across a worker restart', { timeout: 180_000 }, async () => {
     const fake = await startFakeGemini();
-    fake.batchAutoCompleteAfterPolls = 2;
     const env = { GEMINI_API_KEY: 'fixture-key-0000000000', GEMINI_BASE_URL: fake.url, DOCROUTE_BATCH: 'all', DOCROUTE_BATCH_POLL_SECONDS: '1' };
     const h = await startHarness({ env });
     try {
       for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', readingModel);
       const batched = await ingestFile(h, path.join(SAMPLES, 'invoice-en-usd.pdf'), 'fixture');
-      expect((await waitForDocument(h, batched.workflowId)).route).toEqual(['flash']);
+      // The batch is pending: the worker stops, the batch runs, another worker finishes the document.
+      await until('the batch to be created', () => fake.batches.size === 1);
+      await until('a few polls of the pending batch', () => [...fake.batches.values()][0]!.polls >= 2);
+      h.worker.shutdown();
+      await until('the worker to stop', () => h.worker.getState() === 'STOPPED');
+      await fake.completeBatches();
+      await h.startWorker();
+      const result = await waitForDocument(h, batched.workflowId);
+      expect(result).toMatchObject({ status: 'extracted', route: ['flash'] });
       expect(fake.batches.size).toBe(1);
-      await record(h, 'gemini-batch', batched.workflowId);
+      expect(fake.requests.filter((r) => r.method === 'generateContent').every((r) => r.batch !== null)).toBe(true);
+      await record(h, 'gemini-batch-worker-restart', batched.workflowId);
+    } finally {
+      await h.close();
+      await fake.close();
+    }
+  });
+
+  it('Gemini second reading: agreement (extracted) and a disagreement the deep tier does not settle (review, corrected)', { timeout: 180_000 }, async () => {
+    const fake = await startFakeGemini();
+    const env = { GEMINI_API_KEY: 'fixture-key-0000000000', GEMINI_BASE_URL: fake.url, DOCROUTE_CHECK_MODEL: 'gemini-3.5-flash-lite' };
+    const h = await startHarness({ env });
+    try {
+      for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', readingModel);
+      fake.on('gemini-3.5-flash-lite', 'generateContent', checkingModel());
+      const agreed = await ingestFile(h, path.join(SAMPLES, 'invoice-en-usd.pdf'), 'fixture');
+      expect(await waitForDocument(h, agreed.workflowId)).toMatchObject({ status: 'extracted', route: ['flash'] });
+      await record(h, 'gemini-second-reading-extracted', agreed.workflowId);
+
+      fake.on('gemini-3.5-flash-lite', 'generateContent', checkingModel({ invoiceNumber: 'FIXTURE-OTHER-1' }));
+      const disagreed = await ingestFile(h, path.join(SAMPLES, 'factuur-nl-eur.pdf'), 'fixture');
+      const result = await waitForDocument(h, disagreed.workflowId);
+      expect(result).toMatchObject({ status: 'needs_review', route: ['flash', 'pro'] });
+      expect(result.reasons).toContain('a second, independent reading (gemini-3.5-flash-lite) disagrees on invoiceNumber');
+      expect(await decideConfirming(h, disagreed.documentId, { action: 'correct', fields: { invoiceNumber: 'FIXTURE-2' } })).toMatchObject({ ok: true });
+      await finish(h, disagreed.workflowId);
+      await record(h, 'gemini-second-reading-review', disagreed.workflowId);
     } finally {
       await h.close();
       await fake.close();

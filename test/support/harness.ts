@@ -71,6 +71,9 @@ export async function startHarness(
     DOCROUTE_TASK_QUEUE: taskQueue,
     DOCROUTE_WORKFLOW_PREFIX: `test-${id}`,
     DOCROUTE_LOG_LEVEL: 'warn',
+    // The second reading (a Flash-Lite call per fast-tier document) only where a test asks for it:
+    // the other tests' call counts, costs and confidences stay those of the first reading.
+    DOCROUTE_CHECK_MODEL: 'none',
     ...options.env,
   });
   const log = createLogger('warn');

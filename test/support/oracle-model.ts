@@ -125,3 +125,29 @@ export function obedientModel(request: FakeRequest): FakeReply {
   part.text = JSON.stringify(answer);
   return answered;
 }
+
+const isSecondReading = (request: FakeRequest) => /second, independent one/.test(request.systemText ?? '');
+
+/**
+ * The cheap second reader (DOCROUTE_CHECK_MODEL) as a careful model: the
+ * required fields asked for ("Fields of this invoice to read: …"), read from
+ * the pages by the offline rules; `override` changes some answers (a reader
+ * that disagrees on a field).
+ */
+export function checkingModel(override: Record<string, string | null> = {}) {
+  return (request: FakeRequest): FakeReply => {
+    if (!isSecondReading(request)) return reply.error(400, { message: 'checkingModel answers second readings only' });
+    const asked = /Fields of this (invoice|contract) to read: ([^\n]*)\./.exec(request.text);
+    const kind = asked?.[1] ?? 'invoice';
+    const names = [...(asked?.[2] ?? '').matchAll(/"([A-Za-z]+)"/g)].map((m) => m[1]!);
+    const pages = pagesOf(request);
+    const read = (kind === 'contract' ? extractContract(pages) : extractInvoice(pages)) as unknown as Record<string, { value: unknown }>;
+    const answer = Object.fromEntries(
+      names.map((name) => {
+        const value = name in override ? override[name] : (read[name]?.value ?? null);
+        return [name, value === null || value === undefined ? null : String(value)];
+      }),
+    );
+    return reply.json(answer, { prompt: Math.ceil(request.text.length / 4), output: 40, thoughts: 12 });
+  };
+}

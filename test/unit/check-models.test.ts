@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { Secret } from '../../src/config/secret.ts';
-import { checkModels, formatModelChecks, modelProblems, replacementFromMessage } from '../../src/extraction/gemini/check-models.ts';
+import { checkModels, formatModelChecks, modelProblems, replacementFromMessage, verifyModelsAtStart } from '../../src/extraction/gemini/check-models.ts';
+import { ConfigError } from '../../src/config/config.ts';
 import { createGeminiClient } from '../../src/extraction/gemini/gemini-client.ts';
 import { startFakeGemini } from '../support/fake-gemini.ts';
 import type { FakeGemini } from '../support/fake-gemini.ts';
@@ -59,5 +60,71 @@ describe('docroute models', () => {
     expect(replacementFromMessage('models/gemini-2.5-pro was shut down. Use models/gemini-3.8-flash instead.')).toBe('gemini-3.8-flash');
     expect(replacementFromMessage('Please migrate to gemini-4-carbon.')).toBe('gemini-4-carbon');
     expect(replacementFromMessage('not found')).toBeNull();
+  });
+});
+
+describe('models.get at worker start', () => {
+  const keyed = (env: Record<string, string> = {}) => loadConfig({ GEMINI_API_KEY: 'AIza-start-key-0000', GEMINI_BASE_URL: fake.url, ...env });
+
+  it('passes when every configured model is served, with one models.get per model and no generateContent', async () => {
+    for (const m of ['gemini-3.8-flash', 'gemini-4-carbon', 'gemini-3.5-flash-lite']) fake.knownModels.add(m);
+    const { rows, warnings } = await verifyModelsAtStart(keyed());
+    expect(rows.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(warnings).toEqual([]);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refuses to start on a model the API has retired, naming the replacement, and what to price when it has no price', async () => {
+    fake.knownModels.add('gemini-3.8-flash');
+    fake.knownModels.add('gemini-3.5-flash-lite');
+    fake.retire('gemini-4-carbon', 'gemini-4.1-carbon');
+    const error = (await verifyModelsAtStart(keyed()).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/^the worker cannot start: a configured Gemini model is not usable/);
+    expect(error.message).toContain('DOCROUTE_PRO_MODEL=gemini-4-carbon is retired');
+    expect(error.message).toContain('set DOCROUTE_PRO_MODEL=gemini-4.1-carbon');
+    expect(error.message).toContain(`DOCROUTE_PRICES='{"gemini-4.1-carbon":{"input":<input>`);
+  });
+
+  it('refuses an unknown model, and only warns when the check itself fails (the API briefly away)', async () => {
+    fake.knownModels.add('gemini-3.8-flash');
+    fake.knownModels.add('gemini-4-carbon');
+    const error = (await verifyModelsAtStart(keyed()).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain('DOCROUTE_CHECK_MODEL=gemini-3.5-flash-lite is not served by the Gemini API (models.get: 404)');
+    const away = await verifyModelsAtStart(keyed({ GEMINI_BASE_URL: 'http://127.0.0.1:9', DOCROUTE_CHECK_MODEL: 'none' }));
+    expect(away.warnings).toHaveLength(2);
+    expect(away.warnings[0]).toMatch(/^DOCROUTE_FLASH_MODEL=gemini-3\.8-flash: could not be checked/);
+  });
+
+  it('does nothing without a key (offline tier)', async () => {
+    expect(await verifyModelsAtStart(loadConfig({}))).toEqual({ rows: [], warnings: [] });
+  });
+});
+
+describe('the `docroute models` command', () => {
+  it('prints the table and exits 0 when every model is served; exits 1 naming the replacement when one is retired', async () => {
+    const { modelsCommand } = await import('../../src/cli/commands/models.ts');
+    const { silentLogger } = await import('../../src/logger.ts');
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+    const before = process.exitCode;
+    try {
+      for (const m of ['gemini-3.8-flash', 'gemini-4-carbon', 'gemini-3.5-flash-lite']) fake.knownModels.add(m);
+      const config = loadConfig({ GEMINI_API_KEY: 'AIza-cli-models-key', GEMINI_BASE_URL: fake.url });
+      process.exitCode = undefined;
+      await modelsCommand({ config, log: silentLogger }, {});
+      expect(process.exitCode).toBeUndefined();
+      expect(out.join('')).toMatch(/deep\s+gemini-4-carbon\s+\$4\s+\$20/);
+      fake.retire('gemini-4-carbon', 'gemini-4.1-carbon');
+      out.length = 0;
+      await modelsCommand({ config, log: silentLogger }, { json: true });
+      expect(process.exitCode).toBe(1);
+      const json = JSON.parse(out.join('')) as { problems: string[] };
+      expect(json.problems[0]).toMatch(/^DOCROUTE_PRO_MODEL=gemini-4-carbon is retired .*; set DOCROUTE_PRO_MODEL=gemini-4\.1-carbon, and since docroute has no price for it: no price for model "gemini-4\.1-carbon": add it to DOCROUTE_PRICES/);
+    } finally {
+      process.stdout.write = write;
+      process.exitCode = before;
+    }
   });
 });

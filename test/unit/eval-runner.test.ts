@@ -100,3 +100,61 @@ describe('eval runner on the samples (rules tier, docroute format)', () => {
     expect(html2).toContain('&lt;/q&gt;&lt;script&gt;');
   });
 });
+
+describe('eval runner with a second reader (with and without it, on the same readings)', () => {
+  it('makes one second-reading call per fast-tier document, scores with and without it, and reports both', async () => {
+    const { extractInvoice } = await import('../../src/extraction/rules/invoice-rules.ts');
+    const { extractContract } = await import('../../src/extraction/rules/contract-rules.ts');
+    const { secondReadingFields } = await import('../../src/extraction/second-reading.ts');
+    // A reader of the same type as the Gemini one: reads the required fields from the text, and disagrees on the governing law.
+    const check = {
+      model: 'second-reader-under-test',
+      async read(request: { kind: 'invoice' | 'contract'; pages: readonly import('../../src/extraction/model-tier.ts').PageText[] }) {
+        const read = (request.kind === 'invoice' ? extractInvoice(request.pages) : extractContract(request.pages)) as unknown as Record<string, { value: unknown }>;
+        const fields = Object.fromEntries(
+          secondReadingFields(request.kind).map((f) => [f.name, f.name === 'governingLaw' ? 'Laws of Atlantis' : read[f.name]?.value == null ? null : String(read[f.name]!.value)]),
+        );
+        return { fields, usage: { inputTokens: 500, outputTokens: 40, cachedTokens: 0, estimated: false }, costUsd: '0.000100', model: 'second-reader-under-test', promptVersion: 'second-reading.v1', promptHash: 'x' };
+      },
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'docroute-eval-second-'));
+    for (const f of ['invoice-en-usd.pdf', 'contract-nda.pdf']) copyFileSync(path.join(SAMPLES, f), path.join(dir, f));
+    writeFileSync(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify({
+        documents: [
+          { file: 'invoice-en-usd.pdf', kind: 'invoice', expected: { invoiceNumber: 'hds-2024-0417', currency: 'usd' } },
+          { file: 'contract-nda.pdf', kind: 'contract', expected: { effectiveDate: '2024-07-01', governingLaw: 'England and Wales' } },
+        ],
+      }),
+    );
+    const config = loadConfig({});
+    const tiers = { ...createTiers(config), check };
+    const withRuns = await runEvaluation(loadDataset(dir, 'docroute'), { config, tiers, mode: 'fast', today: '2026-01-01', concurrency: 1 });
+    for (const r of withRuns) {
+      const second = r.calls.filter((c) => c.purpose === 'second-reading');
+      expect(second).toHaveLength(1);
+      expect(second[0]).toMatchObject({ model: 'second-reader-under-test', costUsd: '0.000100', inputTokens: 500, outcome: 'ok' });
+      expect(r.fastWithoutSecondReading).not.toBeNull();
+    }
+    const invoice = withRuns.find((r) => r.doc.kind === 'invoice')!;
+    expect(invoice.fast!.confidence).toBeGreaterThan(invoice.fastWithoutSecondReading!.confidence);
+    const contract = withRuns.find((r) => r.doc.kind === 'contract')!;
+    expect(contract.fast!.checks.find((c) => c.name === 'second_reading')).toMatchObject({ passed: false, fields: ['governingLaw'] });
+    expect(contract.status).toBe('needs_review');
+    expect(contract.reasons).toContain('a second, independent reading (second-reader-under-test) disagrees on governingLaw');
+    const s = summarise(withRuns, { format: 'docroute', dir, mode: 'fast', tiers: { fast: tiers.fast.model, deep: null }, routing: config.routing });
+    const e = s.secondReading!;
+    expect(e).toMatchObject({ model: 'second-reader-under-test', compared: 2, disagreedFields: 1 });
+    expect(e.with.costPerDocumentUsd - e.without.costPerDocumentUsd).toBeCloseTo(0.0001, 10);
+    expect(e.with.reviewShare).toBeGreaterThanOrEqual(0.5); // the contract, for its disagreement
+    expect(formatSummary(s)).toMatch(/Second reading \(second-reader-under-test, required fields\): compared on 2 document\(s\)/);
+    const html = renderHtmlReport(s, '2026-12-01T00:00:00Z');
+    expect(html).toContain('<h2>Second reading</h2>');
+    expect(html).toMatch(/compared on 2 document\(s\): \d+ field\(s\) agreed, 1 disagreed/);
+    expect(renderHtmlReport(summary, '2026-12-01T00:00:00Z')).not.toContain('<h2>Second reading</h2>');
+    // Turned off (no reader): no call, no section.
+    expect(summary.secondReading).toBeUndefined();
+    expect(runs.every((r) => r.calls.every((c) => c.purpose !== 'second-reading'))).toBe(true);
+  });
+});

@@ -479,6 +479,15 @@ describe('Gemini tier: nothing truncated is accepted', () => {
     expect(result.fields.lineItems).toHaveLength(20);
     expect(fake.requests).toHaveLength(3);
   });
+
+  it('treats line items that stop at a page end while the table continues on the next page as cut off (no stated count), and splits', async () => {
+    fake.on(FLASH, 'generateContent', tableModel(1, 'short'));
+    const { tier, lines } = makeTier();
+    const result = await tier.extract({ kind: 'invoice', pages: tablePages(2, 10), pageCount: 2 });
+    expect(result.fields.lineItems).toHaveLength(20);
+    expect(fake.requests.map((r) => /this request covers page\(s\) ([\d,]+)/.exec(r.text)![1])).toEqual(['1,2', '1', '2']);
+    expect(lines.some((l) => l.includes('the line items table continues on page 2'))).toBe(true);
+  });
 });
 
 async function pdfOf(pages: number): Promise<Uint8Array> {

@@ -24,6 +24,7 @@ describe('stated line count', () => {
       passed: false,
       message: '3 line items extracted but the document states 4 (page 2)',
       fields: ['lineItems'],
+      reason: 'the document states 4 line items (page 2) but 3 were read',
     });
     expect(lineCountCheck(3, pages('no statement'))).toBeNull();
     expect(lineCountCheck(0, pages('Number of items: 4'))).toBeNull();

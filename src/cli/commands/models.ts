@@ -14,7 +14,7 @@ export async function modelsCommand({ config }: CliContext, opts: { json?: boole
       })
     : null;
   const rows = await checkModels(config, client);
-  const problems = modelProblems(rows);
+  const problems = modelProblems(rows, config.prices);
   if (opts.json) process.stdout.write(JSON.stringify({ models: rows, problems }, null, 2) + '\n');
   else process.stdout.write(formatModelChecks(rows, client !== null));
   if (problems.length > 0) process.exitCode = 1;

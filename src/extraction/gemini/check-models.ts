@@ -5,7 +5,9 @@
  * catalogue of shut-down models, or from the API's own error message.
  */
 import type { Config } from '../../config/config.ts';
-import { DEFAULT_BATCH_FACTOR, PRICES_READ_AT, PRICES_SOURCE, priceAt } from '../../costs/prices.ts';
+import { DEFAULT_BATCH_FACTOR, missingPriceMessage, PRICES_READ_AT, PRICES_SOURCE, priceAt, type PriceTable } from '../../costs/prices.ts';
+import { ConfigError } from '../../config/config.ts';
+import { createGeminiClient } from './gemini-client.ts';
 import { currentReplacement, RETIRED_MODELS } from './catalog.ts';
 import { GeminiApiError } from './gemini-client.ts';
 import type { GeminiClient } from './gemini-client.ts';
@@ -90,19 +92,54 @@ export async function checkModels(config: Config, client: GeminiClient | null, n
   return out;
 }
 
-/** The problems a check found, one line each (empty when every model is served and priced). */
-export function modelProblems(rows: readonly ModelCheck[]): string[] {
+/**
+ * The problems a check found, one line each (empty when every model is served
+ * and priced). With `prices`, a replacement that has no price of its own says
+ * what to add to DOCROUTE_PRICES along with it.
+ */
+export function modelProblems(rows: readonly ModelCheck[], prices?: PriceTable): string[] {
   const problems: string[] = [];
   for (const r of rows) {
     if (r.status === 'retired' || r.status === 'unknown') {
       const what = r.status === 'retired' ? 'is retired' : 'is not served by the Gemini API (models.get: 404)';
-      problems.push(`${r.variable}=${r.model} ${what}${r.detail ? ` (${r.detail})` : ''}${r.replacement ? `; set ${r.variable}=${r.replacement}` : ''}`);
+      const unpriced = r.replacement && prices && !prices[r.replacement] ? `, and since docroute has no price for it: ${missingPriceMessage(r.replacement)}` : '';
+      problems.push(`${r.variable}=${r.model} ${what}${r.detail ? ` (${r.detail})` : ''}${r.replacement ? `; set ${r.variable}=${r.replacement}${unpriced}` : ''}`);
     } else if (r.status === 'error') {
       problems.push(`${r.variable}=${r.model}: could not be checked: ${r.detail ?? 'unknown error'}`);
     }
-    if (r.price === null) problems.push(`${r.variable}=${r.model} has no price: add it to DOCROUTE_PRICES`);
+    if (r.price === null) problems.push(`${r.variable}=${r.model}: ${missingPriceMessage(r.model)}`);
   }
   return problems;
+}
+
+/**
+ * At worker start, with an API key: every configured model must be served
+ * (models.get) and priced, before the worker polls for work. A retired or
+ * unknown model is a ConfigError naming the variable, the replacement the API
+ * (or our catalogue) names, and what to add to DOCROUTE_PRICES when that one
+ * has no price. A check that could not be made (network, 5xx) is returned as a
+ * warning, not a refusal: the API being briefly away is no reason not to start.
+ */
+export async function verifyModelsAtStart(config: Config, client?: GeminiClient): Promise<{ rows: ModelCheck[]; warnings: string[] }> {
+  const g = config.gemini;
+  if (!g.apiKey && !client) return { rows: [], warnings: [] };
+  const api =
+    client ??
+    createGeminiClient({
+      apiKey: g.apiKey!,
+      ...(g.baseUrl !== undefined ? { baseUrl: g.baseUrl } : {}),
+      timeoutMs: Math.min(g.timeoutMs, 30_000),
+      maxAttempts: 2,
+    });
+  const rows = await checkModels(config, api);
+  const fatal = modelProblems(
+    rows.filter((r) => r.status !== 'error'),
+    config.prices,
+  );
+  if (fatal.length > 0) {
+    throw new ConfigError(`the worker cannot start: a configured Gemini model is not usable\n${fatal.map((p) => `  ${p}`).join('\n')}\n(run \`docroute models\` to see every configured model)`);
+  }
+  return { rows, warnings: modelProblems(rows.filter((r) => r.status === 'error')) };
 }
 
 export function formatModelChecks(rows: readonly ModelCheck[], keyed: boolean): string {

@@ -55,6 +55,7 @@ import type { Logger } from '../../logger.ts';
 import { silentLogger } from '../../logger.ts';
 import { cutPdfPages } from '../../pdf/cut-pages.ts';
 import { statedLineCount } from '../../validation/line-count.ts';
+import { lineItemsContinueCheck } from '../../validation/table-continuation.ts';
 import { mergeExtractions } from '../merge.ts';
 import { z } from 'zod';
 import type {
@@ -238,13 +239,18 @@ function halves<T>(items: readonly T[]): [T[], T[]] {
   return [items.slice(0, middle), items.slice(middle)];
 }
 
-/** Why a valid-looking reading of `pages` is still incomplete, or null. */
+/**
+ * Why a valid-looking reading of `pages` is still incomplete, or null: fewer
+ * line items than the pages state, or none from the page a line-item table
+ * continues on (src/validation/table-continuation.ts).
+ */
 export function shortOfStatedLines<K extends ExtractableKind>(kind: K, fields: ExtractionFields<K>, pages: readonly PageText[]): string | null {
   if (kind !== 'invoice') return null;
+  const lineItems = (fields as InvoiceExtraction).lineItems;
   const stated = statedLineCount(pages);
-  const lines = (fields as InvoiceExtraction).lineItems.length;
-  if (stated === null || lines >= stated.count) return null;
-  return `the answer has ${lines} line item(s) but page ${stated.page} states ${stated.count}`;
+  if (stated !== null && lineItems.length < stated.count) return `the answer has ${lineItems.length} line item(s) but page ${stated.page} states ${stated.count}`;
+  const continued = pages.length > 1 ? lineItemsContinueCheck(lineItems, pages) : null;
+  return continued && !continued.passed ? (continued.reason ?? continued.message) : null;
 }
 
 /** A batch answer, judged like an online one (without repair calls: an unusable answer is re-asked online). */

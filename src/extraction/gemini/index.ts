@@ -7,7 +7,8 @@
 import type { Config } from '../../config/config.ts';
 import type { Logger } from '../../logger.ts';
 import { silentLogger } from '../../logger.ts';
-import type { ModelTier } from '../model-tier.ts';
+import type { ModelTier, SecondReader } from '../model-tier.ts';
+import { createSecondReader } from './second-reader.ts';
 import { createGeminiClient } from './gemini-client.ts';
 import type { GeminiClient, GeminiClientOptions } from './gemini-client.ts';
 import { createGeminiTier } from './gemini-tier.ts';
@@ -20,6 +21,7 @@ export { createRateLimiter } from './rate-limiter.ts';
 export type { RateLimiter, RateLimiterOptions } from './rate-limiter.ts';
 export { createGeminiTier, fieldConfidence, GeminiRejectedError, BASE_CONFIDENCE, REPAIR_FACTOR, INLINE_LIMIT_BYTES } from './gemini-tier.ts';
 export { modelProfile } from './model-profile.ts';
+export { createSecondReader } from './second-reader.ts';
 export type { ModelProfile } from './model-profile.ts';
 export { DEFAULT_CHECK_MODEL, DEFAULT_FLASH_MODEL, DEFAULT_PRO_MODEL, RETIRED_MODELS, retiredModelMessage } from './catalog.ts';
 export type { GeminiTierOptions } from './gemini-tier.ts';
@@ -33,7 +35,8 @@ export interface GeminiTiersOptions {
 }
 
 /** Throws when no API key is configured: callers choose the offline tier in that case. */
-export function createGeminiTiers(config: Config, options: GeminiTiersOptions = {}): { fast: ModelTier; deep: ModelTier } {
+/** `check`: the second, independent reader of required fields (DOCROUTE_CHECK_MODEL), or null when it is off. */
+export function createGeminiTiers(config: Config, options: GeminiTiersOptions = {}): { fast: ModelTier; deep: ModelTier; check: SecondReader | null } {
   const g = config.gemini;
   if (!g.apiKey) throw new Error('GEMINI_API_KEY is not set: the Gemini tiers need an API key');
   const log = options.log ?? silentLogger;
@@ -71,5 +74,9 @@ export function createGeminiTiers(config: Config, options: GeminiTiersOptions = 
     limiter: limiterFor(g.proModel, g.limits.pro),
     log,
   });
-  return { fast, deep };
+  // The second reader shares the fast tier's quota when it is the same model, else has its own (the fast tier's limits).
+  const check = g.checkModel
+    ? createSecondReader({ model: g.checkModel, client, prices: config.prices, limiter: limiterFor(g.checkModel, g.limits.flash) })
+    : null;
+  return { fast, deep, check };
 }

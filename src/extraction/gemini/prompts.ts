@@ -69,3 +69,9 @@ export const CLASSIFY_PROMPT = (() => {
   const system = read(`classify.${VERSION}.md`);
   return { version: `classify.${VERSION}`, hash: createHash('sha256').update(system, 'utf8').digest('hex'), system: system.trim() };
 })();
+
+/** The second, independent reading of the required fields (second-reader.ts): short, values only. */
+export const SECOND_READING_PROMPT = (() => {
+  const system = read(`second-reading.${VERSION}.md`);
+  return { version: `second-reading.${VERSION}`, hash: createHash('sha256').update(system, 'utf8').digest('hex'), system: system.trim() };
+})();

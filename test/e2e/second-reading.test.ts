@@ -1,0 +1,164 @@
+import { promises as fs } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
+import { reply, startFakeGemini, type FakeGemini, type FakeRequest } from '../support/fake-gemini.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { checkingModel, pagesOf, readingModel } from '../support/oracle-model.ts';
+
+/**
+ * Through the workflow: the cheap second reading of required fields (its own
+ * paid attempt; agreement raises, disagreement is a review reason in words),
+ * and a line-item table that continues on the next page while the model's
+ * answers stop short of it (cut off, then empty for page 2): never `extracted`.
+ */
+const FLASH = 'gemini-3.8-flash';
+const PRO = 'gemini-4-carbon';
+const LITE = 'gemini-3.5-flash-lite';
+const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
+// One file per test: a file already ingested is the same document (deduplicated by content).
+const SAMPLE = path.join(SAMPLES, 'invoice-en-usd.pdf');
+
+let fake: FakeGemini;
+let h: Harness;
+beforeAll(async () => {
+  fake = await startFakeGemini();
+  h = await startHarness({ env: { GEMINI_API_KEY: 'test-key-AIzaFAKE-second-0123', GEMINI_BASE_URL: fake.url, DOCROUTE_CHECK_MODEL: LITE } });
+});
+afterAll(async () => {
+  await h?.close();
+  await fake?.close();
+});
+afterEach(() => fake.reset());
+
+async function run(file: string) {
+  const ingested = await ingestFile(h, file, 'test');
+  const result = await waitForDocument(h, ingested.workflowId);
+  const attempts = await h.db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', result.documentId).orderBy('created_at').execute();
+  return { result, attempts };
+}
+
+describe('the second reading through the workflow', () => {
+  it('is its own paid attempt (model, tokens, cost, latency), and agreement raises the grounded required fields', async () => {
+    for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', readingModel);
+    fake.on(LITE, 'generateContent', checkingModel());
+    const { result, attempts } = await run(SAMPLE);
+    expect(result.status, result.reasons.join('; ')).toBe('extracted');
+    expect(result.route).toEqual(['flash']);
+    const second = attempts.filter((a) => a.model === LITE);
+    expect(second).toHaveLength(1);
+    expect(second[0]).toMatchObject({ outcome: 'ok', prompt_version: 'second-reading.v1', tokens_estimated: false });
+    expect(second[0]!.input_tokens).toBeGreaterThan(0);
+    expect(second[0]!.output_tokens).toBe(40 + 12); // thinking billed as output
+    expect(Number(second[0]!.cost_usd)).toBeGreaterThan(0);
+    expect(second[0]!.latency_ms).toBeGreaterThanOrEqual(0);
+    // Cheap: a fraction of the first reading.
+    const first = attempts.find((a) => a.model === FLASH)!;
+    expect(Number(second[0]!.cost_usd)).toBeLessThan(Number(first.cost_usd));
+    const candidate = await h.db.selectFrom('candidates').select(['fields', 'confidence']).where('document_id', '=', result.documentId).executeTakeFirstOrThrow();
+    const fields = candidate.fields as Record<string, { confidence: number; value: unknown }>;
+    expect(fields.invoiceNumber!.confidence).toBeGreaterThan(0.9);
+  });
+
+  it('a disagreement the deep tier does not settle sends the document to review, in words naming the field', async () => {
+    for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', readingModel);
+    fake.on(LITE, 'generateContent', checkingModel({ invoiceNumber: 'ZZ-DIFFERENT-1' }));
+    const { result, attempts } = await run(path.join(SAMPLES, 'factuur-nl-eur.pdf'));
+    expect(result.status).toBe('needs_review');
+    expect(result.route).toEqual(['flash', 'pro']);
+    expect(result.reasons).toContain(`a second, independent reading (${LITE}) disagrees on invoiceNumber`);
+    expect(result.reasons.join(' ')).not.toContain('ZZ-DIFFERENT-1');
+    // The deep tier was asked about that field.
+    const escalation = fake.requests.find((r) => r.model === PRO && r.method === 'generateContent')!;
+    expect(escalation.text).toContain('"invoiceNumber"');
+    expect(escalation.pdfCount).toBe(1); // escalations send the PDF pages themselves
+    expect(attempts.filter((a) => a.model === LITE)).toHaveLength(1);
+    // Its cost counts against the document budget: the deep tier's budget decision adds it to what was spent.
+    const spent = attempts.filter((a) => a.model === FLASH || a.model === LITE).reduce((sum, a) => sum + Number(a.cost_usd), 0);
+    const flashOnly = attempts.filter((a) => a.model === FLASH).reduce((sum, a) => sum + Number(a.cost_usd), 0);
+    const budget = await h.db.selectFrom('routing_decisions').select('inputs').where('document_id', '=', result.documentId).where('stage', '=', 'budget').executeTakeFirstOrThrow();
+    const spentUsd = (budget.inputs as { spentUsd: number }).spentUsd;
+    expect(spentUsd).toBeCloseTo(spent, 9);
+    expect(spentUsd).toBeGreaterThan(flashOnly);
+  });
+
+  it('a second reader that fails does not stop the document: recorded, retried little, and the first reading stands', async () => {
+    for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', readingModel);
+    fake.on(LITE, 'generateContent', () => reply.error(503));
+    const { result, attempts } = await run(path.join(SAMPLES, 'rechnung-de-eur.pdf'));
+    expect(result.status, result.reasons.join('; ')).toBe('extracted');
+    const second = attempts.filter((a) => a.model === LITE);
+    expect(second.map((a) => a.outcome)).toEqual(['failed', 'failed']);
+  });
+});
+
+/** An invoice whose line-item table runs from page 1 (25 rows, to the page end) onto page 2 (15 rows, then the totals). */
+async function twoPageTable(): Promise<string> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = (lines: string[]) => {
+    const p = doc.addPage([595, 842]);
+    lines.forEach((text, i) => p.drawText(text, { x: 50, y: 800 - i * 18, size: 10, font }));
+  };
+  let n = 0;
+  const rows = (count: number) => Array.from({ length: count }, () => `Widget model ${++n} 1 10.00 10.00`);
+  page(['ACME Widgets GmbH', 'Invoice No: INV-7788', 'Date: 2026-11-20', 'Description Qty Price Amount', ...rows(25)]);
+  page(['ACME Widgets GmbH - page 2', 'Description Qty Price Amount', ...rows(15), 'Subtotal 400.00', 'Total EUR 400.00']);
+  const dir = await mkdtemp(path.join(tmpdir(), 'docroute-table-'));
+  const file = path.join(dir, 'two-page-table.pdf');
+  await fs.writeFile(file, await doc.save());
+  return file;
+}
+
+/** A model that cuts off on more than one page, and reads no rows of a page that continues a table. */
+function truncatingTableModel(request: FakeRequest) {
+  const pages = pagesOf(request);
+  if (pages.length > 1) return reply.truncated('{"vendorName": {"value": "ACME Widgets GmbH", "page": 1, "quote": "ACME Wid');
+  const p = pages[0]!;
+  const none = { value: null, page: null, quote: null };
+  const said = (value: string, quote: string) => (p.text.includes(quote) ? { value, page: p.pageNumber, quote } : none);
+  const lineItems =
+    p.pageNumber === 1
+      ? p.text
+          .split('\n')
+          .filter((l) => l.startsWith('Widget model'))
+          .map((l) => ({ description: l.split(' 1 10.00')[0], quantity: '1', unitPrice: '10.00', amount: '10.00', page: 1, quote: l }))
+      : [];
+  return reply.json({
+    vendorName: said('ACME Widgets GmbH', 'ACME Widgets GmbH'),
+    vendorAddress: none,
+    vendorTaxId: none,
+    customerName: none,
+    invoiceNumber: said('INV-7788', 'Invoice No: INV-7788'),
+    issueDate: said('2026-11-20', 'Date: 2026-11-20'),
+    dueDate: none,
+    currency: said('EUR', 'Total EUR 400.00'),
+    subtotal: said('400.00', 'Subtotal 400.00'),
+    taxTotal: none,
+    total: said('400.00', 'Total EUR 400.00'),
+    lineItems,
+    purchaseOrder: none,
+    paymentTerms: none,
+    iban: none,
+    bic: none,
+  });
+}
+
+describe('a line-item table that continues on the next page', () => {
+  it('cut off on the whole table, split, and page 2 read short: never extracted, in review with the reason in words', async () => {
+    for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', truncatingTableModel);
+    fake.on(LITE, 'generateContent', checkingModel());
+    const { result, attempts } = await run(await twoPageTable());
+    expect(result.status).not.toBe('extracted');
+    expect(result.status).toBe('needs_review');
+    expect(result.reasons).toContain('the line items table continues on page 2 but only 25 of about 40 rows were read (none from page 2)');
+    // The cut-off range was split and re-asked page by page, by each tier.
+    const covered = (model: string) => fake.requests.filter((r) => r.model === model && r.method === 'generateContent').map((r) => /this request covers page\(s\) ([\d,]+)/.exec(r.text)?.[1]);
+    expect(covered(FLASH)).toEqual(['1,2', '1', '2']);
+    expect(covered(PRO).slice(0, 3)).toEqual(['1,2', '1', '2']);
+    expect(attempts.filter((a) => a.model === FLASH && a.outcome === 'ok')).toHaveLength(1);
+  });
+});
