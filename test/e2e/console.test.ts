@@ -244,14 +244,22 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(changes.find((c) => c.field === 'invoiceNumber')).toMatchObject({ before: fields.invoiceNumber.value, after: 'INV-CHECKED-1' });
     const lineChange = changes.find((c) => c.field === 'lineItems');
     expect(lineChange?.after).toEqual(expect.arrayContaining([{ description: 'Reviewer added line', quantity: '2', unitPrice: '5.00', amount: '10.00' }]));
+    // Before: the line items as extracted, without the added one.
+    const extractedLines = ((target.fields as { lineItems?: { description: string; quantity: string | null; unitPrice: string | null; amount: string | null }[] }).lineItems ?? []).map(
+      ({ description, quantity, unitPrice, amount }) => ({ description, quantity, unitPrice, amount }),
+    );
+    expect(lineChange?.before).toEqual(extractedLines);
+    expect((lineChange?.after as unknown[]).length).toBe(extractedLines.length + 1);
     const record = await api.db
       .selectFrom('invoices')
-      .select(['version', 'source', 'invoice_number'])
+      .select(['id', 'version', 'source', 'invoice_number'])
       .where('document_id', '=', target.id)
       .orderBy('version', 'desc')
       .executeTakeFirstOrThrow();
     expect(record).toMatchObject({ source: 'reviewer:clerk1', invoice_number: 'INV-CHECKED-1' });
     expect(flash).toContain(`record version ${record.version}`);
+    // The decision with its before/after is tied to that record version.
+    expect(action.record_id).toBe(record.id);
     const doc = await api.db.selectFrom('documents').select('status').where('id', '=', target.id).executeTakeFirstOrThrow();
     expect(doc.status).toBe('extracted');
 
@@ -310,21 +318,39 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     const results = await viewer.evaluate(async (docId) => {
       const me = (await (await fetch('/console/api/me')).json()) as { csrfToken: string };
       const post = (url: string, headers: Record<string, string>) =>
-        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'approve' }) }).then((r) => r.status);
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'approve' }) }).then(async (r) => ({
+          status: r.status,
+          error: ((await r.json()) as { error?: string }).error,
+        }));
       return {
         withRole: await post(`/console/api/documents/${docId}/decision`, { 'x-csrf-token': me.csrfToken }),
         withoutCsrf: await post(`/console/api/documents/${docId}/decision`, {}),
         signOutWithoutCsrf: await post('/console/api/sign-out', {}),
       };
     }, id);
-    expect(results).toEqual({ withRole: 403, withoutCsrf: 403, signOutWithoutCsrf: 403 });
-    // A reviewer's post without the token is refused too, and so is a sign-in without the pre-session token.
+    const csrf = 'missing or wrong CSRF token; reload the page';
+    expect(results).toEqual({
+      // The viewer's own, valid token: refused for the role.
+      withRole: { status: 403, error: 'the viewer role may not review documents' },
+      withoutCsrf: { status: 403, error: csrf },
+      signOutWithoutCsrf: { status: 403, error: csrf },
+    });
+    // A reviewer's posts without the token are refused too (a claim, a decision), and so is a sign-in without the pre-session token.
     const clerk = await signIn('clerk2');
-    const clerkPost = await clerk.evaluate(
-      (docId) => fetch(`/console/api/documents/${docId}/claim`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status),
-      id,
-    );
-    expect(clerkPost).toBe(403);
+    const clerkPosts = await clerk.evaluate(async (docId) => {
+      const post = (url: string, body: unknown) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+          status: r.status,
+          error: ((await r.json()) as { error?: string }).error,
+        }));
+      return [await post(`/console/api/documents/${docId}/claim`, {}), await post(`/console/api/documents/${docId}/decision`, { action: 'approve' })];
+    }, id);
+    expect(clerkPosts).toEqual([
+      { status: 403, error: csrf },
+      { status: 403, error: csrf },
+    ]);
+    expect(await api.db.selectFrom('review_actions').select('id').where('document_id', '=', id).execute()).toEqual([]);
+    expect(await claims()).toEqual([]);
     const bare = await fetch(api.baseUrl + '/console/api/sign-in', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -440,7 +466,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     let previous = '';
     const cleared: { file: string; action: string; checked: string | null }[] = [];
     for (let n = 1; n <= QUEUE_TO_CLEAR; n++) {
-      await page.waitForURL((url) => url.hash.startsWith('#/doc/') && !url.hash.endsWith(previous));
+      await page.waitForURL((url) => url.hash.startsWith('#/doc/') && (previous === '' || !url.hash.endsWith(previous)));
       const id = /#\/doc\/([0-9a-f-]{36})/.exec(page.url())![1]!;
       previous = id;
       const view = (await reviewDocumentView(api.db, id))!;

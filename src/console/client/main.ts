@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { h, render } from 'preact';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, setCsrf, type Box, type DecisionResult, type FailedCheck, type FieldView, type Me, type QueueItem, type ReviewDocumentView, type SourceView } from './api.ts';
 import { arithmetic, fieldProblem, fieldWarning, fromText, lineProblem, toText, type LineText } from './values.ts';
 
@@ -305,6 +305,17 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
   const [failedChecks, setFailedChecks] = useState<FailedCheck[]>([]);
   const [confirm, setConfirm] = useState<Record<string, string>>({});
   const root = useRef<HTMLDivElement>(null);
+  // Focus to move once the change that makes its target is on the page: applied as the render
+  // commits (not a frame later), so keys typed right after (a new line's text) land in it.
+  const afterRender = useRef<(() => void) | null>(null);
+  const focusSoon = (focus: () => void) => {
+    afterRender.current = focus;
+  };
+  useLayoutEffect(() => {
+    const focus = afterRender.current;
+    afterRender.current = null;
+    focus?.();
+  });
   // Whether this reviewer holds the document's claim: leaving it undecided releases it for others.
   const held = useRef(false);
   const release = () => {
@@ -417,7 +428,7 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
         const checks = e instanceof ApiError ? ((e.data.failedChecks as FailedCheck[] | undefined) ?? []) : [];
         setFailedChecks(checks);
         setError(e instanceof Error ? `Refused: ${e.message}` : String(e));
-        if (checks.length) requestAnimationFrame(() => root.current?.querySelector<HTMLElement>('.confirm input')?.focus());
+        if (checks.length) focusSoon(() => root.current?.querySelector<HTMLElement>('.confirm input')?.focus());
       } finally {
         setBusy(false);
       }
@@ -452,24 +463,28 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
     const i = order.findIndex((a) => JSON.stringify(a) === JSON.stringify(active));
     const next = order[Math.min(order.length - 1, Math.max(0, i + delta))] ?? null;
     setActive(next);
-    requestAnimationFrame(() => focusActive(next, edit));
+    focusSoon(() => focusActive(next, edit));
   };
   const addLine = (after: number) => {
     const at = Math.min(lines.length, after + 1);
     setLines([...lines.slice(0, at), { description: '', quantity: '', unitPrice: '', amount: '' }, ...lines.slice(at)]);
     setActive({ kind: 'line', index: at });
-    requestAnimationFrame(() => focusActive({ kind: 'line', index: at }, true));
+    focusSoon(() => focusActive({ kind: 'line', index: at }, true));
   };
   const removeLine = (index: number) => {
     if (index < 0 || index >= lines.length) return;
     setLines(lines.filter((_, i) => i !== index));
     const next: Active = lines.length > 1 ? { kind: 'line', index: Math.max(0, index - 1) } : null;
     setActive(next);
-    requestAnimationFrame(() => focusActive(next, false));
+    focusSoon(() => focusActive(next, false));
   };
 
   useKeys((e) => {
-    if (!doc) return;
+    if (!doc) {
+      // Still loading: going back to the queue already works.
+      if (e.key === 'q' && !isTyping(e) && !e.ctrlKey && !e.metaKey && !e.altKey) go('#/queue');
+      return;
+    }
     const typing = isTyping(e);
     const currentLine = active?.kind === 'line' ? active.index : lines.length - 1;
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
@@ -486,8 +501,12 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
     else if (e.key === 'e' || e.key === 'Enter') focusActive(active, true);
     else if (e.key === 'a') void decide('approve');
     else if (e.key === 'r' && !readOnly) {
-      setRejecting(true);
-      requestAnimationFrame(() => root.current?.querySelector<HTMLElement>('#reject-note')?.focus());
+      const focusNote = () => root.current?.querySelector<HTMLElement>('#reject-note')?.focus();
+      if (rejecting) focusNote();
+      else {
+        setRejecting(true);
+        focusSoon(focusNote);
+      }
     } else if (e.key === '+' && kind === 'invoice') addLine(currentLine);
     else if (e.key === '-' && active?.kind === 'line') removeLine(active.index);
     else if (e.key === 'n') {
