@@ -37,6 +37,8 @@ const DECIDED_BEFORE_LAST = 2;
 const QUEUE_TO_CLEAR = 10;
 const DOCS = path.resolve(import.meta.dirname, '..', '..', 'docs');
 const PASSWORD = 'correct horse battery';
+/** Waits for the page or the database to catch up: decisions go through the workflow, and CI has 2 cores. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 50 });
 
 if (!HAVE_CHROMIUM) console.warn(`console browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 if (!HAVE_DATASETS) console.warn(DATASETS_SKIP_MESSAGE);
@@ -222,7 +224,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.keyboard.type('5.00');
     await page.keyboard.press('Tab');
     await page.keyboard.type('10.00');
-    await expect.poll(() => page.getByTestId('arithmetic').textContent()).toMatch(/lines sum to/);
+    await poll(() => page.getByTestId('arithmetic').textContent()).toMatch(/lines sum to/);
     await page.keyboard.press('Control+Enter');
     // Checks that fail on the corrected record (the added line breaks the sum) are confirmed with a reason, by keyboard.
     await page.locator('[data-testid=flash], .confirm').first().waitFor();
@@ -269,9 +271,9 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.keyboard.press('q');
     await page.getByTestId('queue').waitFor();
     expect(await page.locator(`tr[data-document="${target.id}"]`).count()).toBe(0);
-    await expect.poll(() => page.getByTestId('done-today').textContent()).toContain('done today: 1');
+    await poll(() => page.getByTestId('done-today').textContent()).toContain('done today: 1');
     // Leaving the document that opened next, undecided, released it for others.
-    await expect.poll(() => claims()).toEqual([]);
+    await poll(() => claims()).toEqual([]);
   });
 
   it('a second reviewer sees the claim and cannot decide the claimed document', async () => {
@@ -281,7 +283,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     const claimedId = /#\/doc\/([0-9a-f-]{36})/.exec(first.url())![1]!;
     const second = await signIn('clerk2');
     const row = second.locator(`tr[data-document="${claimedId}"]`);
-    await expect.poll(() => row.textContent()).toContain('being reviewed by clerk1');
+    await poll(() => row.textContent()).toContain('being reviewed by clerk1');
     await row.click();
     await second.getByText('Being reviewed by clerk1').waitFor();
     // "next" skips it for the second reviewer (and claims another one, released here).
@@ -307,9 +309,9 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(refused.body.error).toBe('being reviewed by clerk1');
     // The first reviewer goes back to the queue: the claim is released, and the second sees it open.
     await first.keyboard.press('q');
-    await expect.poll(() => claims()).toEqual([]);
+    await poll(() => claims()).toEqual([]);
     await second.keyboard.press('q');
-    await expect.poll(() => second.locator(`tr[data-document="${claimedId}"]`).textContent()).not.toContain('being reviewed');
+    await poll(() => second.locator(`tr[data-document="${claimedId}"]`).textContent()).not.toContain('being reviewed');
   });
 
   it('refuses a reviewer without the role, posts without the CSRF token, and locks an account after repeated failures', async () => {
@@ -400,19 +402,19 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(await page.locator('.fields').innerText()).toMatch(/BR-CO-16/);
     // Focus the total: its source is the XML path it was read from, never a box.
     await page.locator('#f-total').focus();
-    await expect.poll(() => page.getByTestId('source-path').textContent()).toBe(total.evidence.path);
+    await poll(() => page.getByTestId('source-path').textContent()).toBe(total.evidence.path);
     expect(await page.getByTestId('source-text').textContent()).toBe(total.value);
     expect(await page.locator('#f-total').inputValue()).toBe(total.value);
     expect(await page.getByTestId('box').count()).toBe(0);
     // A line item's source too, reached with the keyboard.
     await page.keyboard.press('Escape');
     for (let i = 0; i < 40 && !(await page.evaluate(() => !!document.querySelector('tr[data-line].active'))); i++) await page.keyboard.press('j');
-    await expect.poll(() => page.getByTestId('source-path').textContent()).toMatch(/cac:InvoiceLine(\[\d+\])?$/);
+    await poll(() => page.getByTestId('source-path').textContent()).toMatch(/cac:InvoiceLine(\[\d+\])?$/);
     // Back to the queue: the document is still there, released.
     await page.keyboard.press('q');
     await page.getByTestId('queue').waitFor();
     expect(await page.locator(`tr[data-document="${id}"]`).count()).toBe(1);
-    await expect.poll(() => claims()).toEqual([]);
+    await poll(() => claims()).toEqual([]);
   });
 
   it('a clerk rejects a document with a reason, by keyboard: the decision is recorded with the reason and the reviewer, and the document leaves the queue as failed', async () => {
@@ -422,10 +424,10 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.getByTestId('no-page-image').waitFor();
     const reason = 'totals do not add up (BR-CO-16); returned to the seller';
     await page.keyboard.press('r');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('reject-note');
+    await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('reject-note');
     await page.keyboard.type(reason);
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('flash').textContent()).toBe(`Rejected ${path.basename(EINVOICE)}.`);
+    await poll(() => page.getByTestId('flash').textContent()).toBe(`Rejected ${path.basename(EINVOICE)}.`);
     const action = await api.db.selectFrom('review_actions').selectAll().where('document_id', '=', id).executeTakeFirstOrThrow();
     expect(action).toMatchObject({ action: 'reject', reviewer: 'clerk2', note: reason, record_id: null });
     const doc = await api.db.selectFrom('documents').select(['status', 'error', 'review_reasons']).where('id', '=', id).executeTakeFirstOrThrow();
@@ -440,7 +442,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.keyboard.press('q');
     await page.getByTestId('queue').waitFor();
     expect(await page.locator(`tr[data-document="${id}"]`).count()).toBe(0);
-    await expect.poll(() => claims()).toEqual([]);
+    await poll(() => claims()).toEqual([]);
   });
 
   it(`a clerk clears a queue of ${QUEUE_TO_CLEAR} documents with the keyboard only, seeing each focused field's source boxed on the page, never JSON`, async () => {
@@ -453,7 +455,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.addInitScript(() => addEventListener('mousedown', () => document.body.setAttribute('data-mouse', 'used'), true));
     await page.goto(api.baseUrl + '/');
     await page.getByLabel('Name').waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
+    await poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
     await page.keyboard.type('clerk3');
     await page.keyboard.press('Tab');
     await page.keyboard.type(PASSWORD);
@@ -470,7 +472,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
       const id = /#\/doc\/([0-9a-f-]{36})/.exec(page.url())![1]!;
       previous = id;
       const view = (await reviewDocumentView(api.db, id))!;
-      await expect.poll(() => page.locator('.fields h1').textContent()).toContain(view.file);
+      await poll(() => page.locator('.fields h1').textContent()).toContain(view.file);
 
       // Never JSON: the fields are inputs and words.
       const text = await page.locator('main').innerText();
@@ -499,7 +501,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
         for (let at = from; at !== to; ) {
           await page.keyboard.press(to > at ? 'j' : 'k');
           at += to > at ? 1 : -1;
-          await expect.poll(activeIndex).toBe(at);
+          await poll(activeIndex).toBe(at);
         }
         const target = order[to]!;
         if (to === from) {
@@ -508,15 +510,15 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
           await page.keyboard.press('Escape');
         }
         // The field with the keyboard focus is that one (focus, not hover).
-        await expect.poll(() => page.evaluate((sel) => !!document.activeElement?.closest(sel), target.selector)).toBe(true);
+        await poll(() => page.evaluate((sel) => !!document.activeElement?.closest(sel), target.selector)).toBe(true);
         if (target.source.path) {
           // Read from the XML the PDF carries: the path is shown, and no box pretends to be the source.
-          await expect.poll(() => page.getByTestId('source-path').textContent()).toBe(target.source.path);
+          await poll(() => page.getByTestId('source-path').textContent()).toBe(target.source.path);
           expect(await page.getByTestId('box').count()).toBe(0);
           checked = `${target.selector} (XML path)`;
         } else {
           const pageNumber = target.source.page!;
-          await expect.poll(() => page.getByTestId('page-image').getAttribute('src')).toBe(`/console/pages/${id}/${pageNumber}`);
+          await poll(() => page.getByTestId('page-image').getAttribute('src')).toBe(`/console/pages/${id}/${pageNumber}`);
           await page.waitForFunction(() => {
             const img = document.querySelector<HTMLImageElement>('[data-testid=page-image]');
             return !!img && img.complete && img.naturalWidth > 0;
@@ -546,13 +548,13 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
       if (approvable) await page.keyboard.press('a');
       else {
         await page.keyboard.press('r');
-        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('reject-note');
+        await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('reject-note');
         await page.keyboard.type('not a document we process');
         await page.keyboard.press('Enter');
       }
-      await expect.poll(() => page.getByTestId('flash').textContent()).toContain(view.file);
+      await poll(() => page.getByTestId('flash').textContent()).toContain(view.file);
       expect(await page.getByTestId('flash').textContent()).toMatch(approvable ? /^Approved .*: record version \d+/ : /^Rejected /);
-      await expect.poll(() => page.getByTestId('done-today').textContent()).toBe(`done today: ${n}`);
+      await poll(() => page.getByTestId('done-today').textContent()).toBe(`done today: ${n}`);
       cleared.push({ file: view.file, action: approvable ? 'approve' : 'reject', checked });
     }
 
