@@ -27,6 +27,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { BROWSER_BUNDLE } from '../src/console/assets.ts';
 import { createPageImages, PAGE_PIXELS } from '../src/console/page-images.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -103,17 +104,7 @@ async function main() {
   pdfBytes.set('w', await fs.readFile(path.join(DATASETS, WARMUP)));
 
   const esbuild = await import('esbuild');
-  const bundle = await esbuild.build({
-    stdin: { contents: VIEWER, resolveDir: ROOT, loader: 'js' },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  const bundle = await esbuild.build({ stdin: { contents: VIEWER, resolveDir: ROOT, loader: 'js' }, ...BROWSER_BUNDLE });
   const viewerJs = Buffer.from(bundle.outputFiles[0]!.contents);
   const workerJs = await fs.readFile(path.join(PDFJS, 'build', 'pdf.worker.min.mjs'));
 

@@ -406,6 +406,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(await page.getByTestId('source-text').textContent()).toBe(total.value);
     expect(await page.locator('#f-total').inputValue()).toBe(total.value);
     expect(await page.getByTestId('box').count()).toBe(0);
+    if (process.env.DOCROUTE_SCREENSHOTS) await page.screenshot({ path: path.join(DOCS, 'console-einvoice.png') });
     // A line item's source too, reached with the keyboard.
     await page.keyboard.press('Escape');
     for (let i = 0; i < 40 && !(await page.evaluate(() => !!document.querySelector('tr[data-line].active'))); i++) await page.keyboard.press('j');
