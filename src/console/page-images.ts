@@ -16,6 +16,12 @@ export type PageImageResult = { ok: true; png: Buffer } | { ok: false; status: 4
 
 export interface PageImages {
   get(documentId: string, page: number): Promise<PageImageResult>;
+  /**
+   * Renders pages ahead of the clerk, one after the other, in the background
+   * (a failure is left for `get` to report): e.g. the first page of the
+   * document a reviewer will get next, while they work on the current one.
+   */
+  warm(pages: readonly { documentId: string; page: number }[]): void;
 }
 
 /**
@@ -30,24 +36,40 @@ export function createPageImages(deps: {
   entries?: number;
 }): PageImages {
   const cache = new Map<string, Buffer>();
+  // Renders in flight: a page asked for again while it renders (warmed, then opened) is rendered once.
+  const rendering = new Map<string, Promise<PageImageResult>>();
   const entries = deps.entries ?? CACHE_ENTRIES;
+  const render = async (documentId: string, page: number, key: string): Promise<PageImageResult> => {
+    const bytes = await deps.load(documentId);
+    if (!bytes) return { ok: false, status: 404, error: 'no such document' };
+    let png: Buffer;
+    try {
+      const [image] = await renderPages(new Uint8Array(bytes), [page], { maxSide: deps.maxSide ?? PAGE_PIXELS });
+      png = Buffer.from(image!.data);
+    } catch (error) {
+      return { ok: false, status: error instanceof RangeError ? 404 : 422, error: error instanceof Error ? error.message : String(error) };
+    }
+    cache.set(key, png);
+    if (cache.size > entries) cache.delete(cache.keys().next().value!);
+    return { ok: true, png };
+  };
+  const get = (documentId: string, page: number): Promise<PageImageResult> => {
+    const key = `${documentId}:${page}`;
+    const cached = cache.get(key);
+    if (cached) return Promise.resolve({ ok: true, png: cached });
+    let pending = rendering.get(key);
+    if (!pending) {
+      pending = render(documentId, page, key).finally(() => rendering.delete(key));
+      rendering.set(key, pending);
+    }
+    return pending;
+  };
   return {
-    async get(documentId, page) {
-      const key = `${documentId}:${page}`;
-      const cached = cache.get(key);
-      if (cached) return { ok: true, png: cached };
-      const bytes = await deps.load(documentId);
-      if (!bytes) return { ok: false, status: 404, error: 'no such document' };
-      let png: Buffer;
-      try {
-        const [image] = await renderPages(new Uint8Array(bytes), [page], { maxSide: deps.maxSide ?? PAGE_PIXELS });
-        png = Buffer.from(image!.data);
-      } catch (error) {
-        return { ok: false, status: error instanceof RangeError ? 404 : 422, error: error instanceof Error ? error.message : String(error) };
-      }
-      cache.set(key, png);
-      if (cache.size > entries) cache.delete(cache.keys().next().value!);
-      return { ok: true, png };
+    get,
+    warm(pages) {
+      void (async () => {
+        for (const p of pages) await get(p.documentId, p.page).catch(() => undefined);
+      })();
     },
   };
 }

@@ -139,7 +139,13 @@ export async function consoleRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
       async (request) => {
         const me = request.consoleUser!;
         const id = await nextUnclaimed(deps.db, me.id, cfg.claimMinutes, request.body?.after);
-        if (id) await claimDocument(deps.db, id, me.id, cfg.claimMinutes);
+        if (id) {
+          await claimDocument(deps.db, id, me.id, cfg.claimMinutes);
+          // Its first page, then the first page of the one after it, rendered while the clerk works:
+          // going through the queue, a page is usually served from the cache.
+          const following = await nextUnclaimed(deps.db, me.id, cfg.claimMinutes, id);
+          pageImages.warm([{ documentId: id, page: 1 }, ...(following ? [{ documentId: following, page: 1 }] : [])]);
+        }
         return { documentId: id };
       },
     );
