@@ -18,6 +18,18 @@ export interface ConsoleAssets {
   etag: string;
 }
 
+/** How browser code is bundled: one minified ES module, in memory (also for scripts/bench-page-images.ts). */
+export const BROWSER_BUNDLE = {
+  bundle: true,
+  write: false,
+  minify: true,
+  format: 'esm',
+  target: 'es2022',
+  platform: 'browser',
+  legalComments: 'none',
+  logLevel: 'silent',
+} as const;
+
 let built: Promise<ConsoleAssets> | undefined;
 
 export function consoleAssets(): Promise<ConsoleAssets> {
@@ -30,17 +42,7 @@ export function consoleAssets(): Promise<ConsoleAssets> {
 
 async function buildAssets(): Promise<ConsoleAssets> {
   const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [path.join(CLIENT_DIR, 'main.ts')],
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  const result = await esbuild.build({ entryPoints: [path.join(CLIENT_DIR, 'main.ts')], ...BROWSER_BUNDLE });
   const js = result.outputFiles[0]!.text;
   const css = await readFile(path.join(CLIENT_DIR, 'console.css'), 'utf8');
   const html = await readFile(path.join(CLIENT_DIR, 'index.html'), 'utf8');

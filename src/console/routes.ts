@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { ApiApp, ApiDeps } from '../api/types.ts';
 import { claimDocument, listReviewQueue, loadDocumentBytes, nextUnclaimed, releaseClaim, reviewerDay } from '../db/review-queue.ts';
 import { canReview, createSession, deleteSession, findSession, findUserByName, recordFailedSignIn, recordSignIn, setPasswordHash } from '../db/users.ts';
-import { renderPages } from '../pdf/render-pages.ts';
 import { consoleAssets } from './assets.ts';
 import { reviewDocumentView } from './document-view.ts';
+import { createPageImages } from './page-images.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import { submitConsoleReview } from './review-adapter.ts';
 import { CSRF_HEADER, newToken, PRE_AUTH_COOKIE, readCookies, requireUser, sameToken, SESSION_COOKIE, setCookie } from './session.ts';
@@ -30,14 +30,10 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Long side of a page image, in pixels. */
-const PAGE_PIXELS = 1400;
-const PAGE_CACHE_ENTRIES = 200;
-
 export async function consoleRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
   const assets = await consoleAssets();
   const cfg = deps.config.console;
-  const pageCache = new Map<string, Buffer>();
+  const pageImages = createPageImages({ load: (id) => loadDocumentBytes(deps.db, id) });
 
   await app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<ZodTypeProvider>();
@@ -143,7 +139,13 @@ export async function consoleRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
       async (request) => {
         const me = request.consoleUser!;
         const id = await nextUnclaimed(deps.db, me.id, cfg.claimMinutes, request.body?.after);
-        if (id) await claimDocument(deps.db, id, me.id, cfg.claimMinutes);
+        if (id) {
+          await claimDocument(deps.db, id, me.id, cfg.claimMinutes);
+          // Its first page, then the first page of the one after it, rendered while the clerk works:
+          // going through the queue, a page is usually served from the cache.
+          const following = await nextUnclaimed(deps.db, me.id, cfg.claimMinutes, id);
+          pageImages.warm([{ documentId: id, page: 1 }, ...(following ? [{ documentId: following, page: 1 }] : [])]);
+        }
         return { documentId: id };
       },
     );
@@ -196,23 +198,10 @@ export async function consoleRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
       '/console/pages/:id/:page',
       { schema: { ...hide, params: z.object({ id: z.uuid(), page: z.coerce.number().int().min(1).max(100_000) }) }, preHandler: user },
       async (request, reply) => {
-        const { id, page } = request.params;
-        const key = `${id}:${page}`;
-        let png = pageCache.get(key);
-        if (!png) {
-          const bytes = await loadDocumentBytes(deps.db, id);
-          if (!bytes) return reply.code(404).send({ error: 'no such document' });
-          try {
-            const [image] = await renderPages(new Uint8Array(bytes), [page], { maxSide: PAGE_PIXELS });
-            png = Buffer.from(image!.data);
-          } catch (error) {
-            return reply.code(error instanceof RangeError ? 404 : 422).send({ error: error instanceof Error ? error.message : String(error) });
-          }
-          pageCache.set(key, png);
-          if (pageCache.size > PAGE_CACHE_ENTRIES) pageCache.delete(pageCache.keys().next().value!);
-        }
+        const image = await pageImages.get(request.params.id, request.params.page);
+        if (!image.ok) return reply.code(image.status).send({ error: image.error });
         // Documents are immutable: the image of a page never changes.
-        return reply.header('cache-control', 'private, max-age=86400, immutable').type('image/png').send(png);
+        return reply.header('cache-control', 'private, max-age=86400, immutable').type('image/png').send(image.png);
       },
     );
   });

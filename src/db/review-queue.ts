@@ -183,7 +183,7 @@ export async function findReviewAction(db: Db, documentId: string, since: Date) 
 export async function loadReviewDocument(db: Db, documentId: string) {
   const doc = await db
     .selectFrom('documents')
-    .select(['id', 'file_name', 'kind', 'status', 'review_reasons', 'page_count', 'created_at', 'sha256', 'workflow_id'])
+    .select(['id', 'file_name', 'kind', 'status', 'review_reasons', 'page_count', 'created_at', 'sha256', 'workflow_id', 'media_type'])
     .where('id', '=', documentId)
     .executeTakeFirst();
   if (!doc) return null;

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reviewDocumentView } from '../../src/console/document-view.ts';
 import { hashPassword } from '../../src/console/passwords.ts';
+import type { SourceView } from '../../src/console/view-model.ts';
 import { createUser } from '../../src/db/users.ts';
 import { boxesOverlap, type EvidenceBox } from '../../src/evidence/locate.ts';
 import type { TextItem } from '../../src/pdf/text-items.ts';
@@ -13,16 +15,30 @@ import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/h
 
 /**
  * The review console in a real browser: Debian's Chromium driven by
- * playwright-core (.ci/run installs the chromium package). Documents from the
- * invoice2data set are processed by the offline tier; those in review are
- * worked through the console with the keyboard.
+ * playwright-core (.ci/run installs the chromium package). Real documents go
+ * through the pipeline (offline tier): the invoice2data set and an XRechnung
+ * e-invoice that breaks a business rule (today all twelve end in review), and
+ * should fewer end there, short Kleister NDAs until the last test finds exactly
+ * ten documents in review. Those are worked through the console with the keyboard.
+ *
+ * The tests share the one database and run in order: before the last one,
+ * exactly two documents are decided (one corrected, the e-invoice rejected).
  */
 
 const CHROMIUM = process.env.DOCROUTE_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const INVOICES = path.join(DATASETS_DIR, 'invoice2data');
+const NDAS = path.join(DATASETS_DIR, 'kleister-nda-dev', 'documents');
+/** An XRechnung invoice whose totals break BR-CO-16: the exact tier sends it to review. */
+const EINVOICE = path.join(DATASETS_DIR, 'einvoices', 'xrechnung', '05.01a-INVOICE_ubl.xml');
+/** Documents the tests before the last decide (one corrected, one rejected)… */
+const DECIDED_BEFORE_LAST = 2;
+/** …and the queue the last one clears. */
+const QUEUE_TO_CLEAR = 10;
 const DOCS = path.resolve(import.meta.dirname, '..', '..', 'docs');
 const PASSWORD = 'correct horse battery';
+/** Waits for the page or the database to catch up: decisions go through the workflow, and CI has 2 cores. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 50 });
 
 if (!HAVE_CHROMIUM) console.warn(`console browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 if (!HAVE_DATASETS) console.warn(DATASETS_SKIP_MESSAGE);
@@ -36,20 +52,38 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
   beforeAll(async () => {
     api = await startApiHarness();
     const writer = await api.key(['write', 'read'], 'uploader');
-    const files = (await fs.readdir(INVOICES)).filter((f) => f.endsWith('.pdf')).sort();
-    const body = new FormData();
-    for (const f of files) body.append('file', new Blob([await fs.readFile(path.join(INVOICES, f))], { type: 'application/pdf' }), f);
-    const response = await api.call('/v1/documents', { method: 'POST', key: writer, body });
-    expect(response.status).toBe(202);
-    // Wait until every document has settled.
-    for (let i = 0; i < 600; i++) {
-      const busy = await api.db.selectFrom('documents').select('id').where('status', 'in', ['received', 'processing']).execute();
-      if (busy.length === 0) break;
-      await new Promise((r) => setTimeout(r, 200));
+    const upload = async (files: string[]) => {
+      const body = new FormData();
+      for (const f of files) {
+        const type = f.endsWith('.xml') ? 'application/xml' : 'application/pdf';
+        body.append('file', new Blob([await fs.readFile(f)], { type }), path.basename(f));
+      }
+      const response = await api.call('/v1/documents', { method: 'POST', key: writer, body });
+      expect(response.status).toBe(202);
+      // Wait until every document has settled.
+      for (let i = 0; i < 600; i++) {
+        const busy = await api.db.selectFrom('documents').select('id').where('status', 'in', ['received', 'processing']).execute();
+        if (busy.length === 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const invoices = (await fs.readdir(INVOICES)).filter((f) => f.endsWith('.pdf')).sort();
+    await upload([...invoices.map((f) => path.join(INVOICES, f)), EINVOICE]);
+    // Top the queue up with real NDAs, the shortest files first, until it holds what the tests work through.
+    const ndas = await Promise.all(
+      (await fs.readdir(NDAS)).filter((f) => f.endsWith('.pdf')).map(async (f) => ({ file: path.join(NDAS, f), size: (await fs.stat(path.join(NDAS, f))).size })),
+    );
+    ndas.sort((a, b) => a.size - b.size || a.file.localeCompare(b.file));
+    for (let tries = 0; tries < 5; tries++) {
+      const missing = DECIDED_BEFORE_LAST + QUEUE_TO_CLEAR - (await inReview()).length;
+      if (missing <= 0) break;
+      await upload(ndas.splice(0, missing).map((n) => n.file));
     }
+    expect((await inReview()).length, 'documents in review for the tests').toBe(DECIDED_BEFORE_LAST + QUEUE_TO_CLEAR);
     const hash = await hashPassword(PASSWORD);
     await createUser(api.db, { name: 'clerk1', role: 'reviewer', passwordHash: hash });
     await createUser(api.db, { name: 'clerk2', role: 'reviewer', passwordHash: hash });
+    await createUser(api.db, { name: 'clerk3', role: 'reviewer', passwordHash: hash });
     await createUser(api.db, { name: 'auditor', role: 'viewer', passwordHash: hash });
     profile = mkdtempSync(path.join(os.tmpdir(), 'docroute-chromium-'));
     browser = await chromium.launch({
@@ -75,6 +109,9 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
+  const claims = () => api.db.selectFrom('review_claims').select('document_id').execute();
+  const inReview = () => api.db.selectFrom('documents').select('id').where('status', '=', 'needs_review').execute();
+
   async function signIn(name: string, password = PASSWORD): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     contexts.push(context);
@@ -87,7 +124,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     return page;
   }
 
-  /** Documents in review whose models' invoice number has a quote that is on the page. */
+  /** PDF invoices in review whose invoice number has a quote from the page (not an e-invoice's XML path). */
   async function reviewInvoicesWithNumber() {
     const rows = await api.db
       .selectFrom('documents')
@@ -98,8 +135,8 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
       .orderBy('documents.created_at')
       .execute();
     return rows.filter((r) => {
-      const f = r.fields as { invoiceNumber?: { value: string | null; evidence: { page: number } | null } };
-      return f.invoiceNumber?.value && f.invoiceNumber.evidence;
+      const f = r.fields as { invoiceNumber?: { value: string | null; evidence: { page: number; path?: string } | null } };
+      return f.invoiceNumber?.value && f.invoiceNumber.evidence && !f.invoiceNumber.evidence.path;
     });
   }
 
@@ -187,7 +224,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.keyboard.type('5.00');
     await page.keyboard.press('Tab');
     await page.keyboard.type('10.00');
-    await expect.poll(() => page.getByTestId('arithmetic').textContent()).toMatch(/lines sum to/);
+    await poll(() => page.getByTestId('arithmetic').textContent()).toMatch(/lines sum to/);
     await page.keyboard.press('Control+Enter');
     // Checks that fail on the corrected record (the added line breaks the sum) are confirmed with a reason, by keyboard.
     await page.locator('[data-testid=flash], .confirm').first().waitFor();
@@ -209,14 +246,22 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(changes.find((c) => c.field === 'invoiceNumber')).toMatchObject({ before: fields.invoiceNumber.value, after: 'INV-CHECKED-1' });
     const lineChange = changes.find((c) => c.field === 'lineItems');
     expect(lineChange?.after).toEqual(expect.arrayContaining([{ description: 'Reviewer added line', quantity: '2', unitPrice: '5.00', amount: '10.00' }]));
+    // Before: the line items as extracted, without the added one.
+    const extractedLines = ((target.fields as { lineItems?: { description: string; quantity: string | null; unitPrice: string | null; amount: string | null }[] }).lineItems ?? []).map(
+      ({ description, quantity, unitPrice, amount }) => ({ description, quantity, unitPrice, amount }),
+    );
+    expect(lineChange?.before).toEqual(extractedLines);
+    expect((lineChange?.after as unknown[]).length).toBe(extractedLines.length + 1);
     const record = await api.db
       .selectFrom('invoices')
-      .select(['version', 'source', 'invoice_number'])
+      .select(['id', 'version', 'source', 'invoice_number'])
       .where('document_id', '=', target.id)
       .orderBy('version', 'desc')
       .executeTakeFirstOrThrow();
     expect(record).toMatchObject({ source: 'reviewer:clerk1', invoice_number: 'INV-CHECKED-1' });
     expect(flash).toContain(`record version ${record.version}`);
+    // The decision with its before/after is tied to that record version.
+    expect(action.record_id).toBe(record.id);
     const doc = await api.db.selectFrom('documents').select('status').where('id', '=', target.id).executeTakeFirstOrThrow();
     expect(doc.status).toBe('extracted');
 
@@ -226,7 +271,9 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.keyboard.press('q');
     await page.getByTestId('queue').waitFor();
     expect(await page.locator(`tr[data-document="${target.id}"]`).count()).toBe(0);
-    await expect.poll(() => page.getByTestId('done-today').textContent()).toContain('done today: 1');
+    await poll(() => page.getByTestId('done-today').textContent()).toContain('done today: 1');
+    // Leaving the document that opened next, undecided, released it for others.
+    await poll(() => claims()).toEqual([]);
   });
 
   it('a second reviewer sees the claim and cannot decide the claimed document', async () => {
@@ -236,15 +283,18 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     const claimedId = /#\/doc\/([0-9a-f-]{36})/.exec(first.url())![1]!;
     const second = await signIn('clerk2');
     const row = second.locator(`tr[data-document="${claimedId}"]`);
-    await expect.poll(() => row.textContent()).toContain('being reviewed by clerk1');
+    await poll(() => row.textContent()).toContain('being reviewed by clerk1');
     await row.click();
     await second.getByText('Being reviewed by clerk1').waitFor();
-    // "next" skips it for the second reviewer.
+    // "next" skips it for the second reviewer (and claims another one, released here).
     const next = await second.evaluate(async () => {
       const me = (await (await fetch('/console/api/me')).json()) as { csrfToken: string };
-      const r = await fetch('/console/api/next', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken }, body: '{}' });
-      return (await r.json()) as { documentId: string | null };
+      const headers = { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken };
+      const r = (await (await fetch('/console/api/next', { method: 'POST', headers, body: '{}' })).json()) as { documentId: string | null };
+      if (r.documentId) await fetch(`/console/api/documents/${r.documentId}/release`, { method: 'POST', headers, body: '{}' });
+      return r;
     });
+    expect(next.documentId).toBeTruthy();
     expect(next.documentId).not.toBe(claimedId);
     const refused = await second.evaluate(async (id) => {
       const me = (await (await fetch('/console/api/me')).json()) as { csrfToken: string };
@@ -257,6 +307,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     }, claimedId);
     expect(refused.status).toBe(409);
     expect(refused.body.error).toBe('being reviewed by clerk1');
+    // The first reviewer goes back to the queue: the claim is released, and the second sees it open.
+    await first.keyboard.press('q');
+    await poll(() => claims()).toEqual([]);
+    await second.keyboard.press('q');
+    await poll(() => second.locator(`tr[data-document="${claimedId}"]`).textContent()).not.toContain('being reviewed');
   });
 
   it('refuses a reviewer without the role, posts without the CSRF token, and locks an account after repeated failures', async () => {
@@ -265,21 +320,39 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     const results = await viewer.evaluate(async (docId) => {
       const me = (await (await fetch('/console/api/me')).json()) as { csrfToken: string };
       const post = (url: string, headers: Record<string, string>) =>
-        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'approve' }) }).then((r) => r.status);
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'approve' }) }).then(async (r) => ({
+          status: r.status,
+          error: ((await r.json()) as { error?: string }).error,
+        }));
       return {
         withRole: await post(`/console/api/documents/${docId}/decision`, { 'x-csrf-token': me.csrfToken }),
         withoutCsrf: await post(`/console/api/documents/${docId}/decision`, {}),
         signOutWithoutCsrf: await post('/console/api/sign-out', {}),
       };
     }, id);
-    expect(results).toEqual({ withRole: 403, withoutCsrf: 403, signOutWithoutCsrf: 403 });
-    // A reviewer's post without the token is refused too, and so is a sign-in without the pre-session token.
+    const csrf = 'missing or wrong CSRF token; reload the page';
+    expect(results).toEqual({
+      // The viewer's own, valid token: refused for the role.
+      withRole: { status: 403, error: 'the viewer role may not review documents' },
+      withoutCsrf: { status: 403, error: csrf },
+      signOutWithoutCsrf: { status: 403, error: csrf },
+    });
+    // A reviewer's posts without the token are refused too (a claim, a decision), and so is a sign-in without the pre-session token.
     const clerk = await signIn('clerk2');
-    const clerkPost = await clerk.evaluate(
-      (docId) => fetch(`/console/api/documents/${docId}/claim`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status),
-      id,
-    );
-    expect(clerkPost).toBe(403);
+    const clerkPosts = await clerk.evaluate(async (docId) => {
+      const post = (url: string, body: unknown) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+          status: r.status,
+          error: ((await r.json()) as { error?: string }).error,
+        }));
+      return [await post(`/console/api/documents/${docId}/claim`, {}), await post(`/console/api/documents/${docId}/decision`, { action: 'approve' })];
+    }, id);
+    expect(clerkPosts).toEqual([
+      { status: 403, error: csrf },
+      { status: 403, error: csrf },
+    ]);
+    expect(await api.db.selectFrom('review_actions').select('id').where('document_id', '=', id).execute()).toEqual([]);
+    expect(await claims()).toEqual([]);
     const bare = await fetch(api.baseUrl + '/console/api/sign-in', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -300,5 +373,202 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
       statuses.push(r.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 423]);
+  });
+  /** Opens a document from the queue with the keyboard: j down to its row, Enter. */
+  async function openFromQueue(page: Page, documentId: string) {
+    const queue = page.getByTestId('queue');
+    await queue.waitFor();
+    const index = await queue.locator('tbody tr').evaluateAll((rows, id) => rows.findIndex((r) => r.getAttribute('data-document') === id), documentId);
+    expect(index, 'the document is in the queue').toBeGreaterThanOrEqual(0);
+    for (let i = 0; i < index; i++) await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.hash === `#/doc/${documentId}`);
+  }
+
+  const einvoiceId = async () =>
+    (await api.db.selectFrom('documents').select('id').where('file_name', '=', path.basename(EINVOICE)).executeTakeFirstOrThrow()).id;
+
+  it('an e-invoice in review shows where each value was read in its XML, and says there is no page image', async () => {
+    const id = await einvoiceId();
+    const candidate = await api.db.selectFrom('candidates').select('fields').where('document_id', '=', id).executeTakeFirstOrThrow();
+    const total = (candidate.fields as { total: { value: string; evidence: { path: string } } }).total;
+    expect(total.evidence.path).toMatch(/cac:LegalMonetaryTotal\/cbc:TaxInclusiveAmount$/);
+    const page = await signIn('clerk2');
+    await openFromQueue(page, id);
+    await page.getByTestId('no-page-image').waitFor();
+    expect(await page.getByTestId('no-page-image').textContent()).toContain('there is no page image');
+    expect(await page.locator('.viewer img').count(), 'no page image is asked for').toBe(0);
+    // The rule it breaks is shown in words, with its id.
+    expect(await page.locator('.fields').innerText()).toMatch(/BR-CO-16/);
+    // Focus the total: its source is the XML path it was read from, never a box.
+    await page.locator('#f-total').focus();
+    await poll(() => page.getByTestId('source-path').textContent()).toBe(total.evidence.path);
+    expect(await page.getByTestId('source-text').textContent()).toBe(total.value);
+    expect(await page.locator('#f-total').inputValue()).toBe(total.value);
+    expect(await page.getByTestId('box').count()).toBe(0);
+    if (process.env.DOCROUTE_SCREENSHOTS) await page.screenshot({ path: path.join(DOCS, 'console-einvoice.png') });
+    // A line item's source too, reached with the keyboard.
+    await page.keyboard.press('Escape');
+    for (let i = 0; i < 40 && !(await page.evaluate(() => !!document.querySelector('tr[data-line].active'))); i++) await page.keyboard.press('j');
+    await poll(() => page.getByTestId('source-path').textContent()).toMatch(/cac:InvoiceLine(\[\d+\])?$/);
+    // Back to the queue: the document is still there, released.
+    await page.keyboard.press('q');
+    await page.getByTestId('queue').waitFor();
+    expect(await page.locator(`tr[data-document="${id}"]`).count()).toBe(1);
+    await poll(() => claims()).toEqual([]);
+  });
+
+  it('a clerk rejects a document with a reason, by keyboard: the decision is recorded with the reason and the reviewer, and the document leaves the queue as failed', async () => {
+    const id = await einvoiceId();
+    const page = await signIn('clerk2');
+    await openFromQueue(page, id);
+    await page.getByTestId('no-page-image').waitFor();
+    const reason = 'totals do not add up (BR-CO-16); returned to the seller';
+    await page.keyboard.press('r');
+    await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('reject-note');
+    await page.keyboard.type(reason);
+    await page.keyboard.press('Enter');
+    await poll(() => page.getByTestId('flash').textContent()).toBe(`Rejected ${path.basename(EINVOICE)}.`);
+    const action = await api.db.selectFrom('review_actions').selectAll().where('document_id', '=', id).executeTakeFirstOrThrow();
+    expect(action).toMatchObject({ action: 'reject', reviewer: 'clerk2', note: reason, record_id: null });
+    const doc = await api.db.selectFrom('documents').select(['status', 'error', 'review_reasons']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(doc.status).toBe('failed');
+    expect(doc.error).toContain(reason);
+    expect(doc.error).toContain('clerk2');
+    expect(doc.review_reasons).toEqual([]);
+    // No record version was written for it.
+    expect(await api.db.selectFrom('invoices').select('id').where('document_id', '=', id).execute()).toEqual([]);
+    await page.waitForURL((url) => !url.hash.includes(id));
+    await page.locator('body').press('Escape');
+    await page.keyboard.press('q');
+    await page.getByTestId('queue').waitFor();
+    expect(await page.locator(`tr[data-document="${id}"]`).count()).toBe(0);
+    await poll(() => claims()).toEqual([]);
+  });
+
+  it(`a clerk clears a queue of ${QUEUE_TO_CLEAR} documents with the keyboard only, seeing each focused field's source boxed on the page, never JSON`, async () => {
+    expect((await inReview()).length).toBe(QUEUE_TO_CLEAR);
+    expect(await claims()).toEqual([]);
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    // Keyboard only from the start: no click anywhere, and a click would fail the test.
+    await page.addInitScript(() => addEventListener('mousedown', () => document.body.setAttribute('data-mouse', 'used'), true));
+    await page.goto(api.baseUrl + '/');
+    await page.getByLabel('Name').waitFor();
+    await poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
+    await page.keyboard.type('clerk3');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('queue').waitFor();
+    expect(await page.getByTestId('queue').locator('tbody tr').count()).toBe(QUEUE_TO_CLEAR);
+    await page.keyboard.press('n');
+
+    const norm = (t: string) => t.replace(/\s+/g, '').toLowerCase();
+    let previous = '';
+    const cleared: { file: string; action: string; checked: string | null }[] = [];
+    for (let n = 1; n <= QUEUE_TO_CLEAR; n++) {
+      await page.waitForURL((url) => url.hash.startsWith('#/doc/') && (previous === '' || !url.hash.endsWith(previous)));
+      const id = /#\/doc\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+      previous = id;
+      const view = (await reviewDocumentView(api.db, id))!;
+      await poll(() => page.locator('.fields h1').textContent()).toContain(view.file);
+
+      // Never JSON: the fields are inputs and words.
+      const text = await page.locator('main').innerText();
+      expect(text, view.file).not.toMatch(/[{[]\s*"\w+"\s*:/);
+      expect(await page.locator('main pre, main code.json').count()).toBe(0);
+
+      // The keyboard order: fields, then parties, then line items; move (j / k) to the nearest one with a box.
+      const order: { selector: string; source: SourceView }[] = [
+        ...view.fields.map((f) => ({ selector: `[data-field="${f.name}"]`, source: f })),
+        ...(view.parties ?? []).map((p, i) => ({ selector: `[data-party="${i}"]`, source: p })),
+        ...(view.lineItems ?? []).map((l, i) => ({ selector: `tr[data-line="${i}"]`, source: l })),
+      ];
+      const textPages = await api.db.selectFrom('pages').select(['page_number', 'items']).where('document_id', '=', id).execute();
+      const hasTextLayer = textPages.some((p) => (p.items?.length ?? 0) > 0);
+      const activeIndex = () =>
+        page.evaluate((selectors) => selectors.findIndex((s) => document.querySelector(`${s}.active`) !== null), order.map((o) => o.selector));
+      let checked: string | null = null;
+      // A value has a source to show: its quote boxed on the page, or (read from an embedded e-invoice XML) its path.
+      const withSource = order.map((o, i) => (o.source.boxes?.length || o.source.path ? i : -1)).filter((i) => i >= 0);
+      if (hasTextLayer) expect(withSource.length, `${view.file}: a value whose source is shown`).toBeGreaterThan(0);
+      if (withSource.length > 0) {
+        const from = Math.max(0, await activeIndex());
+        // The nearest value boxed on the page (else the nearest with an XML path).
+        const boxedFirst = withSource.filter((i) => order[i]!.source.boxes?.length);
+        const to = (boxedFirst.length ? boxedFirst : withSource).reduce((best, i) => (Math.abs(i - from) < Math.abs(best - from) ? i : best));
+        for (let at = from; at !== to; ) {
+          await page.keyboard.press(to > at ? 'j' : 'k');
+          at += to > at ? 1 : -1;
+          await poll(activeIndex).toBe(at);
+        }
+        const target = order[to]!;
+        if (to === from) {
+          // Already selected on opening: put the keyboard focus on it (edit, then stop editing).
+          await page.keyboard.press('e');
+          await page.keyboard.press('Escape');
+        }
+        // The field with the keyboard focus is that one (focus, not hover).
+        await poll(() => page.evaluate((sel) => !!document.activeElement?.closest(sel), target.selector)).toBe(true);
+        if (target.source.path) {
+          // Read from the XML the PDF carries: the path is shown, and no box pretends to be the source.
+          await poll(() => page.getByTestId('source-path').textContent()).toBe(target.source.path);
+          expect(await page.getByTestId('box').count()).toBe(0);
+          checked = `${target.selector} (XML path)`;
+        } else {
+          const pageNumber = target.source.page!;
+          await poll(() => page.getByTestId('page-image').getAttribute('src')).toBe(`/console/pages/${id}/${pageNumber}`);
+          await page.waitForFunction(() => {
+            const img = document.querySelector<HTMLImageElement>('[data-testid=page-image]');
+            return !!img && img.complete && img.naturalWidth > 0;
+          });
+          await page.getByTestId('box').first().waitFor();
+          const image = (await page.getByTestId('page-image').boundingBox())!;
+          const shown = await Promise.all((await page.getByTestId('box').all()).map(async (b) => (await b.boundingBox())!));
+          // Where pdf.js says the quote's text is: the runs holding part of it, on the image as displayed.
+          const quote = norm(target.source.quote!);
+          const runs = ((textPages.find((p) => p.page_number === pageNumber)?.items ?? []) as TextItem[]).filter((r) => {
+            const t = norm(r.str);
+            return t.length >= Math.min(4, quote.length) && (quote.includes(t) || t.includes(quote));
+          });
+          expect(runs.length, `${view.file}: text runs holding "${target.source.quote}"`).toBeGreaterThan(0);
+          const onScreen = runs.map((r): EvidenceBox => ({ x: image.x + r.x * image.width, y: image.y + r.y * image.height, w: r.w * image.width, h: r.h * image.height }));
+          const highlighted = shown.map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height }));
+          expect(
+            onScreen.some((r) => highlighted.some((b) => boxesOverlap(b, r))),
+            JSON.stringify({ file: view.file, field: target.selector, quote: target.source.quote, highlighted }),
+          ).toBe(true);
+          checked = target.selector;
+        }
+      }
+
+      // Decide: approve what was extracted; a document with nothing to approve is rejected with a reason.
+      const approvable = view.candidate && (view.kind === 'invoice' || view.kind === 'contract');
+      if (approvable) await page.keyboard.press('a');
+      else {
+        await page.keyboard.press('r');
+        await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('reject-note');
+        await page.keyboard.type('not a document we process');
+        await page.keyboard.press('Enter');
+      }
+      await poll(() => page.getByTestId('flash').textContent()).toContain(view.file);
+      expect(await page.getByTestId('flash').textContent()).toMatch(approvable ? /^Approved .*: record version \d+/ : /^Rejected /);
+      await poll(() => page.getByTestId('done-today').textContent()).toBe(`done today: ${n}`);
+      cleared.push({ file: view.file, action: approvable ? 'approve' : 'reject', checked });
+    }
+
+    // The queue is empty: the console says so, and so does the database.
+    await page.waitForURL((url) => url.hash === '#/queue');
+    await page.getByText('The queue is clear.').waitFor();
+    expect(await page.getByTestId('done-today').textContent()).toBe(`done today: ${QUEUE_TO_CLEAR}`);
+    expect(await inReview()).toEqual([]);
+    const actions = await api.db.selectFrom('review_actions').select(['action']).where('reviewer', '=', 'clerk3').execute();
+    expect(actions.map((a) => a.action).sort()).toEqual(cleared.map((c) => c.action).sort());
+    expect(await page.evaluate(() => document.body.getAttribute('data-mouse'))).toBeNull();
+    // Every document's focused source was checked, most of them as boxes on the page.
+    expect(cleared.filter((c) => c.checked === null), JSON.stringify(cleared)).toEqual([]);
+    expect(cleared.filter((c) => !c.checked?.endsWith('(XML path)')).length, JSON.stringify(cleared)).toBeGreaterThan(QUEUE_TO_CLEAR / 2);
   });
 });

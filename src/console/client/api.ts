@@ -1,5 +1,7 @@
 /** The console's calls to its server: JSON, the session cookie, and the CSRF token on every post. */
 
+export type { Box, FieldView, LineView, PartyView, ReviewDocumentView, SourceView } from '../view-model.ts';
+
 let csrfToken = '';
 export const setCsrf = (token: string) => {
   csrfToken = token;
@@ -31,13 +33,6 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   return data as T;
 }
 
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
 export interface Me {
   user: { name: string; role: string; canReview: boolean } | null;
   csrfToken: string;
@@ -55,44 +50,6 @@ export interface QueueItem {
   createdAt: string;
   reasons: string[];
   claimedBy: string | null;
-}
-
-export interface FieldView {
-  name: string;
-  label: string;
-  type: 'text' | 'date' | 'amount' | 'currency' | 'iban' | 'duration' | 'boolean';
-  value: unknown;
-  confidence: number | null;
-  page: number | null;
-  quote: string | null;
-  boxes: Box[] | null;
-  checks: { name: string; passed: boolean; message: string }[];
-  attention: string[];
-}
-
-export interface LineView {
-  description: string;
-  quantity: string | null;
-  unitPrice: string | null;
-  amount: string | null;
-  confidence: number | null;
-  page: number | null;
-  boxes: Box[] | null;
-}
-
-export interface DocumentView {
-  documentId: string;
-  file: string;
-  kind: 'invoice' | 'contract' | 'other' | null;
-  status: string;
-  reasons: string[];
-  createdAt: string;
-  pages: { page: number; width: number | null; height: number | null }[];
-  fields: FieldView[];
-  lineItems: LineView[] | null;
-  parties: { name: string; role: string | null; confidence: number | null; page: number | null; boxes: Box[] | null }[] | null;
-  documentChecks: { name: string; passed: boolean; message: string }[];
-  candidate: boolean;
 }
 
 export type DecisionResult = { ok: true; status: 'extracted' | 'failed'; recordId: string | null; version: number | null };

@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { h, render } from 'preact';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, ApiError, setCsrf, type Box, type DecisionResult, type FailedCheck, type DocumentView, type FieldView, type Me, type QueueItem } from './api.ts';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api, ApiError, setCsrf, type Box, type DecisionResult, type FailedCheck, type FieldView, type Me, type QueueItem, type ReviewDocumentView, type SourceView } from './api.ts';
 import { arithmetic, fieldProblem, fieldWarning, fromText, lineProblem, toText, type LineText } from './values.ts';
 
 
@@ -26,6 +26,21 @@ const isTyping = (e: KeyboardEvent) => {
   const t = e.target as HTMLElement | null;
   return !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
 };
+
+/**
+ * A window keydown handler that always sees the latest render: the listener is
+ * added once and calls the handler of the last render, so keys pressed faster
+ * than effects run (a clerk typing j j Enter) never act on stale state.
+ */
+function useKeys(handler: (e: KeyboardEvent) => void) {
+  const latest = useRef(handler);
+  latest.current = handler;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => latest.current(e);
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
+}
 
 function confidenceClass(c: number | null): string {
   if (c === null) return 'conf conf-none';
@@ -60,16 +75,12 @@ function App() {
     return () => removeEventListener('hashchange', onHash);
   }, [refreshMe]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === '?' && !isTyping(e)) {
-        e.preventDefault();
-        setHelp((v) => !v);
-      } else if (e.key === 'Escape' && help) setHelp(false);
-    };
-    addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
-  }, [help]);
+  useKeys((e) => {
+    if (e.key === '?' && !isTyping(e)) {
+      e.preventDefault();
+      setHelp((v) => !v);
+    } else if (e.key === 'Escape' && help) setHelp(false);
+  });
 
   if (!me) return html`<p class="loading">Loading…</p>`;
   if (!me.user) return html`<${SignIn} onDone=${refreshMe} />`;
@@ -210,19 +221,15 @@ function Queue({ me, onError }: { me: Me; onError: (e: unknown) => void }) {
     }
   }, []);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey || !items) return;
-      if (e.key === 'j' || e.key === 'ArrowDown') setSelected((s) => Math.min(items.length - 1, s + 1));
-      else if (e.key === 'k' || e.key === 'ArrowUp') setSelected((s) => Math.max(0, s - 1));
-      else if (e.key === 'Enter' && items[selected]) go(`#/doc/${items[selected]!.documentId}`);
-      else if (e.key === 'n') void next();
-      else return;
-      e.preventDefault();
-    };
-    addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
-  }, [items, selected, next]);
+  useKeys((e) => {
+    if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey || !items) return;
+    if (e.key === 'j' || e.key === 'ArrowDown') setSelected((s) => Math.min(items.length - 1, s + 1));
+    else if (e.key === 'k' || e.key === 'ArrowUp') setSelected((s) => Math.max(0, s - 1));
+    else if (e.key === 'Enter' && items[selected]) go(`#/doc/${items[selected]!.documentId}`);
+    else if (e.key === 'n') void next();
+    else return;
+    e.preventDefault();
+  });
 
   useEffect(() => {
     document.querySelector('tr.selected')?.scrollIntoView({ block: 'nearest' });
@@ -284,7 +291,7 @@ function Queue({ me, onError }: { me: Me; onError: (e: unknown) => void }) {
 type Active = { kind: 'field'; name: string } | { kind: 'line'; index: number } | { kind: 'party'; index: number } | null;
 
 function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onError: (e: unknown) => void; onDecided: (m: string) => Promise<void> }) {
-  const [doc, setDoc] = useState<DocumentView | null>(null);
+  const [doc, setDoc] = useState<ReviewDocumentView | null>(null);
   const [claim, setClaim] = useState<{ claimed: boolean; claimedBy: string | null } | null>(null);
   const [texts, setTexts] = useState<Record<string, string>>({});
   const [lines, setLines] = useState<LineText[]>([]);
@@ -298,14 +305,34 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
   const [failedChecks, setFailedChecks] = useState<FailedCheck[]>([]);
   const [confirm, setConfirm] = useState<Record<string, string>>({});
   const root = useRef<HTMLDivElement>(null);
+  // Focus to move once the change that makes its target is on the page: applied as the render
+  // commits (not a frame later), so keys typed right after (a new line's text) land in it.
+  const afterRender = useRef<(() => void) | null>(null);
+  const focusSoon = (focus: () => void) => {
+    afterRender.current = focus;
+  };
+  useLayoutEffect(() => {
+    const focus = afterRender.current;
+    afterRender.current = null;
+    focus?.();
+  });
+  // Whether this reviewer holds the document's claim: leaving it undecided releases it for others.
+  const held = useRef(false);
+  const release = () => {
+    if (!held.current) return Promise.resolve();
+    held.current = false;
+    return api('POST', `/console/api/documents/${id}/release`).catch(() => undefined);
+  };
 
   useEffect(() => {
     let live = true;
     (async () => {
       try {
         const c = me.user?.canReview ? await api<{ claimed: boolean; claimedBy: string | null }>('POST', `/console/api/documents/${id}/claim`) : null;
-        const d = await api<DocumentView>('GET', `/console/api/documents/${id}`);
-        if (!live) return;
+        held.current = c?.claimed === true;
+        if (!live) return void release();
+        const d = await api<ReviewDocumentView>('GET', `/console/api/documents/${id}`);
+        if (!live) return void release();
         setClaim(c);
         setDoc(d);
         setTexts(Object.fromEntries(d.fields.map((f) => [f.name, toText(f, f.value)])));
@@ -319,6 +346,7 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
     })();
     return () => {
       live = false;
+      void release();
     };
   }, [id]);
 
@@ -361,18 +389,11 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
   const check = kind === 'invoice' ? arithmetic(lines, texts.subtotal ?? '', texts.total ?? '') : null;
 
   // The boxes to highlight: the active field's, on its page.
-  const activeEvidence = useMemo((): { page: number | null; boxes: Box[] | null } | null => {
+  const activeEvidence = useMemo((): SourceView | null => {
     if (!doc || !active) return null;
-    if (active.kind === 'field') {
-      const f = doc.fields.find((x) => x.name === active.name);
-      return f ? { page: f.page, boxes: f.boxes } : null;
-    }
-    if (active.kind === 'line') {
-      const l = doc.lineItems?.[active.index];
-      return l ? { page: l.page, boxes: l.boxes } : null;
-    }
-    const p = doc.parties?.[active.index];
-    return p ? { page: p.page, boxes: p.boxes } : null;
+    if (active.kind === 'field') return doc.fields.find((x) => x.name === active.name) ?? null;
+    if (active.kind === 'line') return doc.lineItems?.[active.index] ?? null;
+    return doc.parties?.[active.index] ?? null;
   }, [doc, active]);
   useEffect(() => {
     if (activeEvidence?.page) setPage(activeEvidence.page);
@@ -398,6 +419,7 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
           action === 'reject'
             ? `Rejected ${doc?.file}.`
             : `${action === 'correct' ? 'Corrected' : 'Approved'} ${doc?.file}: record version ${r.version ?? '?'}${changedNames.length ? ` (${changedNames.join(', ')} changed)` : ''}.`;
+        held.current = false; // the server released it with the decision
         await onDecided(what);
         const next = await api<{ documentId: string | null }>('POST', '/console/api/next', { after: id });
         go(next.documentId ? `#/doc/${next.documentId}` : '#/queue');
@@ -406,7 +428,7 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
         const checks = e instanceof ApiError ? ((e.data.failedChecks as FailedCheck[] | undefined) ?? []) : [];
         setFailedChecks(checks);
         setError(e instanceof Error ? `Refused: ${e.message}` : String(e));
-        if (checks.length) requestAnimationFrame(() => root.current?.querySelector<HTMLElement>('.confirm input')?.focus());
+        if (checks.length) focusSoon(() => root.current?.querySelector<HTMLElement>('.confirm input')?.focus());
       } finally {
         setBusy(false);
       }
@@ -426,6 +448,7 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
     if (!doc) return [];
     return [
       ...doc.fields.map((f): Active => ({ kind: 'field', name: f.name })),
+      ...(doc.parties ?? []).map((_, i): Active => ({ kind: 'party', index: i })),
       ...lines.map((_, i): Active => ({ kind: 'line', index: i })),
     ];
   }, [doc, lines]);
@@ -433,66 +456,70 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
     if (!a) return;
     const sel = a.kind === 'field' ? `[data-field="${a.name}"]` : a.kind === 'line' ? `[data-line="${a.index}"]` : `[data-party="${a.index}"]`;
     const row = root.current?.querySelector<HTMLElement>(sel);
-    const target = edit ? row?.querySelector<HTMLElement>('input, select') : row;
+    const target = (edit ? row?.querySelector<HTMLElement>('input, select') : null) ?? row;
     target?.focus();
   };
   const move = (delta: number, edit: boolean) => {
     const i = order.findIndex((a) => JSON.stringify(a) === JSON.stringify(active));
     const next = order[Math.min(order.length - 1, Math.max(0, i + delta))] ?? null;
     setActive(next);
-    requestAnimationFrame(() => focusActive(next, edit));
+    focusSoon(() => focusActive(next, edit));
   };
   const addLine = (after: number) => {
     const at = Math.min(lines.length, after + 1);
     setLines([...lines.slice(0, at), { description: '', quantity: '', unitPrice: '', amount: '' }, ...lines.slice(at)]);
     setActive({ kind: 'line', index: at });
-    requestAnimationFrame(() => focusActive({ kind: 'line', index: at }, true));
+    focusSoon(() => focusActive({ kind: 'line', index: at }, true));
   };
   const removeLine = (index: number) => {
     if (index < 0 || index >= lines.length) return;
     setLines(lines.filter((_, i) => i !== index));
     const next: Active = lines.length > 1 ? { kind: 'line', index: Math.max(0, index - 1) } : null;
     setActive(next);
-    requestAnimationFrame(() => focusActive(next, false));
+    focusSoon(() => focusActive(next, false));
   };
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!doc) return;
-      const typing = isTyping(e);
-      const currentLine = active?.kind === 'line' ? active.index : lines.length - 1;
-      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
-      else if (e.altKey && e.key === 'ArrowDown') move(1, typing);
-      else if (e.altKey && e.key === 'ArrowUp') move(-1, typing);
-      else if (e.altKey && e.key === 'Enter' && kind === 'invoice') addLine(currentLine);
-      else if (e.altKey && e.key === 'Backspace' && active?.kind === 'line') removeLine(active.index);
-      else if (typing && e.key === 'Escape') {
-        (e.target as HTMLElement).blur();
-        focusActive(active, false);
-      } else if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-      else if (e.key === 'j' || e.key === 'ArrowDown') move(1, false);
-      else if (e.key === 'k' || e.key === 'ArrowUp') move(-1, false);
-      else if (e.key === 'e' || e.key === 'Enter') focusActive(active, true);
-      else if (e.key === 'a') void decide('approve');
-      else if (e.key === 'r' && !readOnly) {
+  useKeys((e) => {
+    if (!doc) {
+      // Still loading: going back to the queue already works.
+      if (e.key === 'q' && !isTyping(e) && !e.ctrlKey && !e.metaKey && !e.altKey) go('#/queue');
+      return;
+    }
+    const typing = isTyping(e);
+    const currentLine = active?.kind === 'line' ? active.index : lines.length - 1;
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
+    else if (e.altKey && e.key === 'ArrowDown') move(1, typing);
+    else if (e.altKey && e.key === 'ArrowUp') move(-1, typing);
+    else if (e.altKey && e.key === 'Enter' && kind === 'invoice') addLine(currentLine);
+    else if (e.altKey && e.key === 'Backspace' && active?.kind === 'line') removeLine(active.index);
+    else if (typing && e.key === 'Escape') {
+      (e.target as HTMLElement).blur();
+      focusActive(active, false);
+    } else if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    else if (e.key === 'j' || e.key === 'ArrowDown') move(1, false);
+    else if (e.key === 'k' || e.key === 'ArrowUp') move(-1, false);
+    else if (e.key === 'e' || e.key === 'Enter') focusActive(active, true);
+    else if (e.key === 'a') void decide('approve');
+    else if (e.key === 'r' && !readOnly) {
+      const focusNote = () => root.current?.querySelector<HTMLElement>('#reject-note')?.focus();
+      if (rejecting) focusNote();
+      else {
         setRejecting(true);
-        requestAnimationFrame(() => root.current?.querySelector<HTMLElement>('#reject-note')?.focus());
-      } else if (e.key === '+' && kind === 'invoice') addLine(currentLine);
-      else if (e.key === '-' && active?.kind === 'line') removeLine(active.index);
-      else if (e.key === 'n') {
-        void (async () => {
-          if (!readOnly) await api('POST', `/console/api/documents/${id}/release`).catch(() => undefined);
-          const next = await api<{ documentId: string | null }>('POST', '/console/api/next', { after: id });
-          go(next.documentId ? `#/doc/${next.documentId}` : '#/queue');
-        })();
-      } else if (e.key === '[') setPage((p) => Math.max(1, p - 1));
-      else if (e.key === ']') setPage((p) => Math.min(doc.pages.length, p + 1));
-      else if (e.key === 'q') go('#/queue');
-      else return;
-      e.preventDefault();
-    };
-    addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
+        focusSoon(focusNote);
+      }
+    } else if (e.key === '+' && kind === 'invoice') addLine(currentLine);
+    else if (e.key === '-' && active?.kind === 'line') removeLine(active.index);
+    else if (e.key === 'n') {
+      void (async () => {
+        await release();
+        const next = await api<{ documentId: string | null }>('POST', '/console/api/next', { after: id });
+        go(next.documentId ? `#/doc/${next.documentId}` : '#/queue');
+      })();
+    } else if (e.key === '[') setPage((p) => Math.max(1, p - 1));
+    else if (e.key === ']') setPage((p) => Math.max(1, Math.min(doc.pages.length, p + 1)));
+    else if (e.key === 'q') go('#/queue');
+    else return;
+    e.preventDefault();
   });
 
   if (error && !doc) return html`<p class="error" role="alert">${error}</p>`;
@@ -502,21 +529,30 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
   const boxes = activeEvidence && activeEvidence.page === page ? (activeEvidence.boxes ?? []) : [];
   return html`
     <div class="doc" ref=${root}>
-      <section class="viewer" aria-label="Page">
-        <div class="viewer-head">
-          <button type="button" onClick=${() => setPage(Math.max(1, page - 1))} disabled=${page <= 1} aria-label="Previous page">‹</button>
-          <span data-testid="page-number">page ${page} of ${doc.pages.length}</span>
-          <button type="button" onClick=${() => setPage(Math.min(doc.pages.length, page + 1))} disabled=${page >= doc.pages.length} aria-label="Next page">›</button>
-          ${activeEvidence && activeEvidence.boxes === null && activeEvidence.page !== null
-            ? html`<span class="nobox">quote not located on the page</span>`
-            : null}
-        </div>
-        <div class="page" data-testid="page">
-          <img src=${`/console/pages/${doc.documentId}/${page}`} alt=${`Page ${page} of ${doc.file}`} data-testid="page-image"
-            class=${pageInfo?.width && pageInfo.height && pageInfo.width > pageInfo.height ? 'landscape' : ''} />
-          ${boxes.map((b) => html`<${BoxMark} box=${b} />`)}
-        </div>
-      </section>
+      ${doc.original === 'xml'
+        ? html`<section class="viewer" aria-label="Source">
+            <p class="viewer-head" data-testid="no-page-image">
+              An XML e-invoice: there is no page image. Each value was read from an element of the XML; the focused one is shown here.
+            </p>
+            <${XmlSource} source=${activeEvidence} />
+          </section>`
+        : html`<section class="viewer" aria-label="Page">
+            <div class="viewer-head">
+              <button type="button" onClick=${() => setPage(Math.max(1, page - 1))} disabled=${page <= 1} aria-label="Previous page">‹</button>
+              <span data-testid="page-number">page ${page} of ${doc.pages.length}</span>
+              <button type="button" onClick=${() => setPage(Math.min(doc.pages.length, page + 1))} disabled=${page >= doc.pages.length} aria-label="Next page">›</button>
+              ${activeEvidence?.path
+                ? html`<span class="xpath">from the XML: <code data-testid="source-path">${activeEvidence.path}</code></span>`
+                : activeEvidence && activeEvidence.boxes === null && activeEvidence.page !== null
+                  ? html`<span class="nobox">quote not located on the page</span>`
+                  : null}
+            </div>
+            <div class="page" data-testid="page">
+              <img src=${`/console/pages/${doc.documentId}/${page}`} alt=${`Page ${page} of ${doc.file}`} data-testid="page-image"
+                class=${pageInfo?.width && pageInfo.height && pageInfo.width > pageInfo.height ? 'landscape' : ''} />
+              ${boxes.map((b) => html`<${BoxMark} box=${b} />`)}
+            </div>
+          </section>`}
       <section class="fields" aria-label="Fields">
         <h1>${doc.file} <small>${doc.kind ?? 'unknown kind'}</small></h1>
         ${claim && !claim.claimed ? html`<p class="claim" role="status">Being reviewed by ${claim.claimedBy}: read only.</p>` : null}
@@ -595,6 +631,16 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
       </section>
     </div>
   `;
+}
+
+/** An e-invoice's value source: the XML element path it was read from (there is no page to box it on). */
+function XmlSource({ source }: { source: SourceView | null }) {
+  if (!source) return html`<p class="xml-source muted">Focus a field to see where it was read.</p>`;
+  if (!source.path) return html`<p class="xml-source muted">This value was not read from the XML.</p>`;
+  return html`<dl class="xml-source">
+    <dt>XML element</dt><dd><code data-testid="source-path">${source.path}</code></dd>
+    ${source.quote ? html`<dt>Its text</dt><dd data-testid="source-text">${source.quote}</dd>` : null}
+  </dl>`;
 }
 
 function BoxMark({ box }: { box: Box }) {
