@@ -12,6 +12,8 @@ export const StoredCheck = z.object({
   passed: z.boolean(),
   message: z.string(),
   fields: z.array(z.string()),
+  /** The review reason in words, where the check words one (kept through a retried activity). */
+  reason: z.string().optional(),
 });
 
 /** candidates.checks: the candidate's checks, its ungrounded values and the required fields it lacks. */

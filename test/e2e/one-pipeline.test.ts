@@ -74,8 +74,8 @@ describe('one pipeline: the workflow and eval make the same decisions in the sam
 
     it('Flash, escalations to Pro, review', { timeout: 300_000 }, async () => {
       // Flash invents on some invoices (values not on the page), Pro reads: escalations happen.
-      fake.on('gemini-2.5-flash', 'generateContent', (req) => (/coolblue|oravel|oyo/i.test(req.text) ? inventingModel(req) : readingModel(req)));
-      fake.on('gemini-2.5-pro', 'generateContent', readingModel);
+      fake.on('gemini-3.8-flash', 'generateContent', (req) => (/coolblue|oravel|oyo/i.test(req.text) ? inventingModel(req) : readingModel(req)));
+      fake.on('gemini-4-carbon', 'generateContent', readingModel);
       const env = { GEMINI_API_KEY: 'one-pipeline-key-000000', GEMINI_BASE_URL: fake.url };
       const h = await startHarness({ env });
       try {
