@@ -8,8 +8,8 @@
  *   2. chaos: while the documents are processed, SIGKILLs of random workers at
  *      random moments (each restarted after up to 2 s), one Postgres stop of
  *      --pg-outage-s seconds, and one Temporal kill and restart (same SQLite file).
- * The client side (register + wait) is the CLI's own code (ingestFile,
- * waitForDocument) and must ride out the outages. Then compares: every
+ * The client side is the real `docroute ingest --wait --json` process, which must
+ * ride out the outages and exit as it does in the calm run (0 for the samples). Then compares: every
  * document settled (none lost), at most one record per document (none
  * duplicated), and each document's status, kind and record values equal to the
  * calm run. Prints the figures as JSON; exits 1 when any check fails.
@@ -29,14 +29,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config/config.ts';
 import { createDb, type Db } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { ingestFile, waitForDocument } from '../src/ingest/ingest.ts';
 import { retryThroughOutages } from '../src/ingest/transient.ts';
 import { createLogger } from '../src/logger.ts';
-import { mapLimit } from '../src/util/map-limit.ts';
 import { startStack } from './lib/stack.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -119,7 +116,9 @@ async function main(): Promise<number> {
     temporalRestarts: chaos.temporalRestarts,
     calmStatuses: countBy([...calm.results.values()].map((r) => r.status)),
     chaosStatuses: countBy([...chaos.results.values()].map((r) => r.status)),
+    failureReasons: countBy([...chaos.results.values()].filter((r) => r.status === 'failed').map((r) => String(r.error).slice(0, 160))),
     lost: lost.length,
+    ingestExitCodes: { calm: calm.ingestExitCode, chaos: chaos.ingestExitCode },
     duplicated: chaos.duplicated,
     differingFromCalm: differing.length,
     failedByFaults: failedByFault.length,
@@ -128,7 +127,8 @@ async function main(): Promise<number> {
     chaosSeconds: chaos.seconds,
   };
   process.stdout.write(JSON.stringify(figures, null, 2) + '\n');
-  return lost.length === 0 && chaos.duplicated === 0 && differing.length === 0 ? 0 : 1;
+  const ingestAsCalm = chaos.ingestExitCode === calm.ingestExitCode && (args.from?.length ? true : calm.ingestExitCode === 0);
+  return lost.length === 0 && chaos.duplicated === 0 && differing.length === 0 && ingestAsCalm ? 0 : 1;
 
   async function phase(name: string, faults: boolean) {
     const started = Date.now();
@@ -142,8 +142,6 @@ async function main(): Promise<number> {
     });
     const db = createDb(url, { max: 8 });
     await migrateToLatest(db);
-    const connection = await Connection.connect({ address: stack.temporalAddress });
-    const client = new Client({ connection, namespace: 'default' });
     const env = { ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: config.temporal.address, DOCROUTE_TASK_QUEUE: config.temporal.taskQueue, DOCROUTE_LOG_LEVEL: 'error' };
     const workers: (ChildProcess | null)[] = [];
     const spawnWorker = (i: number) => {
@@ -165,7 +163,6 @@ async function main(): Promise<number> {
     let temporalRestarts = 0;
     let done = 0;
     let finished = false;
-    const ctx = { db, client, config };
     const burners: ChildProcess[] = [];
     let peakLoad = os.loadavg()[0]!;
     const loadProbe = setInterval(() => (peakLoad = Math.max(peakLoad, os.loadavg()[0]!)), 1000);
@@ -212,25 +209,41 @@ async function main(): Promise<number> {
       chaosLoop.catch((error: unknown) => {
         injectionError = error ?? new Error('fault injection failed without a reason');
       });
-      const outcomes = await mapLimit(files, 8, async (file) => {
-        const ingested = await ingestFile(ctx, file, 'chaos');
-        const result = await waitForDocument(ctx, ingested.workflowId);
-        done++;
-        return [file, result.documentId] as const;
+      // The client is the real CLI, as an operator runs it: `docroute ingest --wait --json` over
+      // every file, riding out the same outages; its exit code is part of the result.
+      const ingest = spawn(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), 'ingest', '--wait', '--json', ...files], {
+        env: { ...env, DOCROUTE_WORKFLOW_PREFIX: config.temporal.workflowIdPrefix },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
+      spawned.add(ingest);
+      let stdout = '';
+      let stderr = '';
+      ingest.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      ingest.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+      const ingestExitCode = await new Promise<number | null>((resolve) => ingest.once('exit', (code) => resolve(code)));
+      spawned.delete(ingest);
+      const byName = new Map(files.map((f) => [path.basename(f), f]));
+      const outcomes: (readonly [string, string])[] = [];
+      for (const line of stdout.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const printed = JSON.parse(line) as { file: string; documentId: string };
+        const file = byName.get(path.basename(printed.file));
+        if (file) outcomes.push([file, printed.documentId] as const);
+      }
+      done = outcomes.length;
+      if (ingestExitCode !== 0) process.stderr.write(`chaos: ingest exited ${ingestExitCode} in the ${name} run: ${stderr.slice(-1500)}\n`);
       finished = true;
       await chaosLoop.catch(() => undefined);
       if (injectionError) throw injectionError instanceof Error ? injectionError : new Error(`fault injection failed: ${String(injectionError)}`);
       const results = new Map<string, Settled>();
       for (const [file, id] of outcomes) results.set(file, await retryThroughOutages(() => settledState(db, id)));
       const duplicated = await retryThroughOutages(() => duplicates(db));
-      return { results, kills, temporalRestarts, duplicated, done, peakLoad: Math.round(peakLoad * 10) / 10, seconds: Math.round((Date.now() - started) / 1000) };
+      return { results, kills, temporalRestarts, duplicated, done, ingestExitCode, peakLoad: Math.round(peakLoad * 10) / 10, seconds: Math.round((Date.now() - started) / 1000) };
     } finally {
       finished = true;
       clearInterval(loadProbe);
       for (const b of burners) b.kill('SIGKILL');
       await stopWorkers();
-      await connection.close().catch(() => undefined);
       await db.destroy();
     }
   }

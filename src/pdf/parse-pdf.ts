@@ -86,7 +86,7 @@ export interface WorkerInput {
 
 function parseInWorker(bytes: Uint8Array, maxPages: number, guard: PdfWorkerGuard): Promise<ParsedPdf> {
   // The thread gets its own copy, moved (not cloned) to it: one copy of the file in flight, the caller's untouched.
-  const own = bytes.slice();
+  const own = new Uint8Array(bytes); // a copy in a fresh ArrayBuffer (a Buffer's .slice() is a view of a shared pool)
   const input: WorkerInput = { bytes: own, maxPages };
   return runPdfWorker<ParsedPdf>(
     WORKER_URL,

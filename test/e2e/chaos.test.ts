@@ -33,8 +33,17 @@ describe('chaos: worker SIGKILLs, a Postgres outage and a Temporal restart', () 
       }
     });
     const code = await exited;
-    const figures = JSON.parse(out) as { lost: number; duplicated: number; differingFromCalm: number; failedByFaults: number; kills: number };
+    const figures = JSON.parse(out) as {
+      lost: number;
+      duplicated: number;
+      differingFromCalm: number;
+      failedByFaults: number;
+      kills: number;
+      ingestExitCodes: { calm: number | null; chaos: number | null };
+    };
     expect(figures.kills).toBe(20);
+    // `docroute ingest --wait` printed every result and exited 0 through the outages, as in the calm run.
+    expect(figures.ingestExitCodes).toEqual({ calm: 0, chaos: 0 });
     expect(figures).toMatchObject({ lost: 0, duplicated: 0, failedByFaults: 0, differingFromCalm: 0 });
     expect(code).toBe(0);
   });

@@ -84,6 +84,18 @@ describe('parsePdf on the generated samples', () => {
     expect(inProcess).toEqual(inWorker);
     expect(bytes).toEqual(copy);
   });
+
+  it('parses a Node Buffer as the activities pass it (the stored original, read from Postgres), pooled or not', async () => {
+    const file = readFileSync(path.join(SAMPLES, 'invoice-en-usd.pdf'));
+    // A small Buffer lives in Node's shared pool (a view into a bigger ArrayBuffer): it must not be moved to the thread.
+    const pooled = Buffer.from(file);
+    const big = Buffer.concat([file]);
+    const expected = await parsePdf(new Uint8Array(file), LIMITS);
+    for (const bytes of [pooled, big, file]) {
+      expect((await parsePdf(bytes, LIMITS)).pages).toEqual(expected.pages);
+      expect(bytes.equals(file)).toBe(true);
+    }
+  });
 });
 
 const datasetNote = existsSync(INVOICE2DATA) ? '' : ` (SKIPPED: dataset not found at ${INVOICE2DATA})`;
