@@ -294,6 +294,7 @@ const EVAL_TYPE = {
   currency: 'currency',
   boolean: 'boolean',
   duration: 'duration',
+  documentType: 'identifier',
 } as const satisfies Record<FieldType, ValueType>;
 
 type EvalTypes<F extends FieldRegistry> = { [K in keyof F]: (typeof EVAL_TYPE)[F[K]['type']] };
