@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLatestRecord, type InvoiceRecordView } from '../../src/db/records.ts';
+import { readExact } from '../../src/einvoice/exact-tier.ts';
+import { ciiFields, embeddedInvoiceXml } from '../../src/eval/hybrid-gold.ts';
+import { INVOICE_FIELD_TYPES, normaliseValue } from '../../src/eval/metrics.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { DATASETS_DIR, startHarness, type Harness } from '../support/harness.ts';
 
@@ -135,6 +138,70 @@ describe.skipIf(!HAVE)(`e-invoices through the workflow${NOTE}`, () => {
     expect(zugferd1).toMatchObject({ status: 'extracted', route: ['xml'] });
   });
 
+  it('every hybrid PDF ends in a clear state: with XML, the XML\'s values; without, the text path with the reason; none hangs a worker', async () => {
+    const files = readdirSync(HYBRID).filter((f) => f.toLowerCase().endsWith('.pdf')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(25);
+    const outcomes: Record<string, string> = {};
+    for (const name of files) {
+      const file = path.join(HYBRID, name);
+      const bytes = new Uint8Array(await fs.readFile(file));
+      // The gold: the embedded XML read by the evaluation's independent reader (not src/einvoice/).
+      let gold: Record<string, string | number> | null = null;
+      try {
+        const xml = await embeddedInvoiceXml(bytes);
+        gold = xml ? ciiFields(xml) : null;
+      } catch {
+        gold = null; // no readable PDF or no CII invoice in it
+      }
+      const exact = await readExact(bytes);
+      // Every document finishes (a crashed or wedged worker would leave this wait to time out).
+      const result = await run(file);
+      expect(['extracted', 'needs_review', 'failed'], name).toContain(result.status);
+      if (exact.outcome === 'read') {
+        expect(gold, `${name}: the independent reader finds the XML too`).not.toBeNull();
+        expect(result.route, name).toEqual(['xml']);
+        expect(['extracted', 'needs_review'], name).toContain(result.status);
+        const record = (await loadLatestRecord(h.db, result.documentId, 'invoice')) as InvoiceRecordView;
+        for (const [field, want] of Object.entries(gold!)) {
+          const type = INVOICE_FIELD_TYPES[field as keyof typeof INVOICE_FIELD_TYPES];
+          const got = (record as unknown as Record<string, unknown>)[field];
+          expect(normaliseValue(type, got), `${name} ${field}`).toBe(normaliseValue(type, want));
+        }
+        if (result.status === 'needs_review') {
+          // Review for a reason a person can read: every failed check has its words in Postgres.
+          expect(result.reasons.length, name).toBeGreaterThan(0);
+          const messages = await checkMessages(result.documentId);
+          expect(messages.length, name).toBe(result.reasons.length);
+          for (const m of messages) expect(m, name).toMatch(/ \S+ .* /);
+        }
+        outcomes[name] = `xml:${result.status}`;
+      } else {
+        expect(result.route, name).not.toContain('xml');
+        const decision = await h.db
+          .selectFrom('routing_decisions')
+          .select(['action', 'reason'])
+          .where('document_id', '=', result.documentId)
+          .where('stage', '=', 'exact')
+          .executeTakeFirst();
+        if (result.status === 'failed') {
+          // Failed with its reason (a PDF that cannot be opened).
+          expect(result.error, name).toMatch(/\w+ \w+/);
+        } else {
+          // The text path, with the exact tier's reason recorded as its decision.
+          expect(decision, name).toEqual({ action: 'text', reason: exact.note });
+        }
+        outcomes[name] = `text:${result.status}`;
+      }
+      // Alone: several files are the same invoice (same vendor and number), which the duplicate check would flag.
+      await h.db.deleteFrom('documents').where('id', '=', result.documentId).execute();
+    }
+    const count = (prefix: string) => Object.values(outcomes).filter((o) => o.startsWith(prefix)).length;
+    // 17 carry a readable invoice XML; the 7 PDFs without one and the corrupt one go the text path or fail.
+    expect(count('xml:')).toBe(17);
+    expect(count('text:')).toBe(files.length - 17);
+    expect(outcomes['corrupt-factur-x-waytoosmall.pdf']).toBe('text:failed');
+  }, 600_000);
+
   it('a PDF without XML goes the text path, with the decision recorded; a broken one fails with a reason', async () => {
     const blank = await run(path.join(HYBRID, 'MustangGnuaccountingBeispielRE-20170509_505blanko.pdf'));
     expect(blank.route).not.toContain('xml');
@@ -172,11 +239,21 @@ describe.skipIf(!HAVE)(`e-invoices through the workflow${NOTE}`, () => {
   it('DOCROUTE_EINVOICE=off sends the same hybrid PDF down the text path, and refuses XML files', async () => {
     const off = await startHarness({ env: { DOCROUTE_EINVOICE: 'off' } });
     try {
-      const pdf = await run(path.join(HYBRID, 'EN16931_Einfach.pdf'), off);
-      expect(pdf.route).not.toContain('xml');
-      expect(pdf.route.length).toBeGreaterThan(0);
-      const decision = await off.db.selectFrom('routing_decisions').select(['action', 'reason']).where('document_id', '=', pdf.documentId).where('stage', '=', 'exact').executeTakeFirstOrThrow();
-      expect(decision.reason).toContain('DOCROUTE_EINVOICE=off');
+      // The same files the exact tier reads when on (every hybrid PDF with a readable invoice XML) take the text path.
+      const withXml: string[] = [];
+      for (const name of readdirSync(HYBRID).filter((f) => f.toLowerCase().endsWith('.pdf')).sort()) {
+        if ((await readExact(new Uint8Array(await fs.readFile(path.join(HYBRID, name))))).outcome === 'read') withXml.push(name);
+      }
+      expect(withXml.length).toBe(17);
+      for (const name of withXml) {
+        const pdf = await run(path.join(HYBRID, name), off);
+        expect(pdf.route, name).not.toContain('xml');
+        expect(pdf.route.length, name).toBeGreaterThan(0);
+        const decision = await off.db.selectFrom('routing_decisions').select(['action', 'reason']).where('document_id', '=', pdf.documentId).where('stage', '=', 'exact').executeTakeFirstOrThrow();
+        expect(decision.reason, name).toContain('DOCROUTE_EINVOICE=off');
+        const attempts = await off.db.selectFrom('extraction_attempts').select('tier').where('document_id', '=', pdf.documentId).execute();
+        expect(attempts.map((a) => a.tier), name).not.toContain('xml');
+      }
       const xml = await run(path.join(XRECHNUNG, '01.01a-INVOICE_ubl.xml'), off);
       expect(xml).toMatchObject({ status: 'failed', error: expect.stringContaining('DOCROUTE_EINVOICE=off') });
     } finally {
