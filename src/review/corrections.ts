@@ -46,10 +46,16 @@ export function applyCorrections(
       (fields as Record<string, unknown>)[name] = vouched(after);
     }
     if (c.lineItems) {
-      const before = fields.lineItems.map(({ description, quantity, unitPrice, amount, vatRate }) => ({ description, quantity, unitPrice, amount, vatRate: vatRate ?? null }));
-      const after = c.lineItems.map((l) => ({ ...l, vatRate: l.vatRate ?? null }));
-      if (!same(before, after)) changes.push({ field: 'lineItems', before, after });
-      fields.lineItems = after.map((l) => ({ ...l, confidence: 1, evidence: null }));
+      // A line's VAT rate (e-invoices) is shown when it has one, as the reviewer may send it.
+      const before = fields.lineItems.map(({ description, quantity, unitPrice, amount, vatRate }) => ({
+        description,
+        quantity,
+        unitPrice,
+        amount,
+        ...(vatRate != null ? { vatRate } : {}),
+      }));
+      if (!same(before, c.lineItems)) changes.push({ field: 'lineItems', before, after: c.lineItems });
+      fields.lineItems = c.lineItems.map((l) => ({ ...l, confidence: 1, evidence: null }));
     }
     if (c.vatBreakdown) {
       const before = (fields.vatBreakdown ?? []).map(({ category, rate, taxableAmount, taxAmount }) => ({ category, rate, taxableAmount, taxAmount }));
