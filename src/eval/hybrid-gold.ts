@@ -105,10 +105,11 @@ export function ciiFields(xml: string): Record<string, string | number> {
   return Object.fromEntries(Object.entries(out).filter((e): e is [string, string] => e[1] !== null && e[1] !== ''));
 }
 
-/** The embedded invoice XML of a PDF (the first attachment whose name ends in .xml), or null. */
+/** The embedded invoice XML of a PDF (the first attachment whose name ends in .xml), or null. `bytes` is left as it was. */
 export async function embeddedInvoiceXml(bytes: Uint8Array): Promise<string | null> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = pdfjs.getDocument({ data: bytes, isEvalSupported: false, verbosity: 0 });
+  // pdf.js takes over (detaches) the buffer it is given: a copy leaves the caller's bytes intact.
+  const task = pdfjs.getDocument({ data: bytes.slice(), isEvalSupported: false, verbosity: 0 });
   try {
     const pdf = await task.promise;
     const attachments = ((await pdf.getAttachments()) ?? {}) as Record<string, { filename: string; content: Uint8Array }>;
