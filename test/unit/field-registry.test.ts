@@ -105,7 +105,8 @@ describe('field registry', () => {
       });
 
       it('the evaluation knows the type of every field', () => {
-        expect(Object.keys(k.evalTypes)).toEqual([...Object.keys(k.fields), ...(k.kind === 'contract' ? k.lists.map((l) => l.name) : [])]);
+        // Every scalar field, and the list fields scored item by item (parties; the VAT breakdown; not the line items).
+        expect(Object.keys(k.evalTypes)).toEqual([...Object.keys(k.fields), ...(k.kind === 'contract' ? ['parties'] : ['vatBreakdown'])]);
       });
 
       it('no required field is exact-only (every tier must be able to read it)', () => {
