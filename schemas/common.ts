@@ -75,6 +75,10 @@ export const DurationUnit = z.enum(['days', 'weeks', 'months', 'years']);
 export const Duration = z.object({ count: z.number().int().positive(), unit: DurationUnit });
 export type Duration = z.infer<typeof Duration>;
 
+/** An invoice, or a credit note (UNTDID 1001 codes 381, 396, … on e-invoices). */
+export const InvoiceDocumentType = z.enum(['invoice', 'credit_note']);
+export type InvoiceDocumentType = z.infer<typeof InvoiceDocumentType>;
+
 export const DocumentKind = z.enum(['invoice', 'contract', 'other']);
 export type DocumentKind = z.infer<typeof DocumentKind>;
 

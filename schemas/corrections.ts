@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { Decimal, Money } from './common.ts';
+import { Decimal, Money, PreciseDecimal } from './common.ts';
 import { CONTRACT_FIELDS, CONTRACT_PARTIES } from './contract-fields.ts';
 import { correctionShape, insertAfter } from './fields.ts';
-import { INVOICE_FIELDS, INVOICE_LINES } from './invoice-fields.ts';
+import { INVOICE_FIELDS, INVOICE_LINES, INVOICE_VAT_BREAKDOWN } from './invoice-fields.ts';
 
 /**
  * What a reviewer may correct: the plain values of a record's fields (no
@@ -16,9 +16,19 @@ export const InvoiceCorrection = z
     [INVOICE_LINES.name]: z.array(
       z.strictObject({
         description: z.string().min(1),
-        quantity: Decimal.nullable(),
-        unitPrice: Money.nullable(),
+        quantity: PreciseDecimal.nullable(),
+        unitPrice: PreciseDecimal.nullable(),
         amount: Money.nullable(),
+        /** VAT rate in percent; optional (a line read from text has none). */
+        vatRate: Decimal.nullable().optional(),
+      }),
+    ),
+    [INVOICE_VAT_BREAKDOWN.name]: z.array(
+      z.strictObject({
+        category: z.string().min(1).nullable(),
+        rate: Decimal.nullable(),
+        taxableAmount: Money.nullable(),
+        taxAmount: Money.nullable(),
       }),
     ),
   })

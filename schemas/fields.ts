@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CurrencyCode, Duration, extracted, IsoDate, Money } from './common.ts';
+import { CurrencyCode, Duration, extracted, InvoiceDocumentType, IsoDate, Money } from './common.ts';
 
 /**
  * The field registry's vocabulary. Each record kind declares its fields once
@@ -18,6 +18,14 @@ import { CurrencyCode, Duration, extracted, IsoDate, Money } from './common.ts';
  * Adding a field is one entry in the kind's registry plus a migration adding its
  * column (and the column in src/db/schema.ts). A new field *type* adds a row to
  * each table keyed by FieldType (the compiler lists them).
+ *
+ * A field marked `exactOnly` is read only by the exact e-invoice tier (from the
+ * invoice's XML: buyer reference, VAT breakdown, profile …). It is part of the
+ * record, the corrections, the API, the exports and the evaluation like any
+ * other field, but it is not asked of the models (not in the model-output
+ * schema, not grounded in page text, not merged across model readings), and it
+ * is optional in the record: a record read from text does not carry it, which
+ * says "not read" rather than "absent from the document".
  */
 
 /**
@@ -29,8 +37,9 @@ import { CurrencyCode, Duration, extracted, IsoDate, Money } from './common.ts';
  * - currency: ISO 4217 code
  * - boolean: yes / no
  * - duration: { count, unit }, stored in two columns
+ * - documentType: "invoice" or "credit_note" (a credit note's amounts are what is credited)
  */
-export type FieldType = 'text' | 'identifier' | 'date' | 'money' | 'currency' | 'boolean' | 'duration';
+export type FieldType = 'text' | 'identifier' | 'date' | 'money' | 'currency' | 'boolean' | 'duration' | 'documentType';
 
 /** The columns of a duration field: its count and its unit. */
 export interface DurationColumns {
@@ -43,10 +52,14 @@ export interface FieldSpec {
   type: FieldType;
   /** What a person calls it (CLI, docs, review screens). */
   label: string;
+  /** What it is, for readers of the API document (OpenAPI descriptions). */
+  description?: string;
   /** Required fields drive the document's confidence; missing ones send it to review. */
   required?: boolean;
   /** The column of the record's table (a duration has two). */
   column: string | DurationColumns;
+  /** Read only by the exact e-invoice tier: not asked of models, optional in the record (see the header). */
+  exactOnly?: boolean;
 }
 
 /** A record kind's list field (invoice line items, contract parties): its own table, one row per item. */
@@ -57,6 +70,8 @@ export interface ListFieldSpec<N extends string = string, A extends string = str
   after: A;
   required?: boolean;
   table: string;
+  /** Read only by the exact e-invoice tier (as for a scalar field). */
+  exactOnly?: boolean;
 }
 
 export type FieldRegistry = Readonly<Record<string, FieldSpec>>;
@@ -70,6 +85,7 @@ export const FIELD_VALUE = {
   currency: CurrencyCode,
   boolean: z.boolean(),
   duration: Duration,
+  documentType: InvoiceDocumentType,
 } as const satisfies Record<FieldType, z.ZodType>;
 export type FieldValueSchemas = typeof FIELD_VALUE;
 
@@ -87,6 +103,14 @@ export function insertAfter<S extends Record<string, unknown>, E extends Record<
   }
   if (!(after in shape)) throw new Error(`insertAfter: no field ${after}`);
   return out as S & E;
+}
+
+/** A registry without its exact-only fields: what the models are asked for. */
+export type AskedFields<F extends FieldRegistry> = { [K in keyof F as F[K] extends { exactOnly: true } ? never : K]: F[K] };
+
+/** The fields asked of the models (every field not marked `exactOnly`), in declared order. */
+export function askedFields<F extends FieldRegistry>(fields: F): AskedFields<F> {
+  return Object.fromEntries(Object.entries(fields).filter(([, spec]) => !spec.exactOnly)) as AskedFields<F>;
 }
 
 /** Field names in declared order. */
@@ -113,12 +137,15 @@ const EXTRACTED = {
   currency: extracted(FIELD_VALUE.currency),
   boolean: extracted(FIELD_VALUE.boolean),
   duration: extracted(FIELD_VALUE.duration),
+  documentType: extracted(FIELD_VALUE.documentType),
 } as const satisfies Record<FieldType, z.ZodType>;
 
-/** The record-schema shape of a registry's scalar fields. */
-export type ExtractedShape<F extends FieldRegistry> = { [K in keyof F]: (typeof EXTRACTED)[F[K]['type']] };
+/** The record-schema shape of a registry's scalar fields (exact-only fields optional: a record read from text lacks them). */
+export type ExtractedShape<F extends FieldRegistry> = {
+  [K in keyof F]: F[K] extends { exactOnly: true } ? z.ZodOptional<(typeof EXTRACTED)[F[K]['type']]> : (typeof EXTRACTED)[F[K]['type']];
+};
 export function extractedShape<F extends FieldRegistry>(fields: F): ExtractedShape<F> {
-  return mapFields(fields, (spec) => EXTRACTED[spec.type]) as ExtractedShape<F>;
+  return mapFields(fields, (spec) => (spec.exactOnly ? EXTRACTED[spec.type].optional() : EXTRACTED[spec.type])) as ExtractedShape<F>;
 }
 
 /** Each type's correction: the plain value, null to clear it. */
@@ -130,6 +157,7 @@ const CORRECTED = {
   currency: FIELD_VALUE.currency.nullable(),
   boolean: FIELD_VALUE.boolean.nullable(),
   duration: FIELD_VALUE.duration.nullable(),
+  documentType: FIELD_VALUE.documentType.nullable(),
 } as const satisfies Record<FieldType, z.ZodType>;
 
 /** The correction shape of a registry's scalar fields. */
@@ -152,6 +180,7 @@ interface RecordValueOf {
   currency: string;
   boolean: boolean;
   duration: { count: number; unit: string | null };
+  documentType: InvoiceDocumentType;
 }
 
 /** A record's field values as read back from its columns, null when absent. */

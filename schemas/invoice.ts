@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Confidence, Decimal, Evidence, extracted, Money, PreciseDecimal } from './common.ts';
-import { absentFields, extractedShape, fieldNames, insertAfter, requiredFieldNames } from './fields.ts';
-import { INVOICE_FIELDS, INVOICE_LINES } from './invoice-fields.ts';
+import { Confidence, Decimal, Evidence, Money, PreciseDecimal } from './common.ts';
+import { absentFields, askedFields, extractedShape, fieldNames, insertAfter, requiredFieldNames, type FieldSpec } from './fields.ts';
+import { INVOICE_FIELDS, INVOICE_LINES, INVOICE_VAT_BREAKDOWN } from './invoice-fields.ts';
 
 /**
  * An invoice as extracted from a document: every field carries its evidence
@@ -31,41 +31,35 @@ export const VatBreakdownLine = z.object({
 });
 export type VatBreakdownLine = z.infer<typeof VatBreakdownLine>;
 
-export const InvoiceDocumentType = z.enum(['invoice', 'credit_note']);
-export type InvoiceDocumentType = z.infer<typeof InvoiceDocumentType>;
-
 /**
- * The registry's fields, plus what only the e-invoice reader fills (optional: the
- * text and model tiers never ask for them, so they are not registry fields).
+ * The registry's fields (schemas/invoice-fields.ts), line items after the
+ * totals and the VAT breakdown at the end. Exact-only fields (and the VAT
+ * breakdown) are optional: only the e-invoice reader fills them.
  */
-export const InvoiceExtraction = z
-  .object(
+export const InvoiceExtraction = z.object(
+  insertAfter(
     insertAfter(extractedShape(INVOICE_FIELDS), INVOICE_LINES.after, { [INVOICE_LINES.name]: z.array(InvoiceLineItem) } as { lineItems: z.ZodArray<typeof InvoiceLineItem> }),
-  )
-  .extend({
-    /** Invoice or credit note (a credit note's amounts are what is credited). */
-    documentType: extracted(InvoiceDocumentType).optional(),
-    customerAddress: extracted(z.string().min(1)).optional(),
-    customerTaxId: extracted(z.string().min(1)).optional(),
-    /** The buyer's reference (Leitweg-ID in XRechnung), BT-10. */
-    buyerReference: extracted(z.string().min(1)).optional(),
-    /** The VAT breakdown, one entry per category and rate. */
-    vatBreakdown: z.array(VatBreakdownLine).optional(),
-  });
+    INVOICE_VAT_BREAKDOWN.after,
+    { [INVOICE_VAT_BREAKDOWN.name]: z.array(VatBreakdownLine).optional() } as { vatBreakdown: z.ZodOptional<z.ZodArray<typeof VatBreakdownLine>> },
+  ),
+);
 export type InvoiceExtraction = z.infer<typeof InvoiceExtraction>;
-
-/** The optional fields only the e-invoice reader fills (the text and model tiers never ask for them). */
-export const EINVOICE_ONLY_FIELDS = ['documentType', 'customerAddress', 'customerTaxId', 'buyerReference', 'vatBreakdown'] as const;
-export type EInvoiceOnlyField = (typeof EINVOICE_ONLY_FIELDS)[number];
 
 /** The scalar (non-list) fields of an invoice, in a stable order (the registry's). */
 export const INVOICE_SCALAR_FIELDS = fieldNames(INVOICE_FIELDS);
 export type InvoiceScalarField = keyof typeof INVOICE_FIELDS;
 
-/** Fields without which an invoice record is not usable; they drive document confidence. */
-export const INVOICE_REQUIRED_FIELDS = requiredFieldNames(INVOICE_FIELDS, INVOICE_LINES) as InvoiceScalarField[];
+/** The scalar fields asked of the models (every field but the exact-only ones), in the registry's order. */
+export const INVOICE_MODEL_FIELDS = fieldNames(askedFields(INVOICE_FIELDS));
+export type InvoiceModelField = (typeof INVOICE_MODEL_FIELDS)[number];
 
-/** An empty extraction: every field absent with zero confidence. */
+/** The scalar fields only the exact e-invoice tier reads, and the VAT breakdown. */
+export const INVOICE_EXACT_ONLY_FIELDS = [...INVOICE_SCALAR_FIELDS.filter((name) => (INVOICE_FIELDS[name] as FieldSpec).exactOnly === true), INVOICE_VAT_BREAKDOWN.name];
+
+/** Fields without which an invoice record is not usable; they drive document confidence (never exact-only: every tier must read them). */
+export const INVOICE_REQUIRED_FIELDS = requiredFieldNames(askedFields(INVOICE_FIELDS), INVOICE_LINES) as InvoiceModelField[];
+
+/** An empty extraction: every field asked of the models absent with zero confidence (exact-only fields not read). */
 export function emptyInvoiceExtraction(): InvoiceExtraction {
-  return insertAfter(absentFields(INVOICE_FIELDS), INVOICE_LINES.after, { lineItems: [] as InvoiceLineItem[] });
+  return insertAfter(absentFields(askedFields(INVOICE_FIELDS)), INVOICE_LINES.after, { lineItems: [] as InvoiceLineItem[] });
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { AttemptOutcome, DocumentKindColumn, DocumentStatusColumn, TierColumn } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
+import { countDocumentsByTier, type DocumentTier } from '../db/tier-counts.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -47,13 +48,14 @@ interface Snapshot {
   decisions: { stage: string; action: string; n: number }[];
   review: { depth: number; oldestSeconds: number | null };
   tokens: { tier: string; model: string; input: number; output: number; cached: number }[];
+  byTier: { tier: DocumentTier; documents: number }[];
 }
 
 async function readSnapshot(db: Db): Promise<Snapshot> {
   const bucketColumns = sql.join(
     LATENCY_BUCKETS_SECONDS.map((b, i) => sql`count(*) filter (where latency_ms <= ${Math.round(b * 1000)})::int as ${sql.ref(`b${i}`)}`),
   );
-  const [documents, attempts, latency, decisions, review, tokens] = await Promise.all([
+  const [documents, attempts, latency, decisions, review, tokens, byTier] = await Promise.all([
     sql<{ status: string; kind: string; n: number }>`
       select status, coalesce(kind, 'unknown') as kind, count(*)::int as n from documents group by 1, 2`.execute(db),
     sql<{ tier: string; outcome: string; n: number; cost: string }>`
@@ -71,6 +73,7 @@ async function readSnapshot(db: Db): Promise<Snapshot> {
       select tier, model, coalesce(sum(input_tokens), 0)::text as input, coalesce(sum(output_tokens), 0)::text as output,
              coalesce(sum(cached_tokens), 0)::text as cached
       from extraction_attempts group by 1, 2`.execute(db),
+    countDocumentsByTier(db),
   ]);
   return {
     documents: documents.rows,
@@ -84,6 +87,7 @@ async function readSnapshot(db: Db): Promise<Snapshot> {
     decisions: decisions.rows,
     review: { depth: review.rows[0]?.depth ?? 0, oldestSeconds: review.rows[0]?.oldest ?? null },
     tokens: tokens.rows.map((r) => ({ tier: r.tier, model: r.model, input: Number(r.input), output: Number(r.output), cached: Number(r.cached) })),
+    byTier,
   };
 }
 
@@ -177,6 +181,22 @@ export function createApiMetrics(db: Db, log: Logger, options: ApiMetricsOptions
       if (!s) return;
       for (const status of STATUSES) for (const kind of KINDS) this.set({ status, kind }, 0);
       for (const row of s.documents) this.set({ status: row.status, kind: row.kind }, row.n);
+    },
+  });
+
+  new Gauge({
+    name: 'docroute_documents_by_tier',
+    help:
+      'Documents by the tier that read them last (the last step of their route): xml = read exactly from an e-invoice\'s XML (no model, cost 0), flash, pro; none = not read by any tier (yet).' +
+      GLOBAL,
+    labelNames: ['tier'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await snapshot();
+      if (!s) return;
+      for (const tier of [...TIERS, 'none'] as const) this.set({ tier }, 0);
+      for (const row of s.byTier) this.set({ tier: row.tier }, row.documents);
     },
   });
 

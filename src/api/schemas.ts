@@ -6,6 +6,7 @@ import {
   DocumentKind,
   DocumentStatus,
   INVOICE_FIELDS,
+  InvoiceDocumentType,
   IsoDate,
   mapFields,
   type FieldRegistry,
@@ -115,22 +116,17 @@ const API_VALUE = {
   currency: z.string().nullable(),
   boolean: z.boolean().nullable(),
   duration: Duration.nullable(),
+  documentType: InvoiceDocumentType.nullable(),
 } as const satisfies Record<FieldType, z.ZodType>;
 
 type ApiShape<F extends FieldRegistry> = { [K in keyof F]: (typeof API_VALUE)[F[K]['type']] };
 /** A record's fields as the API shows them, from the kind's field registry. */
 function apiShape<F extends FieldRegistry>(fields: F): ApiShape<F> {
-  return mapFields(fields, (spec) => API_VALUE[spec.type]) as ApiShape<F>;
+  return mapFields(fields, (spec) => (spec.description ? API_VALUE[spec.type].describe(spec.description) : API_VALUE[spec.type])) as ApiShape<F>;
 }
 
-const invoiceScalarShape = {
-  ...apiShape(INVOICE_FIELDS),
-  // From e-invoices (not registry fields: the text and model tiers never read them).
-  documentType: z.enum(['invoice', 'credit_note']).nullable().describe('From e-invoices: invoice or credit note'),
-  customerAddress: z.string().nullable(),
-  customerTaxId: z.string().nullable(),
-  buyerReference: z.string().nullable().describe('The buyer reference (BT-10; the Leitweg-ID in XRechnung)'),
-};
+/** Every field of the invoice registry, the exact-only ones (read from e-invoices) included: null when not read. */
+const invoiceScalarShape = apiShape(INVOICE_FIELDS);
 
 export const InvoiceLine = z
   .object({

@@ -154,7 +154,7 @@ program
       'the Kleister F1 or field accuracy, calibration, cost per tier, and with --tiers flash,pro the routing frontier',
   )
   .argument('<dir>', 'the labelled set')
-  .addOption(new Option('--format <format>', 'kleister (in.tsv, expected.tsv, documents/), invoice2data (NAME.pdf + NAME.json) or docroute (manifest.json)').makeOptionMandatory())
+  .addOption(new Option('--format <format>', 'kleister (in.tsv, expected.tsv, documents/), invoice2data (NAME.pdf + NAME.json), docroute (manifest.json) or einvoice (NAME_ubl.xml + NAME_uncefact.xml pairs, each scored against its twin)').makeOptionMandatory())
   .option('--tiers <list>', '"flash" (the fast tier only) or "flash,pro" (both tiers on every document, for the routing frontier); default: routed as configured')
   .option('--json', 'print one JSON object: overall, fields, cost, routing, calibration, frontier, perDocument')
   .option('--report <file>', 'write a self-contained HTML report (tables, SVG charts, per-document errors)')

@@ -5,7 +5,10 @@ import type { Db } from '../db/database.ts';
 
 /**
  * What the model calls cost, from `extraction_attempts` (one row per call,
- * failed and invalid calls included: they are billed too).
+ * failed and invalid calls included: they are billed too). The exact e-invoice
+ * tier's readings are attempts too (tier "xml", model "en16931", cost 0): they
+ * count as calls and their documents as documents processed, at no cost, and
+ * `exactTier` says how many documents were read exactly.
  *
  * Money is an exact decimal string with 6 places (the precision of
  * `cost_usd`): sums are exact; the per-document figures are divisions, rounded
@@ -33,10 +36,12 @@ export interface CostReport {
   costPerDocumentUsd: string;
   /** totals.costUsd / documents × 1000. */
   per1000DocumentsUsd: string;
-  /** Per tier, ordered flash, pro; only tiers with calls. */
+  /** Per tier, ordered xml, flash, pro; only tiers with calls. */
   byTier: TierSpend[];
   /** Documents with at least one attempt on the deep tier ('pro'), and their share of `documents`. */
   deepTier: Share;
+  /** Documents read exactly from an e-invoice's XML (tier 'xml': no model, cost 0), and their share of `documents`. */
+  exactTier: Share;
   /** Documents whose status is 'needs_review', and their share of `documents`. */
   needsReview: Share;
   /** Calls made through the Gemini Batch API: what they cost, what they would have cost online, the saving. */
@@ -236,6 +241,7 @@ export async function costReport(db: Db, options: CostReportOptions): Promise<Co
     per1000DocumentsUsd: divide(totalCost, documents, 1000),
     byTier,
     deepTier: { documents: tierDocuments.pro, share: share(tierDocuments.pro, documents) },
+    exactTier: { documents: tierDocuments.xml, share: share(tierDocuments.xml, documents) },
     needsReview: { documents: int(docRow.needs_review_documents), share: share(int(docRow.needs_review_documents), documents) },
     batch: {
       calls: int(batchRow.calls),

@@ -36,7 +36,7 @@ export async function insertInvoiceVersion(
 ): Promise<{ id: string; version: number }> {
   const version = await nextVersion(trx, 'invoices', provenance.documentId);
   const boxes = await boxLocator(trx, provenance.documentId, [
-    ...INVOICE_SCALAR_FIELDS.map((name) => fields[name].evidence),
+    ...INVOICE_SCALAR_FIELDS.map((name) => fields[name]?.evidence ?? null),
     ...fields.lineItems.map((l) => l.evidence),
   ]);
   const { id } = await trx
@@ -50,10 +50,6 @@ export async function insertInvoiceVersion(
       run_id: provenance.runId,
       activity_id: provenance.activityId ?? null,
       ...(toColumns(INVOICE_FIELDS, fields) as InvoiceColumns),
-      document_type: fields.documentType?.value ?? null,
-      customer_address: fields.customerAddress?.value ?? null,
-      customer_tax_id: fields.customerTaxId?.value ?? null,
-      buyer_reference: fields.buyerReference?.value ?? null,
       confidence: provenance.confidence.toFixed(4),
       possible_duplicate_of: possibleDuplicateOf,
     })
@@ -100,15 +96,16 @@ export async function insertInvoiceVersion(
       )
       .execute();
   }
-  const einvoiceFields = (['documentType', 'customerAddress', 'customerTaxId', 'buyerReference'] as const).flatMap(
-    (name): [string, Extracted<unknown>][] => (fields[name] ? [[name, fields[name]]] : []),
-  );
   await insertEvidence(
     trx,
     'invoice',
     id,
     provenance,
-    [...INVOICE_SCALAR_FIELDS.map((name): [string, Extracted<unknown>] => [name, fields[name]]), ...einvoiceFields],
+    // Exact-only fields a tier did not read are not in the record: no evidence row.
+    INVOICE_SCALAR_FIELDS.flatMap((name): [string, Extracted<unknown>][] => {
+      const field = fields[name];
+      return field ? [[name, field]] : [];
+    }),
     boxes,
   );
   return { id, version };
@@ -162,12 +159,13 @@ export async function insertContractVersion(
 
 /**
  * The column map, from the field registries: a record's field values as the
- * columns of its table (a duration as its count and unit columns) ...
+ * columns of its table (a duration as its count and unit columns; an exact-only
+ * field the record does not carry as null) ...
  */
 function toColumns(registry: FieldRegistry, fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(registry)) {
-    const value = (fields[name] as Extracted<unknown>).value;
+    const value = (fields[name] as Extracted<unknown> | undefined)?.value ?? null;
     if (typeof spec.column === 'string') {
       out[spec.column] = value;
     } else {
@@ -283,11 +281,6 @@ export type InvoiceRecordFields = {
   source: string;
   confidence: number;
   possibleDuplicateOf: string | null;
-  /** From e-invoices (null for records read from text). */
-  documentType: 'invoice' | 'credit_note' | null;
-  customerAddress: string | null;
-  customerTaxId: string | null;
-  buyerReference: string | null;
 } & RecordValues<typeof INVOICE_FIELDS>;
 
 export type InvoiceLineView = {
@@ -348,10 +341,6 @@ export function invoiceRecordFields(invoice: InvoiceRow): InvoiceRecordFields {
     confidence: Number(invoice.confidence),
     possibleDuplicateOf: invoice.possible_duplicate_of,
     ...(fromColumns(INVOICE_FIELDS, invoice) as RecordValues<typeof INVOICE_FIELDS>),
-    documentType: invoice.document_type,
-    customerAddress: invoice.customer_address,
-    customerTaxId: invoice.customer_tax_id,
-    buyerReference: invoice.buyer_reference,
   };
 }
 

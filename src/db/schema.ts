@@ -198,6 +198,8 @@ export interface InvoicesTable {
   customer_address: string | null;
   customer_tax_id: string | null;
   buyer_reference: string | null;
+  /** The e-invoice's specification identifier (BT-24: XRechnung version, Factur-X profile); null for records read from text. */
+  profile: string | null;
   confidence: Numeric;
   possible_duplicate_of: string | null;
   created_at: Timestamp;

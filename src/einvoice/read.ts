@@ -116,6 +116,7 @@ export function toInvoiceExtraction(e: EInvoice): InvoiceExtraction {
     customerAddress: field(e.buyer.address),
     customerTaxId: field(e.buyer.vatId ?? e.buyer.taxId),
     buyerReference: field(e.buyerReference),
+    profile: field(e.profile),
     vatBreakdown,
   };
   return InvoiceExtractionSchema.parse(record);

@@ -71,7 +71,7 @@ export function formatSummary(s: EvalSummary): string {
   const r = s.routing;
   out.push(`Routing (min confidence ${r.thresholds.minConfidence}, long document > ${r.thresholds.longDocTokens} tokens)`);
   out.push(
-    `  read by flash ${pct(r.share.flash)}, by pro ${pct(r.share.pro)}; extracted ${pct(r.share.extracted)}, ` +
+    `  ${r.share.xml > 0 ? `read exactly from e-invoice XML (xml, no model, cost 0) ${pct(r.share.xml)}, ` : ''}read by flash ${pct(r.share.flash)}, by pro ${pct(r.share.pro)}; extracted ${pct(r.share.extracted)}, ` +
       `needs_review ${pct(r.share.review)}, failed ${pct(r.share.failed)}`,
   );
   out.push(

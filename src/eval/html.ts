@@ -273,6 +273,7 @@ ${tableHtml(['tier', 'model', 'calls', 'ok / invalid / failed', 'input tokens', 
 ${tableHtml(
   ['', 'share'],
   [
+    ['read exactly from e-invoice XML (xml, no model)', pct(r.share.xml)],
     ['read by the fast tier (flash)', pct(r.share.flash)],
     ['read by the deep tier (pro)', pct(r.share.pro)],
     [`sent to the deep tier by the policy after the fast one${r.deepAvailable ? '' : ' (no deep tier: ends in review)'}`, pct(r.wouldEscalate)],

@@ -20,12 +20,12 @@ export interface HybridGold {
   skipped: { file: string; reason: string }[];
 }
 
-type Node = Record<string, unknown>;
+export type Node = Record<string, unknown>;
 
-const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, trimValues: true });
+export const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, trimValues: true });
 
 /** The children named `name` of every node in `nodes` (arrays flattened). */
-function children(nodes: readonly unknown[], name: string): unknown[] {
+export function children(nodes: readonly unknown[], name: string): unknown[] {
   const out: unknown[] = [];
   for (const n of nodes) {
     if (!n || typeof n !== 'object') continue;
@@ -38,20 +38,20 @@ function children(nodes: readonly unknown[], name: string): unknown[] {
 }
 
 /** Nodes at a path of local element names; each step may list alternatives ("A|B") for the CII D16B and ZUGFeRD 1 spellings. */
-function at(root: unknown, steps: string): unknown[] {
+export function at(root: unknown, steps: string): unknown[] {
   let nodes: unknown[] = [root];
   for (const step of steps.split('/')) nodes = step.split('|').flatMap((name) => children(nodes, name));
   return nodes;
 }
 
-function textOf(node: unknown): string | null {
+export function textOf(node: unknown): string | null {
   if (node === null || node === undefined) return null;
   if (typeof node === 'string' || typeof node === 'number') return String(node).trim() || null;
   if (typeof node === 'object' && '#text' in (node as Node)) return textOf((node as Node)['#text']);
   return null;
 }
 
-function first(root: unknown, steps: string): string | null {
+export function first(root: unknown, steps: string): string | null {
   for (const n of at(root, steps)) {
     const t = textOf(n);
     if (t) return t;
@@ -60,7 +60,7 @@ function first(root: unknown, steps: string): string | null {
 }
 
 /** CII dates are format 102 (YYYYMMDD). */
-function isoDate(v: string | null): string | null {
+export function isoDate(v: string | null): string | null {
   const m = v?.match(/^(\d{4})(\d{2})(\d{2})$/);
   return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
@@ -105,10 +105,11 @@ export function ciiFields(xml: string): Record<string, string | number> {
   return Object.fromEntries(Object.entries(out).filter((e): e is [string, string] => e[1] !== null && e[1] !== ''));
 }
 
-/** The embedded invoice XML of a PDF (the first attachment whose name ends in .xml), or null. */
+/** The embedded invoice XML of a PDF (the first attachment whose name ends in .xml), or null. `bytes` is left as it was. */
 export async function embeddedInvoiceXml(bytes: Uint8Array): Promise<string | null> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = pdfjs.getDocument({ data: bytes, isEvalSupported: false, verbosity: 0 });
+  // pdf.js takes over (detaches) the buffer it is given: a copy leaves the caller's bytes intact.
+  const task = pdfjs.getDocument({ data: bytes.slice(), isEvalSupported: false, verbosity: 0 });
   try {
     const pdf = await task.promise;
     const attachments = ((await pdf.getAttachments()) ?? {}) as Record<string, { filename: string; content: Uint8Array }>;

@@ -1,17 +1,21 @@
 /**
- * Labelled sets on disk → documents with their gold data. Three formats:
+ * Labelled sets on disk → documents with their gold data. Four formats:
  * - `kleister`: `in.tsv` (file TAB keys), `expected.tsv` (the gold line of the
  *   same row: space-separated key=value), `documents/FILE` (the PDFs);
  * - `invoice2data`: `NAME.pdf` beside `NAME.json` (a one-element array);
- * - `docroute`: `manifest.json` listing `{file, kind, expected}` (docs/eval-format.md).
+ * - `docroute`: `manifest.json` listing `{file, kind, expected}` (docs/eval-format.md);
+ * - `einvoice`: e-invoice XML written twice, `NAME_ubl.xml` and `NAME_uncefact.xml`
+ *   (the KoSIT XRechnung suite): each file scored against the gold read from its
+ *   twin by an independent reader (src/eval/einvoice-gold.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CONTRACT_SCALAR_FIELDS, INVOICE_SCALAR_FIELDS, type ExtractableKind } from '../../schemas/index.ts';
+import { eInvoicePairs } from './einvoice-gold.ts';
 import { invoice2dataGold, parseKleisterLine, type FieldGold, type KleisterItem } from './metrics.ts';
 
-export const EVAL_FORMATS = ['kleister', 'invoice2data', 'docroute'] as const;
+export const EVAL_FORMATS = ['kleister', 'invoice2data', 'docroute', 'einvoice'] as const;
 export type EvalFormat = (typeof EVAL_FORMATS)[number];
 
 export type Gold = { metric: 'f1'; items: KleisterItem[] } | { metric: 'accuracy'; fields: FieldGold };
@@ -19,7 +23,7 @@ export type Gold = { metric: 'f1'; items: KleisterItem[] } | { metric: 'accuracy
 export interface LabelledDocument {
   /** A name to show: the file's path relative to the set's directory. */
   name: string;
-  /** Absolute path of the PDF. */
+  /** Absolute path of the file (a PDF, or an e-invoice's XML). */
   file: string;
   /** The kind the gold data describes. */
   kind: ExtractableKind;
@@ -39,6 +43,8 @@ export function loadDataset(dir: string, format: EvalFormat): LabelledDocument[]
       return loadInvoice2data(dir);
     case 'docroute':
       return loadDocroute(dir);
+    case 'einvoice':
+      return loadEInvoicePairs(dir);
   }
 }
 
@@ -141,4 +147,21 @@ export function loadDocroute(dir: string): LabelledDocument[] {
     if (!existsSync(pdf)) throw new DatasetError(`${file}: documents[${i}]: ${d.file} not found`);
     return { name: d.file, file: pdf, kind: d.kind, gold: { metric: 'accuracy' as const, fields: d.expected as FieldGold } };
   });
+}
+
+/** UBL/CII pairs: both files of each, each with the gold of its twin (files without a twin are not part of the set). */
+export function loadEInvoicePairs(dir: string): LabelledDocument[] {
+  let pairs;
+  try {
+    pairs = eInvoicePairs(dir);
+  } catch (error) {
+    throw new DatasetError(`${dir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (pairs.documents.length === 0) throw new DatasetError(`${dir}: no NAME_ubl.xml with a NAME_uncefact.xml beside it`);
+  return pairs.documents.map((d) => ({
+    name: path.relative(dir, d.file),
+    file: d.file,
+    kind: 'invoice' as const,
+    gold: { metric: 'accuracy' as const, fields: d.expected },
+  }));
 }

@@ -15,7 +15,7 @@
  *   Fields the gold does not give are not scored.
  */
 import { Decimal } from 'decimal.js';
-import { CONTRACT_FIELDS, CONTRACT_PARTIES, INVOICE_FIELDS, mapFields } from '../../schemas/index.ts';
+import { CONTRACT_FIELDS, CONTRACT_PARTIES, INVOICE_FIELDS, INVOICE_VAT_BREAKDOWN, mapFields } from '../../schemas/index.ts';
 import type { ContractExtraction, Evidence, FieldRegistry, FieldType, InvoiceExtraction } from '../../schemas/index.ts';
 
 /** Counts for one field (or the whole set): items right, items predicted, items expected. */
@@ -294,6 +294,7 @@ const EVAL_TYPE = {
   currency: 'currency',
   boolean: 'boolean',
   duration: 'duration',
+  documentType: 'identifier',
 } as const satisfies Record<FieldType, ValueType>;
 
 type EvalTypes<F extends FieldRegistry> = { [K in keyof F]: (typeof EVAL_TYPE)[F[K]['type']] };
@@ -301,8 +302,21 @@ function evalTypes<F extends FieldRegistry>(fields: F): EvalTypes<F> {
   return mapFields(fields, (spec) => EVAL_TYPE[spec.type]) as EvalTypes<F>;
 }
 
-/** The invoice fields scored, with their type, in the registry's order (schemas/invoice-fields.ts). */
-export const INVOICE_FIELD_TYPES = evalTypes(INVOICE_FIELDS);
+/**
+ * The invoice fields scored, with their type, in the registry's order
+ * (schemas/invoice-fields.ts); the VAT breakdown is compared entry by entry
+ * (see vatEntryKey).
+ */
+export const INVOICE_FIELD_TYPES = { ...evalTypes(INVOICE_FIELDS), [INVOICE_VAT_BREAKDOWN.name]: 'text' as const };
+
+/**
+ * One VAT breakdown entry as one comparable item: "S 19.00 1000.00 190.00"
+ * (category, rate, taxable amount, VAT; amounts to the cent, "-" for an absent part).
+ */
+export function vatEntryKey(entry: { category: string | null; rate: string | null; taxableAmount: string | null; taxAmount: string | null }): string {
+  const amount = (v: string | null) => normaliseAmount(v) ?? '-';
+  return [entry.category?.trim() || '-', amount(entry.rate), amount(entry.taxableAmount), amount(entry.taxAmount)].join(' ');
+}
 
 /** The contract fields scored, with their type (schemas/contract-fields.ts); parties are compared by name. */
 export const CONTRACT_FIELD_TYPES = { ...evalTypes(CONTRACT_FIELDS), [CONTRACT_PARTIES.name]: 'text' as const };
@@ -334,6 +348,10 @@ function extractedOf(fields: Record<string, unknown> | null, name: string): { go
   if (name === 'parties') {
     const parties = (fields as unknown as ContractExtraction).parties ?? [];
     return parties.map((p) => ({ got: p.name, confidence: p.confidence, evidence: p.evidence }));
+  }
+  if (name === INVOICE_VAT_BREAKDOWN.name) {
+    const entries = (fields as unknown as InvoiceExtraction).vatBreakdown ?? [];
+    return entries.map((v) => ({ got: vatEntryKey(v), confidence: v.confidence, evidence: v.evidence }));
   }
   const f = fields[name] as Scalar | undefined;
   if (!f || f.value === null || f.value === undefined) return [];

@@ -26,7 +26,7 @@ import { ocrScannedPages } from '../ocr/ocr-pages.ts';
 import { parsePdf } from '../pdf/parse-pdf.ts';
 import { renderPages } from '../pdf/render-pages.ts';
 import { runPipeline, type ExactOutcome, type PipelinePorts, type PipelineResult } from '../routing/pipeline.ts';
-import { readExact, scoreExact } from '../einvoice/exact-tier.ts';
+import { EXACT_TIER, readExact, scoreExact } from '../einvoice/exact-tier.ts';
 import type { CheckResult } from '../validation/checks.ts';
 import { decideRoute, type RouteAction, type RoutingThresholds } from '../routing/policy.ts';
 import type { LabelledDocument } from './loaders.ts';
@@ -42,10 +42,11 @@ import type { LabelledDocument } from './loaders.ts';
 export type EvalMode = 'routed' | 'fast' | 'both';
 
 export interface TierCall {
-  tier: TierName;
+  /** The tier: a model tier, or "xml" (the exact e-invoice tier: no model, cost 0, as its attempt row in the workflow). */
+  tier: RouteStep;
   model: string;
-  /** Which reading: a fast chunk, an escalation, a whole-document deep reading, or a scan's classification. */
-  purpose: 'chunk' | 'escalation' | 'whole' | 'classification' | 'second-reading';
+  /** Which reading: a fast chunk, an escalation, a whole-document deep reading, a scan's classification, a second reading of the required fields, or an e-invoice's XML. */
+  purpose: 'chunk' | 'escalation' | 'whole' | 'classification' | 'second-reading' | 'exact';
   pageFrom: number;
   pageTo: number;
   inputTokens: number;
@@ -382,9 +383,26 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
     ports.claimExact = async (): Promise<ExactOutcome> => {
       const file = new Uint8Array(await readFile(run.doc.file));
       if (file.length > config.limits.maxFileBytes) return { claim: null, note: 'file too large to read' };
+      const started = performance.now();
       const read = await readExact(file);
       if (read.outcome === 'refused') throw new Error(read.note);
       if (read.outcome !== 'read') return { claim: null, note: read.note };
+      // The exact tier's reading, priced as its attempt row is in the workflow (readEInvoice): no tokens, cost 0.
+      run.calls.push({
+        tier: EXACT_TIER.route,
+        model: EXACT_TIER.model,
+        purpose: 'exact',
+        pageFrom: 1,
+        pageTo: 1,
+        inputTokens: 0,
+        outputTokens: 0,
+        cachedTokens: 0,
+        tokensEstimated: false,
+        costUsd: EXACT_TIER.costUsd,
+        latencyMs: Math.round(performance.now() - started),
+        outcome: 'ok',
+        error: null,
+      });
       const problems: CheckResult[] = [];
       let exactPages: PageText[] | null = null;
       if (read.container === 'pdf') {

@@ -4,7 +4,7 @@
  * routing frontier (mode `both`), and the per-document errors. Pure.
  */
 import { Decimal } from 'decimal.js';
-import type { ContractExtraction, InvoiceExtraction, RouteStep, TierName } from '../../schemas/index.ts';
+import type { ContractExtraction, InvoiceExtraction, RouteStep } from '../../schemas/index.ts';
 import type { ScoredReadings } from '../extraction/candidate.ts';
 import { calibrate, type Calibration } from './calibration.ts';
 import type { Split } from './splits.ts';
@@ -82,7 +82,8 @@ export interface EvalSummary {
   /** Documents accepted without review and how right their values are; the best acceptance policy on this set. */
   touchless: TouchlessFigures;
   cost: {
-    byTier: Partial<Record<TierName, TierCosts>>;
+    /** Per tier: "xml" is the exact e-invoice tier (no model, cost 0), then the model tiers. */
+    byTier: Partial<Record<RouteStep, TierCosts>>;
     /** Every call the evaluation made (in mode `both`, both tiers on every document). */
     totalUsd: string;
     /** What the routed pipeline would have spent (mode `both`: the deep reading only where routed to it). */
@@ -94,8 +95,8 @@ export interface EvalSummary {
   routing: {
     thresholds: { minConfidence: number; longDocTokens: number; chunkTokens: number; docBudgetUsd: number };
     deepAvailable: boolean;
-    /** Share of documents each tier read (in the routed result). */
-    share: { flash: number; pro: number; review: number; failed: number; extracted: number };
+    /** Share of documents each tier read (in the routed result); xml: read exactly from an e-invoice's XML. */
+    share: { xml: number; flash: number; pro: number; review: number; failed: number; extracted: number };
     /** Share the policy sends to the deep tier after the fast one (were a deep tier available). */
     wouldEscalate: number;
     initial: Record<string, number>;
@@ -175,9 +176,9 @@ export function summarise(
   const { overall, fields } = aggregate(scores);
   const routedCalls = (r: DocumentRun) => r.calls.filter((c) => context.mode !== 'both' || r.route.includes(c.tier));
 
-  const byTier: Partial<Record<TierName, TierCosts>> = {};
+  const byTier: Partial<Record<RouteStep, TierCosts>> = {};
   const allCalls = runs.flatMap((r) => r.calls);
-  for (const tier of ['flash', 'pro'] as const) {
+  for (const tier of ['xml', 'flash', 'pro'] as const) {
     const calls = allCalls.filter((c) => c.tier === tier);
     if (calls.length === 0) continue;
     const latencies = calls.map((c) => c.latencyMs);
@@ -288,6 +289,7 @@ export function summarise(
       thresholds: context.routing,
       deepAvailable: context.tiers.deep !== null,
       share: {
+        xml: share(runs.filter((r) => r.route.includes('xml')).length),
         flash: share(runs.filter((r) => r.route.includes('flash')).length),
         pro: share(runs.filter((r) => r.route.includes('pro')).length),
         review: share(runs.filter((r) => r.status === 'needs_review').length),

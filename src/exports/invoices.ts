@@ -20,11 +20,8 @@ export const INVOICE_COLUMNS = [
   'source',
   'confidence',
   'possibleDuplicateOf',
+  // Every field of the registry, the exact-only ones (from e-invoices) included; then the VAT breakdown.
   ...INVOICE_SCALAR_FIELDS,
-  'documentType',
-  'customerAddress',
-  'customerTaxId',
-  'buyerReference',
   'vatCategories',
   'vatRates',
   'vatTaxableAmounts',

@@ -1,6 +1,6 @@
-import { CONTRACT_FIELDS, INVOICE_FIELDS, mapFields } from '../../schemas/index.ts';
+import { askedFields, CONTRACT_FIELDS, INVOICE_FIELDS, mapFields } from '../../schemas/index.ts';
 import type {
-  EInvoiceOnlyField,
+  InvoiceModelField,
   ContractExtraction,
   Duration,
   Evidence,
@@ -67,10 +67,12 @@ const MATCHER_OF_TYPE: Readonly<Record<FieldType, ValueMatcher>> = {
   currency,
   boolean: clause,
   duration,
+  documentType: text,
 };
 
-const INVOICE_MATCHERS: Readonly<Record<Exclude<keyof InvoiceExtraction, 'lineItems' | EInvoiceOnlyField>, ValueMatcher>> = mapFields(
-  INVOICE_FIELDS,
+/** The fields the models are asked for (exact-only fields come from XML, with an element path, not a quote). */
+const INVOICE_MATCHERS: Readonly<Record<InvoiceModelField, ValueMatcher>> = mapFields(
+  askedFields(INVOICE_FIELDS),
   (spec) => MATCHER_OF_TYPE[spec.type],
 );
 

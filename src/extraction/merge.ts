@@ -4,7 +4,7 @@ import {
   INVOICE_FIELDS,
   emptyContractExtraction,
   emptyInvoiceExtraction,
-  INVOICE_SCALAR_FIELDS,
+  INVOICE_MODEL_FIELDS,
   type ContractExtraction,
   type ContractParty,
   type Duration,
@@ -212,7 +212,7 @@ export function mergeExtractions<K extends ExtractableKind>(
   if (kind === 'invoice') {
     const ps = parts as readonly InvoiceExtraction[];
     const out = emptyInvoiceExtraction();
-    for (const name of INVOICE_SCALAR_FIELDS) {
+    for (const name of INVOICE_MODEL_FIELDS) {
       (out as Record<string, unknown>)[name] = mergeScalar(name, ps.map((p) => p[name] as Extracted<unknown>), conflicts);
     }
     out.lineItems = mergeLineItems(ps.map((p) => p.lineItems));
@@ -247,7 +247,7 @@ export function combineReadings<K extends ExtractableKind>(
     const f = fast as InvoiceExtraction;
     const d = deep as InvoiceExtraction;
     const out = emptyInvoiceExtraction();
-    for (const name of INVOICE_SCALAR_FIELDS) {
+    for (const name of INVOICE_MODEL_FIELDS) {
       (out as Record<string, unknown>)[name] = mergeScalar(name, [f[name] as Extracted<unknown>, d[name] as Extracted<unknown>], conflicts);
     }
     const onDeepPages = (line: InvoiceLineItem) => line.evidence !== null && deepPages.has(line.evidence.page);

@@ -40,13 +40,27 @@ export function applyCorrections(
     for (const name of INVOICE_SCALAR_FIELDS) {
       if (!(name in c)) continue;
       const after = c[name] ?? null;
-      if (!same(fields[name].value, after)) changes.push({ field: name, before: fields[name].value, after });
+      // An exact-only field a text tier did not read counts as absent before.
+      const before = fields[name]?.value ?? null;
+      if (!same(before, after)) changes.push({ field: name, before, after });
       (fields as Record<string, unknown>)[name] = vouched(after);
     }
     if (c.lineItems) {
-      const before = fields.lineItems.map(({ description, quantity, unitPrice, amount }) => ({ description, quantity, unitPrice, amount }));
+      // A line's VAT rate (e-invoices) is shown when it has one, as the reviewer may send it.
+      const before = fields.lineItems.map(({ description, quantity, unitPrice, amount, vatRate }) => ({
+        description,
+        quantity,
+        unitPrice,
+        amount,
+        ...(vatRate != null ? { vatRate } : {}),
+      }));
       if (!same(before, c.lineItems)) changes.push({ field: 'lineItems', before, after: c.lineItems });
       fields.lineItems = c.lineItems.map((l) => ({ ...l, confidence: 1, evidence: null }));
+    }
+    if (c.vatBreakdown) {
+      const before = (fields.vatBreakdown ?? []).map(({ category, rate, taxableAmount, taxAmount }) => ({ category, rate, taxableAmount, taxAmount }));
+      if (!same(before, c.vatBreakdown)) changes.push({ field: 'vatBreakdown', before, after: c.vatBreakdown });
+      fields.vatBreakdown = c.vatBreakdown.map((v) => ({ ...v, confidence: 1, evidence: null }));
     }
     return { fields, changes };
   }

@@ -321,6 +321,37 @@ describe('operations endpoints: health, readiness, metrics, OpenAPI, docs', () =
     expect(value(again, 'docroute_documents', { status: 'extracted', kind: 'invoice' })).toBe(2);
   });
 
+  it('/metrics: documents by tier, from the last step of each route (xml = read exactly from an e-invoice)', async () => {
+    const db = h.db;
+    const byTier = async () => {
+      const { samples, types } = parsePrometheus(await (await api.call('/metrics')).text());
+      expect(types.get('docroute_documents_by_tier')).toBe('gauge');
+      return Object.fromEntries(['xml', 'flash', 'pro', 'none'].map((tier) => [tier, value(samples, 'docroute_documents_by_tier', { tier })]));
+    };
+    const before = await byTier();
+    const routed = async (route: string[], status: 'extracted' | 'needs_review' | 'failed') => {
+      const id = await insertDocument(db, status, route.length > 0 ? 'invoice' : null);
+      await db.updateTable('documents').set({ route }).where('id', '=', id).execute();
+    };
+    await routed(['xml'], 'extracted');
+    await routed(['xml'], 'extracted');
+    await routed(['xml'], 'needs_review');
+    await routed(['flash'], 'extracted');
+    await routed(['flash', 'pro'], 'needs_review');
+    await routed([], 'failed');
+    const after = await byTier();
+    expect({
+      xml: after.xml! - before.xml!,
+      flash: after.flash! - before.flash!,
+      pro: after.pro! - before.pro!,
+      none: after.none! - before.none!,
+    }).toEqual({ xml: 3, flash: 1, pro: 1, none: 1 });
+    // Every document is counted once.
+    const { samples } = parsePrometheus(await (await api.call('/metrics')).text());
+    const total = samples.filter((s) => s.name === 'docroute_documents').reduce((n, s) => n + s.value, 0);
+    expect(Object.values(after).reduce<number>((n, v) => n + (v ?? 0), 0)).toBe(total);
+  });
+
   it('/metrics reads the database at most once per DOCROUTE_METRICS_CACHE_SECONDS: scrapes in between reuse it', async () => {
     const cached = await startApi(h, { config: { ...h.config, metrics: { ...h.config.metrics, databaseCacheSeconds: 3600 } } });
     try {

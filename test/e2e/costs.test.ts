@@ -245,6 +245,84 @@ describe('costReport', () => {
   });
 });
 
+/*
+ * The exact e-invoice tier: X1 and X2 read from their XML (tier xml, model
+ * en16931, cost 0; X2 ended in review), T1 read by the fast tier.
+ */
+describe('costReport with documents read exactly (e-invoices)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: Db;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createDb(database.url, { max: 3 });
+    const docs: [string, DocumentStatusColumn, TierColumn, string, string][] = [
+      ['X1', 'extracted', 'xml', 'en16931', '0'],
+      ['X2', 'needs_review', 'xml', 'en16931', '0'],
+      ['T1', 'extracted', 'flash', 'gemini-2.5-flash', '0.000900'],
+    ];
+    for (const [name, status, tier, model, cost] of docs) {
+      const { id } = await db
+        .insertInto('documents')
+        .values({ sha256: `sha-${name}`, file_name: `${name}.xml`, size_bytes: 1000, workflow_id: `wf-${name}`, status })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('extraction_attempts')
+        .values({
+          document_id: id,
+          workflow_id: `wf-${name}`,
+          run_id: 'run-1',
+          activity_id: 'act-1',
+          activity_attempt: 1,
+          tier,
+          model,
+          page_from: 1,
+          page_to: 1,
+          input_tokens: tier === 'xml' ? 0 : 1200,
+          output_tokens: tier === 'xml' ? 0 : 150,
+          cached_tokens: 0,
+          tokens_estimated: false,
+          cost_usd: cost,
+          latency_ms: tier === 'xml' ? 12 : 700,
+          outcome: 'ok',
+          created_at: '2026-03-05T10:00:00Z',
+        })
+        .execute();
+    }
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it('counts them as exact, at cost 0, in the documents processed and per tier', async () => {
+    const r = await costReport(db, {});
+    expect(r.exactTier).toEqual({ documents: 2, share: 0.6667 });
+    expect(r.deepTier).toEqual({ documents: 0, share: 0 });
+    expect(r.documents).toBe(3);
+    expect(r.byTier.map((t) => t.tier)).toEqual(['xml', 'flash']);
+    expect(r.byTier[0]).toEqual({
+      tier: 'xml',
+      calls: 2,
+      costUsd: '0.000000',
+      documents: 2,
+      costPerDocumentUsd: '0.000000',
+      per1000DocumentsUsd: '0.000000',
+      costPerTierDocumentUsd: '0.000000',
+    });
+    // The model's cost spread over every document processed, the exact ones included.
+    expect(r.totals.costUsd).toBe('0.000900');
+    expect(r.costPerDocumentUsd).toBe('0.000300');
+    expect(r.byTierModel.find((m) => m.tier === 'xml')).toMatchObject({ model: 'en16931', calls: 2, inputTokens: 0, costUsd: '0.000000' });
+  });
+
+  it('the text report says how many were read exactly', async () => {
+    const text = formatCostReport(await costReport(db, {}));
+    expect(text).toContain('read exactly (xml, no model, cost 0): 2 (66.7%)');
+    expect(text).toMatch(/xml\s+en16931\s+2\s+0\s+0\s+0\s+0\.000000/);
+  });
+});
+
 describe('costReport on an empty database', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let db: Db;
@@ -275,5 +353,6 @@ function expectEmpty(r: CostReport): void {
   expect(r.costPerDocumentUsd).toBe('0.000000');
   expect(r.per1000DocumentsUsd).toBe('0.000000');
   expect(r.deepTier).toEqual({ documents: 0, share: 0 });
+  expect(r.exactTier).toEqual({ documents: 0, share: 0 });
   expect(r.needsReview).toEqual({ documents: 0, share: 0 });
 }

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLatestRecord, type InvoiceRecordView } from '../../src/db/records.ts';
+import { readExact } from '../../src/einvoice/exact-tier.ts';
+import { ciiFields, embeddedInvoiceXml } from '../../src/eval/hybrid-gold.ts';
+import { INVOICE_FIELD_TYPES, normaliseValue } from '../../src/eval/metrics.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { DATASETS_DIR, startHarness, type Harness } from '../support/harness.ts';
 
@@ -45,6 +48,15 @@ async function scratchFile(name: string, text: string): Promise<string> {
 async function checkMessages(documentId: string): Promise<string[]> {
   const rows = await h.db.selectFrom('validation_results').select('message').where('document_id', '=', documentId).where('passed', '=', false).execute();
   return rows.map((r) => r.message);
+}
+
+/** A document's field values: its latest record, or (in review, no record yet) its exact candidate's. */
+async function valuesOf(documentId: string): Promise<Record<string, unknown>> {
+  const record = await loadLatestRecord(h.db, documentId, 'invoice');
+  if (record) return record as unknown as Record<string, unknown>;
+  const candidate = await h.db.selectFrom('candidates').select('fields').where('document_id', '=', documentId).where('stage', '=', 'exact').executeTakeFirstOrThrow();
+  const fields = candidate.fields as Record<string, { value?: unknown } | unknown[]>;
+  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, Array.isArray(f) ? f : (f as { value?: unknown }).value]));
 }
 
 /** The record without ids, versions and evidence (paths differ between the syntaxes by design). */
@@ -169,18 +181,97 @@ describe.skipIf(!HAVE)(`e-invoices through the workflow${NOTE}`, () => {
     expect(other).toMatchObject({ status: 'failed', error: expect.stringContaining('is not an e-invoice') });
   });
 
-  it('DOCROUTE_EINVOICE=off sends the same hybrid PDF down the text path, and refuses XML files', async () => {
+  it('every hybrid PDF ends in a clear state: with XML, the XML\'s values; without, the text path with the reason; none hangs a worker', async () => {
+    const files = readdirSync(HYBRID).filter((f) => f.toLowerCase().endsWith('.pdf')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(25);
+    const outcomes: Record<string, string> = {};
+    for (const name of files) {
+      const file = path.join(HYBRID, name);
+      const bytes = new Uint8Array(await fs.readFile(file));
+      // The gold: the embedded XML read by the evaluation's independent reader (not src/einvoice/).
+      let gold: Record<string, string | number> | null = null;
+      try {
+        const xml = await embeddedInvoiceXml(bytes);
+        gold = xml ? ciiFields(xml) : null;
+      } catch {
+        gold = null; // no readable PDF or no CII invoice in it
+      }
+      // In process: the test's own look at the file, not the system under test (no worker-thread deadline).
+      const exact = await readExact(bytes, { inProcess: true });
+      // Every document finishes (a crashed or wedged worker would leave this wait to time out).
+      const result = await run(file);
+      expect(['extracted', 'needs_review', 'failed'], name).toContain(result.status);
+      if (exact.outcome === 'read') {
+        expect(gold, `${name}: the independent reader finds the XML too`).not.toBeNull();
+        expect(result.route, name).toEqual(['xml']);
+        expect(['extracted', 'needs_review'], name).toContain(result.status);
+        // The values: the record when accepted; the candidate the reviewer sees when in review (no record yet).
+        const values = await valuesOf(result.documentId);
+        for (const [field, want] of Object.entries(gold!)) {
+          const type = INVOICE_FIELD_TYPES[field as keyof typeof INVOICE_FIELD_TYPES];
+          const got = values[field];
+          expect(normaliseValue(type, got), `${name} ${field}`).toBe(normaliseValue(type, want));
+        }
+        if (result.status === 'needs_review') {
+          // Review for a reason a person can read: every failed check has its words in Postgres.
+          expect(result.reasons.length, name).toBeGreaterThan(0);
+          const messages = await checkMessages(result.documentId);
+          expect(messages.length, name).toBe(result.reasons.length);
+          for (const m of messages) expect(m, name).toMatch(/ \S+ .* /);
+        }
+        outcomes[name] = `xml:${result.status}`;
+      } else {
+        expect(result.route, name).not.toContain('xml');
+        const decision = await h.db
+          .selectFrom('routing_decisions')
+          .select(['action', 'reason'])
+          .where('document_id', '=', result.documentId)
+          .where('stage', '=', 'exact')
+          .executeTakeFirst();
+        if (result.status === 'failed') {
+          // Failed with its reason (a PDF that cannot be opened).
+          expect(result.error, name).toMatch(/\w+ \w+/);
+        } else {
+          // The text path, with the exact tier's reason recorded as its decision.
+          expect(decision, name).toEqual({ action: 'text', reason: exact.note });
+        }
+        outcomes[name] = `text:${result.status}`;
+      }
+      // Alone: several files are the same invoice (same vendor and number), which the duplicate check would flag.
+      // (Last in this harness: a file read again after its document is deleted would reuse its finished workflow's id.)
+      await h.db.deleteFrom('documents').where('id', '=', result.documentId).execute();
+    }
+    const count = (prefix: string) => Object.values(outcomes).filter((o) => o.startsWith(prefix)).length;
+    // 16 carry a readable invoice XML; the 7 PDFs without files, corruptedV2PDF (no files either) and the corrupt one go the text path or fail.
+    expect(count('xml:')).toBe(16);
+    expect(count('text:')).toBe(files.length - 16);
+    expect(outcomes['corrupt-factur-x-waytoosmall.pdf']).toBe('text:failed');
+  }, 600_000);
+
+  it('DOCROUTE_EINVOICE=off sends the same hybrid PDFs down the text path, and refuses XML files', async () => {
     const off = await startHarness({ env: { DOCROUTE_EINVOICE: 'off' } });
     try {
-      const pdf = await run(path.join(HYBRID, 'EN16931_Einfach.pdf'), off);
-      expect(pdf.route).not.toContain('xml');
-      expect(pdf.route.length).toBeGreaterThan(0);
-      const decision = await off.db.selectFrom('routing_decisions').select(['action', 'reason']).where('document_id', '=', pdf.documentId).where('stage', '=', 'exact').executeTakeFirstOrThrow();
-      expect(decision.reason).toContain('DOCROUTE_EINVOICE=off');
+      // The same files the exact tier reads when on (every hybrid PDF with a readable invoice XML) take the text path.
+      const withXml: string[] = [];
+      for (const name of readdirSync(HYBRID).filter((f) => f.toLowerCase().endsWith('.pdf')).sort()) {
+        if ((await readExact(new Uint8Array(await fs.readFile(path.join(HYBRID, name))), { inProcess: true })).outcome === 'read') withXml.push(name);
+      }
+      expect(withXml.length).toBe(16);
+      for (const name of withXml) {
+        const pdf = await run(path.join(HYBRID, name), off);
+        expect(pdf.route, name).not.toContain('xml');
+        // The text path read it with a tier, or (invalidPDF.pdf: its page text cannot be parsed) refused it with the reason.
+        if (pdf.status === 'failed') expect(pdf.error, name).toMatch(/\w+ \w+/);
+        else expect(pdf.route.length, name).toBeGreaterThan(0);
+        const decision = await off.db.selectFrom('routing_decisions').select(['action', 'reason']).where('document_id', '=', pdf.documentId).where('stage', '=', 'exact').executeTakeFirstOrThrow();
+        expect(decision.reason, name).toContain('DOCROUTE_EINVOICE=off');
+        const attempts = await off.db.selectFrom('extraction_attempts').select('tier').where('document_id', '=', pdf.documentId).execute();
+        expect(attempts.map((a) => a.tier), name).not.toContain('xml');
+      }
       const xml = await run(path.join(XRECHNUNG, '01.01a-INVOICE_ubl.xml'), off);
       expect(xml).toMatchObject({ status: 'failed', error: expect.stringContaining('DOCROUTE_EINVOICE=off') });
     } finally {
       await off.close();
     }
-  });
+  }, 600_000);
 });

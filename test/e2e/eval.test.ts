@@ -96,6 +96,26 @@ describe.skipIf(!HAVE_DATASETS)(`docroute eval on the real data sets${HAVE_DATAS
     expect(s.calibration.headline.share).toBeGreaterThanOrEqual(0.98);
   }, 400_000);
 
+  it('e-invoices (--format einvoice): the KoSIT pairs, each file against its twin, read exactly at cost 0; the text report says so', async () => {
+    const dir = path.join(DATASETS_DIR, 'einvoices', 'xrechnung');
+    const r = await docroute(['eval', dir, '--format', 'einvoice', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as EvalSummary;
+    const overall = s.overall as AccuracyFigures;
+    console.log(`KoSIT pairs: ${overall.correct}/${overall.total} = ${overall.accuracy.toFixed(4)}; ${s.documents} documents; cost ${s.cost.routedUsd}`);
+    expect(s.documents).toBe(80);
+    expect(overall.accuracy).toBeGreaterThanOrEqual(0.98);
+    expect(s.routing.share).toMatchObject({ xml: 1, flash: 0, pro: 0, extracted: 1 });
+    expect(s.cost.byTier.xml).toMatchObject({ model: 'en16931', calls: 80, costUsd: '0.000000' });
+    expect(s.cost.byTier.flash).toBeUndefined();
+    expect(s.cost.routedUsd).toBe('0.000000');
+    expect(s.perDocument.every((d) => d.route.length === 1 && d.route[0] === 'xml' && d.costUsd === '0.000000')).toBe(true);
+    const text = await docroute(['eval', dir, '--format', 'einvoice']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/xml\s+en16931\s+80\s+80\s+0\s+0\s+0\.000000/);
+    expect(text.stdout).toContain('read exactly from e-invoice XML (xml, no model, cost 0) 100.0%');
+  }, 300_000);
+
   it('--tiers flash,pro without a Gemini key fails with a message saying why', async () => {
     const r = await docroute(['eval', INVOICES, '--format', 'invoice2data', '--tiers', 'flash,pro', '--json']);
     expect(r.code).toBe(2);

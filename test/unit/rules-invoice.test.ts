@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvoiceExtraction, INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
+import { InvoiceExtraction, INVOICE_MODEL_FIELDS } from '../../schemas/index.ts';
 import type { PageText } from '../../src/extraction/model-tier.ts';
 import { extractInvoice } from '../../src/extraction/rules/invoice-rules.ts';
 import { isValidIban } from '../../src/extraction/rules/identifiers.ts';
@@ -69,7 +69,7 @@ BTW-nummer: NL123456789B01
 IBAN: NL91 ABNA 0417 1643 00`;
 
 function expectQuotesGrounded(fields: InvoiceExtraction, pages: PageText[]): void {
-  for (const f of INVOICE_SCALAR_FIELDS) {
+  for (const f of INVOICE_MODEL_FIELDS) {
     const e = fields[f].evidence;
     if (fields[f].value === null) continue;
     expect(e, f).not.toBeNull();

@@ -68,6 +68,7 @@ export function formatCostReport(report: CostReport): string {
   out.push(...table(['day', 'tier', 'calls', 'cost USD'], report.byDay.map((d) => [d.day, d.tier, String(d.calls), d.costUsd]), 2), '');
 
   out.push(`Documents processed: ${report.documents}`);
+  out.push(`  read exactly (xml, no model, cost 0): ${report.exactTier.documents} (${pct(report.exactTier.share)})`);
   out.push(`  used the deep tier (pro): ${report.deepTier.documents} (${pct(report.deepTier.share)})`);
   out.push(`  ended in needs_review:    ${report.needsReview.documents} (${pct(report.needsReview.share)})`, '');
 

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import {
+  askedFields,
   CONTRACT_FIELDS,
   CONTRACT_PARTIES,
   ContractExtraction,
@@ -25,6 +26,7 @@ import {
   INVOICE_FIELDS,
   INVOICE_LINES,
   insertAfter,
+  InvoiceDocumentType,
   InvoiceExtraction,
   IsoDate,
   mapFields,
@@ -66,6 +68,7 @@ const MODEL_FIELD = {
   currency: field(CurrencyValue),
   boolean: field(z.boolean()),
   duration: field(DurationValue),
+  documentType: field(InvoiceDocumentType),
 } as const satisfies Record<FieldType, z.ZodType>;
 
 type ModelShape<F extends FieldRegistry> = { [K in keyof F]: (typeof MODEL_FIELD)[F[K]['type']] };
@@ -73,9 +76,12 @@ function modelShape<F extends FieldRegistry>(fields: F): ModelShape<F> {
   return mapFields(fields, (spec) => MODEL_FIELD[spec.type]) as ModelShape<F>;
 }
 
-/** The invoice as asked of the model: the registry's fields (schemas/invoice-fields.ts), line items after the totals. */
+/** The fields asked of the model: the registry's without the exact-only ones (read from e-invoices only). */
+const INVOICE_ASKED = askedFields(INVOICE_FIELDS);
+
+/** The invoice as asked of the model: the registry's asked fields (schemas/invoice-fields.ts), line items after the totals. */
 export const InvoiceModelOutput = z.object(
-  insertAfter(modelShape(INVOICE_FIELDS), INVOICE_LINES.after, { lineItems: z.array(InvoiceLineOutput) }),
+  insertAfter(modelShape(INVOICE_ASKED), INVOICE_LINES.after, { lineItems: z.array(InvoiceLineOutput) }),
 );
 export type InvoiceModelOutput = z.infer<typeof InvoiceModelOutput>;
 
@@ -198,7 +204,7 @@ export function toExtraction<K extends ExtractableKind>(kind: K, output: unknown
     mapFields(registry, (_spec, name) => scalar((o as Record<string, Answer>)[name]!, confidence));
   if (kind === 'invoice') {
     const o = output as InvoiceModelOutput;
-    const fields = insertAfter(scalars(INVOICE_FIELDS, o), INVOICE_LINES.after, {
+    const fields = insertAfter(scalars(INVOICE_ASKED, o), INVOICE_LINES.after, {
       lineItems: o.lineItems.map((l) => ({
         description: l.description,
         quantity: l.quantity,

@@ -44,7 +44,7 @@
  *     confirms is taken ("zak 25 kg  40  18,75  9%  750,00": 40 × 18,75).
  */
 import { Decimal } from 'decimal.js';
-import type { Evidence, InvoiceExtraction, InvoiceLineItem, InvoiceScalarField } from '../../../schemas/index.ts';
+import type { Evidence, InvoiceExtraction, InvoiceLineItem, InvoiceModelField } from '../../../schemas/index.ts';
 import { emptyInvoiceExtraction } from '../../../schemas/index.ts';
 import { isIsoCurrency } from '../../../schemas/currencies.ts';
 import type { PageText } from '../model-tier.ts';
@@ -59,8 +59,8 @@ import type { InvoiceLabelField, LabelHit } from './labels.ts';
 import { conf, pageLines, quoteLine, quoteLines, quoteSpan, textPages } from './text.ts';
 import type { Line } from './text.ts';
 
-/** Every scalar invoice field but the currency, which is detected document-wide. */
-type ScalarField = Exclude<InvoiceScalarField, 'currency'>;
+/** Every scalar invoice field asked of a tier but the currency, which is detected document-wide. */
+type ScalarField = Exclude<InvoiceModelField, 'currency'>;
 
 type ValueKind = 'id' | 'date' | 'amount' | 'vatid' | 'iban' | 'bic' | 'text' | 'name';
 
