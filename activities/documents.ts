@@ -44,7 +44,7 @@ export function createDocumentActivities(deps: ActivityDeps) {
       // The original is loaded only when a pdf.js thread is about to be free (originalsInMemory), and
       // heartbeats run from the wait on: a 50 MB original takes a while to arrive on a busy machine.
       const parsed = await withHeartbeat(() =>
-        originalsInMemory.run(async () => {
+        originalsInMemory.run(size, async () => {
           const bytes = await getBlob(db, document.sha256);
           if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
           let parsed;

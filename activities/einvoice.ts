@@ -50,7 +50,7 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
         return { outcome: 'absent', container: 'other', attemptId: null, note: 'file too large to read' };
       }
       // Held until this read returns: the original is in memory only while a pdf.js thread can take it.
-      using _turn = await withHeartbeat(() => originalsInMemory.acquire());
+      using _turn = await withHeartbeat(() => originalsInMemory.acquire(size));
       const bytes = await getBlob(db, document.sha256);
       if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
       const original = new Uint8Array(bytes);

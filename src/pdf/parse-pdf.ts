@@ -151,12 +151,15 @@ export const STARVED_WALL_MIN_MS = 10_000;
 export const pdfThreads = createLimiter(2);
 
 /**
- * Originals held in memory for pdf.js work at once in this process (as many as
- * there are pdf.js threads). An activity takes its turn here BEFORE it loads the
- * file: eight activities waiting for two threads must not hold eight 50 MB files.
- * Use it around "load the original, run pdf.js on it"; never inside pdfThreads.
+ * Originals held in memory for pdf.js work at once in this process: at most as
+ * many as there are pdf.js threads, and together at most DOCROUTE_PARSE_INFLIGHT_MB
+ * of file (a file bigger than that runs alone). An activity takes its turn here
+ * BEFORE it loads the file: eight activities waiting for two threads must not hold
+ * eight 50 MB files, and two 50 MB files at once cost a worker ≈ 5× their size
+ * (the original, the thread's copy, pdf.js's decoded streams). Use it around
+ * "load the original, run pdf.js on it"; never inside pdfThreads.
  */
-export const originalsInMemory = createLimiter(2);
+export const originalsInMemory = createByteBudget(2, 64 * 1024 * 1024);
 
 /**
  * The process's pdf.js guard from the configuration (DOCROUTE_PARSE_CPU_SECONDS,
@@ -164,11 +167,11 @@ export const originalsInMemory = createLimiter(2);
  * and the heap cap become the defaults of parsePdf and renderPages, and at most
  * `threads` pdf.js threads run at once. A worker calls it once at start.
  */
-export function configurePdfGuard(parse: { cpuMs: number; heapMb: number; threads: number }): void {
+export function configurePdfGuard(parse: { cpuMs: number; heapMb: number; threads: number; inflightMb: number }): void {
   guardDefaults.openTimeoutMs = parse.cpuMs;
   guardDefaults.maxHeapMb = parse.heapMb;
   pdfThreads.resize(parse.threads);
-  originalsInMemory.resize(parse.threads);
+  originalsInMemory.resize(parse.threads, parse.inflightMb * 1024 * 1024);
 }
 
 /** Defaults every guarded thread starts from (configurePdfGuard sets them). */
@@ -319,6 +322,60 @@ function formatSeconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
+/**
+ * A semaphore over two resources: at most `slots` holders, holding at most
+ * `bytes` together (a single request above `bytes` is granted alone). Waiters are
+ * served in order, so a big file is not starved by a stream of small ones.
+ */
+function createByteBudget(initialSlots: number, initialBytes: number) {
+  let slots = initialSlots;
+  let budget = initialBytes;
+  let holders = 0;
+  let held = 0;
+  const waiting: { bytes: number; grant: () => void }[] = [];
+  const next = () => {
+    while (waiting.length > 0) {
+      const head = waiting[0]!;
+      const fits = holders === 0 || (holders < slots && held + head.bytes <= budget);
+      if (!fits) return;
+      waiting.shift();
+      holders += 1;
+      held += head.bytes;
+      head.grant();
+    }
+  };
+  return {
+    /** Waits until `sizeBytes` of original may be held; the turn ends when the handle is disposed. */
+    async acquire(sizeBytes: number): Promise<Disposable> {
+      const bytes = Math.max(0, sizeBytes);
+      await new Promise<void>((grant) => {
+        waiting.push({ bytes, grant });
+        next();
+      });
+      let holding = true;
+      return {
+        [Symbol.dispose]: () => {
+          if (!holding) return;
+          holding = false;
+          holders -= 1;
+          held -= bytes;
+          next();
+        },
+      };
+    },
+    async run<T>(sizeBytes: number, task: () => Promise<T>): Promise<T> {
+      using _turn = await this.acquire(sizeBytes);
+      return await task();
+    },
+    resize(n: number, bytes: number): void {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`pdf.js threads must be a whole number ≥ 1, not ${n}`);
+      slots = n;
+      budget = bytes;
+      next();
+    },
+  };
+}
+
 /** A counting semaphore: at most `size` tasks run at once, the others wait in order. */
 function createLimiter(initial: number) {
   let size = initial;
@@ -342,22 +399,6 @@ function createLimiter(initial: number) {
         running -= 1;
         next();
       }
-    },
-    /** Waits for a turn and holds it until the returned handle is disposed (`using turn = await …`). */
-    async acquire(): Promise<Disposable> {
-      await new Promise<void>((resolve) => {
-        waiting.push(resolve);
-        next();
-      });
-      let held = true;
-      return {
-        [Symbol.dispose]: () => {
-          if (!held) return;
-          held = false;
-          running -= 1;
-          next();
-        },
-      };
     },
     resize(n: number): void {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`pdf.js threads must be a whole number ≥ 1, not ${n}`);
