@@ -1,11 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
+import { documentCostUsd } from '../src/db/attempts.ts';
+import { getCandidate } from '../src/db/candidates.ts';
+import { getDocument, markDocument } from '../src/db/documents.ts';
+import { loadPageEstimates } from '../src/db/pages.ts';
 import { beginPaidCall, completePaidCall, findFinishedAttempt } from '../src/db/paid-calls.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
 import { callTier } from '../src/extraction/call-tier.ts';
 import { pageMedia } from '../src/extraction/page-media.ts';
-import { renderPages } from '../src/pdf/render-pages.ts';
 import type { Usage } from '../src/extraction/model-tier.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
@@ -24,11 +26,11 @@ import type {
   ExtractInput,
   ExtractOutcome,
 } from './types.ts';
-import { activityContext, modelFailure, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+import { activityContext, modelFailure, renderForModel, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Model calls and their scoring: one tier over a page range, candidates, escalation plans. */
 export function createExtractionActivities(deps: ActivityDeps) {
-  const { db, today, scrub, tierFor, loadPages } = activityContext(deps);
+  const { db, today, scrub, tierFor, loadPages, loadOriginal } = activityContext(deps);
   return {
     /**
      * Runs one tier over a page range: one HTTP call per activity attempt. The
@@ -74,10 +76,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
       });
       if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
       // Scans and deep-tier calls go as the PDF pages themselves (or rendered scans): see pageMedia.
-      const media = await pageMedia(tier, input.tier, pages, async () => {
-        const bytes = document ? await getBlob(db, document.sha256) : null;
-        return bytes ? new Uint8Array(bytes) : null;
-      }, { heartbeat: withHeartbeat });
+      const media = await pageMedia(tier, input.tier, pages, () => loadOriginal(document), { heartbeat: withHeartbeat });
       const call = await withHeartbeat(() =>
         callTier(tier, {
           kind: input.kind,
@@ -121,9 +120,8 @@ export function createExtractionActivities(deps: ActivityDeps) {
       if (done) return classificationOf((done.result as { classification: Classification['kind'] }).classification);
       const tier = deps.tiers.fast;
       const classify = tier.classify?.bind(tier);
-      const document = await getDocument(db, input.documentId);
-      const bytes = document ? await getBlob(db, document.sha256) : null;
-      if (!classify || !bytes || input.pages.length === 0) return { kind: 'other', confidence: 0 };
+      const original = await loadOriginal(await getDocument(db, input.documentId));
+      if (!classify || !original || input.pages.length === 0) return { kind: 'other', confidence: 0 };
       const expected = expectedEscalationUsage(
         [{ pageFrom: input.pages[0]!, pageTo: input.pages[input.pages.length - 1]! }],
         input.pages.map((n) => ({ pageNumber: n, tokens: 0, imageOnly: true })),
@@ -150,7 +148,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
       if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
       const started = performance.now();
       try {
-        const images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), input.pages, { maxSide: 1024 }));
+        const images = await renderForModel(original, input.pages);
         const answer = await withHeartbeat(() => classify({ images, signal: Context.current().cancellationSignal }));
         await completePaidCall(db, attemptId, {
           model: answer.model,
@@ -216,40 +214,21 @@ export function createExtractionActivities(deps: ActivityDeps) {
      */
     async planEscalation(input: EscalationInput): Promise<EscalationPlan> {
       const deep = tierFor('pro');
-      const pages = await db
-        .selectFrom('pages')
-        .select(['page_number', 'token_estimate', 'image_only'])
-        .where('document_id', '=', input.documentId)
-        .orderBy('page_number')
-        .execute();
+      const pages = await loadPageEstimates(db, input.documentId);
       let problems: EscalationField[] = [];
       if (input.candidateId !== null) {
-        const candidate = await db
-          .selectFrom('candidates')
-          .select(['fields', 'checks', 'kind'])
-          .where('id', '=', input.candidateId)
-          .executeTakeFirstOrThrow();
+        const candidate = await getCandidate(db, input.candidateId);
+        if (!candidate) throw new Error(`no candidate ${input.candidateId}`);
         problems = escalationFields(candidate.kind, candidate.fields, candidate.checks, input.minConfidence);
       }
-      const pageNumbers = pages.map((p) => p.page_number);
+      const pageNumbers = pages.map((p) => p.pageNumber);
       const { ranges, focusFields } =
         input.candidateId === null
           ? { ranges: toRanges(pageNumbers), focusFields: [] }
           : planEscalationPages(problems, input.failedRanges, pageNumbers);
-      const estimated = costOf(
-        deps.config.prices,
-        deep.model,
-        expectedEscalationUsage(
-          ranges,
-          pages.map((p) => ({ pageNumber: p.page_number, tokens: p.token_estimate, imageOnly: p.image_only })),
-        ),
-      );
-      const spent = await db
-        .selectFrom('extraction_attempts')
-        .select((eb) => eb.fn.sum<string | null>('cost_usd').as('total'))
-        .where('document_id', '=', input.documentId)
-        .executeTakeFirst();
-      return { ranges, focusFields, estimatedCostUsd: Number(estimated), spentUsd: Number(spent?.total ?? 0) };
+      const estimated = costOf(deps.config.prices, deep.model, expectedEscalationUsage(ranges, pages));
+      const spent = await documentCostUsd(db, input.documentId);
+      return { ranges, focusFields, estimatedCostUsd: Number(estimated), spentUsd: Number(spent) };
     },
   };
 }

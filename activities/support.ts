@@ -2,6 +2,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config/config.ts';
 import { scrubSecrets, type Secret } from '../src/config/secret.ts';
 import type { Db } from '../src/db/database.ts';
+import { getBlob } from '../src/db/documents.ts';
+import { loadPageTexts } from '../src/db/pages.ts';
+import type { DocumentRow } from '../src/db/schema.ts';
+import { renderPages } from '../src/pdf/render-pages.ts';
 import { TierRejectedError, type ModelTier, type PageText } from '../src/extraction/model-tier.ts';
 import type { TierName } from '../schemas/index.ts';
 
@@ -38,22 +42,18 @@ export function activityContext(deps: ActivityDeps) {
       return tier;
     },
     /** A document's page texts (all, or a range), in page order. */
-    async loadPages(documentId: string, range?: { from: number; to: number }): Promise<PageText[]> {
-      let query = db
-        .selectFrom('pages')
-        .select(['page_number', 'text', 'image_only', 'items', 'width', 'height'])
-        .where('document_id', '=', documentId);
-      if (range) query = query.where('page_number', '>=', range.from).where('page_number', '<=', range.to);
-      const rows = await query.orderBy('page_number').execute();
-      return rows.map((r) => ({
-        pageNumber: r.page_number,
-        text: r.text,
-        imageOnly: r.image_only,
-        ...(r.items ? { items: r.items } : {}),
-        ...(r.width !== null && r.height !== null ? { size: { width: r.width, height: r.height } } : {}),
-      }));
+    loadPages: (documentId: string, range?: { from: number; to: number }): Promise<PageText[]> => loadPageTexts(db, documentId, range),
+    /** The document's original bytes (null when the document or its blob is gone), heartbeating while they arrive. */
+    async loadOriginal(document: Pick<DocumentRow, 'sha256'> | undefined): Promise<Uint8Array | null> {
+      const bytes = document ? await withHeartbeat(() => getBlob(db, document.sha256)) : undefined;
+      return bytes ? new Uint8Array(bytes) : null;
     },
   };
+}
+
+/** Some pages of an original rendered as images for a model that reads them (long side 1024 px), heartbeating meanwhile. */
+export function renderForModel(original: Uint8Array, pages: readonly number[]) {
+  return withHeartbeat(() => renderPages(original, [...pages], { maxSide: 1024 }));
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { RoutingInputs } from './json-columns.ts';
 import type { Db } from './database.ts';
 
 /**
@@ -33,5 +34,36 @@ export async function listDocumentChecks(db: Db, documentId: string) {
     .select(['check_name', 'passed', 'message'])
     .where('document_id', '=', documentId)
     .orderBy('created_at')
+    .execute();
+}
+
+/** Records one routing decision of a run (once per run and sequence: a retried activity writes nothing new). */
+export async function insertRoutingDecision(
+  db: Db,
+  decision: {
+    documentId: string;
+    run: { workflowId: string; runId: string };
+    activityId: string;
+    sequence: number;
+    stage: string;
+    action: string;
+    reasons: readonly string[];
+    inputs: RoutingInputs;
+  },
+): Promise<void> {
+  await db
+    .insertInto('routing_decisions')
+    .values({
+      document_id: decision.documentId,
+      workflow_id: decision.run.workflowId,
+      run_id: decision.run.runId,
+      activity_id: decision.activityId,
+      sequence: decision.sequence,
+      stage: decision.stage,
+      action: decision.action,
+      reason: decision.reasons.join('; '),
+      inputs: JSON.stringify(decision.inputs),
+    })
+    .onConflict((oc) => oc.constraint('routing_decisions_step_uq').doNothing())
     .execute();
 }
