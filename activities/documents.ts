@@ -8,7 +8,7 @@ import { ocrScannedPages } from '../src/ocr/ocr-pages.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
 import type { Classification, ParsedSummary, TextClassification, TierInfo } from './types.ts';
-import { activityContext, BAD_DOCUMENT, PARSE_VERDICT_ATTEMPTS, renderForModel, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+import { activityContext, BAD_DOCUMENT, classificationFigures, PARSE_VERDICT_ATTEMPTS, renderForModel, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Reading a document: what the tiers can do, parsing, classification. */
 export function createDocumentActivities(deps: ActivityDeps) {
@@ -127,21 +127,10 @@ export function createDocumentActivities(deps: ActivityDeps) {
             activity_id: info.activityId,
             activity_attempt: info.attempt,
             tier: deps.tiers.fast.tier,
-            model: answer.model,
-            prompt_version: answer.promptVersion,
-            prompt_hash: answer.promptHash,
             chunk_index: null,
             page_from: scanned[0] ?? 1,
             page_to: scanned[Math.min(1, scanned.length - 1)] ?? 1,
-            input_tokens: answer.usage.inputTokens,
-            output_tokens: answer.usage.outputTokens,
-            cached_tokens: answer.usage.cachedTokens,
-            tokens_estimated: answer.usage.estimated,
-            cost_usd: answer.costUsd,
-            latency_ms: Math.round(performance.now() - started),
-            outcome: 'ok',
-            error: null,
-            result: JSON.stringify({ classification: answer.kind }),
+            ...classificationFigures(answer, Math.round(performance.now() - started)),
           });
           result = { kind: answer.kind, confidence: answer.kind === 'other' ? 0.5 : 0.7 };
         }

@@ -26,7 +26,7 @@ import type {
   ExtractInput,
   ExtractOutcome,
 } from './types.ts';
-import { activityContext, modelFailure, renderForModel, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+import { activityContext, classificationFigures, modelFailure, plannedCall, renderForModel, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Model calls and their scoring: one tier over a page range, candidates, escalation plans. */
 export function createExtractionActivities(deps: ActivityDeps) {
@@ -56,24 +56,10 @@ export function createExtractionActivities(deps: ActivityDeps) {
         [{ pageFrom: input.pageFrom, pageTo: input.pageTo }],
         pages.map((p) => ({ pageNumber: p.pageNumber, tokens: estimateTokens(p.text), imageOnly: p.imageOnly })),
       );
-      const attemptId = await beginPaidCall(db, {
-        document_id: input.documentId,
-        ...key,
-        activity_attempt: info.attempt,
-        tier: input.tier,
-        model: tier.model,
-        chunk_index: input.chunkIndex,
-        page_from: input.pageFrom,
-        page_to: input.pageTo,
-        prompt_version: null,
-        prompt_hash: null,
-        input_tokens: expected.inputTokens,
-        output_tokens: expected.outputTokens,
-        cached_tokens: 0,
-        tokens_estimated: true,
-        cost_usd: costOf(deps.config.prices, tier.model, expected),
-        latency_ms: 0,
-      });
+      const attemptId = await beginPaidCall(
+        db,
+        plannedCall(deps, { documentId: input.documentId, tier: input.tier, model: tier.model, chunkIndex: input.chunkIndex, pageFrom: input.pageFrom, pageTo: input.pageTo, expected }),
+      );
       if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
       // Scans and deep-tier calls go as the PDF pages themselves (or rendered scans): see pageMedia.
       const media = await pageMedia(tier, input.tier, pages, () => loadOriginal(document), { heartbeat: withHeartbeat });
@@ -126,44 +112,15 @@ export function createExtractionActivities(deps: ActivityDeps) {
         [{ pageFrom: input.pages[0]!, pageTo: input.pages[input.pages.length - 1]! }],
         input.pages.map((n) => ({ pageNumber: n, tokens: 0, imageOnly: true })),
       );
-      const row = {
-        document_id: input.documentId,
-        ...key,
-        activity_attempt: info.attempt,
-        tier: tier.tier,
-        model: tier.model,
-        chunk_index: null,
-        page_from: input.pages[0]!,
-        page_to: input.pages[input.pages.length - 1]!,
-        prompt_version: null,
-        prompt_hash: null,
-        input_tokens: expected.inputTokens,
-        output_tokens: expected.outputTokens,
-        cached_tokens: 0,
-        tokens_estimated: true,
-        cost_usd: costOf(deps.config.prices, tier.model, expected),
-        latency_ms: 0,
-      };
-      const attemptId = await beginPaidCall(db, row);
+      const pageFrom = input.pages[0]!;
+      const pageTo = input.pages[input.pages.length - 1]!;
+      const attemptId = await beginPaidCall(db, plannedCall(deps, { documentId: input.documentId, tier: tier.tier, model: tier.model, chunkIndex: null, pageFrom, pageTo, expected }));
       if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
       const started = performance.now();
       try {
         const images = await renderForModel(original, input.pages);
         const answer = await withHeartbeat(() => classify({ images, signal: Context.current().cancellationSignal }));
-        await completePaidCall(db, attemptId, {
-          model: answer.model,
-          prompt_version: answer.promptVersion,
-          prompt_hash: answer.promptHash,
-          input_tokens: answer.usage.inputTokens,
-          output_tokens: answer.usage.outputTokens,
-          cached_tokens: answer.usage.cachedTokens,
-          tokens_estimated: answer.usage.estimated,
-          cost_usd: answer.costUsd,
-          latency_ms: Math.round(performance.now() - started),
-          outcome: 'ok',
-          error: null,
-          result: JSON.stringify({ classification: answer.kind }),
-        });
+        await completePaidCall(db, attemptId, classificationFigures(answer, Math.round(performance.now() - started)));
         await markDocument(db, input.documentId, { kind: answer.kind });
         return classificationOf(answer.kind);
       } catch (error) {

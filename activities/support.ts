@@ -6,7 +6,9 @@ import { getBlob } from '../src/db/documents.ts';
 import { loadPageTexts } from '../src/db/pages.ts';
 import type { DocumentRow } from '../src/db/schema.ts';
 import { renderPages } from '../src/pdf/render-pages.ts';
-import { TierRejectedError, type ModelTier, type PageText } from '../src/extraction/model-tier.ts';
+import { TierRejectedError, type ClassificationResult, type ModelTier, type PageText, type Usage } from '../src/extraction/model-tier.ts';
+import { costOf } from '../src/costs/prices.ts';
+import type { TierColumn } from '../src/db/schema.ts';
 import type { TierName } from '../schemas/index.ts';
 
 import { BAD_DOCUMENT, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from './error-types.ts';
@@ -97,4 +99,54 @@ export function workflowRun(): { workflowId: string; runId: string } {
   const execution = Context.current().info.workflowExecution;
   if (!execution) throw ApplicationFailure.nonRetryable('docroute activities run only inside a workflow', 'Misuse');
   return execution;
+}
+
+/**
+ * A paid call's row before the call (see beginPaidCall): the activity attempt
+ * it belongs to, the pages, and the expected tokens priced, marked estimated.
+ */
+export function plannedCall(
+  deps: Pick<ActivityDeps, 'config'>,
+  call: { documentId: string; tier: TierColumn; model: string; chunkIndex: number | null; pageFrom: number; pageTo: number; expected: Pick<Usage, 'inputTokens' | 'outputTokens' | 'cachedTokens'> },
+) {
+  const info = Context.current().info;
+  const run = workflowRun();
+  return {
+    document_id: call.documentId,
+    workflow_id: run.workflowId,
+    run_id: run.runId,
+    activity_id: info.activityId,
+    activity_attempt: info.attempt,
+    tier: call.tier,
+    model: call.model,
+    chunk_index: call.chunkIndex,
+    page_from: call.pageFrom,
+    page_to: call.pageTo,
+    prompt_version: null,
+    prompt_hash: null,
+    input_tokens: call.expected.inputTokens,
+    output_tokens: call.expected.outputTokens,
+    cached_tokens: 0,
+    tokens_estimated: true,
+    cost_usd: costOf(deps.config.prices, call.model, call.expected),
+    latency_ms: 0,
+  };
+}
+
+/** What a scan classification cost and answered, as its attempt row records it. */
+export function classificationFigures(answer: ClassificationResult, latencyMs: number) {
+  return {
+    model: answer.model,
+    prompt_version: answer.promptVersion,
+    prompt_hash: answer.promptHash,
+    input_tokens: answer.usage.inputTokens,
+    output_tokens: answer.usage.outputTokens,
+    cached_tokens: answer.usage.cachedTokens,
+    tokens_estimated: answer.usage.estimated,
+    cost_usd: answer.costUsd,
+    latency_ms: latencyMs,
+    outcome: 'ok' as const,
+    error: null,
+    result: JSON.stringify({ classification: answer.kind }),
+  };
 }

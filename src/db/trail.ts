@@ -1,4 +1,4 @@
-import type { RoutingInputs } from './json-columns.ts';
+import { CandidateChecks, ReviewChanges, RoutingInputs } from './json-columns.ts';
 import type { Db } from './database.ts';
 
 /**
@@ -66,4 +66,37 @@ export async function insertRoutingDecision(
     })
     .onConflict((oc) => oc.constraint('routing_decisions_step_uq').doNothing())
     .execute();
+}
+
+/** Every model call made for a document, whole rows, oldest first (the audit timeline). */
+export async function listDocumentAttempts(db: Db, documentId: string) {
+  return db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', documentId).orderBy('created_at').execute();
+}
+
+/** Every routing decision of a document with its inputs, in sequence order (the audit timeline). */
+export async function listRoutingDecisionDetails(db: Db, documentId: string) {
+  const rows = await db.selectFrom('routing_decisions').selectAll().where('document_id', '=', documentId).orderBy('sequence').execute();
+  return rows.map((r) => ({ ...r, inputs: RoutingInputs.parse(r.inputs) }));
+}
+
+/** Every candidate of a document, oldest first, each with its validation results in the order they were run. */
+export async function listCandidatesWithChecks(db: Db, documentId: string) {
+  const candidates = await db.selectFrom('candidates').selectAll().where('document_id', '=', documentId).orderBy('created_at').execute();
+  const checks = await db
+    .selectFrom('validation_results')
+    .select(['candidate_id', 'check_name', 'passed', 'message', 'fields'])
+    .where('document_id', '=', documentId)
+    .orderBy('created_at')
+    .execute();
+  return candidates.map((c) => ({
+    ...c,
+    checks: CandidateChecks.parse(c.checks),
+    results: checks.filter((r) => r.candidate_id === c.id).map(({ candidate_id: _, ...r }) => r),
+  }));
+}
+
+/** Every review decision applied to a document, oldest first, its changes parsed. */
+export async function listReviewActions(db: Db, documentId: string) {
+  const rows = await db.selectFrom('review_actions').selectAll().where('document_id', '=', documentId).orderBy('created_at').execute();
+  return rows.map((r) => ({ ...r, changes: ReviewChanges.parse(r.changes) }));
 }
