@@ -89,8 +89,20 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
     entries.push({
       at: r.run_id === runId && index?.started ? index.started.at : iso(r.created_at),
       step: 'run',
-      summary: `run ${r.run_number} started (${r.reason}${r.requested_by ? ` by ${r.requested_by}` : ''})${r.previous_run_id ? `, after run ${after?.run_number ?? '?'} (${r.previous_run_id})` : ''}`,
-      details: { runNumber: r.run_number, reason: r.reason, requestedBy: r.requested_by, runId: r.run_id, previousRunId: r.previous_run_id },
+      summary:
+        `run ${r.run_number} started (${r.reason}${r.requested_by ? ` by ${r.requested_by}` : ''})${r.previous_run_id ? `, after run ${after?.run_number ?? '?'} (${r.previous_run_id})` : ''}` +
+        (r.closed_as ? `; ${r.closed_as === 'terminated' ? 'terminated' : 'timed out'} in Temporal${r.closed_by ? ` by ${r.closed_by}` : ''}${r.closed_reason ? ` (reason: ${r.closed_reason})` : ''}` : ''),
+      details: {
+        runNumber: r.run_number,
+        reason: r.reason,
+        requestedBy: r.requested_by,
+        runId: r.run_id,
+        previousRunId: r.previous_run_id,
+        closedAs: r.closed_as,
+        closedReason: r.closed_reason,
+        closedBy: r.closed_by,
+        closedAt: r.closed_at ? iso(r.closed_at) : null,
+      },
       eventId: r.run_id === runId ? (index?.started?.eventId ?? null) : null,
     });
   }
@@ -271,10 +283,18 @@ function indexHistory(history: History): HistoryIndex {
     }
     const sig = event.workflowExecutionSignaledEventAttributes;
     if (sig) index.signals.push({ eventId, at: timeOf(event), name: sig.signalName ?? '' });
-    if (event.workflowExecutionCompletedEventAttributes || event.workflowExecutionFailedEventAttributes || event.workflowExecutionCanceledEventAttributes) {
-      const type = event.workflowExecutionCompletedEventAttributes ? 'completed' : event.workflowExecutionCanceledEventAttributes ? 'cancelled' : 'failed';
-      index.closed = { eventId, at: timeOf(event), type };
-    }
+    const type = event.workflowExecutionCompletedEventAttributes
+      ? 'completed'
+      : event.workflowExecutionCanceledEventAttributes
+        ? 'cancelled'
+        : event.workflowExecutionFailedEventAttributes
+          ? 'failed'
+          : event.workflowExecutionTerminatedEventAttributes
+            ? 'terminated'
+            : event.workflowExecutionTimedOutEventAttributes
+              ? 'timed_out'
+              : null;
+    if (type) index.closed = { eventId, at: timeOf(event), type };
   }
   return index;
 }
