@@ -103,13 +103,15 @@ describe('terminated before any worker ran it', () => {
     const ingested = await ingestFile(h, path.join(ROOT, 'samples', 'invoice-en-usd.pdf'), 'test');
     const handle = h.client.workflow.getHandle(ingested.workflowId);
     const waiting = waitForDocument(h, ingested.workflowId);
-    await handle.terminate(); // no reason given
+    await handle.terminate(); // no reason given: the error carries whatever Temporal recorded
     const result = await waiting;
     expect(result.status).toBe('cancelled');
     const identity = h.client.options.identity;
+    const event = (await handle.fetchHistory()).events!.find((e) => e.workflowExecutionTerminatedEventAttributes)!;
+    const recorded = event.workflowExecutionTerminatedEventAttributes!.reason;
     expect(await documentRow(h, ingested.documentId)).toMatchObject({
       status: 'cancelled',
-      error: `cancelled: terminated: its workflow was terminated by ${identity}`,
+      error: `cancelled: terminated: its workflow was terminated by ${identity}${recorded ? ` (reason: ${recorded})` : ''}`,
     });
 
     // A run that is still open, or a document already settled, is left alone.
