@@ -8,6 +8,7 @@ import { startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
 import { DATASETS_DIR, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel, readingModel } from '../support/oracle-model.ts';
 import { createTiers } from '../../src/extraction/tiers.ts';
+import { DEFAULT_FLASH_MODEL, DEFAULT_PRO_MODEL } from '../../src/extraction/gemini/catalog.ts';
 
 /**
  * `docroute eval` and the workflow share one orchestration (src/routing/pipeline.ts).
@@ -76,8 +77,9 @@ describe('one pipeline: the workflow and eval make the same decisions in the sam
 
     it('Flash, escalations to Pro, review', { timeout: 300_000 }, async () => {
       // Flash invents on some invoices (values not on the page), Pro reads: escalations happen.
-      fake.on('gemini-2.5-flash', 'generateContent', (req) => (/coolblue|oravel|oyo/i.test(req.text) ? inventingModel(req) : readingModel(req)));
-      fake.on('gemini-2.5-pro', 'generateContent', readingModel);
+      // The configured defaults (a model the fake has no answer for would be retried until the test times out).
+      fake.on(DEFAULT_FLASH_MODEL, 'generateContent', (req) => (/coolblue|oravel|oyo/i.test(req.text) ? inventingModel(req) : readingModel(req)));
+      fake.on(DEFAULT_PRO_MODEL, 'generateContent', readingModel);
       const env = { GEMINI_API_KEY: 'one-pipeline-key-000000', GEMINI_BASE_URL: fake.url };
       const h = await startHarness({ env });
       try {
