@@ -1,7 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { GenerateContentResponse } from '@google/genai';
 import type { ExtractableKind, TierName } from '../schemas/index.ts';
-import { getBlob, getDocument } from '../src/db/documents.ts';
+import { findBatchByKey, finishBatch, getBatch, insertBatch, setBatchName } from '../src/db/batches.ts';
+import { firstUploadSource, getDocument } from '../src/db/documents.ts';
+import { findActivityAttempt, insertFinishedAttempt } from '../src/db/paid-calls.ts';
 import { isBatchCapable } from '../src/extraction/gemini/gemini-tier.ts';
 import type { ExtractionRequest } from '../src/extraction/model-tier.ts';
 import { pageMedia } from '../src/extraction/page-media.ts';
@@ -45,16 +47,13 @@ export type BatchPoll =
 const TERMINAL_FAILURES = new Set(['JOB_STATE_FAILED', 'JOB_STATE_CANCELLED', 'JOB_STATE_EXPIRED']);
 
 export function createBatchActivities(deps: ActivityDeps) {
-  const { db, scrub, tierFor, loadPages } = activityContext(deps);
+  const { db, scrub, tierFor, loadPages, loadOriginal } = activityContext(deps);
 
   const requestFor = async (documentId: string, kind: ExtractableKind, tierName: TierName, range: BatchRange, focusFields: string[]) => {
     const tier = tierFor(tierName);
     const pages = await loadPages(documentId, { from: range.pageFrom, to: range.pageTo });
     const document = await getDocument(db, documentId);
-    const media = await pageMedia(tier, tierName, pages, async () => {
-      const bytes = document ? await getBlob(db, document.sha256) : null;
-      return bytes ? new Uint8Array(bytes) : null;
-    });
+    const media = await pageMedia(tier, tierName, pages, () => loadOriginal(document));
     const request: ExtractionRequest = {
       kind,
       pages,
@@ -70,14 +69,8 @@ export function createBatchActivities(deps: ActivityDeps) {
     async batchPlan(input: { documentId: string }): Promise<BatchPlan> {
       const settings = deps.config.gemini.batch;
       // The source of the document's first arrival decides (watch, cli, api …).
-      const first = await db
-        .selectFrom('document_uploads')
-        .select('source')
-        .where('document_id', '=', input.documentId)
-        .orderBy('received_at')
-        .limit(1)
-        .executeTakeFirst();
-      const bySource = settings.sources === 'all' || (Array.isArray(settings.sources) && first !== undefined && settings.sources.includes(first.source));
+      const source = await firstUploadSource(db, input.documentId);
+      const bySource = settings.sources === 'all' || (Array.isArray(settings.sources) && source !== undefined && settings.sources.includes(source));
       return { batch: bySource && isBatchCapable(deps.tiers.fast), deadlineMs: settings.deadlineMs, pollMs: settings.pollMs };
     },
 
@@ -91,24 +84,19 @@ export function createBatchActivities(deps: ActivityDeps) {
       const tier = tierFor(input.tier);
       if (!isBatchCapable(tier)) throw ApplicationFailure.nonRetryable(`the ${input.tier} tier cannot use the Batch API`, 'TierRefused');
       const focus = input.focusFields ?? [];
-      let row = await db.selectFrom('gemini_batches').select(['id', 'batch_name']).where('batch_key', '=', batchKey).executeTakeFirst();
+      let row = await findBatchByKey(db, batchKey);
       if (row?.batch_name) return { batchId: row.id, batchName: row.batch_name };
-      row ??= await db
-        .insertInto('gemini_batches')
-        .values({
-          document_id: input.documentId,
-          batch_key: batchKey,
-          workflow_id: run.workflowId,
-          run_id: run.runId,
-          tier: input.tier,
-          model: tier.model,
-          kind: input.kind,
-          ranges: JSON.stringify(input.ranges),
-          focus_fields: JSON.stringify(focus),
-        })
-        .onConflict((oc) => oc.column('batch_key').doUpdateSet({ batch_key: batchKey }))
-        .returning(['id', 'batch_name'])
-        .executeTakeFirstOrThrow();
+      row ??= await insertBatch(db, {
+        document_id: input.documentId,
+        batch_key: batchKey,
+        workflow_id: run.workflowId,
+        run_id: run.runId,
+        tier: input.tier,
+        model: tier.model,
+        kind: input.kind,
+        ranges: input.ranges,
+        focusFields: focus,
+      });
       const requests = await withHeartbeat(async () => {
         const out = [];
         for (const [index, range] of input.ranges.entries()) {
@@ -119,7 +107,7 @@ export function createBatchActivities(deps: ActivityDeps) {
       });
       const job = await tier.createBatch(requests, batchKey, Context.current().cancellationSignal);
       if (!job.name) throw ApplicationFailure.retryable('batches.create answered without a batch name', 'TierError');
-      await db.updateTable('gemini_batches').set({ batch_name: job.name }).where('id', '=', row.id).execute();
+      await setBatchName(db, row.id, job.name);
       return { batchId: row.id, batchName: job.name };
     },
 
@@ -130,14 +118,14 @@ export function createBatchActivities(deps: ActivityDeps) {
      * unusable (cut off, invalid, missing) is null: the workflow asks it online.
      */
     async pollBatch(input: { batchId: string }): Promise<BatchPoll> {
-      const batch = await db.selectFrom('gemini_batches').selectAll().where('id', '=', input.batchId).executeTakeFirstOrThrow();
+      const batch = await getBatch(db, input.batchId);
       if (!batch.batch_name) return { state: 'failed', error: 'the batch was never created' };
       const tier = tierFor(batch.tier);
       if (!isBatchCapable(tier)) return { state: 'failed', error: `the ${batch.tier} tier cannot use the Batch API` };
       const job = await tier.getBatch(batch.batch_name, Context.current().cancellationSignal);
       if (job.state && TERMINAL_FAILURES.has(job.state)) {
         const error = scrub(`batch ${batch.batch_name} ended ${job.state}${job.error?.message ? `: ${job.error.message}` : ''}`);
-        await db.updateTable('gemini_batches').set({ state: job.state.replace('JOB_STATE_', '').toLowerCase(), error, finished_at: new Date() }).where('id', '=', batch.id).execute();
+        await finishBatch(db, batch.id, job.state.replace('JOB_STATE_', '').toLowerCase(), error);
         return { state: 'failed', error };
       }
       if (job.state !== 'JOB_STATE_SUCCEEDED') return { state: 'pending' };
@@ -150,13 +138,7 @@ export function createBatchActivities(deps: ActivityDeps) {
       const outcomes: (ExtractOutcome | null)[] = [];
       for (const [index, range] of ranges.entries()) {
         const activityId = `batch:${batch.batch_key}:${index}`;
-        const existing = await db
-          .selectFrom('extraction_attempts')
-          .select(['id', 'outcome', 'error'])
-          .where('workflow_id', '=', batch.workflow_id)
-          .where('run_id', '=', batch.run_id)
-          .where('activity_id', '=', activityId)
-          .executeTakeFirst();
+        const existing = await findActivityAttempt(db, { workflow_id: batch.workflow_id, run_id: batch.run_id, activity_id: activityId });
         if (existing) {
           outcomes.push(existing.outcome === 'ok' ? { attemptId: existing.id, outcome: 'ok', error: null } : null);
           continue;
@@ -167,51 +149,41 @@ export function createBatchActivities(deps: ActivityDeps) {
           ? tier.readBatchResponse(request, item.response as GenerateContentResponse)
           : { ok: false as const, problem: `no answer in the batch${item?.error ? `: ${JSON.stringify(item.error).slice(0, 300)}` : ''}`, usage: null, costUsd: '0', onlineCostUsd: '0' };
         const usage = reading.ok ? reading.result.usage : reading.usage;
-        const row = await db
-          .insertInto('extraction_attempts')
-          .values({
-            document_id: batch.document_id,
-            workflow_id: batch.workflow_id,
-            run_id: batch.run_id,
-            activity_id: activityId,
-            activity_attempt: 1,
-            tier: batch.tier,
-            model: batch.model,
-            chunk_index: range.chunkIndex,
-            page_from: range.pageFrom,
-            page_to: range.pageTo,
-            prompt_version: reading.ok ? reading.result.promptVersion : null,
-            prompt_hash: reading.ok ? reading.result.promptHash : null,
-            input_tokens: usage?.inputTokens ?? 0,
-            output_tokens: usage?.outputTokens ?? 0,
-            cached_tokens: usage?.cachedTokens ?? 0,
-            tokens_estimated: usage?.estimated ?? true,
-            cost_usd: reading.ok ? reading.result.costUsd : reading.costUsd,
-            online_cost_usd: reading.onlineCostUsd,
-            billing: 'batch',
-            batch_name: batch.batch_name,
-            latency_ms: latencyMs,
-            outcome: reading.ok ? 'ok' : 'invalid',
-            error: reading.ok ? null : scrub(reading.problem).slice(0, 2000),
-            result: reading.ok ? JSON.stringify(reading.result.fields) : null,
-          })
-          .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        outcomes.push(reading.ok && row ? { attemptId: row.id, outcome: 'ok', error: null } : null);
+        const attemptId = await insertFinishedAttempt(db, {
+          document_id: batch.document_id,
+          workflow_id: batch.workflow_id,
+          run_id: batch.run_id,
+          activity_id: activityId,
+          activity_attempt: 1,
+          tier: batch.tier,
+          model: batch.model,
+          chunk_index: range.chunkIndex,
+          page_from: range.pageFrom,
+          page_to: range.pageTo,
+          prompt_version: reading.ok ? reading.result.promptVersion : null,
+          prompt_hash: reading.ok ? reading.result.promptHash : null,
+          input_tokens: usage?.inputTokens ?? 0,
+          output_tokens: usage?.outputTokens ?? 0,
+          cached_tokens: usage?.cachedTokens ?? 0,
+          tokens_estimated: usage?.estimated ?? true,
+          cost_usd: reading.ok ? reading.result.costUsd : reading.costUsd,
+          online_cost_usd: reading.onlineCostUsd,
+          billing: 'batch',
+          batch_name: batch.batch_name,
+          latency_ms: latencyMs,
+          outcome: reading.ok ? 'ok' : 'invalid',
+          error: reading.ok ? null : scrub(reading.problem).slice(0, 2000),
+          result: reading.ok ? JSON.stringify(reading.result.fields) : null,
+        });
+        outcomes.push(reading.ok && attemptId ? { attemptId, outcome: 'ok', error: null } : null);
       }
-      await db.updateTable('gemini_batches').set({ state: 'succeeded', finished_at: new Date() }).where('id', '=', batch.id).execute();
+      await finishBatch(db, batch.id, 'succeeded', null);
       return { state: 'done', outcomes };
     },
 
     /** The deadline passed (or the batch failed): the workflow goes online; the batch is no longer waited for. */
     async abandonBatch(input: { batchId: string; reason: string }): Promise<void> {
-      await db
-        .updateTable('gemini_batches')
-        .set({ state: 'abandoned', error: input.reason.slice(0, 500), finished_at: new Date() })
-        .where('id', '=', input.batchId)
-        .where('state', '=', 'submitted')
-        .execute();
+      await finishBatch(db, input.batchId, 'abandoned', input.reason.slice(0, 500));
     },
   };
 }

@@ -1,17 +1,18 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
+import { getDocument, markDocument } from '../src/db/documents.ts';
+import { replacePages } from '../src/db/pages.ts';
+import { insertFinishedAttempt } from '../src/db/paid-calls.ts';
 import { classifyDocument } from '../src/classify/classify.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { ocrScannedPages } from '../src/ocr/ocr-pages.ts';
 import { originalsInMemory, parsePdf } from '../src/pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
-import { renderPages } from '../src/pdf/render-pages.ts';
 import type { Classification, ParsedSummary, TextClassification, TierInfo } from './types.ts';
-import { activityContext, BAD_DOCUMENT, PARSE_VERDICT_ATTEMPTS, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+import { activityContext, BAD_DOCUMENT, classificationFigures, PARSE_VERDICT_ATTEMPTS, renderForModel, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Reading a document: what the tiers can do, parsing, classification. */
 export function createDocumentActivities(deps: ActivityDeps) {
-  const { db, loadPages } = activityContext(deps);
+  const { db, loadPages, loadOriginal } = activityContext(deps);
   return {
     /** What the worker's tiers can do; the workflow routes on it. */
     async describeTiers(): Promise<TierInfo> {
@@ -41,11 +42,11 @@ export function createDocumentActivities(deps: ActivityDeps) {
           BAD_DOCUMENT,
         );
       }
-      // The original is loaded only when a pdf.js thread is about to be free (originalsInMemory), and
+      // The original is loaded only when a pdf.js thread can take it (originalsInMemory), and
       // heartbeats run from the wait on: a 50 MB original takes a while to arrive on a busy machine.
       const parsed = await withHeartbeat(() =>
         originalsInMemory.run(size, async () => {
-          const bytes = await getBlob(db, document.sha256);
+          const bytes = await loadOriginal(document);
           if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
           let parsed;
           try {
@@ -71,27 +72,12 @@ export function createDocumentActivities(deps: ActivityDeps) {
         }),
       );
       const pageTokens = parsed.pages.map((p) => estimateTokens(p.text));
-      await db.transaction().execute(async (trx) => {
-        // A retried parse replaces what an interrupted one wrote.
-        await trx.deleteFrom('pages').where('document_id', '=', documentId).execute();
-        if (parsed.pages.length > 0) {
-          await trx
-            .insertInto('pages')
-            .values(
-              parsed.pages.map((p, i) => ({
-                document_id: documentId,
-                page_number: p.pageNumber,
-                text: p.text,
-                image_only: p.imageOnly,
-                token_estimate: pageTokens[i] ?? 0,
-                items: p.items ? JSON.stringify(p.items) : null,
-                width: p.size?.width ?? null,
-                height: p.size?.height ?? null,
-              })),
-            )
-            .execute();
-        }
-      });
+      // A retried parse replaces what an interrupted one wrote.
+      await replacePages(
+        db,
+        documentId,
+        parsed.pages.map((p, i) => ({ ...p, tokenEstimate: pageTokens[i] ?? 0 })),
+      );
       const count = await deps.tiers.fast.countTokens(parsed.pages);
       await markDocument(db, documentId, {
         pageCount: parsed.pageCount,
@@ -132,41 +118,26 @@ export function createDocumentActivities(deps: ActivityDeps) {
       let result: Classification = classifyDocument(pages);
       const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
       const classify = deps.tiers.fast.classify?.bind(deps.tiers.fast);
-      const document = await getDocument(db, documentId);
-      if (result.kind === 'other' && scanned.length > 0 && classify && document) {
-        const bytes = await withHeartbeat(() => getBlob(db, document.sha256));
-        if (bytes) {
+      if (result.kind === 'other' && scanned.length > 0 && classify) {
+        const original = await loadOriginal(await getDocument(db, documentId));
+        if (original) {
           const run = workflowRun();
+          const info = Context.current().info;
           const started = performance.now();
-          const images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), scanned.slice(0, 2), { maxSide: 1024 }));
+          const images = await renderForModel(original, scanned.slice(0, 2));
           const answer = await withHeartbeat(() => classify({ images, signal: Context.current().cancellationSignal }));
-          await db
-            .insertInto('extraction_attempts')
-            .values({
-              document_id: documentId,
-              workflow_id: run.workflowId,
-              run_id: run.runId,
-              activity_id: Context.current().info.activityId,
-              activity_attempt: Context.current().info.attempt,
-              tier: deps.tiers.fast.tier,
-              model: answer.model,
-              prompt_version: answer.promptVersion,
-              prompt_hash: answer.promptHash,
-              chunk_index: null,
-              page_from: scanned[0] ?? 1,
-              page_to: scanned[Math.min(1, scanned.length - 1)] ?? 1,
-              input_tokens: answer.usage.inputTokens,
-              output_tokens: answer.usage.outputTokens,
-              cached_tokens: answer.usage.cachedTokens,
-              tokens_estimated: answer.usage.estimated,
-              cost_usd: answer.costUsd,
-              latency_ms: Math.round(performance.now() - started),
-              outcome: 'ok',
-              error: null,
-              result: JSON.stringify({ classification: answer.kind }),
-            })
-            .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
-            .execute();
+          await insertFinishedAttempt(db, {
+            document_id: documentId,
+            workflow_id: run.workflowId,
+            run_id: run.runId,
+            activity_id: info.activityId,
+            activity_attempt: info.attempt,
+            tier: deps.tiers.fast.tier,
+            chunk_index: null,
+            page_from: scanned[0] ?? 1,
+            page_to: scanned[Math.min(1, scanned.length - 1)] ?? 1,
+            ...classificationFigures(answer, Math.round(performance.now() - started)),
+          });
           result = { kind: answer.kind, confidence: answer.kind === 'other' ? 0.5 : 0.7 };
         }
       }

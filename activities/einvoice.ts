@@ -2,12 +2,15 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { StoredCheck } from '../src/db/json-columns.ts';
 import { InvoiceExtraction, INVOICE_REQUIRED_FIELDS } from '../schemas/index.ts';
+import { findAttemptResult } from '../src/db/attempts.ts';
 import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
+import { replacePages } from '../src/db/pages.ts';
+import { findFinishedAttempt, insertFinishedAttempt } from '../src/db/paid-calls.ts';
 import { decodeXml } from '../src/einvoice/xml.ts';
 import { EXACT_TIER, looksLikeXml, readExact, scoreExact } from '../src/einvoice/exact-tier.ts';
 import { originalsInMemory } from '../src/pdf/parse-pdf.ts';
 import { findPdfHeader } from '../src/pdf/sniff.ts';
-import { failedCheckCodes, findDuplicateInvoice } from '../src/extraction/candidate.ts';
+import { duplicateInvoiceCheck, findStoredCandidate, storeCandidate } from '../src/extraction/candidate.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import type { CheckResult } from '../src/validation/checks.ts';
 import type { CandidateSummary, EInvoiceRead, EInvoiceScoreInput } from './types.ts';
@@ -65,14 +68,7 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
       const info = Context.current().info;
       const run = workflowRun();
       const key = { workflow_id: run.workflowId, run_id: run.runId, activity_id: info.activityId };
-      const done = await db
-        .selectFrom('extraction_attempts')
-        .select(['id', 'result'])
-        .where('workflow_id', '=', key.workflow_id)
-        .where('run_id', '=', key.run_id)
-        .where('activity_id', '=', key.activity_id)
-        .where('outcome', '=', 'ok')
-        .executeTakeFirst();
+      const done = await findFinishedAttempt(db, key);
       if (done) {
         const result = ExactAttemptResult.parse(done.result);
         return { outcome: 'claimed', container: document.media_type === 'application/xml' ? 'xml' : 'pdf', attemptId: done.id, note: result.note };
@@ -86,13 +82,7 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
       if (read.container === 'xml') {
         // The XML is the document's one page: what `show` and the review console display, and what evidence quotes.
         const text = decodeXml(original);
-        await db.transaction().execute(async (trx) => {
-          await trx.deleteFrom('pages').where('document_id', '=', documentId).execute();
-          await trx
-            .insertInto('pages')
-            .values({ document_id: documentId, page_number: 1, text, image_only: false, token_estimate: estimateTokens(text) })
-            .execute();
-        });
+        await replacePages(db, documentId, [{ pageNumber: 1, text, imageOnly: false, tokenEstimate: estimateTokens(text) }]);
         await markDocument(db, documentId, {
           pageCount: 1,
           imageOnlyPages: [],
@@ -110,34 +100,29 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
         linesAbsent: read.linesAbsent,
         note: read.note,
       };
-      const row = await db
-        .insertInto('extraction_attempts')
-        .values({
-          document_id: documentId,
-          ...key,
-          activity_attempt: info.attempt,
-          tier: EXACT_TIER.route,
-          model: EXACT_TIER.model,
-          chunk_index: null,
-          page_from: 1,
-          page_to: 1,
-          prompt_version: null,
-          prompt_hash: null,
-          input_tokens: 0,
-          output_tokens: 0,
-          cached_tokens: 0,
-          tokens_estimated: false,
-          cost_usd: EXACT_TIER.costUsd,
-          latency_ms: Math.round(performance.now() - started),
-          outcome: 'ok',
-          error: null,
-          result: JSON.stringify(result),
-        })
-        .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
-      return { outcome: 'claimed', container: read.container, attemptId: row.id, note: read.note };
+      const attemptId = await insertFinishedAttempt(db, {
+        document_id: documentId,
+        ...key,
+        activity_attempt: info.attempt,
+        tier: EXACT_TIER.route,
+        model: EXACT_TIER.model,
+        chunk_index: null,
+        page_from: 1,
+        page_to: 1,
+        prompt_version: null,
+        prompt_hash: null,
+        input_tokens: 0,
+        output_tokens: 0,
+        cached_tokens: 0,
+        tokens_estimated: false,
+        cost_usd: EXACT_TIER.costUsd,
+        latency_ms: Math.round(performance.now() - started),
+        outcome: 'ok',
+        error: null,
+        result: JSON.stringify(result),
+      });
+      if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
+      return { outcome: 'claimed', container: read.container, attemptId, note: read.note };
     },
 
     /**
@@ -148,94 +133,34 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
      */
     async scoreEInvoice(input: EInvoiceScoreInput): Promise<CandidateSummary> {
       const run = workflowRun();
-      const existing = await db
-        .selectFrom('candidates')
-        .selectAll()
-        .where('workflow_id', '=', run.workflowId)
-        .where('run_id', '=', run.runId)
-        .where('stage', '=', 'exact')
-        .executeTakeFirst();
-      if (existing) return summaryOf(existing.id, existing.checks as StoredChecks, Number(existing.confidence), existing.possible_duplicate_of);
+      const existing = await findStoredCandidate(db, { ...run, stage: 'exact' });
+      if (existing) return existing;
 
-      const attempt = await db
-        .selectFrom('extraction_attempts')
-        .select(['result'])
-        .where('id', '=', input.attemptId)
-        .executeTakeFirstOrThrow();
-      const stored = ExactAttemptResult.parse(attempt.result);
+      const stored = ExactAttemptResult.parse(await findAttemptResult(db, input.attemptId));
       const fields = InvoiceExtraction.parse(stored.fields);
       const pages = input.crossCheck ? await loadPages(input.documentId) : null;
       const extra: CheckResult[] = [];
       if (input.crossCheck && (pages === null || pages.every((p) => p.imageOnly || p.text.trim() === ''))) {
         extra.push({ name: 'page_matches_xml', passed: true, message: 'the PDF has no text layer to compare with its XML', fields: [] });
       }
-      const duplicate = await findDuplicateInvoice(db, input.documentId, fields);
-      if (duplicate) {
-        extra.push({
-          name: 'duplicate_invoice',
-          passed: false,
-          message: `possible duplicate: vendor "${duplicate.vendorName}" and invoice number "${duplicate.invoiceNumber}" already recorded from file "${duplicate.fileName}" (document ${duplicate.documentId})`,
-          fields: ['vendorName', 'invoiceNumber'],
-        });
-      }
+      const duplicate = await duplicateInvoiceCheck(db, input.documentId, fields);
+      if (duplicate) extra.push(duplicate.check);
       for (const problem of input.problems ?? []) extra.push({ name: 'page_matches_xml', passed: false, message: problem, fields: [] });
       const score = scoreExact({ fields, checks: stored.checks, linesAbsent: stored.linesAbsent }, pages, extra);
       const missingRequired = INVOICE_REQUIRED_FIELDS.filter((name) => score.fields[name].value === null);
-      const checks: StoredChecks = { checks: score.checks, ungrounded: [], missingRequired };
-      const candidateId = await db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('candidates')
-          .values({
-            document_id: input.documentId,
-            workflow_id: run.workflowId,
-            run_id: run.runId,
-            activity_id: Context.current().info.activityId,
-            stage: 'exact',
-            kind: 'invoice',
-            fields: JSON.stringify(score.fields),
-            confidence: score.confidence.toFixed(4),
-            checks: JSON.stringify(checks),
-            attempt_ids: [input.attemptId],
-            possible_duplicate_of: duplicate?.documentId ?? null,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        if (score.checks.length > 0) {
-          await trx
-            .insertInto('validation_results')
-            .values(
-              score.checks.map((c) => ({
-                document_id: input.documentId,
-                candidate_id: row.id,
-                check_name: c.name,
-                passed: c.passed,
-                message: c.message,
-                fields: c.fields,
-              })),
-            )
-            .execute();
-        }
-        return row.id;
+      return storeCandidate(db, {
+        documentId: input.documentId,
+        workflowId: run.workflowId,
+        runId: run.runId,
+        activityId: Context.current().info.activityId,
+        stage: 'exact',
+        kind: 'invoice',
+        fields: score.fields,
+        confidence: score.confidence,
+        checks: { checks: score.checks, ungrounded: [], missingRequired },
+        attemptIds: [input.attemptId],
+        possibleDuplicateOf: duplicate?.documentId ?? null,
       });
-      return summaryOf(candidateId, checks, Number(score.confidence.toFixed(4)), duplicate?.documentId ?? null);
     },
-  };
-}
-
-interface StoredChecks {
-  checks: CheckResult[];
-  ungrounded: string[];
-  missingRequired: string[];
-}
-
-function summaryOf(candidateId: string, stored: StoredChecks, confidence: number, possibleDuplicateOf: string | null): CandidateSummary {
-  return {
-    candidateId,
-    confidence,
-    // Codes (rule id and fields), no values: what routing and workflow history see; the words are in validation_results.
-    failedChecks: failedCheckCodes(stored.checks),
-    missingRequired: stored.missingRequired,
-    ungrounded: stored.ungrounded,
-    possibleDuplicateOf,
   };
 }

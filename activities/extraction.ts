@@ -1,11 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { getBlob, getDocument, markDocument } from '../src/db/documents.ts';
+import { documentCostUsd } from '../src/db/attempts.ts';
+import { getCandidate } from '../src/db/candidates.ts';
+import { getDocument, markDocument } from '../src/db/documents.ts';
+import { loadPageEstimates } from '../src/db/pages.ts';
 import { beginPaidCall, completePaidCall, findFinishedAttempt } from '../src/db/paid-calls.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
 import { callTier } from '../src/extraction/call-tier.ts';
 import { pageMedia } from '../src/extraction/page-media.ts';
-import { renderPages } from '../src/pdf/render-pages.ts';
 import type { Usage } from '../src/extraction/model-tier.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
@@ -27,11 +29,11 @@ import type {
   SecondReadingOutcome,
 } from './types.ts';
 import { TierRejectedError } from '../src/extraction/model-tier.ts';
-import { activityContext, modelFailure, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+import { activityContext, classificationFigures, modelFailure, plannedCall, renderForModel, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Model calls and their scoring: one tier over a page range, candidates, escalation plans. */
 export function createExtractionActivities(deps: ActivityDeps) {
-  const { db, today, scrub, tierFor, loadPages } = activityContext(deps);
+  const { db, today, scrub, tierFor, loadPages, loadOriginal } = activityContext(deps);
   return {
     /**
      * Runs one tier over a page range: one HTTP call per activity attempt. The
@@ -57,30 +59,13 @@ export function createExtractionActivities(deps: ActivityDeps) {
         [{ pageFrom: input.pageFrom, pageTo: input.pageTo }],
         pages.map((p) => ({ pageNumber: p.pageNumber, tokens: estimateTokens(p.text), imageOnly: p.imageOnly })),
       );
-      const attemptId = await beginPaidCall(db, {
-        document_id: input.documentId,
-        ...key,
-        activity_attempt: info.attempt,
-        tier: input.tier,
-        model: tier.model,
-        chunk_index: input.chunkIndex,
-        page_from: input.pageFrom,
-        page_to: input.pageTo,
-        prompt_version: null,
-        prompt_hash: null,
-        input_tokens: expected.inputTokens,
-        output_tokens: expected.outputTokens,
-        cached_tokens: 0,
-        tokens_estimated: true,
-        cost_usd: costOf(deps.config.prices, tier.model, expected),
-        latency_ms: 0,
-      });
+      const attemptId = await beginPaidCall(
+        db,
+        plannedCall(deps, { documentId: input.documentId, tier: input.tier, model: tier.model, chunkIndex: input.chunkIndex, pageFrom: input.pageFrom, pageTo: input.pageTo, expected }),
+      );
       if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
       // Scans and deep-tier calls go as the PDF pages themselves (or rendered scans): see pageMedia.
-      const media = await pageMedia(tier, input.tier, pages, async () => {
-        const bytes = document ? await getBlob(db, document.sha256) : null;
-        return bytes ? new Uint8Array(bytes) : null;
-      }, { heartbeat: withHeartbeat });
+      const media = await pageMedia(tier, input.tier, pages, () => loadOriginal(document), { heartbeat: withHeartbeat });
       const call = await withHeartbeat(() =>
         callTier(tier, {
           kind: input.kind,
@@ -124,51 +109,21 @@ export function createExtractionActivities(deps: ActivityDeps) {
       if (done) return classificationOf((done.result as { classification: Classification['kind'] }).classification);
       const tier = deps.tiers.fast;
       const classify = tier.classify?.bind(tier);
-      const document = await getDocument(db, input.documentId);
-      const bytes = document ? await getBlob(db, document.sha256) : null;
-      if (!classify || !bytes || input.pages.length === 0) return { kind: 'other', confidence: 0 };
+      const original = await loadOriginal(await getDocument(db, input.documentId));
+      if (!classify || !original || input.pages.length === 0) return { kind: 'other', confidence: 0 };
       const expected = expectedEscalationUsage(
         [{ pageFrom: input.pages[0]!, pageTo: input.pages[input.pages.length - 1]! }],
         input.pages.map((n) => ({ pageNumber: n, tokens: 0, imageOnly: true })),
       );
-      const row = {
-        document_id: input.documentId,
-        ...key,
-        activity_attempt: info.attempt,
-        tier: tier.tier,
-        model: tier.model,
-        chunk_index: null,
-        page_from: input.pages[0]!,
-        page_to: input.pages[input.pages.length - 1]!,
-        prompt_version: null,
-        prompt_hash: null,
-        input_tokens: expected.inputTokens,
-        output_tokens: expected.outputTokens,
-        cached_tokens: 0,
-        tokens_estimated: true,
-        cost_usd: costOf(deps.config.prices, tier.model, expected),
-        latency_ms: 0,
-      };
-      const attemptId = await beginPaidCall(db, row);
+      const pageFrom = input.pages[0]!;
+      const pageTo = input.pages[input.pages.length - 1]!;
+      const attemptId = await beginPaidCall(db, plannedCall(deps, { documentId: input.documentId, tier: tier.tier, model: tier.model, chunkIndex: null, pageFrom, pageTo, expected }));
       if (!attemptId) throw ApplicationFailure.retryable('this attempt was already recorded by a concurrent delivery', 'TierError');
       const started = performance.now();
       try {
-        const images = await withHeartbeat(() => renderPages(new Uint8Array(bytes), input.pages, { maxSide: 1024 }));
+        const images = await renderForModel(original, input.pages);
         const answer = await withHeartbeat(() => classify({ images, signal: Context.current().cancellationSignal }));
-        await completePaidCall(db, attemptId, {
-          model: answer.model,
-          prompt_version: answer.promptVersion,
-          prompt_hash: answer.promptHash,
-          input_tokens: answer.usage.inputTokens,
-          output_tokens: answer.usage.outputTokens,
-          cached_tokens: answer.usage.cachedTokens,
-          tokens_estimated: answer.usage.estimated,
-          cost_usd: answer.costUsd,
-          latency_ms: Math.round(performance.now() - started),
-          outcome: 'ok',
-          error: null,
-          result: JSON.stringify({ classification: answer.kind }),
-        });
+        await completePaidCall(db, attemptId, classificationFigures(answer, Math.round(performance.now() - started)));
         await markDocument(db, input.documentId, { kind: answer.kind });
         return classificationOf(answer.kind);
       } catch (error) {
@@ -302,40 +257,21 @@ export function createExtractionActivities(deps: ActivityDeps) {
      */
     async planEscalation(input: EscalationInput): Promise<EscalationPlan> {
       const deep = tierFor('pro');
-      const pages = await db
-        .selectFrom('pages')
-        .select(['page_number', 'token_estimate', 'image_only'])
-        .where('document_id', '=', input.documentId)
-        .orderBy('page_number')
-        .execute();
+      const pages = await loadPageEstimates(db, input.documentId);
       let problems: EscalationField[] = [];
       if (input.candidateId !== null) {
-        const candidate = await db
-          .selectFrom('candidates')
-          .select(['fields', 'checks', 'kind'])
-          .where('id', '=', input.candidateId)
-          .executeTakeFirstOrThrow();
+        const candidate = await getCandidate(db, input.candidateId);
+        if (!candidate) throw new Error(`no candidate ${input.candidateId}`);
         problems = escalationFields(candidate.kind, candidate.fields, candidate.checks, input.minConfidence);
       }
-      const pageNumbers = pages.map((p) => p.page_number);
+      const pageNumbers = pages.map((p) => p.pageNumber);
       const { ranges, focusFields } =
         input.candidateId === null
           ? { ranges: toRanges(pageNumbers), focusFields: [] }
           : planEscalationPages(problems, input.failedRanges, pageNumbers);
-      const estimated = costOf(
-        deps.config.prices,
-        deep.model,
-        expectedEscalationUsage(
-          ranges,
-          pages.map((p) => ({ pageNumber: p.page_number, tokens: p.token_estimate, imageOnly: p.image_only })),
-        ),
-      );
-      const spent = await db
-        .selectFrom('extraction_attempts')
-        .select((eb) => eb.fn.sum<string | null>('cost_usd').as('total'))
-        .where('document_id', '=', input.documentId)
-        .executeTakeFirst();
-      return { ranges, focusFields, estimatedCostUsd: Number(estimated), spentUsd: Number(spent?.total ?? 0) };
+      const estimated = costOf(deps.config.prices, deep.model, expectedEscalationUsage(ranges, pages));
+      const spent = await documentCostUsd(db, input.documentId);
+      return { ranges, focusFields, estimatedCostUsd: Number(estimated), spentUsd: Number(spent) };
     },
   };
 }

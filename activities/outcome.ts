@@ -1,8 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Database } from '../src/db/schema.ts';
 import type { ContractExtraction as ContractFields, InvoiceExtraction as InvoiceFields } from '../schemas/index.ts';
-import { findRunReviewAction, getReviewSubmission, markReviewSubmissionApplied, recordVersion, refuseReviewSubmission } from '../src/db/reviews.ts';
+import { getCandidate } from '../src/db/candidates.ts';
+import { settleDocumentRow } from '../src/db/documents.ts';
+import { findRunReviewAction, getReviewSubmission, insertReviewAction, markReviewSubmissionApplied, recordVersion, refuseReviewSubmission } from '../src/db/reviews.ts';
+import { insertRoutingDecision } from '../src/db/trail.ts';
+import { findVersionOfCandidate } from '../src/db/versions.ts';
 import { checkCode, validateContract, validateInvoice } from '../src/validation/checks.ts';
 import { insertContractVersion, insertInvoiceVersion } from '../src/db/records.ts';
 import { ContractExtraction, InvoiceExtraction } from '../schemas/index.ts';
@@ -25,21 +29,14 @@ export function createOutcomeActivities(deps: ActivityDeps) {
     async applyReview(input: ApplyReviewInput): Promise<ReviewOutcome> {
       const run = workflowRun();
       return db.transaction().execute(async (trx) => {
-        const done = await trx
-          .selectFrom('review_actions')
-          .select(['record_id', 'action', 'note', 'reviewer'])
-          .where('workflow_id', '=', run.workflowId)
-          .where('run_id', '=', run.runId)
-          .executeTakeFirst();
+        const done = await findRunReviewAction(trx, run);
         const decision = input.decision;
         if (done) {
           return done.action === 'reject'
             ? { status: 'failed', confidence: null, recordId: null, error: rejection(done.reviewer, done.note) }
             : { status: 'extracted', confidence: 1, recordId: done.record_id, error: null };
         }
-        const candidate = input.candidateId
-          ? await trx.selectFrom('candidates').select(['fields']).where('id', '=', input.candidateId).executeTakeFirst()
-          : undefined;
+        const candidate = input.candidateId ? await getCandidate(trx, input.candidateId) : undefined;
         const kind = input.kind === 'invoice' || input.kind === 'contract' ? input.kind : null;
         let recordId: string | null = null;
         let changes: FieldChange[] = [];
@@ -65,33 +62,19 @@ export function createOutcomeActivities(deps: ActivityDeps) {
               ? (await insertInvoiceVersion(trx, InvoiceExtraction.parse(applied.fields), provenance, null)).id
               : (await insertContractVersion(trx, ContractExtraction.parse(applied.fields), provenance)).id;
         }
-        await trx
-          .insertInto('review_actions')
-          .values({
-            document_id: input.documentId,
-            workflow_id: run.workflowId,
-            run_id: run.runId,
-            activity_id: Context.current().info.activityId,
-            reviewer: decision.reviewer,
-            action: decision.action,
-            changes: JSON.stringify(changes),
-            note: decision.note ?? null,
-            record_id: recordId,
-          })
-          .execute();
+        await insertReviewAction(trx, {
+          documentId: input.documentId,
+          run,
+          activityId: Context.current().info.activityId,
+          reviewer: decision.reviewer,
+          action: decision.action,
+          changes,
+          note: decision.note ?? null,
+          recordId,
+        });
         const rejected = decision.action === 'reject';
         const error = rejected ? rejection(decision.reviewer, decision.note ?? null) : null;
-        await trx
-          .updateTable('documents')
-          .set({
-            status: rejected ? 'failed' : 'extracted',
-            error,
-            review_reasons: [],
-            confidence: rejected ? null : '1.0000',
-            updated_at: sql`now()`,
-          })
-          .where('id', '=', input.documentId)
-          .execute();
+        await settleDocumentRow(trx, input.documentId, { status: rejected ? 'failed' : 'extracted', error, reviewReasons: [], confidence: rejected ? null : 1 });
         return rejected
           ? { status: 'failed', confidence: null, recordId: null, error }
           : { status: 'extracted', confidence: 1, recordId, error: null };
@@ -99,22 +82,7 @@ export function createOutcomeActivities(deps: ActivityDeps) {
     },
 
     async recordRouting(decision: RoutingRecord): Promise<void> {
-      const run = workflowRun();
-      await db
-        .insertInto('routing_decisions')
-        .values({
-          document_id: decision.documentId,
-          workflow_id: run.workflowId,
-          run_id: run.runId,
-          activity_id: Context.current().info.activityId,
-          sequence: decision.sequence,
-          stage: decision.stage,
-          action: decision.action,
-          reason: decision.reasons.join('; '),
-          inputs: JSON.stringify(decision.inputs),
-        })
-        .onConflict((oc) => oc.constraint('routing_decisions_step_uq').doNothing())
-        .execute();
+      await insertRoutingDecision(db, { ...decision, run: workflowRun(), activityId: Context.current().info.activityId });
     },
 
     /**
@@ -168,31 +136,24 @@ export function createOutcomeActivities(deps: ActivityDeps) {
         }
         const reviewer = submission.reviewer;
         const base = {
-          document_id: input.documentId,
-          workflow_id: run.workflowId,
-          run_id: run.runId,
-          activity_id: activityId,
+          documentId: input.documentId,
+          run,
+          activityId,
           reviewer,
           action: submission.action,
           note: submission.note,
-          submission_id: submission.id,
+          submissionId: submission.id,
         };
         if (submission.action === 'reject') {
           const error = rejection(reviewer, submission.note);
-          await trx.insertInto('review_actions').values({ ...base, changes: '[]', record_id: null, confirmed_checks: null }).execute();
-          await trx
-            .updateTable('documents')
-            .set({ status: 'failed', error: scrub(error), review_reasons: [], confidence: null, updated_at: sql`now()` })
-            .where('id', '=', input.documentId)
-            .execute();
+          await insertReviewAction(trx, { ...base, changes: [], recordId: null });
+          await settleDocumentRow(trx, input.documentId, { status: 'failed', error: scrub(error), reviewReasons: [], confidence: null });
           await markReviewSubmissionApplied(trx, submission.id, null);
           return { outcome: 'applied', status: 'failed', recordId: null, version: null, reasons: [], error };
         }
         const kind = input.kind === 'invoice' || input.kind === 'contract' ? input.kind : null;
         if (!kind) throw ApplicationFailure.nonRetryable('only an invoice or a contract can be approved or corrected', BAD_REVIEW);
-        const candidate = input.candidateId
-          ? await trx.selectFrom('candidates').select(['fields', 'checks']).where('id', '=', input.candidateId).executeTakeFirst()
-          : undefined;
+        const candidate = input.candidateId ? await getCandidate(trx, input.candidateId) : undefined;
         if (submission.action === 'approve' && !candidate) {
           throw ApplicationFailure.nonRetryable('there is no extracted candidate to approve; send corrections', BAD_REVIEW);
         }
@@ -222,7 +183,7 @@ export function createOutcomeActivities(deps: ActivityDeps) {
           );
           reasons = failing.map((c) => `confirmed in review: ${checkCode(c)}`);
         } else {
-          const stored = (candidate?.checks ?? { checks: [] }) as { checks: { name: string; passed: boolean; fields: string[] }[] };
+          const stored = candidate?.checks ?? { checks: [] };
           reasons = stored.checks.filter((c) => !c.passed).map((c) => `approved in review despite: ${checkCode(c)}`);
         }
         const provenance = {
@@ -239,20 +200,8 @@ export function createOutcomeActivities(deps: ActivityDeps) {
           kind === 'invoice'
             ? await insertInvoiceVersion(trx, InvoiceExtraction.parse(applied.fields), provenance, null)
             : await insertContractVersion(trx, ContractExtraction.parse(applied.fields), provenance);
-        await trx
-          .insertInto('review_actions')
-          .values({
-            ...base,
-            changes: JSON.stringify(applied.changes),
-            record_id: record.id,
-            confirmed_checks: confirmedChecks === null ? null : JSON.stringify(confirmedChecks),
-          })
-          .execute();
-        await trx
-          .updateTable('documents')
-          .set({ status: 'extracted', error: null, review_reasons: [], confidence: '1.0000', route: input.route, updated_at: sql`now()` })
-          .where('id', '=', input.documentId)
-          .execute();
+        await insertReviewAction(trx, { ...base, changes: applied.changes, recordId: record.id, confirmedChecks });
+        await settleDocumentRow(trx, input.documentId, { status: 'extracted', error: null, reviewReasons: [], confidence: 1, route: input.route });
         await markReviewSubmissionApplied(trx, submission.id, record.id);
         return { outcome: 'applied', status: 'extracted', recordId: record.id, version: record.version, reasons, error: null };
       });
@@ -275,15 +224,12 @@ async function writeSettlement(
   let confidence: number | null = null;
   let record: SettleOutcome = { recordId: null, version: null };
   if (input.candidateId) {
-    const candidate = await trx
-      .selectFrom('candidates')
-      .select(['kind', 'fields', 'confidence', 'possible_duplicate_of'])
-      .where('id', '=', input.candidateId)
-      .executeTakeFirstOrThrow();
+    const candidate = await getCandidate(trx, input.candidateId);
+    if (!candidate) throw new Error(`no candidate ${input.candidateId}`);
     confidence = Number(candidate.confidence);
     if (input.status === 'extracted') {
       const table = candidate.kind === 'invoice' ? 'invoices' : 'contracts';
-      const existing = await trx.selectFrom(table).select(['id', 'version']).where('candidate_id', '=', input.candidateId).executeTakeFirst();
+      const existing = await findVersionOfCandidate(trx, table, input.candidateId);
       if (existing) {
         record = { recordId: existing.id, version: existing.version };
       } else {
@@ -306,18 +252,13 @@ async function writeSettlement(
       }
     }
   }
-  await trx
-    .updateTable('documents')
-    .set({
-      status: input.status,
-      kind: input.kind,
-      route: input.route,
-      review_reasons: input.status === 'needs_review' ? input.reasons : [],
-      error: input.error === null ? null : scrub(input.error),
-      confidence: confidence === null ? null : confidence.toFixed(4),
-      updated_at: sql`now()`,
-    })
-    .where('id', '=', input.documentId)
-    .execute();
+  await settleDocumentRow(trx, input.documentId, {
+    status: input.status,
+    kind: input.kind,
+    route: input.route,
+    reviewReasons: input.status === 'needs_review' ? input.reasons : [],
+    error: input.error === null ? null : scrub(input.error),
+    confidence,
+  });
   return record;
 }

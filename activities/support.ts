@@ -2,7 +2,13 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config/config.ts';
 import { scrubSecrets, type Secret } from '../src/config/secret.ts';
 import type { Db } from '../src/db/database.ts';
-import { TierRejectedError, type ModelTier, type PageText, type SecondReader } from '../src/extraction/model-tier.ts';
+import { getBlob } from '../src/db/documents.ts';
+import { loadPageTexts } from '../src/db/pages.ts';
+import type { DocumentRow } from '../src/db/schema.ts';
+import { renderPages } from '../src/pdf/render-pages.ts';
+import { TierRejectedError, type ClassificationResult, type ModelTier, type PageText, type SecondReader, type Usage } from '../src/extraction/model-tier.ts';
+import { costOf } from '../src/costs/prices.ts';
+import type { TierColumn } from '../src/db/schema.ts';
 import type { TierName } from '../schemas/index.ts';
 
 import { BAD_DOCUMENT, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from './error-types.ts';
@@ -38,22 +44,18 @@ export function activityContext(deps: ActivityDeps) {
       return tier;
     },
     /** A document's page texts (all, or a range), in page order. */
-    async loadPages(documentId: string, range?: { from: number; to: number }): Promise<PageText[]> {
-      let query = db
-        .selectFrom('pages')
-        .select(['page_number', 'text', 'image_only', 'items', 'width', 'height'])
-        .where('document_id', '=', documentId);
-      if (range) query = query.where('page_number', '>=', range.from).where('page_number', '<=', range.to);
-      const rows = await query.orderBy('page_number').execute();
-      return rows.map((r) => ({
-        pageNumber: r.page_number,
-        text: r.text,
-        imageOnly: r.image_only,
-        ...(r.items ? { items: r.items } : {}),
-        ...(r.width !== null && r.height !== null ? { size: { width: r.width, height: r.height } } : {}),
-      }));
+    loadPages: (documentId: string, range?: { from: number; to: number }): Promise<PageText[]> => loadPageTexts(db, documentId, range),
+    /** The document's original bytes (null when the document or its blob is gone), heartbeating while they arrive. */
+    async loadOriginal(document: Pick<DocumentRow, 'sha256'> | undefined): Promise<Uint8Array | null> {
+      const bytes = document ? await withHeartbeat(() => getBlob(db, document.sha256)) : undefined;
+      return bytes ? new Uint8Array(bytes) : null;
     },
   };
+}
+
+/** Some pages of an original rendered as images for a model that reads them (long side 1024 px), heartbeating meanwhile. */
+export function renderForModel(original: Uint8Array, pages: readonly number[]) {
+  return withHeartbeat(() => renderPages(original, [...pages], { maxSide: 1024 }));
 }
 
 /**
@@ -97,4 +99,54 @@ export function workflowRun(): { workflowId: string; runId: string } {
   const execution = Context.current().info.workflowExecution;
   if (!execution) throw ApplicationFailure.nonRetryable('docroute activities run only inside a workflow', 'Misuse');
   return execution;
+}
+
+/**
+ * A paid call's row before the call (see beginPaidCall): the activity attempt
+ * it belongs to, the pages, and the expected tokens priced, marked estimated.
+ */
+export function plannedCall(
+  deps: Pick<ActivityDeps, 'config'>,
+  call: { documentId: string; tier: TierColumn; model: string; chunkIndex: number | null; pageFrom: number; pageTo: number; expected: Pick<Usage, 'inputTokens' | 'outputTokens' | 'cachedTokens'> },
+) {
+  const info = Context.current().info;
+  const run = workflowRun();
+  return {
+    document_id: call.documentId,
+    workflow_id: run.workflowId,
+    run_id: run.runId,
+    activity_id: info.activityId,
+    activity_attempt: info.attempt,
+    tier: call.tier,
+    model: call.model,
+    chunk_index: call.chunkIndex,
+    page_from: call.pageFrom,
+    page_to: call.pageTo,
+    prompt_version: null,
+    prompt_hash: null,
+    input_tokens: call.expected.inputTokens,
+    output_tokens: call.expected.outputTokens,
+    cached_tokens: 0,
+    tokens_estimated: true,
+    cost_usd: costOf(deps.config.prices, call.model, call.expected),
+    latency_ms: 0,
+  };
+}
+
+/** What a scan classification cost and answered, as its attempt row records it. */
+export function classificationFigures(answer: ClassificationResult, latencyMs: number) {
+  return {
+    model: answer.model,
+    prompt_version: answer.promptVersion,
+    prompt_hash: answer.promptHash,
+    input_tokens: answer.usage.inputTokens,
+    output_tokens: answer.usage.outputTokens,
+    cached_tokens: answer.usage.cachedTokens,
+    tokens_estimated: answer.usage.estimated,
+    cost_usd: answer.costUsd,
+    latency_ms: latencyMs,
+    outcome: 'ok' as const,
+    error: null,
+    result: JSON.stringify({ classification: answer.kind }),
+  };
 }

@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { enqueueDeliveries, loadDeliveryForSending, recordDeliveryAttempt, settleDelivery } from '../src/db/webhooks.ts';
+import { enqueueDeliveries, hasDeliveryAttempt, loadDeliveryForSending, recordDeliveryAttempt, settleDelivery } from '../src/db/webhooks.ts';
 import { WebhookAddressRefused } from '../src/webhooks/address-guard.ts';
 import type { WebhookEvent, WebhookPayload } from '../src/webhooks/events.ts';
 import { postWebhook } from '../src/webhooks/send.ts';
@@ -104,13 +104,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
 
   /** An attempt that left no row (its worker stopped mid-call) is recorded as such by the next one. */
   async function noteInterruptedAttempt(deliveryId: string, previous: number): Promise<void> {
-    const seen = await db
-      .selectFrom('webhook_attempts')
-      .select('id')
-      .where('delivery_id', '=', deliveryId)
-      .where('attempt', '=', previous)
-      .executeTakeFirst();
-    if (!seen) {
+    if (!(await hasDeliveryAttempt(db, deliveryId, previous))) {
       await recordDeliveryAttempt(db, {
         deliveryId,
         attempt: previous,

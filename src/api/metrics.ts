@@ -1,8 +1,7 @@
-import { sql } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { AttemptOutcome, DocumentKindColumn, DocumentStatusColumn, TierColumn } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
-import { countDocumentsByTier, type DocumentTier } from '../db/tier-counts.ts';
+import { readMetricsSnapshot, type MetricsSnapshot } from '../db/metrics.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -33,63 +32,22 @@ export interface ApiMetrics {
   contentType: string;
 }
 
-const STATUSES: readonly DocumentStatusColumn[] = ['received', 'processing', 'extracted', 'needs_review', 'failed'];
+/** Every document status, each reported (0 when none): a record lists them all, so a new status cannot be left out. */
+const STATUS_SET: Record<DocumentStatusColumn, true> = {
+  received: true,
+  processing: true,
+  extracted: true,
+  needs_review: true,
+  failed: true,
+  cancelled: true,
+  stalled: true,
+};
+const STATUSES = Object.keys(STATUS_SET) as DocumentStatusColumn[];
 const KINDS: readonly (DocumentKindColumn | 'unknown')[] = ['invoice', 'contract', 'other', 'unknown'];
 const TIERS: readonly TierColumn[] = ['xml', 'flash', 'pro'];
 const OUTCOMES: readonly AttemptOutcome[] = ['ok', 'invalid', 'failed'];
 /** Upper bounds (seconds) of the extraction latency histogram's buckets. */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
-
-/** What one scrape reads from the database. */
-interface Snapshot {
-  documents: { status: string; kind: string; n: number }[];
-  attempts: { tier: string; outcome: string; n: number; cost: number }[];
-  latency: { tier: string; count: number; sumMs: number; buckets: number[] }[];
-  decisions: { stage: string; action: string; n: number }[];
-  review: { depth: number; oldestSeconds: number | null };
-  tokens: { tier: string; model: string; input: number; output: number; cached: number }[];
-  byTier: { tier: DocumentTier; documents: number }[];
-}
-
-async function readSnapshot(db: Db): Promise<Snapshot> {
-  const bucketColumns = sql.join(
-    LATENCY_BUCKETS_SECONDS.map((b, i) => sql`count(*) filter (where latency_ms <= ${Math.round(b * 1000)})::int as ${sql.ref(`b${i}`)}`),
-  );
-  const [documents, attempts, latency, decisions, review, tokens, byTier] = await Promise.all([
-    sql<{ status: string; kind: string; n: number }>`
-      select status, coalesce(kind, 'unknown') as kind, count(*)::int as n from documents group by 1, 2`.execute(db),
-    sql<{ tier: string; outcome: string; n: number; cost: string }>`
-      select tier, outcome, count(*)::int as n, coalesce(sum(cost_usd), 0)::text as cost
-      from extraction_attempts group by 1, 2`.execute(db),
-    sql<Record<string, number> & { tier: string; count: number; sum_ms: string }>`
-      select tier, count(*)::int as count, coalesce(sum(latency_ms), 0)::text as sum_ms, ${bucketColumns}
-      from extraction_attempts group by 1`.execute(db),
-    sql<{ stage: string; action: string; n: number }>`
-      select stage, action, count(*)::int as n from routing_decisions group by 1, 2`.execute(db),
-    sql<{ depth: number; oldest: number | null }>`
-      select count(*)::int as depth, extract(epoch from now() - min(updated_at))::float8 as oldest
-      from documents where status = 'needs_review'`.execute(db),
-    sql<{ tier: string; model: string; input: string; output: string; cached: string }>`
-      select tier, model, coalesce(sum(input_tokens), 0)::text as input, coalesce(sum(output_tokens), 0)::text as output,
-             coalesce(sum(cached_tokens), 0)::text as cached
-      from extraction_attempts group by 1, 2`.execute(db),
-    countDocumentsByTier(db),
-  ]);
-  return {
-    documents: documents.rows,
-    attempts: attempts.rows.map((r) => ({ tier: r.tier, outcome: r.outcome, n: r.n, cost: Number(r.cost) })),
-    latency: latency.rows.map((r) => ({
-      tier: r.tier,
-      count: r.count,
-      sumMs: Number(r.sum_ms),
-      buckets: LATENCY_BUCKETS_SECONDS.map((_, i) => Number(r[`b${i}`])),
-    })),
-    decisions: decisions.rows,
-    review: { depth: review.rows[0]?.depth ?? 0, oldestSeconds: review.rows[0]?.oldest ?? null },
-    tokens: tokens.rows.map((r) => ({ tier: r.tier, model: r.model, input: Number(r.input), output: Number(r.output), cached: Number(r.cached) })),
-    byTier,
-  };
-}
 
 /**
  * A histogram whose buckets, sum and count come from stored rows rather than
@@ -145,11 +103,11 @@ export function createApiMetrics(db: Db, log: Logger, options: ApiMetricsOptions
 
   // One database read per scrape (or per cache period), shared by every metric's
   // collect(). A direct registry.metrics() (without scrape()) still works.
-  let current: Promise<Snapshot | null> | undefined;
-  let cached: { at: number; value: Promise<Snapshot | null> } | undefined;
-  const load = async (): Promise<Snapshot | null> => {
+  let current: Promise<MetricsSnapshot | null> | undefined;
+  let cached: { at: number; value: Promise<MetricsSnapshot | null> } | undefined;
+  const load = async (): Promise<MetricsSnapshot | null> => {
     if (cached && Date.now() - cached.at < cacheMs) return cached.value;
-    const value = readSnapshot(db).catch((error: unknown) => {
+    const value = readMetricsSnapshot(db, LATENCY_BUCKETS_SECONDS).catch((error: unknown) => {
       // The scrape still answers (process metrics, database_up 0); the reason stays in the log.
       log.warn('metrics: the database did not answer', { error: String(error) });
       cached = undefined;

@@ -112,6 +112,10 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
         await running.catch((error: unknown) => log.error('worker stopped with an error', { error: String(error) }));
         await created.connection.close();
       });
+      // Documents whose runs were terminated or timed out (no workflow code ran to record it): at start, then every few minutes.
+      const { startRunReconciler } = await import('../ingest/reconcile.ts');
+      const reconciler = startRunReconciler({ db, client, taskQueue: config.temporal.taskQueue, log });
+      closers.push(() => reconciler.stop());
     }
     const workerMetricsUrl = worker && installed.metricsAddress ? `http://${installed.metricsAddress}/metrics` : null;
     return { config, log, db, client, postgres, temporal, worker, workerMetricsUrl, close };

@@ -1,6 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database.ts';
-import { getDocument } from '../db/documents.ts';
+import { getDocument, listDocumentUploads } from '../db/documents.ts';
+import { listDocumentRuns } from '../db/runs.ts';
+import { listCandidatesWithChecks, listDocumentAttempts, listReviewActions, listRoutingDecisionDetails } from '../db/trail.ts';
+import { listRecordVersions } from '../db/versions.ts';
 import { listDeliveries } from '../db/webhooks.ts';
 import type { History } from './history.ts';
 
@@ -68,7 +71,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
   const byType = (type: string) => [...(index?.activities.values() ?? [])].filter((a) => a.type === type);
   const entries: TimelineEntry[] = [];
 
-  const uploads = await db.selectFrom('document_uploads').selectAll().where('document_id', '=', doc.id).orderBy('received_at').execute();
+  const uploads = await listDocumentUploads(db, doc.id);
   for (const [i, u] of uploads.entries()) {
     entries.push({
       at: iso(u.received_at),
@@ -80,14 +83,26 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
   }
 
   // Each run of the workflow (the first, then reprocess and retry), linked to the run it follows.
-  const runs = await db.selectFrom('document_runs').selectAll().where('document_id', '=', doc.id).orderBy('run_number').execute();
+  const runs = await listDocumentRuns(db, doc.id);
   for (const r of runs) {
     const after = r.previous_run_id ? runs.find((p) => p.run_id === r.previous_run_id) : undefined;
     entries.push({
       at: r.run_id === runId && index?.started ? index.started.at : iso(r.created_at),
       step: 'run',
-      summary: `run ${r.run_number} started (${r.reason}${r.requested_by ? ` by ${r.requested_by}` : ''})${r.previous_run_id ? `, after run ${after?.run_number ?? '?'} (${r.previous_run_id})` : ''}`,
-      details: { runNumber: r.run_number, reason: r.reason, requestedBy: r.requested_by, runId: r.run_id, previousRunId: r.previous_run_id },
+      summary:
+        `run ${r.run_number} started (${r.reason}${r.requested_by ? ` by ${r.requested_by}` : ''})${r.previous_run_id ? `, after run ${after?.run_number ?? '?'} (${r.previous_run_id})` : ''}` +
+        (r.closed_as ? `; ${r.closed_as === 'terminated' ? 'terminated' : 'timed out'} in Temporal${r.closed_by ? ` by ${r.closed_by}` : ''}${r.closed_reason ? ` (reason: ${r.closed_reason})` : ''}` : ''),
+      details: {
+        runNumber: r.run_number,
+        reason: r.reason,
+        requestedBy: r.requested_by,
+        runId: r.run_id,
+        previousRunId: r.previous_run_id,
+        closedAs: r.closed_as,
+        closedReason: r.closed_reason,
+        closedBy: r.closed_by,
+        closedAt: r.closed_at ? iso(r.closed_at) : null,
+      },
       eventId: r.run_id === runId ? (index?.started?.eventId ?? null) : null,
     });
   }
@@ -118,7 +133,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
     });
   }
 
-  const attempts = await db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', doc.id).orderBy('created_at').execute();
+  const attempts = await listDocumentAttempts(db, doc.id);
   for (const a of attempts) {
     entries.push({
       at: iso(a.created_at),
@@ -147,9 +162,8 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
     });
   }
 
-  const decisions = await db.selectFrom('routing_decisions').selectAll().where('document_id', '=', doc.id).orderBy('sequence').execute();
-  for (const d of decisions) {
-    const inputs = d.inputs as Record<string, unknown>;
+  for (const d of await listRoutingDecisionDetails(db, doc.id)) {
+    const inputs = d.inputs;
     entries.push({
       at: iso(d.created_at),
       step: 'routing_decision',
@@ -159,14 +173,8 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
     });
   }
 
-  const candidates = await db.selectFrom('candidates').selectAll().where('document_id', '=', doc.id).orderBy('created_at').execute();
-  for (const c of candidates) {
-    const checks = await db
-      .selectFrom('validation_results')
-      .select(['check_name', 'passed', 'message', 'fields'])
-      .where('candidate_id', '=', c.id)
-      .orderBy('created_at')
-      .execute();
+  for (const c of await listCandidatesWithChecks(db, doc.id)) {
+    const checks = c.results;
     const failed = checks.filter((x) => !x.passed);
     entries.push({
       at: iso(c.created_at),
@@ -177,17 +185,17 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
         stage: c.stage,
         confidence: Number(c.confidence),
         checks,
-        ungrounded: (c.checks as { ungrounded?: string[] }).ungrounded ?? [],
-        missingRequired: (c.checks as { missingRequired?: string[] }).missingRequired ?? [],
+        ungrounded: c.checks.ungrounded,
+        missingRequired: c.checks.missingRequired,
       },
       eventId: eventOf(c.activity_id, c.run_id),
     });
   }
 
-  const reviews = await db.selectFrom('review_actions').selectAll().where('document_id', '=', doc.id).orderBy('created_at').execute();
+  const reviews = await listReviewActions(db, doc.id);
   const reviewSignals = index?.signals.filter((s) => s.name === 'review') ?? [];
   for (const [i, r] of reviews.entries()) {
-    const changes = r.changes as { field: string; before: unknown; after: unknown }[];
+    const changes = r.changes;
     entries.push({
       at: iso(r.created_at),
       step: 'review',
@@ -198,12 +206,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
   }
 
   for (const table of ['invoices', 'contracts'] as const) {
-    const versions = await db
-      .selectFrom(table)
-      .select(['id', 'version', 'source', 'confidence', 'workflow_id', 'run_id', 'activity_id', 'created_at'])
-      .where('document_id', '=', doc.id)
-      .orderBy('version')
-      .execute();
+    const versions = await listRecordVersions(db, table, doc.id);
     for (const v of versions) {
       entries.push({
         at: iso(v.created_at),
@@ -280,10 +283,18 @@ function indexHistory(history: History): HistoryIndex {
     }
     const sig = event.workflowExecutionSignaledEventAttributes;
     if (sig) index.signals.push({ eventId, at: timeOf(event), name: sig.signalName ?? '' });
-    if (event.workflowExecutionCompletedEventAttributes || event.workflowExecutionFailedEventAttributes || event.workflowExecutionCanceledEventAttributes) {
-      const type = event.workflowExecutionCompletedEventAttributes ? 'completed' : event.workflowExecutionCanceledEventAttributes ? 'cancelled' : 'failed';
-      index.closed = { eventId, at: timeOf(event), type };
-    }
+    const type = event.workflowExecutionCompletedEventAttributes
+      ? 'completed'
+      : event.workflowExecutionCanceledEventAttributes
+        ? 'cancelled'
+        : event.workflowExecutionFailedEventAttributes
+          ? 'failed'
+          : event.workflowExecutionTerminatedEventAttributes
+            ? 'terminated'
+            : event.workflowExecutionTimedOutEventAttributes
+              ? 'timed_out'
+              : null;
+    if (type) index.closed = { eventId, at: timeOf(event), type };
   }
   return index;
 }

@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
-import { sql } from 'kysely';
 import type { TierColumn } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
+import { readSpend } from '../db/spend.ts';
 
 /**
  * What the model calls cost, from `extraction_attempts` (one row per call,
@@ -135,56 +135,10 @@ export async function costReport(db: Db, options: CostReportOptions): Promise<Co
   const until = options.until === undefined ? undefined : parseDay(options.until, '--until');
   if (since && until && since > until) throw new RangeError(`--since (${options.since}) is after --until (${options.until})`);
 
-  let attempts = db.selectFrom('extraction_attempts as a');
-  if (since) attempts = attempts.where('a.created_at', '>=', since);
-  if (until) attempts = attempts.where('a.created_at', '<', new Date(until.getTime() + DAY_MS));
-
-  const day = sql<string>`to_char(${sql.ref('a.created_at')} at time zone 'UTC', 'YYYY-MM-DD')`;
-
-  const [tierModelRows, dayRows, docRow, batchRow] = await Promise.all([
-    attempts
-      .select((eb) => [
-        'a.tier',
-        'a.model',
-        eb.fn.countAll<string>().as('calls'),
-        eb.fn.sum<string>('a.input_tokens').as('input_tokens'),
-        eb.fn.sum<string>('a.output_tokens').as('output_tokens'),
-        eb.fn.sum<string>('a.cached_tokens').as('cached_tokens'),
-        eb.fn.sum<string>('a.cost_usd').as('cost_usd'),
-        eb.fn.avg<string>('a.latency_ms').as('mean_latency_ms'),
-        sql<number>`percentile_disc(0.95) within group (order by ${sql.ref('a.latency_ms')})`.as('p95_latency_ms'),
-      ])
-      .groupBy(['a.tier', 'a.model'])
-      .orderBy('a.tier')
-      .orderBy('a.model')
-      .execute(),
-    attempts
-      .select((eb) => [day.as('day'), 'a.tier', eb.fn.countAll<string>().as('calls'), eb.fn.sum<string>('a.cost_usd').as('cost_usd')])
-      .groupBy([day, 'a.tier'])
-      .orderBy(day)
-      .orderBy('a.tier')
-      .execute(),
-    attempts
-      .innerJoin('documents as d', 'd.id', 'a.document_id')
-      .select((eb) => [
-        eb.fn.count<string>('a.document_id').distinct().as('documents'),
-        eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'xml').as('xml_documents'),
-        eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'flash').as('flash_documents'),
-        eb.fn.count<string>('a.document_id').distinct().filterWhere('a.tier', '=', 'pro').as('pro_documents'),
-        eb.fn.count<string>('a.document_id').distinct().filterWhere('d.status', '=', 'needs_review').as('needs_review_documents'),
-      ])
-      .executeTakeFirstOrThrow(),
-    attempts
-      .where('a.billing', '=', 'batch')
-      .select((eb) => [
-        eb.fn.countAll<string>().as('calls'),
-        eb.fn.count<string>('a.batch_name').distinct().as('batches'),
-        eb.fn.sum<string>('a.cost_usd').as('cost_usd'),
-        eb.fn.sum<string>(eb.fn.coalesce('a.online_cost_usd', 'a.cost_usd')).as('online_cost_usd'),
-        eb.fn.avg<string>('a.latency_ms').as('mean_latency_ms'),
-      ])
-      .executeTakeFirstOrThrow(),
-  ]);
+  const { tierModelRows, dayRows, docRow, batchRow } = await readSpend(db, {
+    from: since,
+    before: until ? new Date(until.getTime() + DAY_MS) : undefined,
+  });
 
   const byTierModel: TierModelSpend[] = tierModelRows.map((r) => ({
     tier: r.tier,

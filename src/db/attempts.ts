@@ -40,3 +40,9 @@ export async function documentCostUsd(db: Db, documentId: string): Promise<strin
     .executeTakeFirst();
   return String(cost?.total ?? '0');
 }
+
+/** One attempt's stored result (parsed where it enters the app), or undefined when there is no such attempt. */
+export async function findAttemptResult(db: Db, id: string): Promise<AttemptResult | null | undefined> {
+  const row = await db.selectFrom('extraction_attempts').select('result').where('id', '=', id).executeTakeFirst();
+  return row ? AttemptResult.nullable().parse(row.result) : undefined;
+}

@@ -1,7 +1,7 @@
 import type { Db } from './database.ts';
 import { CandidateChecks, CandidateFields } from './json-columns.ts';
-import type { CandidatesTable } from './schema.ts';
-import type { Insertable } from 'kysely';
+import type { CandidatesTable, Database } from './schema.ts';
+import type { Insertable, Transaction } from 'kysely';
 
 /**
  * Candidates: a stage's scored extraction (fields, confidence, checks) before it
@@ -31,11 +31,11 @@ export async function findRunCandidate(db: Db, run: { workflowId: string; runId:
 
 /** Stores a candidate and its checks in one transaction; returns its id. */
 export async function insertCandidate(
-  db: Db,
+  db: Db | Transaction<Database>,
   candidate: Omit<Insertable<CandidatesTable>, 'fields' | 'checks'> & { fields: unknown; checks: CandidateChecks },
   checks: readonly CandidateCheckRow[],
 ): Promise<string> {
-  return db.transaction().execute(async (trx) => {
+  const write = async (trx: Transaction<Database>) => {
     const row = await trx
       .insertInto('candidates')
       .values({ ...candidate, fields: JSON.stringify(candidate.fields), checks: JSON.stringify(candidate.checks) })
@@ -57,7 +57,8 @@ export async function insertCandidate(
         .execute();
     }
     return row.id;
-  });
+  };
+  return db.isTransaction ? write(db as Transaction<Database>) : db.transaction().execute(write);
 }
 
 /** The newest candidate of a document (what a reviewer sees), or undefined. */
@@ -70,4 +71,31 @@ export async function findLatestCandidate(db: Db, documentId: string) {
     .limit(1)
     .executeTakeFirst();
   return row ? { ...row, fields: CandidateFields.parse(row.fields) } : undefined;
+}
+
+/** One candidate by id, its jsonb parsed (for settling, review and escalation), or undefined. */
+export async function getCandidate(db: Db | Transaction<Database>, id: string) {
+  const row = await db
+    .selectFrom('candidates')
+    .select(['id', 'kind', 'fields', 'checks', 'confidence', 'possible_duplicate_of'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? { ...row, fields: CandidateFields.parse(row.fields), checks: CandidateChecks.parse(row.checks) } : undefined;
+}
+
+/** The newest candidate of each of the given documents (what the review queue shows), by document id. */
+export async function findLatestCandidates(
+  db: Db,
+  documentIds: readonly string[],
+): Promise<Map<string, { stage: string; confidence: string; fields: CandidateFields }>> {
+  const latest = new Map<string, { stage: string; confidence: string; fields: CandidateFields }>();
+  if (documentIds.length === 0) return latest;
+  const rows = await db
+    .selectFrom('candidates')
+    .select(['document_id', 'stage', 'confidence', 'fields', 'created_at'])
+    .where('document_id', 'in', documentIds)
+    .orderBy('created_at', 'desc')
+    .execute();
+  for (const c of rows) if (!latest.has(c.document_id)) latest.set(c.document_id, { stage: c.stage, confidence: c.confidence, fields: CandidateFields.parse(c.fields) });
+  return latest;
 }

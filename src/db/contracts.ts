@@ -3,7 +3,7 @@ import type { Db } from './database.ts';
 import { afterCursor, orderModifier, parseSort, sortValueText, type CursorState, type SortColumn } from './keyset.ts';
 import { escapeLike } from './like.ts';
 import type { DocumentStatusColumn } from './schema.ts';
-import { superseded } from './versions.ts';
+import { findRecordVersion, superseded } from './versions.ts';
 
 /**
  * Contract records: the listing (filters, sorts, keyset pages) of GET /v1/contracts,
@@ -91,12 +91,5 @@ export async function findContractParties(db: Db, contractIds: readonly string[]
 
 /** One contract version by id, with its document's status and whether a newer version exists. */
 export async function findContract(db: Db, id: string) {
-  return db
-    .selectFrom('contracts as c')
-    .innerJoin('documents as d', 'd.id', 'c.document_id')
-    .selectAll('c')
-    .select('d.status as document_status')
-    .select(superseded('contracts', 'c').as('superseded'))
-    .where('c.id', '=', id)
-    .executeTakeFirst();
+  return findRecordVersion(db, 'contracts', id);
 }

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { hasBlob, readBlob, storeBlob } from './blobs.ts';
 import { afterCursor, orderModifier, sortValueText, type CursorState, type SortColumn } from './keyset.ts';
-import type { DocumentKindColumn, DocumentRow, DocumentStatusColumn } from './schema.ts';
+import type { Database, DocumentKindColumn, DocumentRow, DocumentStatusColumn } from './schema.ts';
 import type { Db } from './database.ts';
 
 export interface RegisteredDocument {
@@ -139,4 +139,53 @@ export async function findDocuments(db: Db, filter: DocumentFilter, limit: numbe
 /** The document a workflow run is about. */
 export async function findDocumentByWorkflowId(db: Db, workflowId: string): Promise<DocumentRow | undefined> {
   return db.selectFrom('documents').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
+}
+
+/**
+ * A run's verdict on its document: status and what goes with it (reasons only
+ * while in review; confidence, route and kind when given). In the caller's
+ * transaction when it writes the record version too.
+ */
+export async function settleDocumentRow(
+  db: Db | Transaction<Database>,
+  id: string,
+  verdict: {
+    status: DocumentStatusColumn;
+    error: string | null;
+    reviewReasons: readonly string[];
+    confidence: number | null;
+    route?: readonly string[];
+    kind?: DocumentKindColumn | null;
+  },
+): Promise<void> {
+  await db
+    .updateTable('documents')
+    .set({
+      status: verdict.status,
+      error: verdict.error,
+      review_reasons: [...verdict.reviewReasons],
+      confidence: verdict.confidence === null ? null : verdict.confidence.toFixed(4),
+      ...(verdict.route !== undefined ? { route: [...verdict.route] } : {}),
+      ...(verdict.kind !== undefined ? { kind: verdict.kind } : {}),
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The source of a document's first arrival (watch, cli, api …), or undefined. */
+export async function firstUploadSource(db: Db, documentId: string): Promise<string | undefined> {
+  const first = await db
+    .selectFrom('document_uploads')
+    .select('source')
+    .where('document_id', '=', documentId)
+    .orderBy('received_at')
+    .limit(1)
+    .executeTakeFirst();
+  return first?.source;
+}
+
+/** Every arrival of a document's content (the first, and duplicates), oldest first. */
+export async function listDocumentUploads(db: Db, documentId: string) {
+  return db.selectFrom('document_uploads').selectAll().where('document_id', '=', documentId).orderBy('received_at').execute();
 }

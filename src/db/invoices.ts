@@ -4,7 +4,7 @@ import { afterCursor, orderModifier, parseSort, sortValueText, type CursorState,
 import { escapeLike } from './like.ts';
 import { invoiceRecordFields, type InvoiceRecordFields } from './records.ts';
 import type { DocumentStatusColumn } from './schema.ts';
-import { superseded } from './versions.ts';
+import { findRecordVersion, superseded } from './versions.ts';
 
 /**
  * Invoice records: the listing (filters, sorts, keyset pages) that GET /v1/invoices
@@ -143,14 +143,7 @@ export function invoiceListItem(row: InvoiceListRow): InvoiceListItem {
 
 /** One invoice version by id, with its document's status and whether a newer version exists. */
 export async function findInvoice(db: Db, id: string) {
-  return db
-    .selectFrom('invoices as i')
-    .innerJoin('documents as d', 'd.id', 'i.document_id')
-    .selectAll('i')
-    .select('d.status as document_status')
-    .select(superseded('invoices', 'i').as('superseded'))
-    .where('i.id', '=', id)
-    .executeTakeFirst();
+  return findRecordVersion(db, 'invoices', id);
 }
 
 /**

@@ -68,3 +68,29 @@ export async function completePaidCall(
 ): Promise<void> {
   await db.updateTable('extraction_attempts').set(values).where('id', '=', id).execute();
 }
+
+/**
+ * A call whose figures are known when it is recorded (the exact tier's free
+ * reading, a batch's answers, the v1 scan classification): written once per
+ * activity attempt. Null: that attempt is already recorded (a concurrent delivery).
+ */
+export async function insertFinishedAttempt(db: Db, row: Insertable<ExtractionAttemptsTable>): Promise<string | null> {
+  const inserted = await db
+    .insertInto('extraction_attempts')
+    .values(row)
+    .onConflict((oc) => oc.columns(['workflow_id', 'run_id', 'activity_id', 'activity_attempt']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted?.id ?? null;
+}
+
+/** Any recorded attempt of an activity (whatever its outcome): a batch range is recorded once, from the batch's answer. */
+export async function findActivityAttempt(db: Db, key: AttemptKey) {
+  return db
+    .selectFrom('extraction_attempts')
+    .select(['id', 'outcome', 'error'])
+    .where('workflow_id', '=', key.workflow_id)
+    .where('run_id', '=', key.run_id)
+    .where('activity_id', '=', key.activity_id)
+    .executeTakeFirst();
+}

@@ -1,6 +1,7 @@
 import { readBlob } from './blobs.ts';
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
+import { afterCursor, orderModifier, sortValueText, type CursorState, type SortColumn } from './keyset.ts';
 
 /**
  * The review console's queue: documents waiting for a person, with what a
@@ -211,4 +212,20 @@ export async function loadDocumentBytes(db: Db, documentId: string): Promise<Buf
   if (!document) return null;
   // Originals are stored in chunks (blobs.ts); readBlob also reads the older whole-blob rows.
   return (await readBlob(db, document.sha256)) ?? null;
+}
+
+/** The API's review queue order: oldest first (then by id). */
+export const REVIEW_QUEUE_ORDER: SortColumn = { expr: sql.ref('documents.created_at'), type: 'timestamp' };
+
+/**
+ * One page of documents waiting for review (GET /v1/review), oldest first,
+ * after `after` (a decoded cursor); up to `limit` rows, each with its `sort_value`.
+ */
+export async function findReviewPage(db: Db, limit: number, after: CursorState | null) {
+  let query = db
+    .selectFrom('documents')
+    .select(['documents.id', 'file_name', 'kind', 'review_reasons', 'confidence', 'route', 'created_at', sortValueText(REVIEW_QUEUE_ORDER).as('sort_value')])
+    .where('status', '=', 'needs_review');
+  if (after) query = query.where(afterCursor(REVIEW_QUEUE_ORDER, sql.ref('documents.id'), 'asc', after));
+  return query.orderBy(REVIEW_QUEUE_ORDER.expr, orderModifier('asc')).orderBy('documents.id', 'asc').limit(limit).execute();
 }

@@ -81,3 +81,37 @@ export async function recordVersion(db: Executor, recordId: string): Promise<num
   const contract = await db.selectFrom('contracts').select('version').where('id', '=', recordId).executeTakeFirst();
   return contract?.version ?? null;
 }
+
+/** The review trail's row for an applied decision: who, what changed, the record it made. */
+export async function insertReviewAction(
+  db: Executor,
+  action: {
+    documentId: string;
+    run: { workflowId: string; runId: string };
+    activityId: string;
+    reviewer: string;
+    action: 'approve' | 'correct' | 'reject';
+    changes: readonly { field: string; before: unknown; after: unknown }[];
+    note: string | null;
+    recordId: string | null;
+    submissionId?: string | null;
+    confirmedChecks?: Record<string, string> | null;
+  },
+): Promise<void> {
+  await db
+    .insertInto('review_actions')
+    .values({
+      document_id: action.documentId,
+      workflow_id: action.run.workflowId,
+      run_id: action.run.runId,
+      activity_id: action.activityId,
+      reviewer: action.reviewer,
+      action: action.action,
+      changes: JSON.stringify(action.changes),
+      note: action.note,
+      record_id: action.recordId,
+      submission_id: action.submissionId ?? null,
+      confirmed_checks: action.confirmedChecks ? JSON.stringify(action.confirmedChecks) : null,
+    })
+    .execute();
+}

@@ -368,7 +368,16 @@ export interface DocumentRunsTable {
   /** The run this one follows (null for the first). */
   previous_run_id: string | null;
   created_at: Timestamp;
+  /** How the run ended when no workflow code ran to record it (see src/ingest/reconcile.ts); null otherwise. */
+  closed_as: RunClosedAs | null;
+  /** The reason and identity Temporal recorded for it (terminate's reason and caller), when it did. */
+  closed_reason: string | null;
+  closed_by: string | null;
+  closed_at: Timestamp | null;
 }
+
+/** A run closed outside workflow code: terminated, or past its execution timeout. */
+export type RunClosedAs = 'terminated' | 'timed_out';
 
 export type ConsoleRole = 'admin' | 'reviewer' | 'viewer';
 

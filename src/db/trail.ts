@@ -1,3 +1,4 @@
+import { CandidateChecks, ReviewChanges, RoutingInputs } from './json-columns.ts';
 import type { Db } from './database.ts';
 
 /**
@@ -34,4 +35,68 @@ export async function listDocumentChecks(db: Db, documentId: string) {
     .where('document_id', '=', documentId)
     .orderBy('created_at')
     .execute();
+}
+
+/** Records one routing decision of a run (once per run and sequence: a retried activity writes nothing new). */
+export async function insertRoutingDecision(
+  db: Db,
+  decision: {
+    documentId: string;
+    run: { workflowId: string; runId: string };
+    activityId: string;
+    sequence: number;
+    stage: string;
+    action: string;
+    reasons: readonly string[];
+    inputs: RoutingInputs;
+  },
+): Promise<void> {
+  await db
+    .insertInto('routing_decisions')
+    .values({
+      document_id: decision.documentId,
+      workflow_id: decision.run.workflowId,
+      run_id: decision.run.runId,
+      activity_id: decision.activityId,
+      sequence: decision.sequence,
+      stage: decision.stage,
+      action: decision.action,
+      reason: decision.reasons.join('; '),
+      inputs: JSON.stringify(decision.inputs),
+    })
+    .onConflict((oc) => oc.constraint('routing_decisions_step_uq').doNothing())
+    .execute();
+}
+
+/** Every model call made for a document, whole rows, oldest first (the audit timeline). */
+export async function listDocumentAttempts(db: Db, documentId: string) {
+  return db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', documentId).orderBy('created_at').execute();
+}
+
+/** Every routing decision of a document with its inputs, in sequence order (the audit timeline). */
+export async function listRoutingDecisionDetails(db: Db, documentId: string) {
+  const rows = await db.selectFrom('routing_decisions').selectAll().where('document_id', '=', documentId).orderBy('sequence').execute();
+  return rows.map((r) => ({ ...r, inputs: RoutingInputs.parse(r.inputs) }));
+}
+
+/** Every candidate of a document, oldest first, each with its validation results in the order they were run. */
+export async function listCandidatesWithChecks(db: Db, documentId: string) {
+  const candidates = await db.selectFrom('candidates').selectAll().where('document_id', '=', documentId).orderBy('created_at').execute();
+  const checks = await db
+    .selectFrom('validation_results')
+    .select(['candidate_id', 'check_name', 'passed', 'message', 'fields'])
+    .where('document_id', '=', documentId)
+    .orderBy('created_at')
+    .execute();
+  return candidates.map((c) => ({
+    ...c,
+    checks: CandidateChecks.parse(c.checks),
+    results: checks.filter((r) => r.candidate_id === c.id).map(({ candidate_id: _, ...r }) => r),
+  }));
+}
+
+/** Every review decision applied to a document, oldest first, its changes parsed. */
+export async function listReviewActions(db: Db, documentId: string) {
+  const rows = await db.selectFrom('review_actions').selectAll().where('document_id', '=', documentId).orderBy('created_at').execute();
+  return rows.map((r) => ({ ...r, changes: ReviewChanges.parse(r.changes) }));
 }

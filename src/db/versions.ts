@@ -1,4 +1,6 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+import type { Db } from './database.ts';
+import type { Database, DocumentStatusColumn } from './schema.ts';
 
 /**
  * The latest-version rule, written once. Records are immutable: every extraction
@@ -17,4 +19,35 @@ export type VersionedTable = 'invoices' | 'contracts';
  */
 export function superseded(table: VersionedTable, alias: string): RawBuilder<boolean> {
   return sql<boolean>`exists (select 1 from ${sql.table(table)} as newer where newer.document_id = ${sql.ref(`${alias}.document_id`)} and newer.version > ${sql.ref(`${alias}.version`)})`;
+}
+
+/**
+ * One record version by id, with its document's status and whether a newer
+ * version exists (the detail of GET /v1/invoices/:id and /v1/contracts/:id).
+ */
+export async function findRecordVersion<T extends VersionedTable>(
+  db: Db,
+  table: T,
+  id: string,
+): Promise<(Selectable<Database[T]> & { document_status: DocumentStatusColumn; superseded: boolean }) | undefined> {
+  const { rows } = await sql<Selectable<Database[T]> & { document_status: DocumentStatusColumn; superseded: boolean }>`
+    select r.*, d.status as document_status, ${superseded(table, 'r')} as superseded
+    from ${sql.table(table)} as r join documents as d on d.id = r.document_id
+    where r.id = ${id}`.execute(db);
+  return rows[0];
+}
+
+/** The version a run already wrote from a candidate, if any (settling twice writes it once). */
+export async function findVersionOfCandidate(db: Db | Transaction<Database>, table: VersionedTable, candidateId: string) {
+  return db.selectFrom(table).select(['id', 'version']).where('candidate_id', '=', candidateId).executeTakeFirst();
+}
+
+/** Every version of a document's invoice or contract record, oldest first (the audit timeline's record steps). */
+export async function listRecordVersions(db: Db, table: VersionedTable, documentId: string) {
+  return db
+    .selectFrom(table)
+    .select(['id', 'version', 'source', 'confidence', 'workflow_id', 'run_id', 'activity_id', 'created_at'])
+    .where('document_id', '=', documentId)
+    .orderBy('version')
+    .execute();
 }

@@ -156,3 +156,9 @@ export async function listDeliveries(
     attempts: attempts.filter((a) => a.delivery_id === d.id).map(({ delivery_id: _d, ...a }) => a),
   }));
 }
+
+/** Whether an attempt of a delivery left its row (one that did not was interrupted mid-call). */
+export async function hasDeliveryAttempt(db: Db, deliveryId: string, attempt: number): Promise<boolean> {
+  const row = await db.selectFrom('webhook_attempts').select('id').where('delivery_id', '=', deliveryId).where('attempt', '=', attempt).executeTakeFirst();
+  return row !== undefined;
+}

@@ -63,8 +63,8 @@ const CHECK_WORDS: Readonly<Record<string, string>> = {
  * required fields. Stored with its checks; idempotent per run and stage.
  */
 export async function assembleCandidate(db: Db, input: AssembleInput): Promise<AssembledCandidate> {
-  const existing = await findRunCandidate(db, input);
-  if (existing) return summaryOf(existing.id, existing.checks, Number(existing.confidence), existing.possible_duplicate_of);
+  const existing = await findStoredCandidate(db, input);
+  if (existing) return existing;
 
   const attempts = await findOkAttempts(db, input.attemptIds);
   const schema = input.kind === 'invoice' ? InvoiceExtraction : ContractExtraction;
@@ -77,42 +77,83 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
   const second = input.secondReadingId ? await findSecondReading(db, input.secondReadingId) : null;
   const secondReading = second ? { fields: secondReadingSchema(input.kind).catch({}).parse(second.result) as SecondReading, model: second.model } : null;
   const prepared = prepareReadings(input.kind, readings, input.pages, input.today, secondReading);
+  const duplicate = input.kind === 'invoice' ? await duplicateInvoiceCheck(db, input.documentId, prepared.fields as InvoiceExtraction) : null;
+  const scored = finishScoring(input.kind, prepared, duplicate ? [duplicate.check] : []);
+  return storeCandidate(db, {
+    documentId: input.documentId,
+    workflowId: input.workflowId,
+    runId: input.runId,
+    activityId: input.activityId ?? null,
+    stage: input.stage,
+    kind: input.kind,
+    fields: scored.fields,
+    confidence: scored.confidence,
+    checks: { checks: scored.checks, ungrounded: scored.ungrounded, missingRequired: scored.missingRequired },
+    attemptIds: input.attemptIds,
+    possibleDuplicateOf: duplicate?.documentId ?? null,
+  });
+}
 
-  let possibleDuplicateOf: string | null = null;
-  const extraChecks: CheckResult[] = [];
-  if (input.kind === 'invoice') {
-    const duplicate = await findDuplicateInvoice(db, input.documentId, prepared.fields as InvoiceExtraction);
-    if (duplicate) {
-      possibleDuplicateOf = duplicate.documentId;
-      extraChecks.push({
-        name: 'duplicate_invoice',
-        passed: false,
-        message: `possible duplicate: vendor "${duplicate.vendorName}" and invoice number "${duplicate.invoiceNumber}" already recorded from file "${duplicate.fileName}" (document ${duplicate.documentId})`,
-        fields: ['vendorName', 'invoiceNumber'],
-      });
-    }
-  }
-  const { fields, checks, confidence, missingRequired, ungrounded } = finishScoring(input.kind, prepared, extraChecks);
-  const stored: StoredChecks = { checks, ungrounded, missingRequired };
+/** The summary of the candidate a run already stored for a stage, or undefined (storing it again is then a no-op). */
+export async function findStoredCandidate(db: Db, run: { workflowId: string; runId: string; stage: string }): Promise<AssembledCandidate | undefined> {
+  const existing = await findRunCandidate(db, run);
+  return existing ? summaryOf(existing.id, existing.checks, Number(existing.confidence), existing.possible_duplicate_of) : undefined;
+}
 
+/**
+ * The duplicate-invoice check of an invoice reading: failed, naming the earlier
+ * document, when another document's invoice has the same vendor and number; null otherwise.
+ */
+export async function duplicateInvoiceCheck(db: Db, documentId: string, fields: InvoiceExtraction): Promise<{ check: CheckResult; documentId: string } | null> {
+  const duplicate = await findDuplicateInvoice(db, documentId, fields);
+  if (!duplicate) return null;
+  return {
+    documentId: duplicate.documentId,
+    check: {
+      name: 'duplicate_invoice',
+      passed: false,
+      message: `possible duplicate: vendor "${duplicate.vendorName}" and invoice number "${duplicate.invoiceNumber}" already recorded from file "${duplicate.fileName}" (document ${duplicate.documentId})`,
+      fields: ['vendorName', 'invoiceNumber'],
+    },
+  };
+}
+
+/** A scored candidate of a stage, as stored (candidates and validation_results) and summarised for routing. */
+export interface NewCandidate {
+  documentId: string;
+  workflowId: string;
+  runId: string;
+  activityId: string | null;
+  stage: 'fast' | 'deep' | 'exact';
+  kind: ExtractableKind;
+  fields: ExtractionFields<ExtractableKind>;
+  confidence: number;
+  checks: StoredChecks;
+  attemptIds: string[];
+  possibleDuplicateOf: string | null;
+}
+
+/** Stores a scored candidate with its checks (one transaction) and returns what routing sees of it. */
+export async function storeCandidate(db: Db, c: NewCandidate): Promise<AssembledCandidate> {
+  const confidence = c.confidence.toFixed(4);
   const candidateId = await insertCandidate(
     db,
     {
-      document_id: input.documentId,
-      workflow_id: input.workflowId,
-      run_id: input.runId,
-      activity_id: input.activityId ?? null,
-      stage: input.stage,
-      kind: input.kind,
-      fields,
-      confidence: confidence.toFixed(4),
-      checks: stored,
-      attempt_ids: input.attemptIds,
-      possible_duplicate_of: possibleDuplicateOf,
+      document_id: c.documentId,
+      workflow_id: c.workflowId,
+      run_id: c.runId,
+      activity_id: c.activityId,
+      stage: c.stage,
+      kind: c.kind,
+      fields: c.fields,
+      confidence,
+      checks: c.checks,
+      attempt_ids: c.attemptIds,
+      possible_duplicate_of: c.possibleDuplicateOf,
     },
-    checks,
+    c.checks.checks,
   );
-  return summaryOf(candidateId, stored, Number(confidence.toFixed(4)), possibleDuplicateOf);
+  return summaryOf(candidateId, c.checks, Number(confidence), c.possibleDuplicateOf);
 }
 
 /** One tier's reading of a page range (a chunk, an escalation, or the whole document). */
@@ -243,7 +284,8 @@ export function scoreReadings<K extends ExtractableKind>(
   return finishScoring(kind, prepareReadings(kind, readings, pages, today, secondReading));
 }
 
-interface StoredChecks {
+/** What a candidate stores about its checks (candidates.checks). */
+export interface StoredChecks {
   checks: CheckResult[];
   ungrounded: string[];
   missingRequired: string[];

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
+import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type { DocumentRow } from '../db/schema.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import { findDocumentByWorkflowId, registerUpload } from '../db/documents.ts';
 import { ACCEPTED_FILE_NAME } from './sniff.ts';
 import type { ExtractDocumentResult } from '../../workflows/index.ts';
+import { reconcileDocument } from './reconcile.ts';
 import { rerunDocument, startDocumentRun } from './runs.ts';
 import { isTransientOutage, retryThroughOutages } from './transient.ts';
 
@@ -113,7 +114,7 @@ export async function waitForDocument(
   // The long poll for the result is cancelled when the document settles in review
   // instead, so that no call is left pending on a connection about to close.
   const abort = new AbortController();
-  type LongPoll = ExtractDocumentResult | 'cancelled' | { outage: unknown };
+  type LongPoll = ExtractDocumentResult | 'cancelled' | 'closed' | { outage: unknown };
   // A cancelled run ends in a workflow failure; the document's recorded state says what happened.
   // A Temporal restart breaks the long poll: it is started again once Temporal answers.
   const longPoll = (): Promise<LongPoll> =>
@@ -123,6 +124,7 @@ export async function waitForDocument(
         (result): LongPoll => result,
         (error: unknown): LongPoll | Promise<never> => {
           if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) return 'cancelled';
+          if (error instanceof WorkflowFailedError && (error.cause instanceof TerminatedFailure || error.cause instanceof TimeoutFailure)) return 'closed';
           if (!abort.signal.aborted && isTransientOutage(error)) return { outage: error };
           return Promise.reject(error);
         },
@@ -154,7 +156,12 @@ export async function waitForDocument(
         outcome.catch(() => undefined);
         continue;
       }
-      if (winner === 'cancelled') {
+      if (winner === 'closed') {
+        // Terminated or timed out: no workflow code recorded it; the reconciler does, now.
+        const row = await findDocumentByWorkflowId(ctx.db, workflowId);
+        if (row) await reconcileDocument(ctx, row);
+      }
+      if (winner === 'cancelled' || winner === 'closed') {
         const doc = await retryThroughOutages(async () => {
           const row = await findDocumentByWorkflowId(ctx.db, workflowId);
           if (!row) throw new Error(`no document for workflow ${workflowId}`);

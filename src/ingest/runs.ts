@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import { getDocument } from '../db/documents.ts';
 import { recordDocumentRun, resetDocumentForRun } from '../db/runs.ts';
+import { reconcileDocument } from './reconcile.ts';
 import type { ExtractDocumentInput } from '../../workflows/index.ts';
 import { modelAttemptTimeout } from '../../workflows/policies.ts';
 import { DocrouteFileName, DocrouteStatus } from '../../workflows/search-attributes.ts';
@@ -97,8 +98,11 @@ export async function rerunDocument(
   documentId: string,
   options: { reason: 'reprocess' | 'retry'; requestedBy: string | null },
 ): Promise<RerunResult> {
-  const doc = await getDocument(ctx.db, documentId);
-  if (!doc) return { ok: false, code: 'not_found', message: `No document ${documentId}.` };
+  const found = await getDocument(ctx.db, documentId);
+  if (!found) return { ok: false, code: 'not_found', message: `No document ${documentId}.` };
+  // A run terminated (or timed out) in Temporal left its state behind: record it cancelled first.
+  const reconciled = await reconcileDocument(ctx, found);
+  const doc = reconciled === 'cancelled' ? ((await getDocument(ctx.db, documentId)) ?? found) : found;
   if (options.reason === 'retry' && !(RETRYABLE_STATUSES as readonly string[]).includes(doc.status)) {
     return {
       ok: false,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { buildApi } from '../../src/api/app.ts';
@@ -239,8 +240,10 @@ describe('operations endpoints: health, readiness, metrics, OpenAPI, docs', () =
     const db = h.db;
     const extracted = [];
     for (let i = 0; i < 3; i++) extracted.push(await insertDocument(db, 'extracted', 'invoice'));
-    await insertDocument(db, 'needs_review', 'invoice');
-    await insertDocument(db, 'needs_review', null);
+    const waiting = [await insertDocument(db, 'needs_review', 'invoice'), await insertDocument(db, 'needs_review', null)];
+    // The older of the two has waited an hour, the other a minute: the gauge is the older one's age.
+    await db.updateTable('documents').set({ updated_at: sql`now() - interval '1 hour'` }).where('id', '=', waiting[0]!).execute();
+    await db.updateTable('documents').set({ updated_at: sql`now() - interval '1 minute'` }).where('id', '=', waiting[1]!).execute();
     const failed = await insertDocument(db, 'failed', 'contract');
     const doc = extracted[0] as string;
     await insertAttempt(db, doc, 'flash', 'ok', 100, '0.001000');
@@ -271,7 +274,9 @@ describe('operations endpoints: health, readiness, metrics, OpenAPI, docs', () =
     expect(value(samples, 'docroute_documents', { status: 'received', kind: 'invoice' })).toBe(0);
     expect(samples.filter((s) => s.name === 'docroute_documents').reduce((n, s) => n + s.value, 0)).toBe(6);
     expect(value(samples, 'docroute_review_queue_depth')).toBe(2);
-    expect(value(samples, 'docroute_review_queue_oldest_age_seconds')).toBeGreaterThanOrEqual(0);
+    const oldest = value(samples, 'docroute_review_queue_oldest_age_seconds');
+    expect(oldest).toBeGreaterThanOrEqual(3600);
+    expect(oldest).toBeLessThan(3600 + 60);
 
     // Attempts by tier and outcome; cost by tier.
     expect(value(samples, 'docroute_extraction_attempts_total', { tier: 'flash', outcome: 'ok' })).toBe(3);

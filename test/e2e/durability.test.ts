@@ -3,6 +3,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { INTERRUPTED_CALL } from '../../src/db/paid-calls.ts';
 import type { ModelTier } from '../../src/extraction/model-tier.ts';
 import { createRulesTier } from '../../src/extraction/rules/rules-tier.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
@@ -45,10 +46,21 @@ describe('durability', () => {
     await h.startWorker();
     const result = await waitForDocument(h, ingested.workflowId);
     expect(['extracted', 'needs_review']).toContain(result.status);
-    const attempts = await h.db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', result.documentId).execute();
-    // The killed attempt never wrote a row; the retry on the healthy worker wrote exactly one.
-    expect(attempts.map((a) => [a.model, a.outcome])).toEqual([['rules-v1', 'ok']]);
-    expect(attempts[0]?.activity_attempt).toBeGreaterThan(1);
+    const attempts = await h.db
+      .selectFrom('extraction_attempts')
+      .selectAll()
+      .where('document_id', '=', result.documentId)
+      .orderBy('activity_attempt')
+      .execute();
+    // No paid call without a row: the killed attempt's row was written before its call, and stays on the
+    // books as interrupted (at its estimated cost); the retry on the healthy worker wrote exactly one more.
+    expect(attempts.map((a) => [a.model, a.outcome, a.activity_attempt])).toEqual([
+      ['rules-v1', 'failed', 1],
+      ['rules-v1', 'ok', attempts[1]?.activity_attempt],
+    ]);
+    expect(attempts[0]?.error).toBe(INTERRUPTED_CALL);
+    expect(attempts[0]?.activity_id).toBe(attempts[1]?.activity_id);
+    expect(attempts[1]?.activity_attempt).toBeGreaterThan(1);
     const candidates = await h.db.selectFrom('candidates').select('id').where('document_id', '=', result.documentId).execute();
     expect(candidates).toHaveLength(1);
     const records = await h.db.selectFrom('invoices').select('id').where('document_id', '=', result.documentId).execute();

@@ -3,6 +3,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invoiceRecordFields } from '../../src/db/records.ts';
+import { INVOICE_FIELD_TYPES, invoice2dataGold, normaliseValue } from '../../src/eval/metrics.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import {
   corruptPdf,
@@ -59,33 +61,53 @@ describe('samples', () => {
 });
 
 describe.skipIf(!HAVE_DATASETS)(`invoice2data (real invoices)${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
-  it('gives each of the 11 invoices a final status, and every accepted record matches the ground truth total', async () => {
+  /**
+   * The text tier's floor on these 11 real invoices: measured 2026-12-01 with rules-v1,
+   * 2 accepted without review (AmazonWebServices, FlipkartInvoice), every gold field
+   * right; the floor is that less a margin of one. A change that accepts fewer fails
+   * here; one that accepts more should raise it.
+   */
+  const MEASURED_EXTRACTED = 2;
+  const MIN_EXTRACTED = MEASURED_EXTRACTED - 1;
+
+  it(`accepts at least ${MIN_EXTRACTED} of the 11 invoices, each accepted record right on every gold field, the rest in review with reasons`, async () => {
     const pdfs = (await fs.readdir(INVOICES_DIR)).filter((f) => f.endsWith('.pdf')).sort();
     expect(pdfs).toHaveLength(11);
     const results = await Promise.all(pdfs.map((f) => process(path.join(INVOICES_DIR, f))));
+    const extracted: string[] = [];
     for (const [i, { result }] of results.entries()) {
       const name = pdfs[i] as string;
       expect(['extracted', 'needs_review'], `${name}: ${result.error}`).toContain(result.status);
       expect(result.kind, name).toBe('invoice');
       const doc = await h.db.selectFrom('documents').selectAll().where('id', '=', result.documentId).executeTakeFirstOrThrow();
       expect(doc.status).toBe(result.status);
-      expect(doc.page_count).toBeGreaterThan(0);
+      expect(doc.page_count, name).toBeGreaterThan(0);
       const decisions = await h.db.selectFrom('routing_decisions').select('action').where('document_id', '=', doc.id).execute();
-      expect(decisions.length).toBeGreaterThanOrEqual(2);
+      expect(decisions.length, `${name}: routing decisions`).toBeGreaterThanOrEqual(2);
       const attempts = await h.db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', doc.id).execute();
-      expect(attempts.length).toBeGreaterThanOrEqual(1);
-      expect(attempts.every((a) => a.model === 'rules-v1' && a.tier === 'flash')).toBe(true);
-      if (result.status === 'extracted') {
-        const gold = JSON.parse(await fs.readFile(path.join(INVOICES_DIR, name.replace(/\.pdf$/, '.json')), 'utf8'))[0];
-        const invoice = await h.db.selectFrom('invoices').selectAll().where('document_id', '=', doc.id).executeTakeFirstOrThrow();
-        // An accepted record must be right where it matters most.
-        expect(Number(invoice.total), `${name} total`).toBeCloseTo(Number(gold.amount), 2);
-        const evidence = await h.db.selectFrom('field_evidence').selectAll().where('record_id', '=', invoice.id).execute();
-        expect(evidence.find((e) => e.field === 'total')?.quote).toBeTruthy();
-      } else {
+      expect(attempts.length, `${name}: attempts`).toBeGreaterThan(0);
+      expect(attempts.map((a) => `${a.tier}/${a.model}`), name).toEqual(attempts.map(() => 'flash/rules-v1'));
+      if (result.status !== 'extracted') {
         expect(doc.review_reasons.length, `${name} has review reasons`).toBeGreaterThan(0);
+        continue;
       }
+      extracted.push(name);
+      const raw = JSON.parse(await fs.readFile(path.join(INVOICES_DIR, name.replace(/\.pdf$/, '.json')), 'utf8')) as Record<string, unknown>[];
+      const gold = invoice2dataGold(raw[0] as Record<string, unknown>);
+      expect(Object.keys(gold).length, `${name}: gold fields`).toBeGreaterThan(0);
+      const row = await h.db.selectFrom('invoices').selectAll().where('document_id', '=', doc.id).executeTakeFirstOrThrow();
+      const record = invoiceRecordFields(row) as unknown as Record<string, unknown>;
+      // Every gold field, compared as the evaluation compares it (dates, amounts, identifiers normalised).
+      for (const [field, want] of Object.entries(gold)) {
+        const type = INVOICE_FIELD_TYPES[field as keyof typeof INVOICE_FIELD_TYPES];
+        expect(type, `${name}: gold field ${field} is an invoice field`).toBeTruthy();
+        expect.soft(normaliseValue(type, record[field]), `${name} ${field}`).toBe(normaliseValue(type, want));
+      }
+      const evidence = await h.db.selectFrom('field_evidence').selectAll().where('record_id', '=', row.id).execute();
+      expect(evidence.find((e) => e.field === 'total')?.quote, `${name}: evidence for the total`).toBeTruthy();
     }
+    console.log(`invoice2data through the pipeline: ${extracted.length}/11 extracted (${extracted.join(', ')})`);
+    expect(extracted.length, `extracted: ${extracted.join(', ')}`).toBeGreaterThanOrEqual(MIN_EXTRACTED);
   });
 
   it('starts no second workflow and creates no second document for the same content', async () => {

@@ -24,18 +24,20 @@ describe('reprocess and retry: a new run of a document, never two at once', () =
     const first = await h.client.workflow.getHandle(ingested.workflowId).describe();
 
     // Through the CLI, as an operator would: the same output as ingest (--json).
-    const { stdout } = await run(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), 'reprocess', ingested.documentId, '--wait', '--json'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: h.config.database.url,
-        TEMPORAL_ADDRESS: h.config.temporal.address,
-        DOCROUTE_TASK_QUEUE: h.taskQueue,
-        DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-        DOCROUTE_LOG_LEVEL: 'warn',
-      },
-      timeout: 150_000,
-    });
+    const docroute = (args: string[]) =>
+      run(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: h.config.database.url,
+          TEMPORAL_ADDRESS: h.config.temporal.address,
+          DOCROUTE_TASK_QUEUE: h.taskQueue,
+          DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+          DOCROUTE_LOG_LEVEL: 'warn',
+        },
+        timeout: 150_000,
+      });
+    const { stdout } = await docroute(['reprocess', ingested.documentId, '--wait', '--json']);
     const printed = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(printed).toMatchObject({ documentId: ingested.documentId, status: 'extracted', run: { number: 2, previousRunId: first.runId } });
 
@@ -54,6 +56,12 @@ describe('reprocess and retry: a new run of a document, never two at once', () =
     // Only the latest run's rows link to the history read (activity ids repeat from run to run).
     const v1 = timeline.entries.find((e) => e.step === 'record_version' && e.details.version === 1)!;
     expect(v1.eventId).toBeNull();
+
+    // `docroute audit` shows the link and both versions.
+    const audit = (await docroute(['audit', ingested.documentId])).stdout;
+    expect(audit).toMatch(new RegExp(`run\\s+run 2 started \\(reprocess by cli:.*\\), after run 1 \\(${first.runId}\\)`));
+    expect(audit).toMatch(/record_version\s+invoice record version 1 written/);
+    expect(audit).toMatch(/record_version\s+invoice record version 2 written/);
   });
 
   it('a document being processed is not run twice; retry applies to stalled, cancelled or failed documents only', { timeout: 180_000 }, async () => {

@@ -135,7 +135,7 @@ describe('validateInvoice', () => {
     expect(byName(validateInvoice(f, { today: TODAY }), 'line_items_sum')).toBeUndefined();
   });
 
-  it('handles negative credit-note amounts', () => {
+  it('passes a consistent credit note with negative amounts, and names the difference when its total is off', () => {
     const f = invoice({
       subtotal: v('-100.00'),
       taxTotal: v('-19.00'),

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
+import { pingDatabase } from '../../db/database.ts';
 import { Problem, sendProblem } from '../problem.ts';
 import type { RouteModule } from '../types.ts';
 
@@ -62,7 +62,7 @@ export const healthRoutes: RouteModule = (app, deps) => {
     async (request, reply) => {
       const [database, temporal] = await Promise.all([
         within(async () => {
-          await sql`select 1`.execute(deps.db);
+          await pingDatabase(deps.db);
           return true;
         }, CHECK_TIMEOUT_MS),
         within(() => deps.temporalReady(), CHECK_TIMEOUT_MS),

@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { submitReview } from '../../review/submit.ts';
 import { BEARER, requireScope } from '../auth.ts';
-import { afterCursor, decodeCursor, orderModifier, sortValueText, toPage, type SortColumn } from '../pagination.ts';
+import { findLatestCandidates } from '../../db/candidates.ts';
+import { findReviewPage } from '../../db/review-queue.ts';
+import { decodeCursor, toPage } from '../pagination.ts';
 import { HttpProblem, Problem } from '../problem.ts';
 import { CursorParam, LimitParam } from '../schemas.ts';
 import type { RouteModule } from '../types.ts';
@@ -59,8 +60,6 @@ const ReviewApplied = z
   })
   .meta({ id: 'ReviewApplied' });
 
-const QUEUE_ORDER: SortColumn = { expr: sql.ref('documents.created_at'), type: 'timestamp' };
-
 /**
  * The review queue. `GET /v1/review` lists documents waiting for a person, oldest
  * first, with the reasons and the models' candidate. `POST /v1/review/:id`
@@ -91,33 +90,8 @@ export const reviewRoutes: RouteModule = (app, deps) => {
     async (request) => {
       const { limit, cursor } = request.query;
       const after = cursor ? decodeCursor(cursor, { scope: 'review', sort: 'createdAt', type: 'timestamp' }) : null;
-      let query = deps.db
-        .selectFrom('documents')
-        .select([
-          'documents.id',
-          'file_name',
-          'kind',
-          'review_reasons',
-          'confidence',
-          'route',
-          'created_at',
-          sortValueText(QUEUE_ORDER).as('sort_value'),
-        ])
-        .where('status', '=', 'needs_review');
-      if (after) query = query.where(afterCursor(QUEUE_ORDER, sql.ref('documents.id'), 'asc', after));
-      const rows = await query.orderBy(QUEUE_ORDER.expr, orderModifier('asc')).orderBy('documents.id', 'asc').limit(limit + 1).execute();
-      const ids = rows.slice(0, limit).map((r) => r.id);
-      const candidates =
-        ids.length === 0
-          ? []
-          : await deps.db
-              .selectFrom('candidates')
-              .select(['document_id', 'stage', 'confidence', 'fields', 'created_at'])
-              .where('document_id', 'in', ids)
-              .orderBy('created_at', 'desc')
-              .execute();
-      const latest = new Map<string, (typeof candidates)[number]>();
-      for (const c of candidates) if (!latest.has(c.document_id)) latest.set(c.document_id, c);
+      const rows = await findReviewPage(deps.db, limit + 1, after);
+      const latest = await findLatestCandidates(deps.db, rows.slice(0, limit).map((r) => r.id));
       return toPage(rows, limit, { scope: 'review', sort: 'createdAt' }, (r) => {
         const c = latest.get(r.id);
         return {
@@ -128,7 +102,7 @@ export const reviewRoutes: RouteModule = (app, deps) => {
           confidence: r.confidence === null ? null : Number(r.confidence),
           route: r.route,
           createdAt: r.created_at.toISOString(),
-          candidate: c ? { stage: c.stage, confidence: Number(c.confidence), fields: c.fields as Record<string, unknown> } : null,
+          candidate: c ? { stage: c.stage, confidence: Number(c.confidence), fields: c.fields } : null,
         };
       });
     },
