@@ -56,7 +56,7 @@ export function createEInvoiceActivities(deps: ActivityDeps) {
       using _turn = await withHeartbeat(() => originalsInMemory.acquire(size));
       const bytes = await getBlob(db, document.sha256);
       if (!bytes) throw ApplicationFailure.nonRetryable(`the original file of ${documentId} is missing`, BAD_DOCUMENT);
-      const original = new Uint8Array(bytes);
+      const original: Uint8Array = bytes; // read only here: no copy
       if (!deps.config.einvoice.enabled) {
         const note = 'the exact e-invoice tier is off (DOCROUTE_EINVOICE=off)';
         if (findPdfHeader(original) < 0 && looksLikeXml(original)) {

@@ -48,7 +48,7 @@ export function activityContext(deps: ActivityDeps) {
     /** The document's original bytes (null when the document or its blob is gone), heartbeating while they arrive. */
     async loadOriginal(document: Pick<DocumentRow, 'sha256'> | undefined): Promise<Uint8Array | null> {
       const bytes = document ? await withHeartbeat(() => getBlob(db, document.sha256)) : undefined;
-      return bytes ? new Uint8Array(bytes) : null;
+      return bytes ?? null; // a Buffer of its own (readBlob): no second copy; pdf.js callers copy what they move to a thread
     },
   };
 }

@@ -64,7 +64,7 @@ export async function renderPages(
   if (pageNumbers.length === 0) return [];
   const input: RenderWorkerInput = {
     // In a thread, the thread gets its own copy, moved to it (see runPdfWorker).
-    bytes: options.inProcess ? bytes : bytes.slice(),
+    bytes: options.inProcess ? bytes : new Uint8Array(bytes), // a copy in a fresh ArrayBuffer (a Buffer's slice is a pooled view)
     pageNumbers: [...pageNumbers],
     maxSide,
     maxImagePixels: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS,

@@ -60,6 +60,15 @@ describe('renderPages', () => {
     expect(Buffer.compare(images[0]!.data, images[1]!.data)).not.toBe(0);
   });
 
+  it('renders from a Node Buffer as the activities pass it (the stored original), pooled or not, and leaves it intact', async () => {
+    const file = readFileSync(path.join(SAMPLES, 'contract-nda.pdf'));
+    for (const bytes of [Buffer.from(file), Buffer.concat([file])]) {
+      const images = await renderPages(bytes, [1]);
+      expect(images).toHaveLength(1);
+      expect(bytes.equals(file)).toBe(true);
+    }
+  });
+
   it('many pages of a large document: the right number of images, all within bounds', async () => {
     const images = await renderPages(await bad.hugePdf(40), [40, 1, 17, 3, 25]);
     expect(images.map((i) => i.pageNumber)).toEqual([40, 1, 17, 3, 25]);
