@@ -8,7 +8,6 @@ import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
 import { callTier } from '../src/extraction/call-tier.ts';
 import { pageMedia } from '../src/extraction/page-media.ts';
-import type { Usage } from '../src/extraction/model-tier.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
   escalationFields,
@@ -29,7 +28,7 @@ import type {
   SecondReadingOutcome,
 } from './types.ts';
 import { TierRejectedError } from '../src/extraction/model-tier.ts';
-import { activityContext, classificationFigures, modelFailure, plannedCall, renderForModel, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
+import { activityContext, answeredCallFigures, classificationFigures, modelFailure, plannedCall, renderForModel, thrownCallFigures, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /** Model calls and their scoring: one tier over a page range, candidates, escalation plans. */
 export function createExtractionActivities(deps: ActivityDeps) {
@@ -128,21 +127,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
         return classificationOf(answer.kind);
       } catch (error) {
         const message = scrub(error instanceof Error ? error.message : String(error));
-        const spent = error as { usage?: Usage; costUsd?: string };
-        await completePaidCall(db, attemptId, {
-          model: tier.model,
-          prompt_version: null,
-          prompt_hash: null,
-          input_tokens: spent.usage?.inputTokens ?? 0,
-          output_tokens: spent.usage?.outputTokens ?? 0,
-          cached_tokens: spent.usage?.cachedTokens ?? 0,
-          tokens_estimated: spent.usage?.estimated ?? true,
-          cost_usd: spent.costUsd ?? '0',
-          latency_ms: Math.round(performance.now() - started),
-          outcome: 'failed',
-          error: message.slice(0, 2000),
-          result: null,
-        });
+        await completePaidCall(db, attemptId, thrownCallFigures(tier.model, error, Math.round(performance.now() - started), 'failed', message.slice(0, 2000)));
         throw modelFailure(error, message);
       }
     },
@@ -192,39 +177,12 @@ export function createExtractionActivities(deps: ActivityDeps) {
         const answer = await withHeartbeat(() =>
           reader.read({ kind: input.kind, pages, pageCount: document?.page_count ?? pages.length, signal: Context.current().cancellationSignal }),
         );
-        await completePaidCall(db, attemptId, {
-          model: answer.model,
-          prompt_version: answer.promptVersion,
-          prompt_hash: answer.promptHash,
-          input_tokens: answer.usage.inputTokens,
-          output_tokens: answer.usage.outputTokens,
-          cached_tokens: answer.usage.cachedTokens,
-          tokens_estimated: answer.usage.estimated,
-          cost_usd: answer.costUsd,
-          latency_ms: Math.round(performance.now() - started),
-          outcome: 'ok',
-          error: null,
-          result: JSON.stringify(answer.fields),
-        });
+        await completePaidCall(db, attemptId, answeredCallFigures(answer, Math.round(performance.now() - started), answer.fields));
         return { attemptId, outcome: 'ok' };
       } catch (error) {
         const message = scrub(error instanceof Error ? error.message : String(error)).slice(0, 2000);
-        const spent = error as { usage?: Usage; costUsd?: string };
         const rejected = error instanceof TierRejectedError;
-        await completePaidCall(db, attemptId, {
-          model: reader.model,
-          prompt_version: null,
-          prompt_hash: null,
-          input_tokens: spent.usage?.inputTokens ?? 0,
-          output_tokens: spent.usage?.outputTokens ?? 0,
-          cached_tokens: spent.usage?.cachedTokens ?? 0,
-          tokens_estimated: spent.usage?.estimated ?? true,
-          cost_usd: spent.costUsd ?? '0',
-          latency_ms: Math.round(performance.now() - started),
-          outcome: rejected ? 'invalid' : 'failed',
-          error: message,
-          result: null,
-        });
+        await completePaidCall(db, attemptId, thrownCallFigures(reader.model, error, Math.round(performance.now() - started), rejected ? 'invalid' : 'failed', message));
         if (rejected) return { attemptId, outcome: 'invalid' };
         throw modelFailure(error, message);
       }

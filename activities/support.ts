@@ -133,8 +133,12 @@ export function plannedCall(
   };
 }
 
-/** What a scan classification cost and answered, as its attempt row records it. */
-export function classificationFigures(answer: ClassificationResult, latencyMs: number) {
+/** What a paid model call that answered cost, as its attempt row records it (`result`: what it answered, as JSON). */
+export function answeredCallFigures(
+  answer: Pick<ClassificationResult, 'model' | 'promptVersion' | 'promptHash' | 'usage' | 'costUsd'>,
+  latencyMs: number,
+  result: unknown,
+) {
   return {
     model: answer.model,
     prompt_version: answer.promptVersion,
@@ -147,6 +151,33 @@ export function classificationFigures(answer: ClassificationResult, latencyMs: n
     latency_ms: latencyMs,
     outcome: 'ok' as const,
     error: null,
-    result: JSON.stringify({ classification: answer.kind }),
+    result: JSON.stringify(result),
+  };
+}
+
+/** What a scan classification cost and answered, as its attempt row records it. */
+export function classificationFigures(answer: ClassificationResult, latencyMs: number) {
+  return answeredCallFigures(answer, latencyMs, { classification: answer.kind });
+}
+
+/**
+ * What a paid model call that threw cost (the usage the error carries, when the
+ * model answered something unusable), as its attempt row records it.
+ */
+export function thrownCallFigures(model: string, error: unknown, latencyMs: number, outcome: 'failed' | 'invalid', message: string) {
+  const spent = error as { usage?: Usage; costUsd?: string };
+  return {
+    model,
+    prompt_version: null,
+    prompt_hash: null,
+    input_tokens: spent.usage?.inputTokens ?? 0,
+    output_tokens: spent.usage?.outputTokens ?? 0,
+    cached_tokens: spent.usage?.cachedTokens ?? 0,
+    tokens_estimated: spent.usage?.estimated ?? true,
+    cost_usd: spent.costUsd ?? '0',
+    latency_ms: latencyMs,
+    outcome,
+    error: message,
+    result: null,
   };
 }
