@@ -271,21 +271,43 @@ function runGuardedThread<R>(
       online = true;
     });
 
+    // CPU time the thread has spent on the task (its code loading not counted); undefined when unknown.
+    const cpuSinceStart = async (): Promise<number | undefined> => {
+      const total = await threadCpuMs();
+      return total === undefined || baselineCpuMs === undefined ? undefined : total - baselineCpuMs;
+    };
+    // Messages are handled one after the other (some wait for the thread's CPU time): a budget is
+    // checked when a phase ends, not only by the poll, so a small budget holds on a fast machine too.
+    let handled = Promise.resolve();
     worker.on('message', (message: WorkerMessage<R>) => {
+      handled = handled.then(() => handle(message)).catch((error: unknown) => finish({ ok: false, error }));
+    });
+    const handle = async (message: WorkerMessage<R>): Promise<void> => {
+      if (settled) return;
       switch (message.type) {
         case 'started':
           startedAt = performance.now();
-          void threadCpuMs().then((ms) => {
-            baselineCpuMs = ms ?? 0;
-          });
+          baselineCpuMs = (await threadCpuMs()) ?? 0;
           break;
-        case 'opened':
+        case 'opened': {
+          const used = await cpuSinceStart();
+          if (used !== undefined && used > guard.openTimeoutMs) {
+            finish({ ok: false, error: tooComplex(`opening the file needed more than ${formatSeconds(guard.openTimeoutMs)} of CPU time`) });
+            return;
+          }
           budgetMs = guard.openTimeoutMs + guard.msPerPage * message.pageCount;
           budgetWhat = labels.pages(message.pageCount);
           break;
-        case 'done':
+        }
+        case 'done': {
+          const used = await cpuSinceStart();
+          if (used !== undefined && used > budgetMs) {
+            finish({ ok: false, error: tooComplex(`${budgetWhat} needed more than ${formatSeconds(budgetMs)} of CPU time`) });
+            return;
+          }
           finish({ ok: true, value: message.result });
           break;
+        }
         case 'rejected':
           finish({
             ok: false,
@@ -303,7 +325,7 @@ function runGuardedThread<R>(
           break;
         }
       }
-    });
+    };
     worker.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         finish({ ok: false, error: tooComplex(`${labels.verb} needed more than ${guard.maxHeapMb} MB of memory`, error) });
@@ -312,7 +334,10 @@ function runGuardedThread<R>(
       }
     });
     worker.on('exit', (code) => {
-      finish({ ok: false, error: new Error(`PDF ${labels.verb} thread exited (code ${code}) without a result`) });
+      // After the messages it posted before exiting have been handled (a 'done' may still be checking its CPU time).
+      handled = handled.then(() =>
+        finish({ ok: false, error: new Error(`PDF ${labels.verb} thread exited (code ${code}) without a result`) }),
+      );
     });
   });
 }
