@@ -79,21 +79,21 @@ export function formatSummary(s: EvalSummary): string {
       (r.deepAvailable ? '' : ' (no deep tier configured: those end in review)'),
   );
   out.push(`  classified as the gold kind: ${r.classification.right} of ${r.classification.total}`, '');
+  // One routing frontier as a table (with and without the second reading use the same one).
+  const frontierTable = (f: NonNullable<typeof s.frontier>) =>
+    table(
+      ['threshold', 'to deep', s.metric === 'f1' ? 'F1' : 'accuracy', 'USD / 1,000 docs'],
+      [...f.rows, f.allFast, f.allDeep].map((row) => [
+        row.threshold === null ? row.label : row.threshold.toFixed(2),
+        pct(row.shareDeep),
+        s.metric === 'f1' ? num(row.metric) : pct(row.metric),
+        row.costPer1000Usd.toFixed(4),
+      ]),
+    );
   if (s.frontier) {
     out.push('Routing frontier (fast confidence < threshold → deep tier)');
     const f = s.frontier;
-    out.push(
-      ...table(
-        ['threshold', 'to deep', s.metric === 'f1' ? 'F1' : 'accuracy', 'USD / 1,000 docs'],
-        [...f.rows, f.allFast, f.allDeep].map((row) => [
-          row.threshold === null ? row.label : row.threshold.toFixed(2),
-          pct(row.shareDeep),
-          s.metric === 'f1' ? num(row.metric) : pct(row.metric),
-          row.costPer1000Usd.toFixed(4),
-        ]),
-      ),
-      '',
-    );
+    out.push(...frontierTable(f), '');
   }
   if (s.secondReading) {
     const e = s.secondReading;
@@ -117,18 +117,7 @@ export function formatSummary(s: EvalSummary): string {
     if (s.frontierWithoutSecondReading) {
       out.push('Routing frontier without the second reading (fast confidence < threshold → deep tier)');
       const f = s.frontierWithoutSecondReading;
-      out.push(
-        ...table(
-          ['threshold', 'to deep', s.metric === 'f1' ? 'F1' : 'accuracy', 'USD / 1,000 docs'],
-          [...f.rows, f.allFast, f.allDeep].map((row) => [
-            row.threshold === null ? row.label : row.threshold.toFixed(2),
-            pct(row.shareDeep),
-            s.metric === 'f1' ? num(row.metric) : pct(row.metric),
-            row.costPer1000Usd.toFixed(4),
-          ]),
-        ),
-        '',
-      );
+      out.push(...frontierTable(f), '');
     }
   }
   const wrong = s.perDocument.filter((d) => d.errors.length > 0).length;
