@@ -57,10 +57,11 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
   };
   const unregister = onShutdown(close);
   try {
-    const [{ installTemporalRuntime }, { startTemporal }, { Client, Connection }] = await Promise.all([
+    const [{ installTemporalRuntime }, { startTemporal }, { Client }, { connectTemporalClient }] = await Promise.all([
       import('../worker/worker.ts'),
       import('../services/temporal.ts'),
       import('@temporalio/client'),
+      import('../services/temporal-client.ts'),
     ]);
     let metricsAddress = config.metrics.workerAddress;
     if (options.worker && options.workerMetrics && !metricsAddress) {
@@ -83,7 +84,7 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
 
     const temporal = await startTemporal(config, log, { ui: options.ui ?? false });
     closers.push(() => temporal.stop());
-    const connection = await patiently('Temporal', () => Connection.connect(temporal.connect));
+    const connection = await patiently('Temporal', () => connectTemporalClient(temporal.connect));
     closers.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
 
@@ -176,11 +177,12 @@ async function openDatabase(
  * For `audit`, whose history part is optional.
  */
 export async function connectTemporalIfRunning(config: Config): Promise<{ client: Client; close(): Promise<void> } | null> {
-  const [{ Client, Connection }, { probeLocalTemporal }, { dataDirOwnerId }, { connectOptionsOf }] = await Promise.all([
+  const [{ Client }, { probeLocalTemporal }, { dataDirOwnerId }, { connectOptionsOf }, { connectTemporalClient }] = await Promise.all([
     import('@temporalio/client'),
     import('../services/temporal.ts'),
     import('../services/ownership.ts'),
     import('../services/temporal-connection.ts'),
+    import('../services/temporal-client.ts'),
   ]);
   let connect;
   if (config.temporal.address) {
@@ -190,6 +192,6 @@ export async function connectTemporalIfRunning(config: Config): Promise<{ client
     if ((await probeLocalTemporal(address, await dataDirOwnerId(config.dataDir))) !== 'ours') return null;
     connect = { address };
   }
-  const connection = await Connection.connect({ ...connect, connectTimeout: 5000 });
+  const connection = await connectTemporalClient({ ...connect, connectTimeout: 5000 });
   return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
 }
