@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import type { EvalCommandOptions } from './commands/eval.ts';
-import type { ExportInvoicesOptions } from './commands/export.ts';
+import type { ExportOptions } from './commands/export.ts';
 import type { ApiScope } from '../db/api-keys.ts';
 
 /*
@@ -271,23 +271,34 @@ program
 
 program
   .command('export')
-  .description('write every matching invoice (latest record versions) as CSV or JSON Lines: the rows of GET /v1/invoices?format=csv|jsonl')
-  .argument('<what>', 'what to export: invoices')
+  .description(
+    'write every matching invoice or contract (latest record versions) as CSV or JSON Lines: the rows of GET /v1/invoices|contracts?format=csv|jsonl. ' +
+      'CSV starts with a UTF-8 byte order mark (for Excel; --no-bom for other programs)',
+  )
+  .argument('<what>', 'what to export: invoices or contracts')
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).makeOptionMandatory())
   .option('--out <file>', 'write to this file instead of stdout')
+  .option('--no-bom', 'CSV without the UTF-8 byte order mark (which makes Excel read "Präzisionstechnik" right, but a program may take it for part of the first header)')
   .option('--csv-raw', "CSV cells exactly as stored (by default a cell starting with = + - @, tab or CR gets a leading ' so spreadsheets do not run it as a formula)")
-  .option('--vendor <prefix>', 'vendor name prefix, case-insensitive')
-  .option('--number <invoiceNumber>', 'exact invoice number')
-  .option('--from <YYYY-MM-DD>', 'issue date on or after')
-  .option('--to <YYYY-MM-DD>', 'issue date on or before')
-  .option('--due-from <YYYY-MM-DD>', 'due date on or after')
-  .option('--due-to <YYYY-MM-DD>', 'due date on or before')
-  .option('--currency <code>', 'ISO 4217 currency code')
-  .option('--total-min <decimal>', 'total at least')
-  .option('--total-max <decimal>', 'total at most')
+  .option('--include-review', 'documents in review too, after the records, with their candidate values (what a reviewer sees) and the columns valuesFrom and reviewReasons')
   .option('--status <status>', "the document's status (extracted, needs_review, …)")
-  .option('--sort <sort>', 'issueDate, dueDate, total, createdAt or vendor; "-" for descending (default -createdAt)')
-  .action(async (what: string, opts: ExportInvoicesOptions) => (await import('./commands/export.ts')).exportCommand(await context(), what, opts));
+  .option('--sort <sort>', 'invoices: issueDate, dueDate, total, createdAt or vendor; contracts: effectiveDate, expirationDate or createdAt; "-" for descending (default -createdAt)')
+  .option('--vendor <prefix>', 'invoices: vendor name prefix, case-insensitive')
+  .option('--number <invoiceNumber>', 'invoices: exact invoice number')
+  .option('--from <YYYY-MM-DD>', 'invoices: issue date on or after')
+  .option('--to <YYYY-MM-DD>', 'invoices: issue date on or before')
+  .option('--due-from <YYYY-MM-DD>', 'invoices: due date on or after')
+  .option('--due-to <YYYY-MM-DD>', 'invoices: due date on or before')
+  .option('--currency <code>', 'invoices: ISO 4217 currency code')
+  .option('--total-min <decimal>', 'invoices: total at least')
+  .option('--total-max <decimal>', 'invoices: total at most')
+  .option('--party <prefix>', "contracts: prefix of any party's name, case-insensitive")
+  .option('--governing-law <law>', 'contracts: governing law, case-insensitive exact match')
+  .option('--effective-from <YYYY-MM-DD>', 'contracts: effective date on or after')
+  .option('--effective-to <YYYY-MM-DD>', 'contracts: effective date on or before')
+  .option('--expiration-from <YYYY-MM-DD>', 'contracts: expiration date on or after')
+  .option('--expiration-to <YYYY-MM-DD>', 'contracts: expiration date on or before')
+  .action(async (what: string, opts: ExportOptions) => (await import('./commands/export.ts')).exportCommand(await context(), what, opts));
 
 program
   .command('list')
