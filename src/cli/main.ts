@@ -54,7 +54,7 @@ program
 
 program
   .command('ingest')
-  .description('ingest PDF files or directories of PDFs (each content once: a repeated file starts nothing new)')
+  .description('ingest PDF or e-invoice XML files, or folders of them (each content once: a repeated file starts nothing new; what a folder holds besides is listed as skipped)')
   .argument('<paths...>', 'files or directories')
   .option('--wait', 'wait until every document is processed (always so in local mode, where this process does the work)')
   .option('--json', 'print one JSON object per document (documentId, sha256, file, kind, status, route, tokens, confidence, record, error, workflowId)')
@@ -121,7 +121,7 @@ program
 program
   .command('audit')
   .description("a document's timeline: received, parsed, each attempt and routing decision, checks, reviews, records")
-  .argument('<id>', 'document id, content hash (prefix) or workflow id')
+  .argument('<file|id>', 'a file (the document with its content), document id, content hash (prefix) or workflow id')
   .option('--json', 'print JSON')
   .action(async (id: string, opts: { json?: boolean }) => (await import('./commands/audit.ts')).auditCommand(await context(), id, opts));
 
@@ -132,8 +132,8 @@ program
 
 program
   .command('show')
-  .description('show a document: status, route, record, evidence, routing decisions and attempts')
-  .argument('<id>', 'document id, content hash (or a unique prefix of it), or workflow id')
+  .description('show a document: status, route, record with evidence (in review: the candidate a reviewer will see), routing decisions and attempts')
+  .argument('<file|id>', 'a file (the document with its content), document id, content hash (or a unique prefix of it), or workflow id')
   .option('--json', 'print JSON')
   .action(async (id: string, opts: { json?: boolean }) => (await import('./commands/show.ts')).showCommand(await context(), id, opts));
 
@@ -302,11 +302,12 @@ program
 
 program
   .command('list')
-  .description('recent documents, newest first: id, status, kind, route, total or parties, file (to find an id for show/audit)')
+  .description('recent documents, newest first: id, status, kind, total or parties, file (to find an id for show/audit); with paths, the documents of those files (by content), and the files not ingested')
+  .argument('[paths...]', 'files or folders: list the documents with their content instead of the most recent')
   .addOption(new Option('--status <status>', 'only documents in this status').choices(['received', 'processing', 'extracted', 'needs_review', 'failed', 'cancelled', 'stalled']))
   .option('--limit <n>', 'how many', '20')
   .option('--json', 'print one JSON object per line')
-  .action(async (opts: { status?: string; limit: string; json?: boolean }) => (await import('./commands/list.ts')).listCommand(await context(), opts));
+  .action(async (paths: string[], opts: { status?: string; limit: string; json?: boolean }) => (await import('./commands/list.ts')).listCommand(await context(), paths, opts));
 
 program.addHelpText(
   'after',
