@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import type { EvalCommandOptions } from './commands/eval.ts';
-import type { ExportInvoicesOptions } from './commands/export.ts';
+import type { ExportOptions } from './commands/export.ts';
 import type { ApiScope } from '../db/api-keys.ts';
 
 /*
@@ -54,7 +54,7 @@ program
 
 program
   .command('ingest')
-  .description('ingest PDF files or directories of PDFs (each content once: a repeated file starts nothing new)')
+  .description('ingest PDF or e-invoice XML files, or folders of them (each content once: a repeated file starts nothing new; what a folder holds besides is listed as skipped)')
   .argument('<paths...>', 'files or directories')
   .option('--wait', 'wait until every document is processed (always so in local mode, where this process does the work)')
   .option('--json', 'print one JSON object per document (documentId, sha256, file, kind, status, route, tokens, confidence, record, error, workflowId)')
@@ -121,7 +121,7 @@ program
 program
   .command('audit')
   .description("a document's timeline: received, parsed, each attempt and routing decision, checks, reviews, records")
-  .argument('<id>', 'document id, content hash (prefix) or workflow id')
+  .argument('<file|id>', 'a file (the document with its content), document id, content hash (prefix) or workflow id')
   .option('--json', 'print JSON')
   .action(async (id: string, opts: { json?: boolean }) => (await import('./commands/audit.ts')).auditCommand(await context(), id, opts));
 
@@ -132,8 +132,8 @@ program
 
 program
   .command('show')
-  .description('show a document: status, route, record, evidence, routing decisions and attempts')
-  .argument('<id>', 'document id, content hash (or a unique prefix of it), or workflow id')
+  .description('show a document: status, route, record with evidence (in review: the candidate a reviewer will see), routing decisions and attempts')
+  .argument('<file|id>', 'a file (the document with its content), document id, content hash (or a unique prefix of it), or workflow id')
   .option('--json', 'print JSON')
   .action(async (id: string, opts: { json?: boolean }) => (await import('./commands/show.ts')).showCommand(await context(), id, opts));
 
@@ -271,31 +271,43 @@ program
 
 program
   .command('export')
-  .description('write every matching invoice (latest record versions) as CSV or JSON Lines: the rows of GET /v1/invoices?format=csv|jsonl')
-  .argument('<what>', 'what to export: invoices')
+  .description(
+    'write every matching invoice or contract (latest record versions) as CSV or JSON Lines: the rows of GET /v1/invoices|contracts?format=csv|jsonl. ' +
+      'CSV starts with a UTF-8 byte order mark (for Excel; --no-bom for other programs)',
+  )
+  .argument('<what>', 'what to export: invoices or contracts')
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).makeOptionMandatory())
   .option('--out <file>', 'write to this file instead of stdout')
+  .option('--no-bom', 'CSV without the UTF-8 byte order mark (which makes Excel read "Präzisionstechnik" right, but a program may take it for part of the first header)')
   .option('--csv-raw', "CSV cells exactly as stored (by default a cell starting with = + - @, tab or CR gets a leading ' so spreadsheets do not run it as a formula)")
-  .option('--vendor <prefix>', 'vendor name prefix, case-insensitive')
-  .option('--number <invoiceNumber>', 'exact invoice number')
-  .option('--from <YYYY-MM-DD>', 'issue date on or after')
-  .option('--to <YYYY-MM-DD>', 'issue date on or before')
-  .option('--due-from <YYYY-MM-DD>', 'due date on or after')
-  .option('--due-to <YYYY-MM-DD>', 'due date on or before')
-  .option('--currency <code>', 'ISO 4217 currency code')
-  .option('--total-min <decimal>', 'total at least')
-  .option('--total-max <decimal>', 'total at most')
+  .option('--include-review', 'documents in review too, after the records, with their candidate values (what a reviewer sees) and the columns valuesFrom and reviewReasons')
   .option('--status <status>', "the document's status (extracted, needs_review, …)")
-  .option('--sort <sort>', 'issueDate, dueDate, total, createdAt or vendor; "-" for descending (default -createdAt)')
-  .action(async (what: string, opts: ExportInvoicesOptions) => (await import('./commands/export.ts')).exportCommand(await context(), what, opts));
+  .option('--sort <sort>', 'invoices: issueDate, dueDate, total, createdAt or vendor; contracts: effectiveDate, expirationDate or createdAt; "-" for descending (default -createdAt)')
+  .option('--vendor <prefix>', 'invoices: vendor name prefix, case-insensitive')
+  .option('--number <invoiceNumber>', 'invoices: exact invoice number')
+  .option('--from <YYYY-MM-DD>', 'invoices: issue date on or after')
+  .option('--to <YYYY-MM-DD>', 'invoices: issue date on or before')
+  .option('--due-from <YYYY-MM-DD>', 'invoices: due date on or after')
+  .option('--due-to <YYYY-MM-DD>', 'invoices: due date on or before')
+  .option('--currency <code>', 'invoices: ISO 4217 currency code')
+  .option('--total-min <decimal>', 'invoices: total at least')
+  .option('--total-max <decimal>', 'invoices: total at most')
+  .option('--party <prefix>', "contracts: prefix of any party's name, case-insensitive")
+  .option('--governing-law <law>', 'contracts: governing law, case-insensitive exact match')
+  .option('--effective-from <YYYY-MM-DD>', 'contracts: effective date on or after')
+  .option('--effective-to <YYYY-MM-DD>', 'contracts: effective date on or before')
+  .option('--expiration-from <YYYY-MM-DD>', 'contracts: expiration date on or after')
+  .option('--expiration-to <YYYY-MM-DD>', 'contracts: expiration date on or before')
+  .action(async (what: string, opts: ExportOptions) => (await import('./commands/export.ts')).exportCommand(await context(), what, opts));
 
 program
   .command('list')
-  .description('recent documents, newest first: id, status, kind, route, total or parties, file (to find an id for show/audit)')
+  .description('recent documents, newest first: id, status, kind, total or parties, file (to find an id for show/audit); with paths, the documents of those files (by content), and the files not ingested')
+  .argument('[paths...]', 'files or folders: list the documents with their content instead of the most recent')
   .addOption(new Option('--status <status>', 'only documents in this status').choices(['received', 'processing', 'extracted', 'needs_review', 'failed', 'cancelled', 'stalled']))
   .option('--limit <n>', 'how many', '20')
   .option('--json', 'print one JSON object per line')
-  .action(async (opts: { status?: string; limit: string; json?: boolean }) => (await import('./commands/list.ts')).listCommand(await context(), opts));
+  .action(async (paths: string[], opts: { status?: string; limit: string; json?: boolean }) => (await import('./commands/list.ts')).listCommand(await context(), paths, opts));
 
 program.addHelpText(
   'after',

@@ -56,3 +56,43 @@ export function printRecord(record: Record<string, unknown>, ranOn: readonly str
     for (const p of parties) process.stdout.write(`      - ${p.name}${p.role ? ` (${p.role})` : ''}\n`);
   }
 }
+
+type CandidateField = { value: unknown; confidence?: number; evidence?: { page?: number; quote?: string | null } | null };
+
+const cellText = (value: unknown) => (value === null || value === undefined ? '(not found)' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+/**
+ * A document in review: the candidate's values as the review console and GET
+ * /v1/review show them to a reviewer (each with its confidence and where it was
+ * read), so the decision can be prepared from the terminal.
+ */
+export function printCandidate(candidate: NonNullable<DocumentView['candidate']>, reasons: readonly string[]): void {
+  const fields = (candidate.fields ?? {}) as Record<string, unknown>;
+  process.stdout.write(
+    `\n  in review${reasons.length ? ` (${reasons.join('; ')})` : ''}: the candidate a reviewer will see ` +
+      `(from ${candidate.stage}, confidence ${candidate.confidence.toFixed(2)}; not a record until approved or corrected):\n`,
+  );
+  for (const [name, raw] of Object.entries(fields)) {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !('value' in raw)) continue;
+    const f = raw as CandidateField;
+    const where = f.evidence ? ` (p.${f.evidence.page ?? '?'}${f.evidence.quote ? `: "${f.evidence.quote.replace(/\s+/g, ' ').slice(0, 80)}"` : ''})` : '';
+    const conf = typeof f.confidence === 'number' ? `  conf ${f.confidence.toFixed(2)}` : '';
+    process.stdout.write(`    ${name}: ${cellText(f.value)}${f.value === null || f.value === undefined ? '' : `${conf}${where}`}\n`);
+  }
+  const list = (name: string) => (Array.isArray(fields[name]) ? (fields[name] as Record<string, unknown>[]) : []);
+  const lines = list('lineItems');
+  if (lines.length) {
+    process.stdout.write(`    lineItems:\n`);
+    for (const l of lines) process.stdout.write(`      - ${cellText(l.description)} | qty ${String(l.quantity ?? '-')} | unit ${String(l.unitPrice ?? '-')} | ${String(l.amount ?? '-')}\n`);
+  }
+  const vat = list('vatBreakdown');
+  if (vat.length) {
+    process.stdout.write(`    vatBreakdown:\n`);
+    for (const v of vat) process.stdout.write(`      - ${String(v.category ?? '-')} ${String(v.rate ?? '-')}% of ${String(v.taxableAmount ?? '-')}: ${String(v.taxAmount ?? '-')}\n`);
+  }
+  const parties = list('parties');
+  if (parties.length) {
+    process.stdout.write(`    parties:\n`);
+    for (const p of parties) process.stdout.write(`      - ${String(p.name)}${p.role ? ` (${String(p.role)})` : ''}\n`);
+  }
+}

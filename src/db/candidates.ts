@@ -62,15 +62,8 @@ export async function insertCandidate(
 }
 
 /** The newest candidate of a document (what a reviewer sees), or undefined. */
-export async function findLatestCandidate(db: Db, documentId: string) {
-  const row = await db
-    .selectFrom('candidates')
-    .select(['fields', 'confidence', 'stage'])
-    .where('document_id', '=', documentId)
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? { ...row, fields: CandidateFields.parse(row.fields) } : undefined;
+export async function findLatestCandidate(db: Db, documentId: string): Promise<LatestCandidate | undefined> {
+  return (await findLatestCandidates(db, [documentId])).get(documentId);
 }
 
 /** One candidate by id, its jsonb parsed (for settling, review and escalation), or undefined. */
@@ -83,19 +76,34 @@ export async function getCandidate(db: Db | Transaction<Database>, id: string) {
   return row ? { ...row, fields: CandidateFields.parse(row.fields), checks: CandidateChecks.parse(row.checks) } : undefined;
 }
 
+/** The newest candidate of a document, as the review queue and the exports of documents in review show it. */
+export interface LatestCandidate {
+  stage: string;
+  confidence: string;
+  fields: CandidateFields;
+  possibleDuplicateOf: string | null;
+  createdAt: Date;
+}
+
 /** The newest candidate of each of the given documents (what the review queue shows), by document id. */
-export async function findLatestCandidates(
-  db: Db,
-  documentIds: readonly string[],
-): Promise<Map<string, { stage: string; confidence: string; fields: CandidateFields }>> {
-  const latest = new Map<string, { stage: string; confidence: string; fields: CandidateFields }>();
+export async function findLatestCandidates(db: Db, documentIds: readonly string[]): Promise<Map<string, LatestCandidate>> {
+  const latest = new Map<string, LatestCandidate>();
   if (documentIds.length === 0) return latest;
   const rows = await db
     .selectFrom('candidates')
-    .select(['document_id', 'stage', 'confidence', 'fields', 'created_at'])
+    .select(['document_id', 'stage', 'confidence', 'fields', 'possible_duplicate_of', 'created_at'])
     .where('document_id', 'in', documentIds)
     .orderBy('created_at', 'desc')
     .execute();
-  for (const c of rows) if (!latest.has(c.document_id)) latest.set(c.document_id, { stage: c.stage, confidence: c.confidence, fields: CandidateFields.parse(c.fields) });
+  for (const c of rows) {
+    if (latest.has(c.document_id)) continue;
+    latest.set(c.document_id, {
+      stage: c.stage,
+      confidence: c.confidence,
+      fields: CandidateFields.parse(c.fields),
+      possibleDuplicateOf: c.possible_duplicate_of,
+      createdAt: c.created_at,
+    });
+  }
   return latest;
 }

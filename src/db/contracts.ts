@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.ts';
 import { afterCursor, orderModifier, parseSort, sortValueText, type CursorState, type SortColumn } from './keyset.ts';
 import { escapeLike } from './like.ts';
+import { contractRecordFields, type ContractRecordFields } from './records.ts';
 import type { DocumentStatusColumn } from './schema.ts';
 import { findRecordVersion, superseded } from './versions.ts';
 
@@ -43,7 +44,7 @@ function latestContracts(db: Db, f: ContractFilter) {
     .selectFrom('contracts as c')
     .innerJoin('documents as d', 'd.id', 'c.document_id')
     .selectAll('c')
-    .select('d.status as document_status')
+    .select(['d.status as document_status', 'd.file_name as document_file_name', 'd.review_reasons as document_review_reasons'])
     .where(({ not }) => not(superseded('contracts', 'c')));
   if (f.party !== undefined) {
     const pattern = escapeLike(f.party) + '%';
@@ -75,6 +76,28 @@ export async function findContracts(db: Db, filter: ContractFilter, sort: Contra
   let q = latestContracts(db, filter).select(sortValueText(column).as('sort_value'));
   if (after) q = q.where(afterCursor(column, sql.ref('c.id'), direction, after));
   return q.orderBy(column.expr, orderModifier(direction)).orderBy('c.id', direction).limit(limit).execute();
+}
+
+export type ContractListRow = Awaited<ReturnType<typeof findContracts>>[number];
+
+/** One contract in a listing or export: the record's fields, its parties, document and status. */
+export type ContractListItem = Omit<ContractRecordFields, 'kind'> & {
+  documentId: string;
+  status: DocumentStatusColumn;
+  parties: { name: string; role: string | null }[];
+  createdAt: string;
+};
+
+/** A listing row in the shape the API's ContractSummary and the exports show, with its parties (from findContractParties). */
+export function contractListItem(row: ContractListRow, parties: readonly { contract_id: string; name: string; role: string | null }[]): ContractListItem {
+  const { kind: _kind, ...fields } = contractRecordFields(row);
+  return {
+    ...fields,
+    documentId: row.document_id,
+    status: row.document_status,
+    parties: parties.filter((p) => p.contract_id === row.id).map((p) => ({ name: p.name, role: p.role })),
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 /** The parties (name and role) of the given contract versions, in their order. */

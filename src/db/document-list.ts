@@ -5,6 +5,7 @@ import type { Db } from './database.ts';
 /** One line of `docroute list`: a document and the headline of its latest record. */
 export interface DocumentListItem {
   documentId: string;
+  sha256: string;
   file: string;
   status: DocumentStatusColumn;
   kind: 'invoice' | 'contract' | 'other' | null;
@@ -21,10 +22,14 @@ export interface DocumentListItem {
  * The most recent documents (newest first), optionally in one status, with the
  * total of an invoice's or the parties of a contract's latest record version.
  */
-export async function listRecentDocuments(db: Db, filter: { status?: DocumentStatusColumn; limit: number }): Promise<DocumentListItem[]> {
+export async function listRecentDocuments(
+  db: Db,
+  filter: { status?: DocumentStatusColumn; limit: number; /** Only the documents with these contents. */ sha256s?: readonly string[] },
+): Promise<DocumentListItem[]> {
+  if (filter.sha256s?.length === 0) return [];
   let query = db
     .selectFrom('documents as d')
-    .select(['d.id', 'd.file_name', 'd.status', 'd.kind', 'd.route', 'd.created_at', 'd.updated_at'])
+    .select(['d.id', 'd.sha256', 'd.file_name', 'd.status', 'd.kind', 'd.route', 'd.created_at', 'd.updated_at'])
     .select((eb) => [
       eb
         .selectFrom('invoices as i')
@@ -47,9 +52,11 @@ export async function listRecentDocuments(db: Db, filter: { status?: DocumentSta
     .orderBy('d.id', 'desc')
     .limit(filter.limit);
   if (filter.status) query = query.where('d.status', '=', filter.status);
+  if (filter.sha256s) query = query.where('d.sha256', 'in', filter.sha256s);
   const rows = await query.execute();
   return rows.map((r) => ({
     documentId: r.id,
+    sha256: r.sha256,
     file: r.file_name,
     status: r.status,
     kind: r.kind,

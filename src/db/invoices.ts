@@ -71,7 +71,7 @@ function latestInvoices(db: Db, f: InvoiceFilter) {
     .selectFrom('invoices as i')
     .innerJoin('documents as d', 'd.id', 'i.document_id')
     .selectAll('i')
-    .select('d.status as document_status')
+    .select(['d.status as document_status', 'd.file_name as document_file_name', 'd.review_reasons as document_review_reasons'])
     .select([
       vatColumn('category', 'vat_categories'),
       vatColumn('rate', 'vat_rates'),

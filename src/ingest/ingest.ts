@@ -185,24 +185,37 @@ export async function hashFile(filePath: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A directory entry `expandPaths` did not take, and why (said to the user, never silently dropped). */
+export interface SkippedPath {
+  path: string;
+  reason: string;
+}
+
 /**
  * Expands the command line's paths: files as given (whatever their extension, so a
  * mislabelled file still gets a recorded verdict), directories to the PDFs and XML files
- * (e-invoices) in them.
+ * (e-invoices) in them. What a directory holds besides is returned as `skipped`, with
+ * the reason: other files (by their name), subdirectories (not searched) and
+ * anything that is not a regular file.
  */
-export async function expandPaths(paths: readonly string[]): Promise<string[]> {
+export async function expandPaths(paths: readonly string[]): Promise<{ files: string[]; skipped: SkippedPath[] }> {
   const out: string[] = [];
+  const skipped: SkippedPath[] = [];
   for (const p of paths) {
     const stat = await fs.stat(p).catch(() => null);
     if (!stat) throw new Error(`no such file or directory: ${p}`);
     if (stat.isDirectory()) {
       const entries = await fs.readdir(p, { withFileTypes: true });
       for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-        if (e.isFile() && ACCEPTED_FILE_NAME.test(e.name)) out.push(path.join(p, e.name));
+        const full = path.join(p, e.name);
+        if (e.isFile() && ACCEPTED_FILE_NAME.test(e.name)) out.push(full);
+        else if (e.isFile()) skipped.push({ path: full, reason: 'not a PDF or XML file (by its name: only .pdf and .xml are taken from a folder)' });
+        else if (e.isDirectory()) skipped.push({ path: full, reason: 'a subfolder (folders are not searched recursively: give it as a path)' });
+        else skipped.push({ path: full, reason: 'not a regular file' });
       }
     } else {
       out.push(p);
     }
   }
-  return [...new Set(out)];
+  return { files: [...new Set(out)], skipped };
 }

@@ -79,7 +79,7 @@ const CONTRACTS: ContractSpec[] = [
 ];
 const contracts: (ContractSpec & { id: string; documentId: string })[] = [];
 
-const documentIds: { id: string; createdAt: string; status: string; kind: string | null }[] = [];
+const documentIds: { id: string; sha256: string; createdAt: string; status: string; kind: string | null }[] = [];
 
 async function addDocument(kind: 'invoice' | 'contract' | 'other' | null, status: DocumentStatusColumn, createdAt: string): Promise<string> {
   const sha256 = randomBytes(32).toString('hex');
@@ -88,7 +88,7 @@ async function addDocument(kind: 'invoice' | 'contract' | 'other' | null, status
     .values({ sha256, file_name: `${sha256.slice(0, 8)}.pdf`, size_bytes: 1234, workflow_id: `wf-${sha256}`, kind, status, created_at: createdAt })
     .returning('id')
     .executeTakeFirstOrThrow();
-  documentIds.push({ id, createdAt, status, kind });
+  documentIds.push({ id, sha256, createdAt, status, kind });
   return id;
 }
 
@@ -412,16 +412,20 @@ describe('GET /v1/invoices', () => {
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="invoices-\d{4}-\d{2}-\d{2}\.csv"/);
     const [header, ...rows] = parseCsv(text);
+    // The listing's columns, with the source file name after the document id (export only).
     const columns = Object.keys(json.body.items[0]);
+    columns.splice(columns.indexOf('documentId') + 1, 0, 'file');
     expect(header).toEqual(columns);
+    const fileOf = new Map(documentIds.map((d) => [d.id, `${d.sha256.slice(0, 8)}.pdf`]));
     expect(rows).toHaveLength(inserted.length);
-    expect(rows).toEqual(json.body.items.map((item: Record<string, unknown>) => columns.map((c) => asCsvCell(item[c]))));
+    const withFile = (item: Record<string, unknown>): Record<string, unknown> => ({ ...item, file: fileOf.get(item.documentId as string) });
+    expect(rows).toEqual(json.body.items.map((item: Record<string, unknown>) => columns.map((c) => asCsvCell(withFile(item)[c]))));
     expect(rows.find((r) => r[columns.indexOf('invoiceNumber')] === 'G-1')?.[columns.indexOf('total')]).toBe('5000.000001');
 
     const filtered = await get('/v1/invoices?vendor=acme&sort=-total&format=csv');
     const filteredJson = await get('/v1/invoices?vendor=acme&sort=-total');
     expect(parseCsv(filtered.text).slice(1)).toEqual(
-      filteredJson.body.items.map((item: Record<string, unknown>) => columns.map((c) => asCsvCell(item[c]))),
+      filteredJson.body.items.map((item: Record<string, unknown>) => columns.map((c) => asCsvCell(withFile(item)[c]))),
     );
     const empty = await get('/v1/invoices?vendor=nobody&format=csv');
     expect(parseCsv(empty.text)).toEqual([columns]);
@@ -433,7 +437,10 @@ describe('GET /v1/invoices', () => {
     expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     expect(res.headers.get('content-disposition')).toMatch(/filename="invoices-\d{4}-\d{2}-\d{2}\.jsonl"/);
     expect(text.endsWith('\n')).toBe(true);
-    expect(text.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(json.body.items);
+    // The listing's items, with the source file name (export only).
+    const items = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(items.map(({ file: _file, ...rest }) => rest)).toEqual(json.body.items);
+    expect(items.every((i) => typeof i.file === 'string' && i.file.endsWith('.pdf'))).toBe(true);
   });
 });
 
@@ -772,9 +779,10 @@ describe('OpenAPI and CLI', () => {
     const out = path.join(dir, 'inv.csv');
     await cli(['export', 'invoices', '--format', 'csv', '--out', out, '--from', '2024-01-20', '--to', '2024-02-01', '--currency', 'eur', '--total-min', '100']);
     const apiCsv = await get('/v1/invoices?issueDateFrom=2024-01-20&issueDateTo=2024-02-01&currency=EUR&totalMin=100&format=csv');
+    // The CLI's CSV starts with a UTF-8 BOM (for Excel); the API's only with bom=true.
     const written = await fs.readFile(out, 'utf8');
-    expect(written).toBe(apiCsv.text);
-    expect(parseCsv(written).slice(1).map((r) => r[parseCsv(written)[0]!.indexOf('invoiceNumber')])).toEqual(['A-3']);
+    expect(written).toBe('\uFEFF' + apiCsv.text);
+    expect(parseCsv(apiCsv.text).slice(1).map((r) => r[parseCsv(apiCsv.text)[0]!.indexOf('invoiceNumber')])).toEqual(['A-3']);
 
     await expect(cli(['export', 'invoices', '--format', 'csv', '--from', '2024-02-30'])).rejects.toMatchObject({
       stderr: expect.stringContaining('--from'),

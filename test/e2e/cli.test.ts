@@ -219,6 +219,10 @@ describe('honest output: exit codes, ids, the tier that ran, list', () => {
     expect(outcome.stdout).toMatch(/invoice-en-usd\.pdf[^\n]*/);
     expect(outcome.stdout.split('\n').find((l) => l.includes('invoice-en-usd.pdf'))).toMatch(/\brules\b/);
     expect(outcome.stderr.match(/^note: no GEMINI_API_KEY/gm)).toHaveLength(1);
+    // Not a terminal (piped): a progress line per document as it settles, with the time taken so far.
+    const progressLines = outcome.stderr.split('\n').filter((l) => /^\[\d\/2\] /.test(l));
+    expect(progressLines.map((l) => l.replace(/\s+.*/, '')).sort()).toEqual(['[1/2]', '[2/2]']);
+    expect(progressLines.find((l) => l.includes('broken.pdf'))).toMatch(/^\[\d\/2\] failed\s+\S*broken\.pdf {2}\(\d+:\d\d elapsed, [\d.]+\/min/);
 
     const json = jsonLines((await docroute(['ingest', sample, '--json'], env)).stdout);
     expect(json[0]).toMatchObject({ documentId: good!.id, route: ['flash'], ranOn: ['rules'] });

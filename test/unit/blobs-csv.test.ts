@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { rechunk } from '../../src/db/blobs.ts';
-import { escapeCsvCell, toCsv } from '../../src/exports/writers.ts';
+import { escapeCsvCell, toCsv, toJsonl } from '../../src/exports/writers.ts';
 import { sniffContent } from '../../src/pdf/sniff.ts';
 
 async function text(stream: Readable): Promise<string> {
@@ -33,6 +33,36 @@ describe('CSV export guards against formula injection', () => {
     const cols = ['vendor', 'total', 'paid'] as const;
     expect(await text(toCsv(rows(data), cols))).toBe(`vendor,total,paid\n"'=HYPERLINK(""x"")",-5.00,false\n`);
     expect(await text(toCsv(rows(data), cols, { raw: true }))).toBe(`vendor,total,paid\n"=HYPERLINK(""x"")",-5.00,false\n`);
+  });
+});
+
+describe('CSV for spreadsheets', () => {
+  it('starts with a UTF-8 byte order mark on request (once, before the header), keeps UTF-8 text exact', async () => {
+    const data = [{ vendor: 'Präzisionstechnik GmbH', total: '1190.00' }];
+    const chunks: Buffer[] = [];
+    for await (const chunk of toCsv(rows(data), ['vendor', 'total'], { bom: true })) chunks.push(Buffer.from(chunk as Buffer | string));
+    const withBom = Buffer.concat(chunks);
+    expect([...withBom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(withBom.subarray(3).toString('utf8')).toBe('vendor,total\nPräzisionstechnik GmbH,1190.00\n');
+    const without = await text(toCsv(rows(data), ['vendor', 'total']));
+    expect(without.charCodeAt(0)).toBe('v'.charCodeAt(0));
+  });
+
+  it('quotes commas, quotes and line breaks, and writes list cells through their format, guarded too', async () => {
+    const data = [
+      { name: 'Müller, Schmidt & "Partner"', parties: [{ name: '=EVIL()', role: null }, { name: 'Globex', role: 'Buyer' }], note: 'line 1\nline 2' },
+    ];
+    const cells = { parties: (v: unknown) => (v as { name: string; role: string | null }[]).map((p) => (p.role ? `${p.name} (${p.role})` : p.name)).join('; ') };
+    expect(await text(toCsv(rows(data), ['name', 'parties', 'note'], { cells }))).toBe(
+      `name,parties,note\n"Müller, Schmidt & ""Partner""",'=EVIL(); Globex (Buyer),"line 1\nline 2"\n`,
+    );
+    // Without a format, an object is written as JSON.
+    expect(await text(toCsv(rows([{ term: { count: 12, unit: 'months' } }]), ['term']))).toBe('term\n"{""count"":12,""unit"":""months""}"\n');
+  });
+
+  it('JSON Lines keeps the columns, in order, with lists as lists', async () => {
+    const data = [{ b: 2, a: [1, 2], hidden: 'x' }];
+    expect(await text(toJsonl(rows(data), ['a', 'b']))).toBe('{"a":[1,2],"b":2}\n');
   });
 });
 

@@ -1,13 +1,28 @@
 import { z } from 'zod';
 import { findInvoice, findInvoices, invoiceListItem, invoiceSortColumn } from '../../db/invoices.ts';
 import { loadInvoiceRecord } from '../../db/records.ts';
-import { allInvoices, INVOICE_COLUMNS } from '../../exports/invoices.ts';
-import { contentDisposition, EXPORT_CONTENT_TYPES, toFormat } from '../../exports/writers.ts';
+import { invoiceExport } from '../../exports/invoices.ts';
+import { contentDisposition, EXPORT_CONTENT_TYPES, writeTable } from '../../exports/writers.ts';
 import { BEARER, requireScope } from '../auth.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { CursorParam, Id, InvoiceDetail, InvoiceFilters, InvoiceSort, InvoiceSummary, LimitParam, pageOf, problems } from '../schemas.ts';
 import type { RouteModule } from '../types.ts';
+
+/** The export-only parameters, shared with GET /v1/contracts (src/api/routes/contracts.ts). */
+export const ExportParams = z.object({
+  bom: z
+    .stringbool()
+    .default(false)
+    .describe('format=csv only: start with a UTF-8 byte order mark, so that Excel reads non-ASCII text (Präzisionstechnik) right'),
+  includeReview: z
+    .stringbool()
+    .default(false)
+    .describe(
+      'format=csv or jsonl only: documents in review too, after the records, with the values of their candidate (what a reviewer sees) ' +
+        'and two more columns: valuesFrom (record, candidate or none) and reviewReasons',
+    ),
+});
 
 const InvoiceListQuery = InvoiceFilters.extend({
   sort: InvoiceSort,
@@ -23,6 +38,7 @@ const InvoiceListQuery = InvoiceFilters.extend({
     .describe(
       "format=csv only: cells exactly as stored. By default a text cell starting with = + - @, a tab or a carriage return is prefixed with ' so that a spreadsheet does not run it as a formula",
     ),
+  ...ExportParams.shape,
 });
 
 /** GET /v1/invoices (list, filter, sort, page, export) and GET /v1/invoices/:id. */
@@ -46,8 +62,8 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
             description: 'A page of invoices (json), or every matching invoice (csv, jsonl)',
             content: {
               'application/json': { schema: pageOf(InvoiceSummary) },
-              'text/csv': { schema: z.string().describe('CSV with a header row; columns as the InvoiceSummary fields') },
-              'application/x-ndjson': { schema: z.string().describe('One InvoiceSummary JSON object per line') },
+              'text/csv': { schema: z.string().describe('CSV with a header row; columns as the InvoiceSummary fields, with file (the file name as received) after documentId') },
+              'application/x-ndjson': { schema: z.string().describe('One InvoiceSummary JSON object (with file) per line') },
             },
           },
           ...problems(400, 401, 403, 429, 500),
@@ -55,16 +71,16 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const { sort, limit, cursor, format, raw, ...filters } = request.query;
+      const { sort, limit, cursor, format, raw, bom, includeReview, ...filters } = request.query;
       if (format !== 'json') {
-        const rows = allInvoices(db, filters, sort);
+        const table = invoiceExport(db, filters, sort, { includeReview });
         const stamp = new Date().toISOString().slice(0, 10);
         return reply
           .code(200)
           .type(EXPORT_CONTENT_TYPES[format])
           .header('content-disposition', contentDisposition(`invoices-${stamp}.${format}`))
           // A stream is sent as is (no serializer); the schema above describes its text.
-          .send(toFormat(format, rows, INVOICE_COLUMNS, { raw }) as never);
+          .send(writeTable(format, table, { raw, bom }) as never);
       }
       const after = cursor ? decodeCursor(cursor, { scope: 'invoices', sort, type: invoiceSortColumn(sort).type }) : null;
       const rows = await findInvoices(db, filters, sort, limit + 1, after);

@@ -3,11 +3,14 @@ import { connectTemporalIfRunning, openDbRuntime, openRuntime, type AppRuntime }
 import { exportHistory, readHistoryFile, replayHistories, replayHistory, type ReplayOutcome } from '../../audit/history.ts';
 import { buildAuditTimeline } from '../../audit/timeline.ts';
 import { findDocument } from '../../db/documents.ts';
+import { resolveDocumentRef } from '../document-ref.ts';
 import type { CliContext } from '../main.ts';
 import { createProgress } from '../progress.ts';
 
-/** A document id, content hash (prefix) or workflow id → the workflow id (a workflow id not in our database is taken as is). */
+/** A file path, document id, content hash (prefix) or workflow id → the workflow id (a workflow id not in our database is taken as is). */
 async function workflowIdOf(runtime: AppRuntime, ref: string): Promise<string> {
+  const isFile = await fs.stat(ref).then((s) => s.isFile(), () => false);
+  if (isFile) return (await resolveDocumentRef(runtime.db, ref)).workflow_id;
   const doc = await findDocument(runtime.db, ref);
   return doc?.workflow_id ?? ref;
 }
@@ -94,14 +97,13 @@ export async function replayCommand(ctx: CliContext, ref: string | undefined, op
   if (failed.length > 0) process.exitCode = 1;
 }
 
-/** `docroute audit <documentId>`: the document's timeline, each step with its history event id. */
+/** `docroute audit <file or id>`: the document's timeline, each step with its history event id. */
 export async function auditCommand(ctx: CliContext, ref: string, opts: { json?: boolean }): Promise<void> {
   // Only reads: Postgres, and the history from Temporal when it runs (nothing is started for it).
   const runtime = await openDbRuntime(ctx.config, ctx.log);
   const temporal = await connectTemporalIfRunning(ctx.config).catch(() => null);
   try {
-    const doc = await findDocument(runtime.db, ref);
-    if (!doc) throw new Error(`no document matches ${ref}`);
+    const doc = await resolveDocumentRef(runtime.db, ref);
     const timeline = await buildAuditTimeline(runtime.db, temporal?.client ?? null, doc.id);
     if (opts.json) {
       process.stdout.write(JSON.stringify(timeline, null, 2) + '\n');

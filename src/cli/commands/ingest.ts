@@ -1,8 +1,9 @@
-import { openRuntime, type AppRuntime } from '../../app/runtime.ts';
+import { openRuntime, type AppRuntime, type OpenOptions } from '../../app/runtime.ts';
+import { onShutdown } from '../../app/shutdown.ts';
 import { describeDocument, type DocumentView } from '../../app/document-view.ts';
-import { expandPaths, ingestFile, waitForDocument, type IngestedFile } from '../../ingest/ingest.ts';
+import { expandPaths, ingestFile, waitForDocument, type IngestedFile, type SkippedPath } from '../../ingest/ingest.ts';
 import type { CliContext } from '../main.ts';
-import { createProgress } from '../progress.ts';
+import { createProgress, formatDuration } from '../progress.ts';
 import { printDocumentLine } from '../render.ts';
 import { mapLimit } from '../../util/map-limit.ts';
 
@@ -18,19 +19,61 @@ export function isLocalMode(ctx: CliContext): boolean {
  * person decides).
  */
 export async function ingestCommand(ctx: CliContext, paths: string[], opts: { wait?: boolean; json?: boolean }): Promise<void> {
-  const files = await expandPaths(paths);
-  if (files.length === 0) throw new Error(`no PDF or XML files found in ${paths.join(', ')}`);
+  const { files, skipped } = await expandPaths(paths);
+  reportSkipped(skipped);
+  if (files.length === 0) {
+    throw new Error(`no PDF or XML files found in ${paths.join(', ')}${skipped.length ? ` (${skipped.length} skipped, see above)` : ''}`);
+  }
   const local = isLocalMode(ctx);
   if (!opts.json) noteOfflineTier(ctx);
-  const runtime = await openRuntime(ctx.config, ctx.log, { worker: local });
+  const runtime = await openRuntimeSaying(ctx, { worker: local });
   try {
-    const views = await ingestAndReport(runtime, files, { wait: Boolean(opts.wait) || local, json: Boolean(opts.json), source: 'cli' });
+    const views = await ingestAndReport(runtime, files, { wait: Boolean(opts.wait) || local, json: Boolean(opts.json), source: 'cli', local });
     if (!opts.json && views.length > 1) printSummary(views);
     if (!opts.json && views.length === 1) process.stdout.write(`\nSee it: docroute show ${views[0]!.documentId}\n`);
     if (views.length < files.length || views.some((v) => v.status === 'failed' || v.status === 'stalled')) process.exitCode = 1;
   } finally {
     await runtime.close();
   }
+}
+
+/** What a folder held that is not ingested, and why: on stderr, before any work (stdout stays one line or JSON object per document). */
+export function reportSkipped(skipped: readonly SkippedPath[]): void {
+  if (!skipped.length) return;
+  process.stderr.write(`skipped ${skipped.length} ${skipped.length === 1 ? 'entry' : 'entries'} (not ingested):\n`);
+  for (const s of skipped) process.stderr.write(`  ${s.path}: ${s.reason}\n`);
+}
+
+/**
+ * openRuntime, saying on stderr what it waits for: in local mode starting (or
+ * finding) the embedded PostgreSQL and Temporal dev server takes seconds, on a
+ * first run up to a minute or two, and a silent terminal looks hung.
+ */
+export async function openRuntimeSaying(ctx: CliContext, options: OpenOptions): Promise<AppRuntime> {
+  if (!isLocalMode(ctx)) return openRuntime(ctx.config, ctx.log, options);
+  const started = performance.now();
+  process.stderr.write(
+    `starting the local services (PostgreSQL and the Temporal dev server, data in ${ctx.config.dataDir}; reused when already running)` +
+      `${options.worker ? ' and a worker' : ''}…\n`,
+  );
+  const runtime = await openRuntime(ctx.config, ctx.log, options);
+  process.stderr.write(`services ready (${formatDuration(performance.now() - started)})\n`);
+  return runtime;
+}
+
+/**
+ * What Ctrl-C (or any stop signal) means for documents not settled yet. In local
+ * mode the worker is this process: their runs stop with it, durably recorded in
+ * Temporal, and resume when a worker runs again. With a cluster, the cluster's
+ * workers carry on without this command.
+ */
+export function interruptNotice(local: boolean, pending: number, dataDir: string): string {
+  if (pending === 0) return '';
+  const docs = `${pending} document${pending === 1 ? '' : 's'} in flight`;
+  return local
+    ? `\ninterrupted: ${docs} stop with this process's worker. Their progress is durable in Temporal (under ${dataDir}): ` +
+        'they resume where they stopped the next time docroute runs here (docroute ingest, up or serve).\n'
+    : `\ninterrupted: ${docs} continue on the Temporal cluster's workers without this command; follow them with docroute list.\n`;
 }
 
 /** Said once per command, on stderr: without GEMINI_API_KEY the offline rules extractor does the work. */
@@ -50,15 +93,19 @@ export function noteOfflineTier(ctx: CliContext): void {
 export async function ingestAndReport(
   runtime: AppRuntime,
   files: readonly string[],
-  opts: { wait: boolean; json: boolean; source: string },
+  opts: { wait: boolean; json: boolean; source: string; local: boolean },
 ): Promise<DocumentView[]> {
   const progress = createProgress(files.length, opts.wait ? 'processing' : 'ingesting');
+  // Runs before the runtime closes (closers run newest first): says what happens to the rest.
+  const unregister = onShutdown(async () => {
+    process.stderr.write(interruptNotice(opts.local, opts.wait ? progress.pending : 0, runtime.config.dataDir));
+  });
   const results = await mapLimit(files, 4, async (file) => {
     let ingested: IngestedFile;
     try {
       ingested = await ingestFile(runtime, file, opts.source);
     } catch (error) {
-      progress.tick('unreadable');
+      progress.tick('unreadable', file);
       return { file, error: error instanceof Error ? error.message : String(error) };
     }
     if (opts.wait) {
@@ -66,13 +113,15 @@ export async function ingestAndReport(
         status: 'failed',
         error: String(error),
       }));
-      progress.tick(result.status);
+      progress.tick(result.status, file);
     } else {
-      progress.tick(ingested.started ? 'started' : 'known');
+      progress.tick(ingested.started ? 'started' : 'known', file);
     }
     return { file, ingested };
+  }).finally(() => {
+    unregister();
+    progress.end();
   });
-  progress.end();
   const views: DocumentView[] = [];
   for (const result of results) {
     if ('error' in result) {

@@ -1,17 +1,19 @@
 import { formatBoxes } from '../../evidence/format.ts';
 import type { FieldEvidenceView } from '../../db/records.ts';
 import { describeDocument, engineName } from '../../app/document-view.ts';
-import { findDocument } from '../../db/documents.ts';
 import { listAttemptSummaries, listDocumentChecks, listRoutingDecisions } from '../../db/trail.ts';
 import { withDb } from '../with-db.ts';
 import type { CliContext } from '../main.ts';
-import { printDocumentLine, printRecord } from '../render.ts';
+import { resolveDocumentRef } from '../document-ref.ts';
+import { printCandidate, printDocumentLine, printRecord } from '../render.ts';
 
-/** Shows one document: its record with evidence, routing decisions and extraction attempts. */
+/**
+ * Shows one document (by file path, id, content hash or workflow id): its record with
+ * evidence, or in review the candidate a reviewer will see; routing decisions and attempts.
+ */
 export async function showCommand(ctx: CliContext, ref: string, opts: { json?: boolean }): Promise<void> {
   await withDb(ctx, async (db) => {
-    const doc = await findDocument(db, ref);
-    if (!doc) throw new Error(`no document matches ${ref}`);
+    const doc = await resolveDocumentRef(db, ref);
     const view = await describeDocument(db, doc.id);
     const decisions = await listRoutingDecisions(db, doc.id);
     const attempts = await listAttemptSummaries(db, doc.id);
@@ -32,6 +34,7 @@ export async function showCommand(ctx: CliContext, ref: string, opts: { json?: b
         if (e.quote !== null) process.stdout.write(`      ${formatBoxes(e.boxes)}\n`);
       }
     }
+    if (view.candidate) printCandidate(view.candidate, view.reviewReasons);
     process.stdout.write(`\n  routing decisions:\n`);
     for (const d of decisions) process.stdout.write(`    ${d.sequence}. [${d.stage}] → ${d.action}: ${d.reason}\n`);
     process.stdout.write(`\n  extraction attempts:\n`);

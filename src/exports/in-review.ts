@@ -1,0 +1,63 @@
+import { findLatestCandidates, type LatestCandidate } from '../db/candidates.ts';
+import type { Db } from '../db/database.ts';
+import type { CursorState } from '../db/keyset.ts';
+import { findReviewPage } from '../db/review-queue.ts';
+
+/**
+ * Documents waiting in review, for the exports' `includeReview`: read as the
+ * review queue reads them (findReviewPage and findLatestCandidates, what
+ * GET /v1/review shows a reviewer), so an exported row holds exactly the
+ * values a reviewer will see.
+ */
+
+/** Where a row's values come from: a record version, the candidate of a document in review, or nothing (in review before any extraction). */
+export type ValuesFrom = 'record' | 'candidate' | 'none';
+
+/** Added at the end of an export's columns with `includeReview`: where the values come from, and why the document is in review. */
+export const REVIEW_COLUMNS = ['valuesFrom', 'reviewReasons'] as const;
+
+/** Review reasons in one CSV cell. */
+export const reasonsCell = (value: unknown): string => (Array.isArray(value) ? value.map(String).join('; ') : String(value));
+
+export interface ExportOptions {
+  /** Documents in review too, with their candidate's values (after the records, oldest first). */
+  includeReview?: boolean;
+}
+
+export interface InReviewDocument {
+  documentId: string;
+  file: string;
+  reasons: string[];
+  createdAt: Date;
+  /** The newest candidate, or null when none was produced (the document went to review before any extraction). */
+  candidate: LatestCandidate | null;
+}
+
+/** Every document of `kind` in review with its newest candidate, oldest first, read in keyset batches. */
+export async function* documentsInReview(db: Db, kind: 'invoice' | 'contract', batchSize = 200): AsyncGenerator<InReviewDocument> {
+  let after: CursorState | null = null;
+  for (;;) {
+    const page = await findReviewPage(db, batchSize, after);
+    const ofKind = page.filter((r) => r.kind === kind);
+    const candidates = await findLatestCandidates(db, ofKind.map((r) => r.id));
+    for (const r of ofKind) {
+      yield { documentId: r.id, file: r.file_name, reasons: r.review_reasons, createdAt: r.created_at, candidate: candidates.get(r.id) ?? null };
+    }
+    const last = page[page.length - 1];
+    if (page.length < batchSize || !last) return;
+    after = { scope: 'review', sort: 'createdAt', value: last.sort_value, id: last.id };
+  }
+}
+
+/** A candidate field's value (`{ value, confidence, evidence }`), or null when the field is absent. */
+export function candidateValue(fields: Readonly<Record<string, unknown>> | undefined, name: string): unknown {
+  const field = fields?.[name];
+  if (field === null || typeof field !== 'object' || !('value' in field)) return null;
+  return (field as { value: unknown }).value ?? null;
+}
+
+/** A candidate list field (line items, VAT breakdown, parties) as an array of objects; [] when absent. */
+export function candidateList(fields: Readonly<Record<string, unknown>> | undefined, name: string): Record<string, unknown>[] {
+  const list = fields?.[name];
+  return Array.isArray(list) ? list.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object') : [];
+}
