@@ -4,8 +4,9 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { pinoOf } from '../logger.ts';
+import { openApiTransform, openApiTransformObject } from './openapi.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import type { ApiApp, ApiDeps, RouteModule } from './types.ts';
 
@@ -68,8 +69,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiA
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key from `docroute keys create`.' } },
       },
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: openApiTransform,
+    transformObject: openApiTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -12,13 +12,27 @@ export const Problem = z
   .object({
     type: z.string().describe('A URI reference naming the kind of problem'),
     title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
+    status: z.number().int().min(400).max(599).describe('The HTTP status code, repeated'),
+    detail: z.string().optional().describe('What went wrong and what the client can do about it'),
     instance: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
 export type Problem = z.infer<typeof Problem>;
+
+/** The media type of every error response (RFC 9457). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** A documented error response: a Problem sent as application/problem+json. */
+const problemResponse = { description: 'A problem detail (RFC 9457)', content: { [PROBLEM_MEDIA_TYPE]: { schema: Problem } } } as const;
+
+/**
+ * The error responses of a route, by status. The serializer validates a problem sent with
+ * this media type; the OpenAPI transform (openapi.ts) adds an example per status.
+ */
+export function problems<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof problemResponse } {
+  return Object.fromEntries(statuses.map((s) => [s, problemResponse])) as { [K in S[number]]: typeof problemResponse };
+}
 
 /** An error a route raises on purpose, with the status and words the client should see. */
 export class HttpProblem extends Error {
@@ -37,7 +51,7 @@ export class HttpProblem extends Error {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Omit<Problem, 'instance'>): FastifyReply {
   return reply
     .code(problem.status)
-    .type('application/problem+json')
+    .type(PROBLEM_MEDIA_TYPE)
     .send({ ...problem, instance: request.url.split('?')[0] });
 }
 
@@ -97,7 +111,8 @@ export function problemHandler(log: Logger) {
   };
 }
 
-function httpTitle(status: number): string {
+/** The title a problem of this status carries when no route names it more precisely. */
+export function httpTitle(status: number): string {
   const titles: Record<number, string> = {
     400: 'Bad request',
     401: 'Unauthorized',
@@ -109,6 +124,8 @@ function httpTitle(status: number): string {
     413: 'Payload too large',
     415: 'Unsupported media type',
     429: 'Too many requests',
+    500: 'Internal error',
+    503: 'Service unavailable',
   };
   return titles[status] ?? 'Client error';
 }

@@ -13,7 +13,6 @@ import {
   type FieldType,
 } from '../../schemas/index.ts';
 import { INVOICE_SORTS, type InvoiceFilter, type InvoiceListItem } from '../db/invoices.ts';
-import { Problem } from './problem.ts';
 
 /**
  * Response (and shared request) schemas of the query API: documents, invoices,
@@ -65,10 +64,7 @@ export function pageOf<T extends z.ZodType>(item: T) {
   });
 }
 
-/** Problem responses for the given statuses. */
-export function problems<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof Problem } {
-  return Object.fromEntries(statuses.map((s) => [s, Problem])) as { [K in S[number]]: typeof Problem };
-}
+export { problems } from './problem.ts';
 
 // ---- evidence ----------------------------------------------------------------
 
@@ -264,9 +260,9 @@ export const ContractDetail = z
 export const RecordOfDocument = z.discriminatedUnion('kind', [InvoiceRecord, ContractRecord]);
 
 const documentShape = {
-  id: Id,
+  documentId: Id.describe('The document id (the same name in every response that names a document)'),
   sha256: z.string(),
-  fileName: z.string(),
+  fileName: z.string().describe('The name the file was uploaded with (a label only)'),
   sizeBytes: z.number().int(),
   pageCount: z.number().int().nullable(),
   kind: DocumentKind.nullable(),

@@ -1,6 +1,6 @@
 /** The evaluation summary as plain-text tables, for a terminal. */
 import type { AccuracyFigures, F1Figures } from './metrics.ts';
-import type { EvalSummary } from './summary.ts';
+import { errorCounts, type EvalSummary } from './summary.ts';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number) => x.toFixed(3);
@@ -120,9 +120,14 @@ export function formatSummary(s: EvalSummary): string {
       out.push(...frontierTable(f), '');
     }
   }
-  const wrong = s.perDocument.filter((d) => d.errors.length > 0).length;
-  out.push(`${wrong} of ${s.documents} documents have errors (see --report for expected vs got with evidence).`);
+  out.push(`${errorsLine(s)} (see --report for expected vs got with evidence).`);
   return out.join('\n') + '\n';
+}
+
+/** "n of N documents have errors …": the same words and count in the summary and the report. */
+export function errorsLine(s: EvalSummary): string {
+  const c = errorCounts(s);
+  return `${c.withErrors} of ${c.documents} documents have errors: ${c.wrongValues} with a wrong or missing value, ${c.notExtracted} not extracted (in review or failed)`;
 }
 
 /** One paragraph on the touchless rate: as routed, and the best policy on this set. */

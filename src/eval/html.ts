@@ -4,9 +4,10 @@
  * text from a document or a data set is escaped: document text is untrusted.
  */
 import type { Frontier, FrontierRow } from './frontier.ts';
-import { touchlessLine } from './format.ts';
+import { errorsLine, touchlessLine } from './format.ts';
 import type { AccuracyFigures, F1Figures } from './metrics.ts';
-import type { EvalSummary } from './summary.ts';
+import { documentsWithErrors, type EvalSummary } from './summary.ts';
+import type { TouchlessFigures } from './touchless.ts';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -106,36 +107,54 @@ ${mark(frontier.allDeep, 'deep', 'all deep', -10)}
 </svg>`;
 }
 
-/** A bar chart of the calibration buckets (share right per confidence bucket), as SVG. */
-function calibrationSvg(s: EvalSummary): string {
+/**
+ * A reliability diagram of the calibration buckets, as SVG: confidence on x (0–1, each bar as
+ * wide as its bucket), the share of values right on y, regular ticks on both axes, and the
+ * diagonal of perfect calibration (share right = confidence). A bar under the diagonal is
+ * over-confident, over it under-confident.
+ */
+export function calibrationSvg(s: EvalSummary): string {
   const W = 640;
-  const H = 220;
-  const m = { left: 48, right: 16, top: 16, bottom: 40 };
-  const buckets = [...s.calibration.buckets].reverse();
-  const bw = (W - m.left - m.right) / buckets.length;
+  const H = 260;
+  const m = { left: 48, right: 16, top: 20, bottom: 44 };
+  const x = (v: number) => m.left + v * (W - m.left - m.right);
   const y = (v: number) => H - m.bottom - v * (H - m.top - m.bottom);
-  const bars = buckets
-    .map((b, i) => {
-      const x0 = m.left + i * bw + 8;
+  const f = (v: number) => v.toFixed(1);
+  const bars = s.calibration.buckets
+    .map((b) => {
       const label = `${b.from.toFixed(1)}–${b.to.toFixed(1)}`;
+      const x0 = x(b.from) + 2;
+      const width = x(b.to) - x(b.from) - 4;
+      const top = b.share === null ? y(0) : y(b.share);
       const bar =
         b.share === null
           ? ''
-          : `<rect x="${x0.toFixed(1)}" y="${y(b.share).toFixed(1)}" width="${(bw - 16).toFixed(1)}" height="${(H - m.bottom - y(b.share)).toFixed(1)}" class="bar"><title>${e(
+          : `<rect x="${f(x0)}" y="${f(top)}" width="${f(width)}" height="${f(y(0) - top)}" class="bar"><title>${e(
               `${label}: ${b.right} of ${b.total} right`,
             )}</title></rect>`;
-      return `${bar}<text x="${(x0 + (bw - 16) / 2).toFixed(1)}" y="${H - m.bottom + 16}" text-anchor="middle">${e(label)}</text><text x="${(x0 + (bw - 16) / 2).toFixed(1)}" y="${H - m.bottom + 30}" text-anchor="middle" class="small">${e(
-        `n=${b.total}`,
-      )}</text>`;
+      return `${bar}<text x="${f(x0 + width / 2)}" y="${f(top - 4)}" text-anchor="middle" class="small">${e(`n=${b.total}`)}</text>`;
     })
     .join('\n');
-  const ticks = [0, 0.5, 0.9, 1]
-    .map((v) => `<line x1="${m.left}" x2="${W - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${m.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`)
-    .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="share right per confidence bucket">
-<style>text{font:12px system-ui,sans-serif;fill:#333}.small{font-size:10px;fill:#777}.grid{stroke:#e3e3e3}.bar{fill:#2b6cb0}</style>
-${ticks}
+  const ticks: string[] = [];
+  for (let i = 0; i <= 10; i++) {
+    const v = i / 10;
+    const label = v.toFixed(1);
+    ticks.push(
+      `<line x1="${m.left}" x2="${W - m.right}" y1="${f(y(v))}" y2="${f(y(v))}" class="grid"/>` +
+        (i % 2 === 0 ? `<text x="${m.left - 6}" y="${f(y(v) + 4)}" text-anchor="end">${label}</text>` : ''),
+      `<line x1="${f(x(v))}" x2="${f(x(v))}" y1="${f(y(0))}" y2="${f(y(0) + 4)}" class="axis"/><text x="${f(x(v))}" y="${f(y(0) + 16)}" text-anchor="middle">${label}</text>`,
+    );
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="share right per confidence bucket, against perfect calibration">
+<style>text{font:12px system-ui,sans-serif;fill:#333}.small{font-size:10px;fill:#555}.grid{stroke:#e3e3e3}.axis{stroke:#555}.bar{fill:#2b6cb0;fill-opacity:.85}.diag{stroke:#c05621;stroke-width:1.5;stroke-dasharray:5 4}</style>
+${ticks.join('\n')}
+<line x1="${m.left}" x2="${W - m.right}" y1="${f(y(0))}" y2="${f(y(0))}" class="axis"/>
+<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${f(y(0))}" class="axis"/>
 ${bars}
+<line x1="${f(x(0))}" y1="${f(y(0))}" x2="${f(x(1))}" y2="${f(y(1))}" class="diag"><title>perfect calibration: share right = confidence</title></line>
+<text x="${f(x(0.02))}" y="${m.top - 6}" class="small">dashed: perfect calibration (share right = confidence)</text>
+<text x="${f((x(0) + x(1)) / 2)}" y="${H - 6}" text-anchor="middle">reported confidence</text>
+<text x="12" y="${f((m.top + y(0)) / 2)}" text-anchor="middle" transform="rotate(-90 12 ${f((m.top + y(0)) / 2)})">share right</text>
 </svg>`;
 }
 
@@ -202,8 +221,7 @@ ${tableHtml(
           : ''
       }</section>`
     : '';
-  const docs = s.perDocument
-    .filter((d) => d.errors.length > 0 || d.status !== 'extracted')
+  const docs = documentsWithErrors(s)
     .map((d) => {
       const errors = d.errors
         .map(
@@ -248,6 +266,9 @@ table.err{width:100%}code{background:#f7fafc;padding:0 3px}
 <div class="card">${e(metricLabel)}<b>${e(s.metric === 'f1' ? num((s.overall as F1Figures).f1) : pct((s.overall as AccuracyFigures).accuracy))}</b>${e(overall)}</div>
 <div class="card">confidence ≥ ${e(h.threshold)}<b>${e(pct(h.share))}</b>${e(`${h.right} of ${h.total} values right`)}</div>
 <div class="card">routed cost<b>$${e(s.cost.routedPer1000DocsUsd.toFixed(4))}</b>per 1,000 documents</div>
+<div class="card">touchless<b>${e(pct(s.touchless.share))}</b>${e(
+    `${s.touchless.accepted} of ${s.touchless.documents} accepted without review; ${s.touchless.values.right} of ${s.touchless.values.reported} values right`,
+  )}</div>
 <div class="card">needs review<b>${e(pct(r.share.review))}</b>${e(`extracted ${pct(r.share.extracted)}, failed ${pct(r.share.failed)}`)}</div>
 </div>
 <section><h2>Per field</h2>
@@ -262,7 +283,23 @@ ${tableHtml(
   s.calibration.buckets.map((b) => [`${b.from.toFixed(1)}–${b.to.toFixed(1)}`, String(b.right), String(b.total), pct(b.share)]),
 )}</section>
 <section><h2>Touchless rate</h2>
-<p>${e(touchlessLine(s))}</p></section>
+<p>${e(touchlessLine(s))}</p>
+${tableHtml(
+  ['acceptance', 'accepted', 'touchless', 'values right', 'share right', 'gold values missing'],
+  (
+    [
+      ['as routed (status extracted)', s.touchless],
+      ...(s.touchless.best ? [[`best on this set: confidence ≥ ${s.touchless.best.minConfidence}, checks pass`, s.touchless.best] as const] : []),
+    ] as [string, { accepted: number; share: number; values: TouchlessFigures['values'] }][]
+  ).map(([label, t]) => [
+    label,
+    String(t.accepted),
+    pct(t.share),
+    `${t.values.right} of ${t.values.reported}`,
+    pct(t.values.accuracy),
+    String(t.values.missed),
+  ]),
+)}</section>
 <section><h2>Cost, tokens and latency</h2>
 ${tableHtml(['tier', 'model', 'calls', 'ok / invalid / failed', 'input tokens', 'output tokens', 'cost USD', 'mean ms', 'p95 ms'], costRows, { numericFrom: 2 })}
 <p class="meta">Routed cost $${e(s.cost.routedUsd)} in all ($${e(s.cost.routedPer1000DocsUsd.toFixed(4))} per 1,000 documents)${
@@ -288,7 +325,8 @@ ${tableHtml(
 </section>
 ${frontier}
 ${second}
-<section><h2>Documents with errors or not extracted</h2>
+<section><h2>Documents with errors</h2>
+<p>${e(errorsLine(s))}.</p>
 <p class="meta">Expected vs got, with the page and quote the value was read from.</p>
 ${docs || '<p>None.</p>'}
 </section>

@@ -309,3 +309,23 @@ export function summarise(
   if (context.format === 'invoice2data') summary.fieldMap = { ...INVOICE2DATA_FIELDS };
   return summary;
 }
+
+/**
+ * The documents "with errors", one definition for the command's summary and the report:
+ * a gold value wrong or missing, or not extracted (in review or failed: nothing accepted
+ * from it, even where the candidate's values were right).
+ */
+export function documentsWithErrors(s: Pick<EvalSummary, 'perDocument'>): EvalSummary['perDocument'] {
+  return s.perDocument.filter((d) => d.errors.length > 0 || d.status !== 'extracted');
+}
+
+/** How many documents with errors, and of them how many have a wrong or missing value. */
+export function errorCounts(s: Pick<EvalSummary, 'perDocument' | 'documents'>): { withErrors: number; wrongValues: number; notExtracted: number; documents: number } {
+  const docs = documentsWithErrors(s);
+  return {
+    withErrors: docs.length,
+    wrongValues: docs.filter((d) => d.errors.length > 0).length,
+    notExtracted: docs.filter((d) => d.status !== 'extracted').length,
+    documents: s.documents,
+  };
+}

@@ -577,20 +577,20 @@ describe('documents', () => {
   it('GET /v1/documents lists newest first, pages, and filters by status, kind and creation time', async () => {
     const all = await walk('/v1/documents', 4);
     const expected = expectedOrder(documentIds, (d) => d.createdAt, byText, true);
-    expect(all.items.map((i) => i.id)).toEqual(expected);
+    expect(all.items.map((i) => i.documentId)).toEqual(expected);
 
     const review = await get('/v1/documents?status=needs_review');
-    expect(review.body.items.map((i: { id: string }) => i.id)).toEqual([inserted.find((s) => s.no === 'D-1')!.documentId]);
+    expect(review.body.items.map((i: { documentId: string }) => i.documentId)).toEqual([inserted.find((s) => s.no === 'D-1')!.documentId]);
     const kinds = await get('/v1/documents?kind=contract&limit=200');
-    expect(kinds.body.items.map((i: { id: string }) => i.id).sort()).toEqual(contracts.map((c) => c.documentId).sort());
+    expect(kinds.body.items.map((i: { documentId: string }) => i.documentId).sort()).toEqual(contracts.map((c) => c.documentId).sort());
 
     // A date bound covers the whole UTC day; a date-time bound is exact (inclusive).
     const day = await get('/v1/documents?createdFrom=2026-01-02&createdTo=2026-01-03&limit=200');
     const inDays = documentIds.filter((d) => d.createdAt >= '2026-01-02' && d.createdAt < '2026-01-04').map((d) => d.id);
-    expect(day.body.items.map((i: { id: string }) => i.id).sort()).toEqual(inDays.sort());
+    expect(day.body.items.map((i: { documentId: string }) => i.documentId).sort()).toEqual(inDays.sort());
     expect(inDays).toHaveLength(4);
     const exact = await get(`/v1/documents?createdFrom=${encodeURIComponent('2026-01-03T09:30:00.5Z')}&createdTo=${encodeURIComponent('2026-01-05T13:00:00+01:00')}&limit=200`);
-    expect(exact.body.items.map((i: { id: string }) => i.id).sort()).toEqual(
+    expect(exact.body.items.map((i: { documentId: string }) => i.documentId).sort()).toEqual(
       documentIds.filter((d) => d.createdAt >= '2026-01-03T09:30:00.5' && d.createdAt <= '2026-01-05T12:00:00.000000Z').map((d) => d.id).sort(),
     );
     expect(exact.body.items).toHaveLength(4);
@@ -610,7 +610,7 @@ describe('documents', () => {
     expect(badCursor.body.title).toBe('Invalid cursor');
   });
 
-  it('GET /v1/documents/:id has the status, costs and the latest record with lines and evidence', async () => {
+  it('GET /v1/documents/:documentId has the status, costs and the latest record with lines and evidence', async () => {
     const r1 = inserted.find((s) => s.no === 'R-1')!;
     await h.db
       .insertInto('extraction_attempts')
@@ -636,7 +636,7 @@ describe('documents', () => {
     const { status, body } = await get(`/v1/documents/${r1.documentId}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({
-      id: r1.documentId,
+      documentId: r1.documentId,
       kind: 'invoice',
       status: 'extracted',
       route: ['flash'],
@@ -687,12 +687,12 @@ describe('documents', () => {
     expect(missing.res.headers.get('content-type')).toContain('application/problem+json');
     const bad = await get('/v1/documents/123');
     expect(bad.status).toBe(400);
-    expect(bad.body.errors[0].path).toBe('params/id');
+    expect(bad.body.errors[0].path).toBe('params/documentId');
     // Listed with the rest: this is now the newest document.
-    expect((await get('/v1/documents?limit=1')).body.items[0].id).toBe(documentId);
+    expect((await get('/v1/documents?limit=1')).body.items[0].documentId).toBe(documentId);
   });
 
-  it('GET /v1/documents/:id/file returns the original bytes; 404 without a stored original', async () => {
+  it('GET /v1/documents/:documentId/file returns the original bytes (a download, or inline), as PDF or XML by content; 404 without a stored original', async () => {
     const bytes = await fs.readFile(path.join(ROOT, 'samples', 'rechnung-de-eur.pdf'));
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const fileName = 'Rechnung "März" 2024;x.pdf';
@@ -713,6 +713,38 @@ describe('documents', () => {
       `attachment; filename="Rechnung _M_rz_ 2024;x.pdf"; filename*=UTF-8''Rechnung%20%22M%C3%A4rz%22%202024%3Bx.pdf`,
     );
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    // inline: a browser opens the PDF in the tab (no sandbox: it would turn the PDF viewer off).
+    const inline = await h.call(`/v1/documents/${document.id}/file?disposition=inline`, { key });
+    expect(inline.status).toBe(200);
+    expect(inline.headers.get('content-type')).toBe('application/pdf');
+    expect(inline.headers.get('content-disposition')).toMatch(/^inline; filename="Rechnung _M_rz_ 2024;x.pdf"/);
+    expect(inline.headers.get('content-security-policy')).toBeNull();
+    expect(Buffer.from(await inline.arrayBuffer()).equals(bytes)).toBe(true);
+    const badDisposition = await get(`/v1/documents/${document.id}/file?disposition=open`);
+    expect(badDisposition.status).toBe(400);
+    expect(badDisposition.body.errors.map((e: { path: string }) => e.path)).toContain('querystring/disposition');
+
+    // An e-invoice's original is XML, whatever its name says; shown, never run (a sandbox CSP).
+    const xml = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><ID>X-1</ID></Invoice>\n');
+    const xmlDoc = await registerUpload(h.db, {
+      sha256: createHash('sha256').update(xml).digest('hex'),
+      fileName: 'x-1.pdf',
+      content: async function* () {
+        yield xml;
+      },
+      sizeBytes: xml.byteLength,
+      source: 'test',
+      workflowId: 'wf-xml-original',
+    });
+    for (const disposition of ['attachment', 'inline']) {
+      const served = await h.call(`/v1/documents/${xmlDoc.document.id}/file?disposition=${disposition}`, { key });
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-type')).toMatch(/^application\/xml/);
+      expect(served.headers.get('content-disposition')).toMatch(new RegExp(`^${disposition}; filename="x-1.pdf"`));
+      expect(served.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+      expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(Buffer.from(await served.arrayBuffer()).equals(xml)).toBe(true);
+    }
 
     const tooLarge = await registerUpload(h.db, {
       sha256: randomBytes(32).toString('hex'),
@@ -739,8 +771,8 @@ describe('OpenAPI and CLI', () => {
     const doc = (await res.json()) as any;
     for (const [p, codes] of [
       ['/v1/documents', ['200', '400', '401']],
-      ['/v1/documents/{id}', ['200', '400', '404']],
-      ['/v1/documents/{id}/file', ['200', '404']],
+      ['/v1/documents/{documentId}', ['200', '400', '404']],
+      ['/v1/documents/{documentId}/file', ['200', '404']],
       ['/v1/invoices', ['200', '400']],
       ['/v1/invoices/{id}', ['200', '404']],
       ['/v1/contracts', ['200', '400']],
@@ -757,7 +789,11 @@ describe('OpenAPI and CLI', () => {
     expect(invoices.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(['vendor', 'invoiceNumber', 'issueDateFrom', 'totalMin', 'sort', 'limit', 'cursor', 'format']),
     );
-    expect(doc.paths['/v1/documents/{id}/file'].get.responses['200'].content['application/pdf']).toBeDefined();
+    expect(Object.keys(doc.paths['/v1/documents/{documentId}/file'].get.responses['200'].content).sort()).toEqual(['application/pdf', 'application/xml']);
+    expect(doc.paths['/v1/documents/{documentId}/file'].get.parameters.find((p: { name: string }) => p.name === 'disposition').schema.enum).toEqual([
+      'attachment',
+      'inline',
+    ]);
     await SwaggerParser.validate(structuredClone(doc));
   });
 

@@ -61,7 +61,7 @@ describe('uploads', () => {
     expect(first.response.status).toBe(202);
     expect(first.body.documents).toHaveLength(1);
     const created = first.body.documents[0];
-    expect(created).toMatchObject({ file: 'march.pdf', duplicate: false });
+    expect(created).toMatchObject({ fileName: 'march.pdf', duplicate: false });
     const doc = await settle(created.documentId);
     expect(doc.status).toBe('extracted');
     const again = await upload(writer, { name: 'march (copy).pdf', bytes });

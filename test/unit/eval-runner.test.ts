@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
-import { formatSummary } from '../../src/eval/format.ts';
-import { escapeHtml, renderHtmlReport } from '../../src/eval/html.ts';
+import { errorsLine, formatSummary } from '../../src/eval/format.ts';
+import { calibrationSvg, escapeHtml, renderHtmlReport } from '../../src/eval/html.ts';
 import { loadDataset } from '../../src/eval/loaders.ts';
 import type { AccuracyFigures } from '../../src/eval/metrics.ts';
 import { runEvaluation, type DocumentRun } from '../../src/eval/runner.ts';
-import { summarise, type EvalSummary } from '../../src/eval/summary.ts';
+import { documentsWithErrors, summarise, type EvalSummary } from '../../src/eval/summary.ts';
 import { createTiers } from '../../src/extraction/tiers.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
@@ -98,6 +98,59 @@ describe('eval runner on the samples (rules tier, docroute format)', () => {
     expect(html2).not.toContain('<script>');
     expect(html2).not.toContain('</q><script');
     expect(html2).toContain('&lt;/q&gt;&lt;script&gt;');
+  });
+});
+
+describe('the eval report and the command agree', () => {
+  it('count the same "documents with errors": a wrong or missing value, or not extracted', () => {
+    const s = structuredClone(summary);
+    // One document right but in review, one extracted with a wrong value, one right and extracted.
+    const [first] = s.perDocument;
+    s.perDocument = [
+      { ...first!, file: 'in-review.pdf', status: 'needs_review', errors: [] },
+      { ...first!, file: 'wrong.pdf', status: 'extracted', errors: [{ field: 'total', expected: '1.00', got: '2.00', right: false, confidence: 0.9, evidence: null }] },
+      { ...first!, file: 'right.pdf', status: 'extracted', errors: [] },
+    ];
+    s.documents = 3;
+    expect(documentsWithErrors(s).map((d) => d.file)).toEqual(['in-review.pdf', 'wrong.pdf']);
+    const line = errorsLine(s);
+    expect(line).toBe('2 of 3 documents have errors: 1 with a wrong or missing value, 1 not extracted (in review or failed)');
+    expect(formatSummary(s)).toContain(line);
+    const html = renderHtmlReport(s, 'now');
+    expect(html).toContain(escapeHtml(line));
+    const listed = [...html.matchAll(/<summary><b>([^<]+)<\/b>/g)].map((m) => m[1]);
+    expect(listed).toEqual(['in-review.pdf', 'wrong.pdf']);
+  });
+
+  it('the calibration chart has regular ticks and the diagonal of perfect calibration, bars as wide as their buckets', () => {
+    const svg = calibrationSvg(summary);
+    // x and y: 0.0, 0.1, …, 1.0 (x labelled at every tick, y at every other).
+    for (let i = 0; i <= 10; i++) expect(svg).toContain(`>${(i / 10).toFixed(1)}</text>`);
+    const W = 640;
+    const left = 48;
+    const right = W - 16;
+    const diagonal = /<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)" class="diag">/.exec(svg);
+    expect(diagonal, 'the diagonal').not.toBeNull();
+    const [x1, y1, x2, y2] = diagonal!.slice(1).map(Number);
+    expect([x1, x2]).toEqual([left, right]);
+    expect(y1).toBeGreaterThan(y2!); // from (0, 0) at the bottom left to (1, 1) at the top right
+    // The [0, 0.5) bucket is five times as wide as [0.9, 1]: a bar spans its bucket on the confidence axis.
+    const widths = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    const filled = summary.calibration.buckets.filter((b) => b.share !== null);
+    expect(widths).toHaveLength(filled.length);
+    filled.forEach((b, i) => expect(widths[i]! + 4).toBeCloseTo((b.to - b.from) * (right - left), 0));
+    expect(renderHtmlReport(summary, 'now')).toContain(svg);
+  });
+
+  it('the report shows the touchless rate the eval computed, as routed and the best policy', () => {
+    const t = summary.touchless;
+    const html = renderHtmlReport(summary, 'now');
+    expect(html).toContain('<h2>Touchless rate</h2>');
+    expect(html).toMatch(new RegExp(`<div class="card">touchless<b>${(t.share * 100).toFixed(1)}%</b>${t.accepted} of ${t.documents} accepted without review`));
+    expect(html).toContain(`<td>as routed (status extracted)</td><td class="n">${t.accepted}</td>`);
+    const best = structuredClone(summary);
+    best.touchless = { ...t, best: { minConfidence: 0.42, accepted: 1, share: 0.5, values: { right: 3, reported: 3, accuracy: 1, missed: 0 } } };
+    expect(renderHtmlReport(best, 'now')).toContain('<td>best on this set: confidence ≥ 0.42, checks pass</td><td class="n">1</td><td class="n">50.0%</td><td class="n">3 of 3</td>');
   });
 });
 

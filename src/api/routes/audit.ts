@@ -2,7 +2,7 @@ import { getDocument } from '../../db/documents.ts';
 import { z } from 'zod';
 import { buildAuditTimeline } from '../../audit/timeline.ts';
 import { BEARER, requireScope } from '../auth.ts';
-import { HttpProblem, Problem } from '../problem.ts';
+import { HttpProblem, problems } from '../problem.ts';
 import type { RouteModule } from '../types.ts';
 
 const TimelineEntry = z
@@ -27,20 +27,21 @@ const TimelineEntry = z
   })
   .meta({ id: 'AuditEntry' });
 
-/** `GET /v1/documents/:id/audit`: the document's timeline, each step linked to its workflow history event. */
+/** `GET /v1/documents/:documentId/audit`: the document's timeline, each step linked to its workflow history event. */
 export const auditRoutes: RouteModule = (app, deps) => {
   app.get(
-    '/v1/documents/:id/audit',
+    '/v1/documents/:documentId/audit',
     {
       preHandler: requireScope(deps.db, 'read'),
       schema: {
         tags: ['audit'],
+        operationId: 'getDocumentAudit',
         summary: "A document's audit trail",
         description:
           'Received (hash, source), parsed (pages, tokens), each extraction attempt (tier, model, prompt version, tokens, cost, latency, outcome), ' +
           'each routing decision with its inputs and thresholds, validation results, review actions, and every record version.',
         security: BEARER,
-        params: z.object({ id: z.uuid() }),
+        params: z.object({ documentId: z.uuid().describe('The document id') }),
         response: {
           200: z.object({
             documentId: z.uuid(),
@@ -49,17 +50,13 @@ export const auditRoutes: RouteModule = (app, deps) => {
             historyAvailable: z.boolean(),
             entries: z.array(TimelineEntry),
           }),
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          429: Problem,
+          ...problems(400, 401, 403, 404, 429, 500),
         },
       },
     },
     async (request) => {
-      const doc = await getDocument(deps.db, request.params.id);
-      if (!doc) throw new HttpProblem(404, 'Not found', `No document ${request.params.id}.`);
+      const doc = await getDocument(deps.db, request.params.documentId);
+      if (!doc) throw new HttpProblem(404, 'Not found', `No document ${request.params.documentId}.`);
       return buildAuditTimeline(deps.db, deps.client, doc.id);
     },
   );

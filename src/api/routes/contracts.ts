@@ -49,6 +49,7 @@ export const contractRoutes: RouteModule = (app, deps) => {
       preHandler: requireScope(db, 'read'),
       schema: {
         tags: ['contracts'],
+        operationId: 'listContracts',
         summary: 'List, filter and export contracts',
         description:
           "The latest version of each document's contract record, with its parties. Keyset-paginated: pass nextCursor as cursor with the same sort. " +
@@ -94,6 +95,7 @@ export const contractRoutes: RouteModule = (app, deps) => {
       preHandler: requireScope(db, 'read'),
       schema: {
         tags: ['contracts'],
+        operationId: 'getContract',
         summary: 'One contract record with its parties and per-field evidence',
         security: BEARER,
         params: z.object({ id: Id.describe('The contract record id') }),

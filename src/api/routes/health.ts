@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pingDatabase } from '../../db/database.ts';
-import { Problem, sendProblem } from '../problem.ts';
+import { problems, sendProblem } from '../problem.ts';
 import type { RouteModule } from '../types.ts';
 
 /** How long /readyz waits for a dependency before calling it down. */
@@ -41,6 +41,7 @@ export const healthRoutes: RouteModule = (app, deps) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getLiveness',
         summary: 'Liveness: the process is up',
         description: 'Answers 200 as long as the process serves HTTP; checks no dependency.',
         response: { 200: Health },
@@ -54,9 +55,10 @@ export const healthRoutes: RouteModule = (app, deps) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getReadiness',
         summary: 'Readiness: Postgres and Temporal answer',
         description: `200 when Postgres answers \`select 1\` and Temporal answers, each within ${CHECK_TIMEOUT_MS / 1000} s; 503 naming the dependency that does not.`,
-        response: { 200: Ready, 503: Problem },
+        response: { 200: Ready, ...problems(503) },
       },
     },
     async (request, reply) => {

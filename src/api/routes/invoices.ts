@@ -51,6 +51,7 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
       preHandler: requireScope(db, 'read'),
       schema: {
         tags: ['invoices'],
+        operationId: 'listInvoices',
         summary: 'List, filter and export invoices',
         description:
           "The latest version of each document's invoice record. Filters combine with AND; pages are keyset-paginated " +
@@ -94,6 +95,7 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
       preHandler: requireScope(db, 'read'),
       schema: {
         tags: ['invoices'],
+        operationId: 'getInvoice',
         summary: 'One invoice record with its line items and per-field evidence',
         security: BEARER,
         params: z.object({ id: Id.describe('The invoice record id') }),

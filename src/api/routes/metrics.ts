@@ -33,6 +33,7 @@ export const metricsRoutes: RouteModule = (app, deps) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics',
         description:
           'Prometheus text exposition format (version 0.0.4). Node process metrics (stock names), HTTP requests by route and ' +

@@ -4,14 +4,14 @@ import { BEARER, requireScope } from '../auth.ts';
 import { findLatestCandidates } from '../../db/candidates.ts';
 import { findReviewPage } from '../../db/review-queue.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
-import { HttpProblem, Problem } from '../problem.ts';
+import { HttpProblem, problems } from '../problem.ts';
 import { CursorParam, LimitParam } from '../schemas.ts';
 import type { RouteModule } from '../types.ts';
 
 const ReviewItem = z
   .object({
     documentId: z.uuid(),
-    file: z.string(),
+    fileName: z.string().describe('The name the file was uploaded with (a label only)'),
     kind: z.enum(['invoice', 'contract', 'other']).nullable(),
     reasons: z.array(z.string()).describe('Why the document is in review'),
     confidence: z.number().nullable(),
@@ -29,26 +29,58 @@ const Confirm = z
   .record(z.string().min(1).max(100), z.string().min(1).max(2000))
   .describe('Failing checks confirmed as they are, each with the reason: { "iban_checksum": "verified with the supplier" }');
 
+// Each variant is a named component with a title, so that the documentation (Swagger UI,
+// generated clients) shows "Approve | Correct | Reject", not three anonymous objects.
+const ReviewApprove = z
+  .object({
+    action: z.literal('approve'),
+    note: Note.optional().describe('Recorded with the decision'),
+  })
+  .meta({ id: 'ReviewApprove', title: 'Approve', description: 'The candidate is right: it becomes the record' });
+
+const ReviewCorrect = z
+  .object({
+    action: z.literal('correct'),
+    note: Note.optional().describe('Recorded with the decision'),
+    fields: z.record(z.string(), z.unknown()).meta({
+      description:
+        'Field → corrected value, over the candidate; null clears a value. An InvoiceCorrection for an invoice, a ContractCorrection for a contract (checked by the document\'s kind: 409 otherwise)',
+      // Documentation of what the kind-dependent check accepts (validated in submitReview, by kind).
+      anyOf: [{ $ref: '#/components/schemas/InvoiceCorrectionInput' }, { $ref: '#/components/schemas/ContractCorrectionInput' }],
+    }),
+    confirm: Confirm.optional(),
+  })
+  .meta({
+    id: 'ReviewCorrect',
+    title: 'Correct',
+    description: 'Corrected fields over the candidate: they become the record once its checks pass or are confirmed',
+  });
+
+const ReviewReject = z
+  .object({
+    action: z.literal('reject'),
+    note: Note.min(1).describe('Why it is rejected (required)'),
+  })
+  .meta({ id: 'ReviewReject', title: 'Reject', description: 'Not a valid document: it ends failed with the reason' });
+
 const ReviewBody = z
-  .discriminatedUnion('action', [
-    z.object({
-      action: z.literal('approve').describe('The candidate is right: it becomes the record'),
-      note: Note.optional(),
-    }),
-    z.object({
-      action: z.literal('correct').describe('Corrected fields over the candidate: they become the record once its checks pass or are confirmed'),
-      note: Note.optional(),
-      fields: z
-        .record(z.string(), z.unknown())
-        .describe('Field → corrected value; validated against InvoiceCorrection or ContractCorrection by the document kind'),
-      confirm: Confirm.optional(),
-    }),
-    z.object({
-      action: z.literal('reject').describe('Not a valid document: it ends failed with the reason'),
-      note: Note.min(1).describe('Why it is rejected'),
-    }),
-  ])
-  .meta({ id: 'ReviewDecision' });
+  .discriminatedUnion('action', [ReviewApprove, ReviewCorrect, ReviewReject])
+  .meta({ id: 'ReviewDecision', title: 'Review decision', description: 'Approve, correct or reject, by `action`' });
+
+/** One example per action, for the documentation's example picker. */
+const REVIEW_EXAMPLES = {
+  approve: { summary: 'Approve the candidate as it is', value: { action: 'approve', note: 'checked against the PDF' } },
+  correct: {
+    summary: 'Correct fields (and confirm a failing check)',
+    value: {
+      action: 'correct',
+      fields: { invoiceNumber: '15-00371', issueDate: '2015-03-02', total: '1234.50', currency: 'EUR' },
+      confirm: { iban_checksum: 'verified with the supplier by phone' },
+      note: 'invoice number was misread',
+    },
+  },
+  reject: { summary: 'Reject: not a valid document', value: { action: 'reject', note: 'a delivery note, not an invoice' } },
+} satisfies Record<z.infer<typeof ReviewBody>['action'], { summary: string; value: z.input<typeof ReviewBody> }>;
 
 const ReviewApplied = z
   .object({
@@ -62,7 +94,7 @@ const ReviewApplied = z
 
 /**
  * The review queue. `GET /v1/review` lists documents waiting for a person, oldest
- * first, with the reasons and the models' candidate. `POST /v1/review/:id`
+ * first, with the reasons and the models' candidate. `POST /v1/review/:documentId`
  * resolves one through submitReview: the decision goes to the document's waiting
  * workflow as a Temporal Update; 200 with the new record version, or 409 with the
  * reason it was refused (not in review, already decided, invalid, or checks that
@@ -75,15 +107,13 @@ export const reviewRoutes: RouteModule = (app, deps) => {
       preHandler: requireScope(deps.db, 'review'),
       schema: {
         tags: ['review'],
+        operationId: 'listReviewQueue',
         summary: 'The review queue, oldest first',
         security: BEARER,
         querystring: z.object({ limit: LimitParam, cursor: CursorParam.optional() }),
         response: {
           200: z.object({ items: z.array(ReviewItem), nextCursor: z.string().nullable() }),
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          429: Problem,
+          ...problems(400, 401, 403, 429, 500),
         },
       },
     },
@@ -96,7 +126,7 @@ export const reviewRoutes: RouteModule = (app, deps) => {
         const c = latest.get(r.id);
         return {
           documentId: r.id,
-          file: r.file_name,
+          fileName: r.file_name,
           kind: r.kind,
           reasons: r.review_reasons,
           confidence: r.confidence === null ? null : Number(r.confidence),
@@ -109,33 +139,30 @@ export const reviewRoutes: RouteModule = (app, deps) => {
   );
 
   app.post(
-    '/v1/review/:id',
+    '/v1/review/:documentId',
     {
       preHandler: requireScope(deps.db, 'review'),
       schema: {
         tags: ['review'],
+        operationId: 'decideReview',
         summary: 'Resolve a document in review: approve, correct or reject',
         security: BEARER,
-        params: z.object({ id: z.uuid() }),
+        params: z.object({ documentId: z.uuid().describe('The document in review') }),
         body: ReviewBody,
+        bodyExamples: REVIEW_EXAMPLES,
         response: {
           200: ReviewApplied.describe('Applied: the new record version (or the rejection)'),
           202: z
             .object({ documentId: z.uuid(), accepted: z.literal(true) })
-            .describe('A document started before review by Update: sent to it, applied asynchronously; poll GET /v1/documents/:id'),
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          409: Problem,
-          429: Problem,
+            .describe('A document started before review by Update: sent to it, applied asynchronously; poll GET /v1/documents/{documentId}'),
+          ...problems(400, 401, 403, 404, 409, 429, 500),
         },
       },
     },
     async (request, reply) => {
       const key = request.apiKey;
       const outcome = await submitReview(deps, {
-        documentId: request.params.id,
+        documentId: request.params.documentId,
         decision: request.body,
         reviewer: { name: key?.name ?? 'unknown', keyId: key?.id ?? null },
       });

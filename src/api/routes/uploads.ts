@@ -12,7 +12,7 @@ import { ingestContent } from '../../ingest/ingest.ts';
 import { sniffContent } from '../../pdf/sniff.ts';
 import { sniffDocument } from '../../ingest/sniff.ts';
 import { BEARER, requireScope } from '../auth.ts';
-import { HttpProblem, Problem } from '../problem.ts';
+import { HttpProblem, problems } from '../problem.ts';
 import type { RouteModule } from '../types.ts';
 
 const Uploaded = z
@@ -20,7 +20,7 @@ const Uploaded = z
     documentId: z.uuid(),
     workflowId: z.string(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    file: z.string(),
+    fileName: z.string().describe('The name the file was uploaded with (a label only)'),
     /** True when this content was already known: the existing document is returned, nothing new is started. */
     duplicate: z.boolean(),
     status: DocumentStatus,
@@ -46,14 +46,32 @@ export const uploadRoutes: RouteModule = (app, deps) => {
       preHandler: requireScope(deps.db, 'write'),
       schema: {
         tags: ['documents'],
-        summary: 'Upload one or more PDFs',
+        operationId: 'uploadDocuments',
+        summary: 'Upload one or more PDFs or e-invoice XML files',
         description:
           'multipart/form-data with one or more file parts (any field name). Limits: ' +
           `${Math.round(deps.config.limits.maxFileBytes / 1048576)} MiB per file, 20 files per request. ` +
           'The same content uploaded again returns the existing document.',
         security: BEARER,
-        consumes: ['multipart/form-data'],
-        response: { 200: UploadResponse, 202: UploadResponse, 400: Problem, 401: Problem, 403: Problem, 408: Problem, 413: Problem, 415: Problem, 429: Problem, 503: Problem },
+        documentedBody: {
+          contentType: 'multipart/form-data',
+          schema: {
+            type: 'object',
+            properties: {
+              file: {
+                type: 'array',
+                items: { type: 'string', format: 'binary' },
+                description: 'One or more files (PDF or UBL/CII XML); any part name is taken, "file" by convention',
+              },
+            },
+            required: ['file'],
+          },
+        },
+        response: {
+          200: UploadResponse.describe('Every file was known: the existing documents'),
+          202: UploadResponse.describe('Accepted: poll GET /v1/documents/{documentId} until its status is no longer received or processing'),
+          ...problems(400, 401, 403, 408, 413, 415, 429, 500, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -118,7 +136,7 @@ export const uploadRoutes: RouteModule = (app, deps) => {
             documentId: ingested.documentId,
             workflowId: ingested.workflowId,
             sha256: ingested.sha256,
-            file: file.name,
+            fileName: file.name,
             duplicate: ingested.duplicate,
             status: doc.status,
           });

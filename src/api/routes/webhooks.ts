@@ -3,7 +3,7 @@ import { createWebhook, getWebhook, listDeliveries, listWebhooks, removeWebhook 
 import { checkWebhookTarget, WebhookAddressRefused } from '../../webhooks/address-guard.ts';
 import { WEBHOOK_EVENTS } from '../../webhooks/events.ts';
 import { BEARER, requireScope } from '../auth.ts';
-import { HttpProblem, Problem } from '../problem.ts';
+import { HttpProblem, problems } from '../problem.ts';
 import type { RouteModule } from '../types.ts';
 
 const Event = z.enum(WEBHOOK_EVENTS);
@@ -81,7 +81,7 @@ export const webhookRoutes: RouteModule = (app, deps) => {
         operationId: 'createWebhook',
         summary: 'Subscribe a URL to document events (the secret is shown once)',
         body: WebhookCreate,
-        response: { 201: WebhookCreated, 400: Problem, 401: Problem, 403: Problem, 429: Problem },
+        response: { 201: WebhookCreated, ...problems(400, 401, 403, 429, 500) },
       },
     },
     async (request, reply) => {
@@ -107,7 +107,7 @@ export const webhookRoutes: RouteModule = (app, deps) => {
     '/v1/webhooks',
     {
       preHandler: guard,
-      schema: { ...common, operationId: 'listWebhooks', summary: 'Active webhook subscriptions', response: { 200: z.object({ items: z.array(Webhook) }), 401: Problem, 403: Problem } },
+      schema: { ...common, operationId: 'listWebhooks', summary: 'Active webhook subscriptions', response: { 200: z.object({ items: z.array(Webhook) }), ...problems(401, 403, 429, 500) } },
     },
     async () => ({ items: (await listWebhooks(deps.db)).map(view) }),
   );
@@ -121,7 +121,7 @@ export const webhookRoutes: RouteModule = (app, deps) => {
         operationId: 'deleteWebhook',
         summary: 'Remove a subscription (pending deliveries are dropped; history stays)',
         params: IdParams,
-        response: { 204: z.null(), 401: Problem, 403: Problem, 404: Problem },
+        response: { 204: z.null(), ...problems(400, 401, 403, 404, 429, 500) },
       },
     },
     async (request, reply) => {
@@ -140,7 +140,7 @@ export const webhookRoutes: RouteModule = (app, deps) => {
         summary: "A subscription's deliveries (newest first), each with every HTTP attempt",
         params: IdParams,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
-        response: { 200: z.object({ items: z.array(WebhookDelivery) }), 401: Problem, 403: Problem, 404: Problem },
+        response: { 200: z.object({ items: z.array(WebhookDelivery) }), ...problems(400, 401, 403, 404, 429, 500) },
       },
     },
     async (request) => {
