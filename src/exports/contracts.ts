@@ -25,7 +25,7 @@ export type ContractExportRow = Omit<ContractListItem, 'id' | 'version'> & {
   /** The record version's id; null for a document in review (no record yet). */
   id: string | null;
   version: number | null;
-  file: string;
+  fileName: string;
   valuesFrom: ValuesFrom;
   reviewReasons: string[];
 };
@@ -34,7 +34,7 @@ export type ContractExportRow = Omit<ContractListItem, 'id' | 'version'> & {
 export const CONTRACT_COLUMNS = [
   'id',
   'documentId',
-  'file',
+  'fileName',
   'status',
   'version',
   'source',
@@ -86,7 +86,7 @@ async function* allContracts(db: Db, filters: ContractFilter, sort: ContractSort
 function recordRow(row: ContractListRow, parties: Parameters<typeof contractListItem>[1]): ContractExportRow {
   return {
     ...contractListItem(row, parties),
-    file: row.document_file_name,
+    fileName: row.document_file_name,
     valuesFrom: 'record',
     reviewReasons: row.document_status === 'needs_review' ? row.document_review_reasons : [],
   };
@@ -110,7 +110,7 @@ export function contractCandidateRow(doc: InReviewDocument): ContractExportRow {
   return {
     id: null,
     documentId: doc.documentId,
-    file: doc.file,
+    fileName: doc.fileName,
     status: 'needs_review',
     version: null,
     source: c ? `candidate:${c.stage}` : 'none',

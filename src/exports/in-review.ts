@@ -26,7 +26,7 @@ export interface ExportOptions {
 
 export interface InReviewDocument {
   documentId: string;
-  file: string;
+  fileName: string;
   reasons: string[];
   createdAt: Date;
   /** The newest candidate, or null when none was produced (the document went to review before any extraction). */
@@ -41,7 +41,7 @@ export async function* documentsInReview(db: Db, kind: 'invoice' | 'contract', b
     const ofKind = page.filter((r) => r.kind === kind);
     const candidates = await findLatestCandidates(db, ofKind.map((r) => r.id));
     for (const r of ofKind) {
-      yield { documentId: r.id, file: r.file_name, reasons: r.review_reasons, createdAt: r.created_at, candidate: candidates.get(r.id) ?? null };
+      yield { documentId: r.id, fileName: r.file_name, reasons: r.review_reasons, createdAt: r.created_at, candidate: candidates.get(r.id) ?? null };
     }
     const last = page[page.length - 1];
     if (page.length < batchSize || !last) return;

@@ -21,7 +21,7 @@ export type InvoiceExportRow = Omit<InvoiceListItem, 'id' | 'version'> & {
   id: string | null;
   version: number | null;
   /** The document's file name as received. */
-  file: string;
+  fileName: string;
   valuesFrom: ValuesFrom;
   /** Why the document is in review (empty otherwise). */
   reviewReasons: string[];
@@ -31,7 +31,7 @@ export type InvoiceExportRow = Omit<InvoiceListItem, 'id' | 'version'> & {
 export const INVOICE_COLUMNS = [
   'id',
   'documentId',
-  'file',
+  'fileName',
   'status',
   'version',
   'source',
@@ -81,7 +81,7 @@ export async function* allInvoices(db: Db, filters: InvoiceFilter, sort: Invoice
 function recordRow(row: InvoiceListRow): InvoiceExportRow {
   return {
     ...invoiceListItem(row),
-    file: row.document_file_name,
+    fileName: row.document_file_name,
     valuesFrom: 'record',
     reviewReasons: row.document_status === 'needs_review' ? row.document_review_reasons : [],
   };
@@ -108,7 +108,7 @@ export function candidateRow(doc: InReviewDocument): InvoiceExportRow {
   return {
     id: null,
     documentId: doc.documentId,
-    file: doc.file,
+    fileName: doc.fileName,
     status: 'needs_review',
     version: null,
     source: c ? `candidate:${c.stage}` : 'none',

@@ -414,7 +414,7 @@ describe('GET /v1/invoices', () => {
     const [header, ...rows] = parseCsv(text);
     // The listing's columns, with the source file name after the document id (export only).
     const columns = Object.keys(json.body.items[0]);
-    columns.splice(columns.indexOf('documentId') + 1, 0, 'file');
+    columns.splice(columns.indexOf('documentId') + 1, 0, 'fileName');
     expect(header).toEqual(columns);
     const fileOf = new Map(documentIds.map((d) => [d.id, `${d.sha256.slice(0, 8)}.pdf`]));
     expect(rows).toHaveLength(inserted.length);
@@ -440,7 +440,7 @@ describe('GET /v1/invoices', () => {
     // The listing's items, with the source file name (export only).
     const items = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(items.map(({ file: _file, ...rest }) => rest)).toEqual(json.body.items);
-    expect(items.every((i) => typeof i.file === 'string' && i.file.endsWith('.pdf'))).toBe(true);
+    expect(items.every((i) => typeof i.fileName === 'string' && i.fileName.endsWith('.pdf'))).toBe(true);
   });
 });
 

@@ -191,7 +191,7 @@ describe('invoice exports', () => {
     expect(plain.text.startsWith('id,documentId,file,status,')).toBe(true);
     const rows = records(plain.text);
     expect(rows.map((r) => r.invoiceNumber)).toEqual(['X-1', 'P-17']);
-    expect(rows[1]).toMatchObject({ file: 'Präzision-2024-17.pdf', vendorName: 'Präzisionstechnik GmbH', vatRates: '19.00', vatAmounts: '190.00', vatCategories: 'S' });
+    expect(rows[1]).toMatchObject({ fileName: 'Präzision-2024-17.pdf', vendorName: 'Präzisionstechnik GmbH', vatRates: '19.00', vatAmounts: '190.00', vatCategories: 'S' });
     expect(rows[0]!.vendorName).toBe(`'=HYPERLINK("http://x","y")`);
     // In review: not exported without includeReview.
     expect(plain.text).not.toContain('R-9');
@@ -216,7 +216,7 @@ describe('invoice exports', () => {
       id: '',
       version: '',
       documentId: ids.review,
-      file: 'review-invoice.pdf',
+      fileName: 'review-invoice.pdf',
       status: 'needs_review',
       source: 'candidate:flash',
       confidence: '0.41',
@@ -258,7 +258,7 @@ describe('contract exports', () => {
     expect(rows).toEqual([
       expect.objectContaining({
         documentId: ids.nda,
-        file: 'nda.pdf',
+        fileName: 'nda.pdf',
         title: 'Mutual NDA',
         governingLaw: 'Delaware',
         term: '12 months',
@@ -270,7 +270,7 @@ describe('contract exports', () => {
     expect(jsonl[0]).toMatchObject({ term: { count: 12, unit: 'months' }, parties: [{ name: 'Acme Corp', role: 'Disclosing Party' }, { name: 'Globex, Ltd', role: null }] });
     // The JSON page and the JSONL rows are the same listing item (the export adds the file).
     const page = JSON.parse((await get('/v1/contracts')).text);
-    expect({ ...page.items[0], file: 'nda.pdf' }).toEqual(jsonl[0]);
+    expect({ ...page.items[0], fileName: 'nda.pdf' }).toEqual(jsonl[0]);
 
     const review = records((await get('/v1/contracts?format=csv&includeReview=true')).text);
     expect(review.map((r) => [r.title, r.valuesFrom, r.parties])).toEqual([

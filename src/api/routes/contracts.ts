@@ -61,8 +61,8 @@ export const contractRoutes: RouteModule = (app, deps) => {
             description: 'A page of contracts (json), or every matching contract (csv, jsonl)',
             content: {
               'application/json': { schema: pageOf(ContractSummary) },
-              'text/csv': { schema: z.string().describe('CSV with a header row; columns as the ContractSummary fields, with file after documentId') },
-              'application/x-ndjson': { schema: z.string().describe('One ContractSummary JSON object (with file) per line') },
+              'text/csv': { schema: z.string().describe('CSV with a header row; columns as the ContractSummary fields, with fileName after documentId') },
+              'application/x-ndjson': { schema: z.string().describe('One ContractSummary JSON object (with fileName) per line') },
             },
           },
           ...problems(400, 401, 403, 429, 500),

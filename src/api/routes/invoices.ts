@@ -63,8 +63,8 @@ export const invoiceRoutes: RouteModule = (app, deps) => {
             description: 'A page of invoices (json), or every matching invoice (csv, jsonl)',
             content: {
               'application/json': { schema: pageOf(InvoiceSummary) },
-              'text/csv': { schema: z.string().describe('CSV with a header row; columns as the InvoiceSummary fields, with file (the file name as received) after documentId') },
-              'application/x-ndjson': { schema: z.string().describe('One InvoiceSummary JSON object (with file) per line') },
+              'text/csv': { schema: z.string().describe('CSV with a header row; columns as the InvoiceSummary fields, with fileName (the file name as received) after documentId') },
+              'application/x-ndjson': { schema: z.string().describe('One InvoiceSummary JSON object (with fileName) per line') },
             },
           },
           ...problems(400, 401, 403, 429, 500),
