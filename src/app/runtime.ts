@@ -98,7 +98,7 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
       // With a key: every configured model is served and priced before the worker polls (a ConfigError names the fix).
       const verified = await verifyModelsAtStart(config);
       for (const warning of verified.warnings) log.warn('gemini model not checked at start', { problem: warning });
-      const tiers = createTiers(config, log, { httpAttempts: 1 });
+      const tiers = createTiers(config, log, { httpAttempts: 1, db });
       const created = await patiently('Temporal', () => createDocrouteWorker({
         address: temporal.address,
         connect: temporal.connect,

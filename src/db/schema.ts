@@ -438,6 +438,16 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  model_rate_window: ModelRateWindowTable;
+}
+
+/** One model request admitted by the shared rate limiter (src/extraction/gemini/shared-rate-limiter.ts). */
+export interface ModelRateWindowTable {
+  id: Generated<string>;
+  model: string;
+  sent_at: Generated<Timestamp>;
+  /** Input tokens the request was admitted with (its estimate). */
+  tokens: number;
 }
 
 /** A webhook subscription. The secret signs deliveries; it is shown once, at creation. */

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
+import type { Db } from '../db/database.ts';
 import { createGeminiTiers } from './gemini/index.ts';
 import type { ModelTier, SecondReader } from './model-tier.ts';
 import { createRulesTier } from './rules/rules-tier.ts';
@@ -25,11 +26,14 @@ export interface Tiers {
  * make one HTTP call per attempt and Temporal retries 429/5xx (with the server's
  * delay), so every retry is visible in history and as an attempt row. In-process
  * callers (eval) leave the configured client retries.
+ *
+ * `db`: the worker passes the deployment's database, so that the Gemini rate
+ * limits hold for all workers together (counted in Postgres), not per process.
  */
-export function createTiers(config: Config, log?: Logger, options: { httpAttempts?: number } = {}): Tiers {
+export function createTiers(config: Config, log?: Logger, options: { httpAttempts?: number; db?: Db } = {}): Tiers {
   if (config.gemini.apiKey) {
     const client = options.httpAttempts === undefined ? {} : { client: { maxAttempts: options.httpAttempts } };
-    return createGeminiTiers(config, { ...(log ? { log } : {}), ...client });
+    return createGeminiTiers(config, { ...(log ? { log } : {}), ...client, ...(options.db ? { db: options.db } : {}) });
   }
   return { fast: createRulesTier(), deep: null };
 }

@@ -418,7 +418,7 @@ describe('GET /v1/invoices', () => {
     expect(header).toEqual(columns);
     const fileOf = new Map(documentIds.map((d) => [d.id, `${d.sha256.slice(0, 8)}.pdf`]));
     expect(rows).toHaveLength(inserted.length);
-    const withFile = (item: Record<string, unknown>): Record<string, unknown> => ({ ...item, file: fileOf.get(item.documentId as string) });
+    const withFile = (item: Record<string, unknown>): Record<string, unknown> => ({ ...item, fileName: fileOf.get(item.documentId as string) });
     expect(rows).toEqual(json.body.items.map((item: Record<string, unknown>) => columns.map((c) => asCsvCell(withFile(item)[c]))));
     expect(rows.find((r) => r[columns.indexOf('invoiceNumber')] === 'G-1')?.[columns.indexOf('total')]).toBe('5000.000001');
 
@@ -439,7 +439,7 @@ describe('GET /v1/invoices', () => {
     expect(text.endsWith('\n')).toBe(true);
     // The listing's items, with the source file name (export only).
     const items = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(items.map(({ file: _file, ...rest }) => rest)).toEqual(json.body.items);
+    expect(items.map(({ fileName: _fileName, ...rest }) => rest)).toEqual(json.body.items);
     expect(items.every((i) => typeof i.fileName === 'string' && i.fileName.endsWith('.pdf'))).toBe(true);
   });
 });

@@ -185,10 +185,10 @@ afterAll(async () => {
 });
 
 describe('invoice exports', () => {
-  it('API: a file column, the VAT breakdown, formulas guarded; a BOM only with bom=true', async () => {
+  it('API: a fileName column, the VAT breakdown, formulas guarded; a BOM only with bom=true', async () => {
     const plain = await get('/v1/invoices?format=csv&sort=vendor');
     expect(plain.status).toBe(200);
-    expect(plain.text.startsWith('id,documentId,file,status,')).toBe(true);
+    expect(plain.text.startsWith('id,documentId,fileName,status,')).toBe(true);
     const rows = records(plain.text);
     expect(rows.map((r) => r.invoiceNumber)).toEqual(['X-1', 'P-17']);
     expect(rows[1]).toMatchObject({ fileName: 'Präzision-2024-17.pdf', vendorName: 'Präzisionstechnik GmbH', vatRates: '19.00', vatAmounts: '190.00', vatCategories: 'S' });

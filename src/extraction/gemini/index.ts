@@ -14,6 +14,8 @@ import type { GeminiClient, GeminiClientOptions } from './gemini-client.ts';
 import { createGeminiTier } from './gemini-tier.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { createSharedRateLimiter } from './shared-rate-limiter.ts';
+import type { Db } from '../../db/database.ts';
 
 export { createGeminiClient, GeminiApiError, GEMINI_API_VERSION, parseRetryDelay } from './gemini-client.ts';
 export type { GeminiClient, GeminiClientOptions, RetryEvent } from './gemini-client.ts';
@@ -30,6 +32,11 @@ export { responseJsonSchema } from './output-schema.ts';
 
 export interface GeminiTiersOptions {
   log?: Logger;
+  /**
+   * The deployment's database: rate limits are then counted there, for every
+   * worker together (shared-rate-limiter.ts). Without it (eval, scripts), per process.
+   */
+  db?: Db;
   /** Overrides for the shared client (tests: sleep, random). */
   client?: Partial<Pick<GeminiClientOptions, 'sleep' | 'random' | 'baseDelayMs' | 'maxDelayMs' | 'maxAttempts'>>;
 }
@@ -48,12 +55,13 @@ export function createGeminiTiers(config: Config, options: GeminiTiersOptions = 
     ...options.client,
     onRetry: (e) => log.warn('gemini call retried', { ...e }),
   });
-  // One limiter per model (quotas are per model); two tiers on the same model share it.
+  // One limiter per model (quotas are per model); two tiers on the same model share it;
+  // with the database, every worker of the deployment shares it.
   const limiters = new Map<string, RateLimiter>();
   const limiterFor = (model: string, limits: { rpm: number; tpm: number }): RateLimiter => {
     let limiter = limiters.get(model);
     if (!limiter) {
-      limiter = createRateLimiter(limits);
+      limiter = options.db ? createSharedRateLimiter(options.db, { model, ...limits }) : createRateLimiter(limits);
       limiters.set(model, limiter);
     }
     return limiter;
