@@ -3,7 +3,12 @@
  * --e2e) end to end through the project's own local services.
  *
  *   node --expose-gc scripts/bench.ts [--rounds 3] [--warmup 1] [--leak-rounds 10]
+ *                                     [--big 100,1000|none] [--over-limit-pages 10000]
  *                                     [--e2e] [--docs 20] [--concurrency 4] [--json]
+ *
+ * The ratios the parse work is judged by close the report (`ratios` in --json):
+ * guarded parse ÷ pdftotext per page, guarded ÷ in-process parse, and end to end
+ * p50 latency and throughput ÷ the in-process path (null when not measured).
  *   npm run bench -- --e2e --json
  *
  * 1. In process, on ../shared/datasets (invoice2data + kleister-nda-dev), one
@@ -16,7 +21,15 @@
  *    (in-process parse → classify → extract → score) for --leak-rounds rounds, process.memoryUsage() sampled every 10 ms,
  *    a full GC after each round: peak RSS and heap, and the heap retained after
  *    round 1 vs after the last round (a leak shows as growth per document).
- * 3. --e2e: a temporary data dir, free ports, openRuntime (embedded PostgreSQL,
+ * 3. Engines, per page over the same documents: poppler's pdftotext (a process
+ *    per file; skipped, and its ratios null, when it is not installed), pdf.js in
+ *    process and guarded (from stage 1), PDFium compiled to WebAssembly doing the
+ *    same work in process (scripts/lib/pdfium-engine.ts), with the agreement of
+ *    its text and of the rules tier's fields on it with pdf.js's; page-1 rendering
+ *    with both. Big documents (--big, default 100 and 1,000 text pages): guarded
+ *    parse time, ms/page and RSS, each in a process of its own; a
+ *    --over-limit-pages PDF (10,000) against the configured page limit.
+ * 4. --e2e: a temporary data dir, free ports, openRuntime (embedded PostgreSQL,
  *    Temporal dev server, in-process worker) as the CLI opens it; the invoices
  *    and the first --docs NDAs ingested with ingestFile + waitForDocument, at
  *    most --concurrency at a time (the CLI's 4); services stopped and the temp
@@ -43,7 +56,7 @@ import { createLogger } from '../src/logger.ts';
 import { freePort } from '../src/services/free-port.ts';
 import { mapLimit } from '../src/util/map-limit.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
-import { benchBigDocuments, benchEngines, type BigDocReport, type EngineReport } from './lib/bench-parse.ts';
+import { benchBigDocuments, benchEngines, textPdf, type BigDocReport, type EngineReport } from './lib/bench-parse.ts';
 
 // ---------------------------------------------------------------------------
 // Options
@@ -310,6 +323,8 @@ interface E2eReport {
   /** Documents per second end to end ÷ documents per second of the in-process path on one thread. */
   throughputVsInProcess: number | null;
   shutdownSec: number | null;
+  /** The largest --big text PDF, ingested alone after the timed set (DOCROUTE_MAX_PAGES raised to fit it). */
+  bigDocument: { pages: number; latencySec: number | null; status: string; historyEvents: number; historyKiB: number | null } | null;
 }
 
 async function runE2e(
@@ -333,6 +348,8 @@ async function runE2e(
     DOCROUTE_TEMPORAL_PORT: String(await freePort()),
     DOCROUTE_EMBEDDED_PG_PORT: String(await freePort()),
     DOCROUTE_WORKFLOW_PREFIX: 'bench',
+    // The big text document (--big) must pass the page limit; the dataset's documents are far below either.
+    DOCROUTE_MAX_PAGES: String(Math.max(loadConfig({ ...process.env, GEMINI_API_KEY: undefined }).limits.maxPages, ...opts.big)),
   });
   const log = createLogger('warn');
   let runtime: Awaited<ReturnType<typeof openRuntime>> | null = null;
@@ -378,6 +395,24 @@ async function runE2e(
       return res;
     });
     const wallMs = performance.now() - t1;
+    // A 1,000-page text document alone, after the timed set: its latency and the size of its workflow history
+    // (activities pass ids, so the history should not grow with the text).
+    let bigDoc: E2eReport['bigDocument'] = null;
+    if (opts.big.length > 0) {
+      const pages = Math.max(...opts.big);
+      const file = path.join(dataDir, `bench-${pages}-pages.pdf`);
+      await fs.writeFile(file, await textPdf(pages, 40));
+      progress(`e2e: a ${pages}-page text PDF alone`);
+      const res = await settle(file);
+      const history = await rt.client.workflow.getHandle(workflowIds[workflowIds.length - 1]!).fetchHistory();
+      bigDoc = {
+        pages,
+        latencySec: r(res.ms / 1000, 2),
+        status: res.status,
+        historyEvents: history.events?.length ?? 0,
+        historyKiB: r(Buffer.byteLength(JSON.stringify(history)) / 1024, 1),
+      };
+    }
     // Documents in review have workflows waiting (durably) for a reviewer; the data dir is
     // thrown away, so end those workflows rather than leave them open.
     await Promise.all(
@@ -419,6 +454,7 @@ async function runE2e(
       latencyP50VsInProcessP50: r((quantile(latencies, 0.5) * 1000) / quantile(selected.map((d) => inProcessMsByDoc.get(d.file) ?? NaN), 0.5), 2),
       throughputVsInProcess: r(inProc / perDocWall, 3),
       shutdownSec: r(shutdownMs / 1000, 1),
+      bigDocument: bigDoc,
     };
   } finally {
     await cleanup().catch((error: unknown) => progress(`e2e: cleanup failed: ${String(error)}`));
@@ -741,6 +777,10 @@ function renderText(rep: Report): string {
       ),
     );
     lines.push(`statuses: ${Object.entries(e.statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    if (e.bigDocument) {
+      const b = e.bigDocument;
+      lines.push(`a ${b.pages}-page text PDF alone: ingest → ${b.status} in ${b.latencySec} s; workflow history ${b.historyEvents} events, ${b.historyKiB} KiB as JSON`);
+    }
   }
   const ra = rep.ratios;
   const x = (v: number | null) => (v === null ? 'not measured' : `${v}×`);
