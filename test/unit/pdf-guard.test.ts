@@ -42,6 +42,9 @@ describe('the pdf.js thread guard counts CPU time, not wall-clock time', () => {
     expect(error).toBeInstanceOf(PdfRejectedError);
     expect((error as PdfRejectedError).code).toBe('too_complex');
     expect((error as PdfRejectedError).message).toMatch(/parsing needed more than 32 MB of memory/);
+    // The pool is not harmed: the next task with the same cap runs on a fresh thread.
+    const next = await runPdfWorker<{ threadId: number }>(GUARD_WORKER, { mode: 'thread', ms: 0 }, { openTimeoutMs: 60_000, msPerPage: 0, maxHeapMb: 32 }, LABELS);
+    expect(next.threadId).toBeGreaterThan(0);
   });
 });
 
