@@ -60,11 +60,12 @@ export async function extractPdfInProcess(
 ): Promise<ParsedPdf> {
   assertLooksLikePdf(bytes);
   const parser = openPdfParser(bytes, {}, hooks.ownsBytes);
+  const load = documentLoader(parser); // outside the try: a missing method is the installation's fault, not the file's
   try {
     // Open the document; numPages is pdf.js's page count, which it checks against
     // the page tree (a lying /Count is corrected at load). The page limit is
     // checked here, before any page is read: a 10,000-page file costs its opening only.
-    const doc = await loadDocument(parser);
+    const doc = await load();
     const pageCount = doc.numPages;
     if (pageCount === 0) throw new PdfRejectedError('no_pages', rejectMessages.noPages());
     if (pageCount > limits.maxPages)
@@ -149,20 +150,17 @@ const LINE_THRESHOLD = 4.6;
 const CELL_THRESHOLD = 7;
 
 /**
- * The pdf.js document of a pdf-parse instance, opened. pdf-parse opens it in a
- * private method (`load`) and keeps it in a private field (`doc`); its public
- * calls read text or metadata we do not want (getInfo reads the outline, which a
- * hostile file can make huge). If a pdf-parse release renames them this throws
- * a plain Error (retryable, an installation problem), never a wrong answer;
- * test/unit/parse-pdf.test.ts fails on it.
+ * How to open the pdf.js document of a pdf-parse instance. pdf-parse opens it in
+ * a private method (`load`, which also maps pdf.js's exceptions to its own); its
+ * public calls read text or metadata we do not want (getInfo reads the outline,
+ * which a hostile file can make huge). If a pdf-parse release renames it this
+ * throws a plain Error (retryable: the installation, not the file), never a
+ * wrong answer; every parse test fails on it.
  */
-async function loadDocument(parser: PDFParse): Promise<PdfJsDocument> {
-  const load = (parser as unknown as { load?: () => Promise<Partial<PdfJsDocument>> }).load;
+function documentLoader(parser: PDFParse): () => Promise<PdfJsDocument> {
+  const load = (parser as unknown as { load?: () => Promise<PdfJsDocument> }).load;
   if (typeof load !== 'function') throw new Error('pdf-parse no longer has its load() method: cannot open the pdf.js document');
-  const doc = await load.call(parser);
-  if (typeof doc.getPage !== 'function' || typeof doc.numPages !== 'number')
-    throw new Error('pdf-parse loaded something that is not a pdf.js document');
-  return doc as PdfJsDocument;
+  return () => load.call(parser);
 }
 
 /**
