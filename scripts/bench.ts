@@ -3,7 +3,12 @@
  * --e2e) end to end through the project's own local services.
  *
  *   node --expose-gc scripts/bench.ts [--rounds 3] [--warmup 1] [--leak-rounds 10]
+ *                                     [--big 100,1000|none] [--over-limit-pages 10000]
  *                                     [--e2e] [--docs 20] [--concurrency 4] [--json]
+ *
+ * The ratios the parse work is judged by close the report (`ratios` in --json):
+ * guarded parse ÷ pdftotext per page, guarded ÷ in-process parse, and end to end
+ * p50 latency and throughput ÷ the in-process path (null when not measured).
  *   npm run bench -- --e2e --json
  *
  * 1. In process, on ../shared/datasets (invoice2data + kleister-nda-dev), one
@@ -16,7 +21,15 @@
  *    (in-process parse → classify → extract → score) for --leak-rounds rounds, process.memoryUsage() sampled every 10 ms,
  *    a full GC after each round: peak RSS and heap, and the heap retained after
  *    round 1 vs after the last round (a leak shows as growth per document).
- * 3. --e2e: a temporary data dir, free ports, openRuntime (embedded PostgreSQL,
+ * 3. Engines, per page over the same documents: poppler's pdftotext (a process
+ *    per file; skipped, and its ratios null, when it is not installed), pdf.js in
+ *    process and guarded (from stage 1), PDFium compiled to WebAssembly doing the
+ *    same work in process (scripts/lib/pdfium-engine.ts), with the agreement of
+ *    its text and of the rules tier's fields on it with pdf.js's; page-1 rendering
+ *    with both. Big documents (--big, default 100 and 1,000 text pages): guarded
+ *    parse time, ms/page and RSS, each in a process of its own; a
+ *    --over-limit-pages PDF (10,000) against the configured page limit.
+ * 4. --e2e: a temporary data dir, free ports, openRuntime (embedded PostgreSQL,
  *    Temporal dev server, in-process worker) as the CLI opens it; the invoices
  *    and the first --docs NDAs ingested with ingestFile + waitForDocument, at
  *    most --concurrency at a time (the CLI's 4); services stopped and the temp
@@ -43,6 +56,7 @@ import { createLogger } from '../src/logger.ts';
 import { freePort } from '../src/services/free-port.ts';
 import { mapLimit } from '../src/util/map-limit.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
+import { benchBigDocuments, benchEngines, textPdf, type BigDocReport, type EngineReport } from './lib/bench-parse.ts';
 
 // ---------------------------------------------------------------------------
 // Options
@@ -56,10 +70,14 @@ interface Options {
   docs: number;
   concurrency: number;
   json: boolean;
+  /** Page counts of the big text PDFs (empty: skip the big-document section). */
+  big: number[];
+  /** Pages of the PDF that must be refused by the page limit. */
+  overLimitPages: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { rounds: 3, warmup: 1, leakRounds: 10, e2e: false, docs: 20, concurrency: 4, json: false };
+  const o: Options = { rounds: 3, warmup: 1, leakRounds: 10, e2e: false, docs: 20, concurrency: 4, json: false, big: [100, 1000], overLimitPages: 10_000 };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) fail(`${name} needs an integer ≥ ${min} (got ${v ?? 'nothing'})`);
@@ -77,8 +95,14 @@ function parseArgs(argv: readonly string[]): Options {
       case '--concurrency': o.concurrency = int(flag, value(), 1); break;
       case '--e2e': o.e2e = true; break;
       case '--json': o.json = true; break;
+      case '--big': {
+        const v = value() ?? '';
+        o.big = v === 'none' ? [] : v.split(',').map((x) => int(flag, x, 1));
+        break;
+      }
+      case '--over-limit-pages': o.overLimitPages = int(flag, value(), 2); break;
       case '--help': case '-h':
-        process.stdout.write('usage: node --expose-gc scripts/bench.ts [--rounds N] [--warmup N] [--leak-rounds N] [--e2e] [--docs N] [--concurrency N] [--json]\n');
+        process.stdout.write('usage: node --expose-gc scripts/bench.ts [--rounds N] [--warmup N] [--leak-rounds N] [--big 100,1000|none] [--over-limit-pages N] [--e2e] [--docs N] [--concurrency N] [--json]\n');
         process.exit(0);
         break;
       default: fail(`unknown option ${a} (see --help)`);
@@ -294,7 +318,13 @@ interface E2eReport {
   throughputOverhead: number | null;
   /** Mean ingest→settled latency ÷ in-process extraction time per document. */
   latencyOverhead: number | null;
+  /** p50 of ingest→settled ÷ p50 of the in-process path, same documents. */
+  latencyP50VsInProcessP50: number | null;
+  /** Documents per second end to end ÷ documents per second of the in-process path on one thread. */
+  throughputVsInProcess: number | null;
   shutdownSec: number | null;
+  /** The largest --big text PDF, ingested alone after the timed set (DOCROUTE_MAX_PAGES raised to fit it). */
+  bigDocument: { pages: number; latencySec: number | null; status: string; historyEvents: number; historyKiB: number | null } | null;
 }
 
 async function runE2e(
@@ -318,6 +348,8 @@ async function runE2e(
     DOCROUTE_TEMPORAL_PORT: String(await freePort()),
     DOCROUTE_EMBEDDED_PG_PORT: String(await freePort()),
     DOCROUTE_WORKFLOW_PREFIX: 'bench',
+    // The big text document (--big) must pass the page limit; the dataset's documents are far below either.
+    DOCROUTE_MAX_PAGES: String(Math.max(loadConfig({ ...process.env, GEMINI_API_KEY: undefined }).limits.maxPages, ...opts.big)),
   });
   const log = createLogger('warn');
   let runtime: Awaited<ReturnType<typeof openRuntime>> | null = null;
@@ -363,6 +395,24 @@ async function runE2e(
       return res;
     });
     const wallMs = performance.now() - t1;
+    // A 1,000-page text document alone, after the timed set: its latency and the size of its workflow history
+    // (activities pass ids, so the history should not grow with the text).
+    let bigDoc: E2eReport['bigDocument'] = null;
+    if (opts.big.length > 0) {
+      const pages = Math.max(...opts.big);
+      const file = path.join(dataDir, `bench-${pages}-pages.pdf`);
+      await fs.writeFile(file, await textPdf(pages, 40));
+      progress(`e2e: a ${pages}-page text PDF alone`);
+      const res = await settle(file);
+      const history = await rt.client.workflow.getHandle(workflowIds[workflowIds.length - 1]!).fetchHistory();
+      bigDoc = {
+        pages,
+        latencySec: r(res.ms / 1000, 2),
+        status: res.status,
+        historyEvents: history.events?.length ?? 0,
+        historyKiB: r(Buffer.byteLength(JSON.stringify(history)) / 1024, 1),
+      };
+    }
     // Documents in review have workflows waiting (durably) for a reviewer; the data dir is
     // thrown away, so end those workflows rather than leave them open.
     await Promise.all(
@@ -401,7 +451,10 @@ async function runE2e(
       inProcessMsPerDoc: r(inProc, 1),
       throughputOverhead: r(perDocWall / inProc, 1),
       latencyOverhead: r((mean(latencies) * 1000) / inProc, 1),
+      latencyP50VsInProcessP50: r((quantile(latencies, 0.5) * 1000) / quantile(selected.map((d) => inProcessMsByDoc.get(d.file) ?? NaN), 0.5), 2),
+      throughputVsInProcess: r(inProc / perDocWall, 3),
       shutdownSec: r(shutdownMs / 1000, 1),
+      bigDocument: bigDoc,
     };
   } finally {
     await cleanup().catch((error: unknown) => progress(`e2e: cleanup failed: ${String(error)}`));
@@ -508,8 +561,32 @@ async function main(): Promise<void> {
   const pathMsPerDoc = mean([...inProcessMsByDoc.values()]);
   const totalPages = stages[0]!.pages;
 
-  // 3. End to end.
+  // 3. The engines per page beside poppler's pdftotext, and big documents (guarded parse, pooled threads).
+  const roundMs = (stage: Stage) => quantile(rounds[stage].map((round) => sum(round.map((x) => x.ms))), 0.5);
+  const engines = await benchEngines(
+    docs,
+    opts.rounds,
+    { inProcessMs: roundMs('parse (in process)'), guardedMs: roundMs('parse (worker thread)'), pages: totalPages },
+    tiers.fast,
+    { maxPages: config.limits.maxPages, chunkTokens: config.routing.chunkTokens },
+    progress,
+  );
+  const bigDocuments = opts.big.length > 0 ? await benchBigDocuments(opts.big, opts.overLimitPages, config.limits.maxPages, progress) : null;
+
+  // 4. End to end.
   const e2e = opts.e2e ? await runE2e(docs, opts, inProcessMsByDoc, progress) : null;
+
+  const ratios = {
+    /** Guarded parse (pooled pdf.js thread) per page ÷ pdftotext (a process per file) per page, same documents. */
+    guardedParseVsPdftotextPerPage:
+      engines.pdftotext?.msPerPage && engines.pdfjs.guardedMsPerPage ? r(engines.pdfjs.guardedMsPerPage / engines.pdftotext.msPerPage, 2) : null,
+    /** Guarded parse ÷ in-process parse, per document (the cost of the hang/heap guard). */
+    guardedVsInProcessParse: r(parseGuardRatio, 2),
+    /** e2e ingest → settled p50 ÷ the in-process path's p50 on the same documents. */
+    e2eLatencyVsInProcess: e2e?.latencyP50VsInProcessP50 ?? null,
+    /** e2e documents per second ÷ the in-process path's documents per second (one thread), same documents. */
+    e2eThroughputVsInProcess: e2e?.throughputVsInProcess ?? null,
+  };
 
   const report = {
     command: `node --expose-gc scripts/bench.ts ${process.argv.slice(2).join(' ')}`.trim(),
@@ -524,7 +601,10 @@ async function main(): Promise<void> {
     parseGuardRatio: r(parseGuardRatio, 2),
     parseGuardMsPerDoc: r(parseGuardMs, 1),
     memory,
+    engines,
+    bigDocuments,
     e2e,
+    ratios,
   };
   const out = opts.json ? JSON.stringify(report, null, 2) + '\n' : renderText(report);
   await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
@@ -557,7 +637,15 @@ type Report = {
     rssRatioLastVsFirst: number | null;
     secondsPerRound: number | null;
   };
+  engines: EngineReport;
+  bigDocuments: BigDocReport | null;
   e2e: E2eReport | null;
+  ratios: {
+    guardedParseVsPdftotextPerPage: number | null;
+    guardedVsInProcessParse: number | null;
+    e2eLatencyVsInProcess: number | null;
+    e2eThroughputVsInProcess: number | null;
+  };
 };
 
 function table(header: string[], rows: (string | number | null)[][]): string {
@@ -621,6 +709,50 @@ function renderText(rep: Report): string {
     `leak check: heap after last round ÷ after round 1 = ${mem.heapRatioLastVsFirst} (${mem.heapAfterLastRoundMiB} vs ${mem.heapAfterRound1MiB} MiB), ` +
       `${mem.heapGrowthBytesPerDoc} bytes retained per document processed; RSS ratio ${mem.rssRatioLastVsFirst}; ${mem.secondsPerRound} s per round`,
   );
+  const en = rep.engines;
+  lines.push('');
+  lines.push(`engines — ${en.documents} documents, ${en.pages} pages, one at a time, median of ${en.rounds} round(s) after a warm-up; ms per page`);
+  const perPoppler = (ms: number | null) => (ms !== null && en.pdftotext?.msPerPage ? `${r(ms / en.pdftotext.msPerPage, 2)}×` : null);
+  lines.push(
+    table(
+      ['engine', 'ms/page', '÷ pdftotext', 'text with positions'],
+      [
+        [`pdftotext (${en.pdftotext?.version ?? 'not installed'}), a process per file`, en.pdftotext?.msPerPage ?? null, en.pdftotext ? '1×' : null, 'no (plain text)'],
+        ['pdf.js, in process', en.pdfjs.inProcessMsPerPage, perPoppler(en.pdfjs.inProcessMsPerPage), 'yes (text runs)'],
+        ['pdf.js, guarded (pooled thread: CPU budget, heap cap, kill + replace)', en.pdfjs.guardedMsPerPage, perPoppler(en.pdfjs.guardedMsPerPage), 'yes (text runs)'],
+        [`PDFium WebAssembly (${en.pdfium.package}), in process, unguarded`, en.pdfium.msPerPage, perPoppler(en.pdfium.msPerPage), 'yes (words from char boxes)'],
+      ],
+    ),
+  );
+  if (en.pdfium.error) lines.push(`PDFium failed: ${en.pdfium.error}`);
+  else {
+    const f = en.pdfium.rulesFieldsEqual;
+    lines.push(
+      `PDFium vs pdf.js text: median word agreement ${en.pdfium.wordAgreementMedian}, same page count ${en.pdfium.samePageCount}/${en.documents}, ` +
+        `same kind ${en.pdfium.sameKind}/${en.documents}; rules tier on PDFium's text: ${f.equal}/${f.of} fields equal to those on pdf.js's text (${f.share}); ` +
+        `runs with boxes per page: pdf.js ${en.pdfium.runsPerPage.pdfjs}, PDFium ${en.pdfium.runsPerPage.pdfium}; PDFium WebAssembly memory ${en.pdfium.wasmMemoryMiB} MiB`,
+    );
+    lines.push(`rendering page 1 at 1024 px to PNG, in process, ${en.render.pages} pages: pdf.js ${en.render.pdfjsMsPerPage} ms/page, PDFium ${en.render.pdfiumMsPerPage} ms/page`);
+  }
+  const big = rep.bigDocuments;
+  if (big) {
+    lines.push('');
+    lines.push('big documents — generated text PDFs (40 lines a page), guarded parse on a warm pooled thread, each in a process of its own');
+    lines.push(
+      table(
+        ['pages', 'file MiB', 'guarded parse ms', 'ms/page', 'pdftotext ms/page'],
+        big.sizes.map((b) => [b.pages, b.fileMiB, b.guardedMs, b.guardedMsPerPage, b.pdftotextMsPerPage]),
+      ),
+    );
+    lines.push(
+      `linearity (ms/page at ${big.sizes[big.sizes.length - 1]?.pages} pages ÷ at ${big.sizes[0]?.pages}): ${big.linearity}; ` +
+        `RSS of a process parsing the largest (guarded, cold then warm): ${big.rssMiB.peak} MiB peak (${big.rssMiB.before} at its start); ` +
+        `its result (text + boxes) ${big.resultMiB} MiB as JSON`,
+    );
+    lines.push(
+      `${big.overLimit.pages}-page PDF against the page limit of ${big.overLimit.maxPages}: ${big.overLimit.code ?? 'NOT refused'} after ${big.overLimit.refusedMs} ms (generating it took ${big.overLimit.generateMs} ms)`,
+    );
+  }
   if (rep.e2e) {
     const e = rep.e2e;
     lines.push('');
@@ -645,7 +777,26 @@ function renderText(rep: Report): string {
       ),
     );
     lines.push(`statuses: ${Object.entries(e.statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    if (e.bigDocument) {
+      const b = e.bigDocument;
+      lines.push(`a ${b.pages}-page text PDF alone: ingest → ${b.status} in ${b.latencySec} s; workflow history ${b.historyEvents} events, ${b.historyKiB} KiB as JSON`);
+    }
   }
+  const ra = rep.ratios;
+  const x = (v: number | null) => (v === null ? 'not measured' : `${v}×`);
+  lines.push('');
+  lines.push('ratios');
+  lines.push(
+    table(
+      ['', 'value', 'target'],
+      [
+        ['guarded parse ÷ pdftotext, per page', x(ra.guardedParseVsPdftotextPerPage), '≤ 1.5×'],
+        ['guarded parse ÷ in-process parse', x(ra.guardedVsInProcessParse), '≤ 1.2×'],
+        [`e2e ingest → settled p50 ÷ in-process p50${rep.e2e ? ` (concurrency ${rep.e2e.concurrency})` : ''}`, x(ra.e2eLatencyVsInProcess), '≤ 1.5× at concurrency 1'],
+        ['e2e docs/s ÷ in-process docs/s', x(ra.e2eThroughputVsInProcess), '≥ 0.9×'],
+      ],
+    ),
+  );
   return lines.join('\n') + '\n';
 }
 

@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   DOCROUTE_PARSE_HEAP_MB: z.coerce.number().int().min(64).default(512),
   DOCROUTE_PARSE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   DOCROUTE_PARSE_INFLIGHT_MB: z.coerce.number().int().min(1).default(64),
+  DOCROUTE_PARSE_RECYCLE_DOCS: z.coerce.number().int().min(1).default(200),
+  DOCROUTE_PARSE_IDLE_SECONDS: z.coerce.number().positive().default(120),
   DOCROUTE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DOCROUTE_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DOCROUTE_WORKER_METRICS_ADDRESS: optionalString.refine(
@@ -157,8 +159,11 @@ export interface Config {
   limits: {
     maxFileBytes: number;
     maxPages: number;
-    /** The pdf.js thread guard: CPU time to open a file (more per page), heap cap, threads at once per process. */
-    parse: { cpuMs: number; heapMb: number; threads: number; inflightMb: number };
+    /**
+     * The pdf.js thread guard: CPU time to open a file (more per page), heap cap, threads at once per process
+     * (pooled and warm), documents a thread serves before it is replaced, seconds an idle thread is kept.
+     */
+    parse: { cpuMs: number; heapMb: number; threads: number; inflightMb: number; recycleDocs: number; idleSeconds: number };
   };
   /** The exact e-invoice tier (XML read, no model); off sends e-invoice PDFs down the text path. */
   einvoice: { enabled: boolean };
@@ -285,7 +290,14 @@ export function loadConfig(
     limits: {
       maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024),
       maxPages: e.DOCROUTE_MAX_PAGES,
-      parse: { cpuMs: Math.round(e.DOCROUTE_PARSE_CPU_SECONDS * 1000), heapMb: e.DOCROUTE_PARSE_HEAP_MB, threads: e.DOCROUTE_PARSE_THREADS, inflightMb: e.DOCROUTE_PARSE_INFLIGHT_MB },
+      parse: {
+        cpuMs: Math.round(e.DOCROUTE_PARSE_CPU_SECONDS * 1000),
+        heapMb: e.DOCROUTE_PARSE_HEAP_MB,
+        threads: e.DOCROUTE_PARSE_THREADS,
+        inflightMb: e.DOCROUTE_PARSE_INFLIGHT_MB,
+        recycleDocs: e.DOCROUTE_PARSE_RECYCLE_DOCS,
+        idleSeconds: e.DOCROUTE_PARSE_IDLE_SECONDS,
+      },
     },
     ocr: e.DOCROUTE_OCR,
     gemini: {

@@ -1,14 +1,12 @@
 /**
- * Worker-thread entry for `readPdfAttachments` (attachments.ts): pdf.js off the
- * main thread, stoppable with `worker.terminate()`. Protocol: WorkerMessage /
- * servePdfTask in parse-pdf.ts.
+ * Pool-thread module for `readPdfAttachments` (attachments.ts): pdf.js off the
+ * main thread, stoppable by terminating its thread. Protocol: pdfTaskHandler in
+ * pdf-threads.ts.
  */
-import { workerData } from 'node:worker_threads';
 import { readPdfAttachmentsInProcess, type AttachmentWorkerInput } from './attachments.ts';
-import { servePdfTask } from './parse-pdf.ts';
+import { pdfTaskHandler } from './pdf-threads.ts';
 
-const input = workerData as AttachmentWorkerInput;
-await servePdfTask(async (onOpened) => {
+export default pdfTaskHandler(async (input: AttachmentWorkerInput, onOpened) => {
   const found = await readPdfAttachmentsInProcess(input);
   onOpened(0);
   return found;

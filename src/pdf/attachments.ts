@@ -1,5 +1,5 @@
 import { openPdfParser, toRejection } from './extract-pdf.ts';
-import { runPdfWorker, stripUndefined, type PdfWorkerGuard } from './parse-pdf.ts';
+import { runPdfWorker, stripUndefined, type PdfWorkerGuard } from './pdf-threads.ts';
 import { assertLooksLikePdf } from './sniff.ts';
 
 /** A file embedded in a PDF (PDF/A-3 associated file or an attachment annotation's file). */

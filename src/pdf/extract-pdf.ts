@@ -4,7 +4,7 @@ import { normalizePageText, visibleCharCount } from './normalize-text.ts';
 import { PdfRejectedError, rejectMessages } from './pdf-errors.ts';
 import { assertLooksLikePdf } from './sniff.ts';
 import type { ParsedPdf } from './parse-pdf.ts';
-import { pageTextItems, type PdfJsTextPage } from './text-items.ts';
+import { textItemsOf, type PdfJsTextPage, type PdfJsViewport } from './text-items.ts';
 
 /**
  * In-process PDF text extraction with pdf-parse (pdf.js). This runs pdf.js on
@@ -60,41 +60,107 @@ export async function extractPdfInProcess(
 ): Promise<ParsedPdf> {
   assertLooksLikePdf(bytes);
   const parser = openPdfParser(bytes, {}, hooks.ownsBytes);
+  const load = documentLoader(parser); // outside the try: a missing method is the installation's fault, not the file's
   try {
-    // Open the document and read page 1; `total` is pdf.js's page count, which it
-    // checks against the page tree (a lying /Count is corrected at load).
-    const first = await parser.getText({ first: 1 });
-    const pageCount = first.total;
+    // Open the document; numPages is pdf.js's page count, which it checks against
+    // the page tree (a lying /Count is corrected at load). The page limit is
+    // checked here, before any page is read: a 10,000-page file costs its opening only.
+    const doc = await load();
+    const pageCount = doc.numPages;
     if (pageCount === 0) throw new PdfRejectedError('no_pages', rejectMessages.noPages());
     if (pageCount > limits.maxPages)
       throw new PdfRejectedError('too_many_pages', rejectMessages.tooManyPages(pageCount, limits.maxPages));
-    hooks.onOpened?.(pageCount);
 
-    const rest = pageCount > 1 ? (await parser.getText({ first: 2, last: pageCount })).pages : [];
-    const rawPages = [...first.pages, ...rest];
-    if (rawPages.length !== pageCount) {
-      throw new PdfRejectedError(
-        'corrupt',
-        rejectMessages.corrupt(`only ${rawPages.length} of ${pageCount} pages could be read`),
-      );
-    }
-
-    const doc = pdfJsDocument(parser);
     const pages: PageText[] = [];
-    for (const raw of rawPages) {
-      const text = normalizePageText(raw.text);
-      const lowText = visibleCharCount(text) < MIN_TEXT_CHARS;
-      const imageOnly = lowText && (doc ? await paintsPicture(doc, raw.num) : true);
-      const layout = doc ? await textLayout(doc, raw.num) : null;
-      pages.push({ pageNumber: raw.num, text, imageOnly, ...(layout ? { size: layout.size, items: layout.items } : {}) });
+    for (let pageNumber = 1; pageNumber <= pageCount; pageNumber++) {
+      pages.push(await readPage(doc, pageNumber));
+      // The open phase ends with page 1 read (the guard's budget for opening covers it).
+      if (pageNumber === 1) hooks.onOpened?.(pageCount);
     }
-    pages.sort((a, b) => a.pageNumber - b.pageNumber);
     return { pageCount, pages, imageOnlyPages: pages.filter((p) => p.imageOnly).map((p) => p.pageNumber) };
   } catch (error) {
     throw toRejection(error);
   } finally {
     await parser.destroy().catch(() => undefined);
   }
+}
+
+/**
+ * One page: its text and its text runs' positions come from ONE getTextContent
+ * pass (reading it twice, once for pdf-parse's text and once for the boxes,
+ * cost half of the parse); the operator list is read only for low-text pages.
+ */
+async function readPage(doc: PdfJsDocument, pageNumber: number): Promise<PageText> {
+  const page = await doc.getPage(pageNumber);
+  try {
+    const viewport = page.getViewport({ scale: 1 });
+    const content = await page.getTextContent();
+    const text = normalizePageText(pageTextOf(viewport, content.items));
+    const layout = textItemsOf(viewport, content.items);
+    const lowText = visibleCharCount(text) < MIN_TEXT_CHARS;
+    const imageOnly = lowText && (await paintsPicture(page));
+    return { pageNumber, text, imageOnly, size: layout.size, items: layout.items };
+  } finally {
+    page.cleanup();
+  }
+}
+
+/**
+ * A page's text from pdf.js's text runs, laid out as pdf-parse's getText does
+ * with its defaults (the text the rules tier and the evaluation were tuned on):
+ * a line break after a run that ends a line (hasEOL) or when the baseline moves
+ * by more than LINE_THRESHOLD and more than the line's height; a tab before a
+ * run on the same line that starts more than CELL_THRESHOLD after the previous
+ * one ended (table cells). test/unit/parse-pdf.test.ts checks it against
+ * pdf-parse's own getText on real files.
+ */
+export function pageTextOf(viewport: PdfJsViewport, items: ReadonlyArray<object>): string {
+  const out: string[] = [];
+  let lastX: number | undefined;
+  let lastY: number | undefined;
+  let lineHeight = 0;
+  for (const raw of items) {
+    if (!('str' in raw)) continue; // marked-content markers
+    const item = raw as { str: string; transform: number[]; width: number; height: number; hasEOL?: boolean };
+    const [x, y] = viewport.convertToViewportPoint(item.transform[4]!, item.transform[5]!) as [number, number];
+    let str = item.str;
+    if (lastY !== undefined && Math.abs(lastY - y) > LINE_THRESHOLD) {
+      const last = out.length ? out[out.length - 1] : undefined;
+      const startsLine = str.startsWith('\n') || (str.trim() === '' && item.hasEOL);
+      if (last?.endsWith('\n') === false && !startsLine && Math.abs(lastY - y) - 1 > lineHeight) {
+        out.push('\n');
+        lineHeight = 0;
+      }
+    }
+    if (lastY !== undefined && Math.abs(lastY - y) < LINE_THRESHOLD && lastX !== undefined && Math.abs(lastX - x) > CELL_THRESHOLD) {
+      str = `\t${str}`;
+    }
+    out.push(str);
+    lastX = x + item.width;
+    lastY = y;
+    lineHeight = Math.max(lineHeight, item.height);
+    if (item.hasEOL) out.push('\n');
+    if (item.hasEOL || str.endsWith('\n')) lineHeight = 0;
+  }
+  return out.join('');
+}
+
+/** pdf-parse's getText defaults (lineThreshold, cellThreshold), in PDF points. */
+const LINE_THRESHOLD = 4.6;
+const CELL_THRESHOLD = 7;
+
+/**
+ * How to open the pdf.js document of a pdf-parse instance. pdf-parse opens it in
+ * a private method (`load`, which also maps pdf.js's exceptions to its own); its
+ * public calls read text or metadata we do not want (getInfo reads the outline,
+ * which a hostile file can make huge). If a pdf-parse release renames it this
+ * throws a plain Error (retryable: the installation, not the file), never a
+ * wrong answer; every parse test fails on it.
+ */
+function documentLoader(parser: PDFParse): () => Promise<PdfJsDocument> {
+  const load = (parser as unknown as { load?: () => Promise<PdfJsDocument> }).load;
+  if (typeof load !== 'function') throw new Error('pdf-parse no longer has its load() method: cannot open the pdf.js document');
+  return () => load.call(parser);
 }
 
 /**
@@ -118,45 +184,19 @@ export function openPdfParser(bytes: Uint8Array, extra: Omit<LoadParameters, 'da
 }
 
 /**
- * pdf-parse keeps the pdf.js document in a private field; the image check needs
- * its pages' operator lists. Guarded: if a pdf-parse release renames the field,
- * low-text pages are all reported image-only (the conservative answer) instead
- * of failing.
- */
-function pdfJsDocument(parser: PDFParse): PdfJsDocument | undefined {
-  const doc = (parser as unknown as { doc?: Partial<PdfJsDocument> }).doc;
-  return doc && typeof doc.getPage === 'function' ? (doc as PdfJsDocument) : undefined;
-}
-
-/**
  * Whether a page paints an image (a scan, a photo) or substantial vector
  * drawing. Only called for pages with (almost) no text, so text documents pay
  * nothing for it; for a scanned page it costs one operator-list pass.
  */
-async function paintsPicture(doc: PdfJsDocument, pageNumber: number): Promise<boolean> {
-  const page = await doc.getPage(pageNumber);
-  try {
-    const { fnArray } = await page.getOperatorList();
-    let paths = 0;
-    for (let i = 0; i < fnArray.length; i++) {
-      const op = fnArray[i]!;
-      if (OPS_PAINT_IMAGE.has(op)) return true;
-      if (op === OPS_CONSTRUCT_PATH && ++paths >= MIN_PATHS_FOR_VECTOR_CONTENT) return true;
-    }
-    return false;
-  } finally {
-    page.cleanup();
+async function paintsPicture(page: PdfJsPage): Promise<boolean> {
+  const { fnArray } = await page.getOperatorList();
+  let paths = 0;
+  for (let i = 0; i < fnArray.length; i++) {
+    const op = fnArray[i]!;
+    if (OPS_PAINT_IMAGE.has(op)) return true;
+    if (op === OPS_CONSTRUCT_PATH && ++paths >= MIN_PATHS_FOR_VECTOR_CONTENT) return true;
   }
-}
-
-/** The page's text runs with their positions (see text-items.ts). */
-async function textLayout(doc: PdfJsDocument, pageNumber: number) {
-  const page = await doc.getPage(pageNumber);
-  try {
-    return await pageTextItems(page);
-  } finally {
-    page.cleanup();
-  }
+  return false;
 }
 
 /** Maps what pdf.js throws to a PdfRejectedError; leaves environment failures alone. */

@@ -1,12 +1,14 @@
 /**
- * Worker-thread entry for `parsePdf` (parse-pdf.ts): runs pdf.js off the main
- * thread so a pathological file can be stopped with `worker.terminate()` even
- * when pdf.js is stuck in synchronous code. Protocol: see WorkerMessage and
- * servePdfTask in parse-pdf.ts.
+ * Pool-thread module for `parsePdf` (parse-pdf.ts): runs pdf.js off the main
+ * thread so a pathological file can be stopped by terminating its thread even
+ * when pdf.js is stuck in synchronous code. The thread is pooled and serves
+ * document after document with pdf.js loaded once. Protocol: pdfTaskHandler in
+ * pdf-threads.ts.
  */
-import { workerData } from 'node:worker_threads';
 import { extractPdfInProcess } from './extract-pdf.ts';
-import { servePdfTask, type WorkerInput } from './parse-pdf.ts';
+import type { WorkerInput } from './parse-pdf.ts';
+import { pdfTaskHandler } from './pdf-threads.ts';
 
-const input = workerData as WorkerInput;
-await servePdfTask((onOpened) => extractPdfInProcess(input.bytes, { maxPages: input.maxPages }, { onOpened, ownsBytes: true }));
+export default pdfTaskHandler((input: WorkerInput, onOpened) =>
+  extractPdfInProcess(input.bytes, { maxPages: input.maxPages }, { onOpened, ownsBytes: true }),
+);

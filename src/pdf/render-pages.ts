@@ -1,6 +1,6 @@
 import type { PageImage } from '../extraction/model-tier.ts';
 import { openPdfParser, toRejection } from './extract-pdf.ts';
-import { guardDefaults, runPdfWorker, stripUndefined, type PdfWorkerGuard } from './parse-pdf.ts';
+import { guardDefaults, runPdfWorker, stripUndefined, type PdfWorkerGuard } from './pdf-threads.ts';
 import { assertLooksLikePdf } from './sniff.ts';
 
 /** Long side of a rendered page, in pixels, unless the caller asks otherwise. */

@@ -1,11 +1,9 @@
 /**
- * Worker-thread entry for `renderPages` (render-pages.ts): renders with pdf.js
- * off the main thread so a pathological page can be stopped with
- * `worker.terminate()`. Protocol: WorkerMessage / servePdfTask in parse-pdf.ts.
+ * Pool-thread module for `renderPages` (render-pages.ts): renders with pdf.js
+ * off the main thread so a pathological page can be stopped by terminating its
+ * thread. Protocol: pdfTaskHandler in pdf-threads.ts.
  */
-import { workerData } from 'node:worker_threads';
-import { servePdfTask } from './parse-pdf.ts';
+import { pdfTaskHandler } from './pdf-threads.ts';
 import { renderPagesInProcess, type RenderWorkerInput } from './render-pages.ts';
 
-const input = workerData as RenderWorkerInput;
-await servePdfTask((onOpened) => renderPagesInProcess(input, { onOpened, ownsBytes: true }));
+export default pdfTaskHandler((input: RenderWorkerInput, onOpened) => renderPagesInProcess(input, { onOpened, ownsBytes: true }));

@@ -57,7 +57,15 @@ const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
  */
 export async function pageTextItems(page: PdfJsTextPage): Promise<{ size: PageSize; items: TextItem[] }> {
   const viewport = page.getViewport({ scale: 1 });
-  const content = await page.getTextContent();
+  return textItemsOf(viewport, (await page.getTextContent()).items);
+}
+
+/** The viewport part of a pdf.js page used to place text. */
+export type PdfJsViewport = ReturnType<PdfJsTextPage['getViewport']>;
+
+/** pageTextItems on a page's text content already read (one getTextContent pass serves text and positions). */
+export function textItemsOf(viewport: PdfJsViewport, contentItems: ReadonlyArray<object>): { size: PageSize; items: TextItem[] } {
+  const content = { items: contentItems };
   const items: TextItem[] = [];
   const { width, height } = viewport;
   if (!(width > 0) || !(height > 0)) return { size: { width: 0, height: 0 }, items };

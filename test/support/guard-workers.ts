@@ -1,17 +1,22 @@
 /**
- * Worker-thread modules for the pdf.js thread guard tests (test/unit/pdf-guard.test.ts):
- * they answer through servePdfTask like parse-worker.ts, but do something the
- * guard must judge: burn CPU, or wait without using any (a starved thread).
+ * Pool-thread module for the pdf.js thread guard tests (test/unit/pdf-guard.test.ts):
+ * it answers through pdfTaskHandler like parse-worker.ts, but does something the
+ * guard must judge: burn CPU, wait without using any (a starved thread), grow its
+ * heap without bound, or answer at once (to see which thread served it).
  * Usage: runPdfWorker(new URL('./guard-workers.ts', import.meta.url), { mode, ms }, ...).
  */
-import { workerData } from 'node:worker_threads';
-import { servePdfTask } from '../../src/pdf/parse-pdf.ts';
+import { threadId } from 'node:worker_threads';
+import { pdfTaskHandler } from '../../src/pdf/pdf-threads.ts';
 
-const input = workerData as { mode: 'burn' | 'sleep'; ms: number };
-await servePdfTask(async () => {
+export default pdfTaskHandler(async (input: { mode: 'burn' | 'sleep' | 'grow' | 'thread'; ms: number }) => {
   if (input.mode === 'burn') {
     for (;;) Math.sqrt(Math.random()); // never returns: only the guard can stop it
   }
+  if (input.mode === 'grow') {
+    const held: number[][] = [];
+    for (;;) held.push(new Array(1e5).fill(Math.random())); // never returns: only the heap cap can stop it
+  }
+  if (input.mode === 'thread') return { threadId };
   // Blocks the thread without using CPU, as a thread the OS does not schedule would look.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, input.ms);
   return { sleptMs: input.ms };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { originalsInMemory } from '../../src/pdf/parse-pdf.ts';
+import { originalsInMemory } from '../../src/pdf/pdf-threads.ts';
 
 /** Whether a promise has settled by the time pending callbacks have run. */
 async function settled(p: Promise<unknown>): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PDFDocument, PDFName } from 'pdf-lib';
 import { PDFParse } from 'pdf-parse';
@@ -119,6 +119,19 @@ describe.skipIf(!existsSync(INVOICE2DATA))(`parsePdf on real invoices from invoi
     expect(result.pageCount).toBe(2);
     expect(allText(result)).toContain('QualityHosting AG');
     expect(allText(result)).toContain('Rechnungsdatum');
+  });
+
+  it("every page's text is what pdf-parse's getText gives (the layout the rules and the evaluation were tuned on)", async () => {
+    // parsePdf reads each page's text content once and lays it out itself (pageTextOf); this pins it to pdf-parse.
+    const names = readdirSync(INVOICE2DATA).filter((n) => n.endsWith('.pdf')).sort();
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) {
+      const bytes = read(path.join(INVOICE2DATA, name));
+      const parser = new PDFParse({ data: bytes.slice() });
+      const expected = (await parser.getText().finally(() => parser.destroy())).pages.map((p) => normalizePageText(p.text));
+      const ours = (await parsePdf(bytes, LIMITS)).pages.map((p) => p.text);
+      expect(ours, name).toEqual(expected);
+    }
   });
 
   it('coolblue1.pdf: Dutch invoice, table cells separated by a tab', async () => {
