@@ -301,13 +301,16 @@ function collectLayout(page: PageText, lines: Line[], ctx: Ctx, out: Candidate[]
       if (!h) continue;
       const field = fieldOf(h.field)!;
       const kind = KIND[h.field as Exclude<InvoiceLabelField, 'block'>];
+      // Names come from address blocks (parties.ts): under a role heading stands a block, often of
+      // "Nummer: …" key lines, not a value.
+      if (kind === 'name' || kind === 'text') continue;
       const labelLine = lines.find((l) => l.text.includes(p.str.trim()));
       const near = labelLine?.index ?? 0;
       const read = (phrases: Phrase[], how: 'after' | 'below') => {
         if (phrases.length === 0) return false;
         const seg = phrases.map((q) => q.str).join(' ');
         const v = parseValue(field, kind, seg, 'fwd', ctx);
-        if (!v || (kind !== 'name' && kind !== 'text' && !blankish(seg.slice(v.index + v.length)) && kind !== 'amount')) return false;
+        if (!v || (!blankish(seg.slice(v.index + v.length)) && kind !== 'amount')) return false;
         const raw = seg.slice(v.index, v.index + v.length);
         const at = lineOf(raw, near);
         if (!at) return false;
