@@ -49,6 +49,11 @@ function buildDoc(pages: PageText[]): Doc {
   return { text, starts, pages };
 }
 
+/** Whether the text read starts at the document's first page (a later chunk does not). */
+function opensDocument(doc: Doc): boolean {
+  return (doc.pages[0]?.pageNumber ?? 1) === 1;
+}
+
 /** Evidence for [from, to) of the joined text: the page it starts on, clipped to it. */
 function evidenceAt(doc: Doc, from: number, to: number): Evidence {
   let k = 0;
@@ -295,6 +300,82 @@ function partiesIn(doc: Doc, pre: { start: number; end: number }): ContractParty
   });
 }
 
+/**
+ * "… Agreement, dated as of" / "the Merger Agreement dated" / "that certain letter agreement
+ * entered into on": the date that follows belongs to the document named, unless that is this
+ * agreement ("This Agreement dated …", "this Mutual NDA (the “Agreement”), dated …") or the
+ * document's own upper-case title ("CONFIDENTIALITY AGREEMENT, EFFECTIVE AS OF …").
+ */
+function referencedDocumentDate(before: string): boolean {
+  const named = before.match(
+    /\b(agreements?|plan|letter|amendment|indenture|notes?|contract|arrangement|understanding|certificate|charter|by-?laws|policy)\b(?:\s*\([^()]{1,40}\))?\s*,?\s*(?:dated|effective|entered\s+into|made|executed|signed)\b(?:\s+(?:as\s+of|on|of|as\s+at))?\s*(?:(?:this|the)\s+)?$/i,
+  );
+  if (!named) return false;
+  if (named[1] === named[1]!.toUpperCase()) return false;
+  const phrase = before.slice(Math.max(0, named.index! - 80), named.index);
+  return !/\b(?:this|these|the\s+present)\s+(?:[\p{L}\p{N}’'&,\-]+\s+){0,6}$/iu.test(phrase);
+}
+
+/** The defined term right after a value: "DATE (the “Effective Date”)" → "Effective Date". */
+function definedTermAfter(text: string, at: number): string | null {
+  const after = text.slice(at, at + 60).replace(/\s+/g, ' ');
+  const m = after.match(/^\s*,?\s*\((?:the|this|hereinafter(?:\s+referred\s+to\s+as)?(?:\s+the)?)?\s*[“"]([^”"]{1,40})[”"]\s*\)/i);
+  return m ? m[1]!.trim() : null;
+}
+
+/** A salutation line: where a letter agreement's heading (letterhead, date, addressee) ends. */
+const SALUTATION = /^\s*(?:Dear\b.{0,60}|Ladies\s+and\s+Gentlemen|Gentlemen|Dear\s+Sirs?|To\s+whom\s+it\s+may\s+concern)\s*[:,]?\s*$/im;
+
+/** The heading lines of a letter agreement (before its salutation, on the first page it starts on); null when it is not a letter. */
+function letterHeading(doc: Doc): { lines: { text: string; index: number }[] } | null {
+  const head = doc.text.slice(0, 4000);
+  const sal = SALUTATION.exec(head);
+  if (!sal) return null;
+  const lines: { text: string; index: number }[] = [];
+  let at = 0;
+  for (const line of head.slice(0, sal.index).split('\n')) {
+    lines.push({ text: line, index: at });
+    at += line.length + 1;
+  }
+  return lines.length > 40 ? null : { lines: lines.slice(-25) };
+}
+
+/** A letter agreement's date: a line that is only a date, above the salutation. */
+function letterDate(doc: Doc): DateMatch | null {
+  const heading = letterHeading(doc);
+  if (!heading) return null;
+  const order = detectDateOrder(doc.text);
+  for (const line of heading.lines) {
+    const t = line.text.trim();
+    const d = findDates(t, { order })[0];
+    if (d && d.style === 'text' && d.raw.length >= t.replace(/[.,]+$/, '').length - 1) {
+      return { ...d, index: line.index + line.text.indexOf(t) + d.index };
+    }
+  }
+  return null;
+}
+
+/**
+ * The date the agreement was signed, as a fallback for its effective date: dates in its first
+ * signature block ("Date: March 30, 2018", "/s/ Name  March 21, 2008" over a "Date" caption),
+ * the latest of them (the agreement binds when the last party signs).
+ */
+function signatureDate(doc: Doc, dates: readonly DateMatch[]): DateMatch | null {
+  const text = doc.text;
+  const start = text.search(/\bIN\s+WITNESS\s+WHEREOF\b|\n\s*By:\s|\/s\//i);
+  if (start < 0) return null;
+  const end = start + 1500;
+  const signed = dates.filter((d) => {
+    if (d.index < start || d.index > end) return false;
+    const lineStart = text.lastIndexOf('\n', d.index) + 1;
+    const lineEnd = text.indexOf('\n', d.index);
+    const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+    const nextLine = lineEnd < 0 ? '' : text.slice(lineEnd + 1, text.indexOf('\n', lineEnd + 1) >>> 0);
+    return /\bDated?\s*:\s*$/i.test(text.slice(Math.max(lineStart, d.index - 20), d.index)) || (/\/s\//.test(line) && /^\s*(?:By:.*\t)?Date\b/i.test(nextLine));
+  });
+  return signed.sort((a, b) => b.iso.localeCompare(a.iso))[0] ?? null;
+}
+
 function effectiveDate(doc: Doc): { value: string; confidence: number; evidence: Evidence } | null {
   const pre = preamble(doc);
   const preambleEnd = pre ? pre.end + 400 : 3000;
@@ -310,18 +391,33 @@ function effectiveDate(doc: Doc): { value: string; confidence: number; evidence:
     else if (/\bEffective\s+Date\W{0,6}(?:means|shall\s+mean|is|shall\s+be)?\s*$/i.test(before)) c = 0.8;
     else if (/\b(?:made|entered\s+into)\s*(?:on\s*)?$/i.test(before)) c = 0.75;
     else if (/\b(?:vom|du|van|d[’']entrée\s+en\s+vigueur|met\s+ingang\s+van|mit\s+Wirkung\s+(?:vom|zum))\s*$/i.test(before)) c = 0.7;
+    // The date this agreement defines as its own: "effective as of May 3, 2016 (the “Effective
+    // Date”)" beats "dated as of July 15, 2016" in the same sentence; a date defined as another
+    // one ("(the “Amendment Date”)") belongs to that other document.
+    const defined = definedTermAfter(text, d.index + d.raw.length);
+    const ownDate = defined !== null && /^effective\s+date$/i.test(defined);
+    if (ownDate) c = Math.max(c, 0.88);
     if (c === 0) {
       if (pre && d.index >= pre.start - 600 && d.index < pre.end) hits.push({ d, c: 0.45 });
       continue;
     }
     // Dates about other documents ("the Original Agreement dated June 1, 2012") are not ours.
     if (/\b(?:original|prior|previous|merger|purchase|plan|letter|settlement|existing)\b[^.;]{0,50}$/i.test(before) && !/\bthis\b/i.test(before.slice(-40))) c -= 0.3;
+    else if (!ownDate && referencedDocumentDate(before)) c = Math.min(c, 0.3);
     if (d.index > preambleEnd) c = Math.min(c, 0.6);
+    if (!ownDate && defined && /\bdate$/i.test(defined) && !/\bthis\b/i.test(before)) c -= 0.3;
     hits.push({ d, c });
   }
+  const letter = letterDate(doc);
+  if (letter) hits.push({ d: letter, c: 0.7 });
+  const signed = signatureDate(doc, dates);
+  if (signed) hits.push({ d: signed, c: 0.5 });
   // Best confidence; earliest on ties.
   const best = hits.sort((a, b) => b.c - a.c || a.d.index - b.d.index)[0];
   if (!best) return null;
+  // A chunk that starts after page 1 has no opening of its own: what reads as one there (an
+  // attached amendment or exhibit: "This Amendment … is made as of …") is not the agreement's.
+  if (!opensDocument(doc)) best.c = Math.min(best.c, 0.5);
   return { value: best.d.iso, confidence: conf(best.c), evidence: evidenceAt(doc, best.d.index, best.d.index + best.d.raw.length) };
 }
 
