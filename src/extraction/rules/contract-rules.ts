@@ -175,6 +175,8 @@ function sentenceEnd(text: string, from: number, max: number): number {
   for (let m = re.exec(text); m && m.index < max; m = re.exec(text)) {
     const before = text.slice(Math.max(from, m.index - 12), m.index);
     if (ABBREV.test(before)) continue;
+    // "BioLargo. Inc." — a period before a legal form is inside the name.
+    if (new RegExp(`^[.]\\s+(?:${SUFFIX_ALT})\\b`).test(text.slice(m.index, m.index + 12))) continue;
     return m.index + 1;
   }
   return max;
@@ -248,7 +250,7 @@ function topLevelSemicolons(s: string): boolean {
 }
 
 /** Parties from the first preamble candidate that names at least two; else the best one. */
-function parties(doc: Doc): ContractParty[] {
+function preambleParties(doc: Doc): ContractParty[] {
   let best: ContractParty[] = [];
   for (let k = 0; k < 4; k++) {
     const pre = preamble(doc, k);
@@ -258,6 +260,112 @@ function parties(doc: Doc): ContractParty[] {
     if (found.length > best.length) best = found;
   }
   return best;
+}
+
+/**
+ * The parties: the preamble's, then entities named with a legal form and a defined term
+ * in the opening ("… with ZOLL Medical Corporation (the “Company”)"), a letter agreement's
+ * letterhead and addressee, and the entities over the signature lines. The same entity
+ * named twice keeps its first mention; "RedPrairie Holding" and "RedPrairie Holding, Inc."
+ * are one entity (the fuller name is kept).
+ */
+function parties(doc: Doc): ContractParty[] {
+  const all = [...preambleParties(doc), ...definedTermParties(doc), ...letterParties(doc), ...signatureParties(doc)];
+  const keyOf = (p: ContractParty) => p.name.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const out: ContractParty[] = [];
+  for (const p of all) {
+    const k = keyOf(p);
+    if (k.length < 2) continue;
+    const same = out.findIndex((q) => {
+      const qk = keyOf(q);
+      return qk === k || ((qk.startsWith(k) || k.startsWith(qk) || qk.endsWith(k) || k.endsWith(qk)) && LEGAL_SUFFIX.test(q.name.length > p.name.length ? q.name : p.name) && Math.abs(qk.length - k.length) <= 12);
+    });
+    if (same < 0) out.push(p);
+    else if (p.name.length > out[same]!.name.length && LEGAL_SUFFIX.test(p.name) && !LEGAL_SUFFIX.test(out[same]!.name)) out[same] = { ...out[same]!, name: p.name };
+    if (out.length >= 6) break;
+  }
+  return out;
+}
+
+/** A name that ends in a legal form: "ZOLL Medical Corporation", "Williams Controls, Inc.", "uDate.com, Inc.", "TPG Capital, L.P.". */
+/** `space`: what may stand between the words (prose wraps lines; a heading line does not continue on the next). */
+const entity = (space: string) =>
+  `((?:[A-Z0-9][\\p{L}\\p{N}&.'’\\-]*|[a-z]+[A-Z][\\p{L}\\p{N}.\\-]*)(?:${space}+(?:[A-Z0-9][\\p{L}\\p{N}&.'’\\-]*|&|and|of|de|du|van|der|von|und|et))*?,?${space}+(?:(?:Limited${space}+)?Partnership|${SUFFIX_ALT}|Corporation|Company|Incorporated|Limited)\\.?)(?![\\p{L}\\p{N}])`;
+const ENTITY_LINE = new RegExp(`^\\s*${entity('[ \\t]')}\\s*$`, 'u');
+/** A defined term that names a party, not a thing ("the “Agreement”", "the “Effective Date”"). */
+const NOT_A_ROLE = /\b(?:agreement|date|transaction|material|information|act|plan|purpose|representatives?|shares?|stock|securities|notes?|business|products?|technology|program)\b/i;
+
+/** The opening of the document: up to its first numbered section, at most 5,000 characters. */
+function opening(doc: Doc): { start: number; end: number } | null {
+  if (!opensDocument(doc)) return null;
+  const head = doc.text.slice(0, 5000);
+  const numbered = head.slice(300).search(/\n\s*(?:1\.|Section\s+1\b|ARTICLE\s+I\b)/);
+  return { start: 0, end: numbered < 0 ? head.length : 300 + numbered };
+}
+
+/** "NAME, a Delaware corporation (the “Company”)", "TPG Capital, L.P. (“TPG”)": entities defined in the opening. */
+function definedTermParties(doc: Doc): ContractParty[] {
+  const region = opening(doc);
+  if (!region) return [];
+  const seg = doc.text.slice(region.start, region.end);
+  const re = new RegExp(
+    `(?<![\\p{L}\\p{N}.,&'’\\-]\\s?)${entity('\\s')}(?=[^()“”";]{0,200}?\\(\\s*(?:(?:collectively|together)\\b[^()“”"]{0,80}?)?(?:the\\s+|this\\s+|hereinafter\\s+(?:referred\\s+to\\s+as\\s+)?(?:the\\s+)?)?[“"]([^”"]{1,40})[”"])`,
+    'gu',
+  );
+  const out: ContractParty[] = [];
+  for (const m of seg.matchAll(re)) {
+    const name = m[1]!.replace(/\s+/g, ' ').trim();
+    const role = m[2]!.trim();
+    if (NOT_A_ROLE.test(role) || NAME_STOP.test(name) || /\b(?:Agreement|Exhibit|Section)\b/i.test(name) || name.split(' ').length > 8) continue;
+    // "an affiliate of X Corp (“Parent”)", "stockholders of X Corporation (“Timet”)": an entity
+    // named to describe a party is not one.
+    if (/\bof\s+$/i.test(seg.slice(Math.max(0, m.index - 6), m.index))) continue;
+    // The description between the name and its defined term must not introduce another entity
+    // ("a licensee of X Ltd., and a ___ corporation (the “Company”)").
+    const between = seg.slice(m.index + m[0].length).split('(')[0]!;
+    if (/,\s*and\b|;\s*and\b|\band\s+an?\s/i.test(between)) continue;
+    out.push({ name, role, confidence: 0.7, evidence: evidenceAt(doc, region.start + m.index, region.start + m.index + m[0].length) });
+  }
+  return out;
+}
+
+/** A letter agreement: the entities on their own lines in its heading (letterhead, addressees). */
+function letterParties(doc: Doc): ContractParty[] {
+  if (!opensDocument(doc)) return [];
+  const heading = letterHeading(doc);
+  if (!heading) return [];
+  const out: ContractParty[] = [];
+  for (const line of heading.lines) {
+    const m = ENTITY_LINE.exec(line.text);
+    if (!m || /\b(?:Agreement|Exhibit)\b/i.test(m[1]!)) continue;
+    const at = line.index + line.text.indexOf(m[1]!);
+    out.push({ name: m[1]!.trim(), role: null, confidence: 0.6, evidence: evidenceAt(doc, at, at + m[1]!.length) });
+  }
+  return out;
+}
+
+/** The entities over the signature lines: "REDPRAIRIE HOLDING, INC.<tab>JDA SOFTWARE GROUP, INC." above "By:". */
+function signatureParties(doc: Doc): ContractParty[] {
+  const text = doc.text;
+  const out: ContractParty[] = [];
+  const by = /\n[ \t]*By[:\t ]/g;
+  for (const m of text.matchAll(by)) {
+    // The one or two lines above "By:" (a blank signature line may sit between).
+    const above = text.slice(Math.max(0, m.index - 200), m.index).split('\n').slice(-2);
+    let at = m.index - above.join('\n').length;
+    for (const line of above) {
+      for (const cell of line.split(/\t| {3,}/)) {
+        const mm = ENTITY_LINE.exec(cell);
+        if (mm && !/\b(?:Agreement|Exhibit)\b/i.test(mm[1]!)) {
+          const from = at + line.indexOf(cell);
+          out.push({ name: mm[1]!.trim(), role: null, confidence: 0.6, evidence: evidenceAt(doc, from, from + cell.length) });
+        }
+      }
+      at += line.length + 1;
+    }
+    if (out.length >= 4) break;
+  }
+  return out;
 }
 
 function partiesIn(doc: Doc, pre: { start: number; end: number }): ContractParty[] {
