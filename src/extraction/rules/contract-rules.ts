@@ -320,6 +320,9 @@ function definedTermParties(doc: Doc): ContractParty[] {
     // "an affiliate of X Corp (“Parent”)", "stockholders of X Corporation (“Timet”)": an entity
     // named to describe a party is not one.
     if (/\bof\s+$/i.test(seg.slice(Math.max(0, m.index - 6), m.index))) continue;
+    // A name at a line's start whose line above ends in a capitalised word was cut by the line
+    // break ("… Stilwell Value\nAdvisers LLC"): not a whole name.
+    if (/(?:^|\n)$/.test(seg.slice(0, m.index)) && /[A-Z][\p{L}\p{N}&'’\-]*[ \t]*\n$/u.test(seg.slice(Math.max(0, m.index - 40), m.index))) continue;
     // The description between the name and its defined term must not introduce another entity
     // ("a licensee of X Ltd., and a ___ corporation (the “Company”)").
     const between = seg.slice(m.index + m[0].length).split('(')[0]!;
@@ -421,7 +424,7 @@ function referencedDocumentDate(before: string): boolean {
   if (!named) return false;
   if (named[1] === named[1]!.toUpperCase()) return false;
   const phrase = before.slice(Math.max(0, named.index! - 80), named.index);
-  return !/\b(?:this|these|the\s+present)\s+(?:[\p{L}\p{N}’'&,\-]+\s+){0,6}$/iu.test(phrase);
+  return !/\b(?:this|these|the\s+present)\s+(?:[\p{L}\p{N}’'&.,\-]+\s+){0,8}$/iu.test(phrase);
 }
 
 /** The defined term right after a value: "DATE (the “Effective Date”)" → "Effective Date". */
@@ -511,7 +514,7 @@ function effectiveDate(doc: Doc): { value: string; confidence: number; evidence:
     }
     // Dates about other documents ("the Original Agreement dated June 1, 2012") are not ours.
     if (/\b(?:original|prior|previous|merger|purchase|plan|letter|settlement|existing)\b[^.;]{0,50}$/i.test(before) && !/\bthis\b/i.test(before.slice(-40))) c -= 0.3;
-    else if (!ownDate && referencedDocumentDate(before)) c = Math.min(c, 0.3);
+    else if (!ownDate && referencedDocumentDate(text.slice(Math.max(0, d.index - 200), d.index).replace(/\s+/g, ' '))) c = Math.min(c, 0.3);
     if (d.index > preambleEnd) c = Math.min(c, 0.6);
     if (!ownDate && defined && /\bdate$/i.test(defined) && !/\bthis\b/i.test(before)) c -= 0.3;
     hits.push({ d, c });
@@ -526,6 +529,8 @@ function effectiveDate(doc: Doc): { value: string; confidence: number; evidence:
   // A chunk that starts after page 1 has no opening of its own: what reads as one there (an
   // attached amendment or exhibit: "This Amendment … is made as of …") is not the agreement's.
   if (!opensDocument(doc)) best.c = Math.min(best.c, 0.5);
+  // Below 0.4 (a date about another document) nothing is reported, as for the term.
+  if (best.c < 0.4) return null;
   return { value: best.d.iso, confidence: conf(best.c), evidence: evidenceAt(doc, best.d.index, best.d.index + best.d.raw.length) };
 }
 
