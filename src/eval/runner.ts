@@ -210,8 +210,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
   /** One whole-document reading by the deep tier per document, made on first use. */
   const readWhole = (kind: ExtractableKind) => {
     whole ??= (async () => {
-      const reading = await extractRange(run, bytes, tiers.deep!, kind, pages, pages.length, 'whole', 1, pages.length);
-      const attemptId = `attempt-${run.calls.length}`;
+      const { reading, attemptId } = await extractRange(run, bytes, tiers.deep!, kind, pages, pages.length, 'whole', 1, pages.length);
       if (reading) readings.set(attemptId, reading);
       return { attemptId: reading ? attemptId : null, reading };
     })();
@@ -284,10 +283,8 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         return whole.attemptId === null ? null : { attemptId: whole.attemptId, outcome: 'ok' as const, error: null };
       }
       const purpose: TierCall['purpose'] = input.tier === 'flash' ? 'chunk' : 'escalation';
-      const reading = await extractRange(run, bytes, tier, input.kind, pages, pages.length, purpose, input.pageFrom, input.pageTo, input.focusFields);
-      const call = run.calls[run.calls.length - 1]!;
+      const { reading, attemptId, call } = await extractRange(run, bytes, tier, input.kind, pages, pages.length, purpose, input.pageFrom, input.pageTo, input.focusFields);
       if (call.outcome === 'failed') return null;
-      const attemptId = `attempt-${run.calls.length}`;
       if (reading) readings.set(attemptId, reading);
       return { attemptId, outcome: call.outcome, error: call.error };
     },
@@ -466,13 +463,13 @@ async function extractRange(
   pageFrom: number,
   pageTo: number,
   focusFields?: string[],
-): Promise<Reading | null> {
+): Promise<{ reading: Reading | null; attemptId: string; call: TierCall }> {
   const pages = allPages.filter((p) => p.pageNumber >= pageFrom && p.pageNumber <= pageTo);
   const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
   let images: PageImage[] = [];
   if (tier.readsImages && scanned.length > 0) images = await renderPages(bytes, scanned, { maxSide: 1024 });
   const result = await callTier(tier, { kind, pages, pageCount, images, ...(focusFields?.length ? { focusFields } : {}) });
-  run.calls.push({
+  const call: TierCall = {
     tier: tier.tier,
     model: tier.model,
     purpose,
@@ -486,6 +483,11 @@ async function extractRange(
     latencyMs: result.latencyMs,
     outcome: result.outcome,
     error: result.error,
-  });
-  return result.fields === null ? null : { tier: tier.tier, pages: { from: pageFrom, to: pageTo }, fields: result.fields };
+  };
+  // The attempt's id is its call's place in the run, taken when the call is recorded: chunks
+  // are read in parallel, so reading `run.calls.length` after the await gave two chunks the
+  // same id and the later reading replaced the earlier one.
+  const attemptId = `attempt-${run.calls.push(call)}`;
+  const reading = result.fields === null ? null : { tier: tier.tier, pages: { from: pageFrom, to: pageTo }, fields: result.fields };
+  return { reading, attemptId, call };
 }

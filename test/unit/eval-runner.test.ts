@@ -211,3 +211,33 @@ describe('eval runner with a second reader (with and without it, on the same rea
     expect(runs.every((r) => r.calls.every((c) => c.purpose !== 'second-reading'))).toBe(true);
   });
 });
+
+describe('eval runner over chunks', () => {
+  it('keeps every chunk’s reading: chunks read in parallel get distinct attempts (page 1’s preamble is not replaced by page 2)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'docroute-eval-chunks-'));
+    copyFileSync(path.join(SAMPLES, 'contract-nda.pdf'), path.join(dir, 'contract-nda.pdf'));
+    writeFileSync(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify({
+        documents: [
+          { file: 'contract-nda.pdf', kind: 'contract', expected: { parties: ['Brightwater Robotics Ltd', 'Kestrel Biolabs GmbH'], effectiveDate: '2024-07-01', governingLaw: 'England and Wales' } },
+        ],
+      }),
+    );
+    const scoreWith = async (env: Record<string, string>) => {
+      const config = loadConfig(env);
+      const tiers = createTiers(config);
+      const [run] = await runEvaluation(loadDataset(dir, 'docroute'), { config, tiers, mode: 'fast', today: '2026-01-01', concurrency: 1 });
+      return run!;
+    };
+    const whole = await scoreWith({});
+    // 500 tokens per chunk: page 1 (the preamble, the law clause) and page 2 (the signatures) are read apart.
+    const chunked = await scoreWith({ DOCROUTE_CHUNK_TOKENS: '500' });
+    expect(whole.calls.filter((c) => c.purpose === 'chunk')).toHaveLength(1);
+    expect(chunked.calls.filter((c) => c.purpose === 'chunk').map((c) => [c.pageFrom, c.pageTo])).toEqual([[1, 1], [2, 2]]);
+    const fields = (r: DocumentRun) => r.fast?.fields as import('../../schemas/index.ts').ContractExtraction;
+    expect(fields(chunked).effectiveDate.value).toBe('2024-07-01');
+    expect(fields(chunked).governingLaw.value).toBe(fields(whole).governingLaw.value);
+    expect(fields(chunked).parties.map((p) => p.name)).toEqual(fields(whole).parties.map((p) => p.name));
+  });
+});

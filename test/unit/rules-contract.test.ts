@@ -103,3 +103,98 @@ This Agreement is governed by the laws of the Commonwealth of Massachusetts.`),
     expect(x.effectiveDate.value).toBe(clean.effectiveDate.value);
   });
 });
+
+describe('extractContract: whose date, whose parties (issue 15, synthetic texts)', () => {
+  const names = (x: ContractExtraction) => x.parties.map((p) => p.name);
+
+  it('a date defined as the Effective Date beats the signing date in the same sentence', () => {
+    const x = extractContract([
+      page(`NON-DISCLOSURE AGREEMENT
+THIS NON-DISCLOSURE AGREEMENT (“Agreement”) dated as of July 15, 2016 but effective as of May 3, 2016 (the “Effective
+Date”), by and between Northwind Traders, Inc., a Nevada corporation (the “Company”), and Jane Q. Public (“Employee”).`),
+    ]);
+    expect(x.effectiveDate.value).toBe('2016-05-03');
+    // And with no dating verb at all: "agree as of DATE (the “Effective Date”)".
+    const y = extractContract([page(`CONFIDENTIALITY AGREEMENT\nIn consideration of the foregoing, both parties hereby agree as of July 31, 2008 (the “Effective Date”):\n1. Definitions.`)]);
+    expect(y.effectiveDate.value).toBe('2008-07-31');
+  });
+
+  it('a date attached to another agreement’s name is a reference, not this agreement’s date', () => {
+    const x = extractContract([
+      page(`CONFIDENTIALITY AGREEMENT
+This Agreement is made between Contoso Ltd. (“Contoso”) and Fabrikam, Inc. (“Fabrikam”). The parties are parties to the Intellectual
+Property Rights Agreement, dated December 11, 2000, and to the Rights Agreement, dated as of June 24, 2008.
+1. Confidentiality.`),
+    ]);
+    expect(x.effectiveDate.value).toBeNull();
+    // Another document's own defined date ("the “Amendment Date”") is not ours either…
+    const y = extractContract([
+      page(`MUTUAL NDA\nThis Mutual NDA is made as of March 2, 2019 by and between Alpha LLC (“Alpha”) and Beta Inc. (“Beta”).\nThe Amendment to the Supply Contract dated as of May 31, 2010 (the “Amendment Date”) stays in force.`),
+    ]);
+    expect(y.effectiveDate.value).toBe('2019-03-02');
+    // …unless this document is that amendment.
+    const z = extractContract([
+      page(`This Amendment No. 1 to Mutual Non-Disclosure Agreement (this “Amendment”), dated as of December 11, 2015 (the “Amendment
+Date”), is made between Anadigics, Inc. (“Anadigics”) and II-VI Incorporated (“Counterparty”).
+A. The parties entered into a Mutual Non-Disclosure Agreement dated as of November 11, 2015 (the “Agreement”).`),
+    ]);
+    expect(z.effectiveDate.value).toBe('2015-12-11');
+  });
+
+  it('a letter agreement: its date line, its letterhead and addressee entities, the defined-term entity in its first paragraph', () => {
+    const x = extractContract([
+      page(`CONFIDENTIALITY AGREEMENT
+Williams Gadgets, Inc.
+14100 SW 72 Avenue
+Portland, Oregon 97224
+July 5, 2012
+Mr. Brian Freeman
+Curtiss Widgets, Inc.
+15800 Delaney Dr., Suite 200
+Charlotte, NC 28277
+Dear Mr. Freeman:
+In connection with a possible transaction with the company named here:
+Lasertech Corporation (the “Company”), you have requested information regarding the Company. Our advisor, an affiliate of Big Bank Holdings Corp. (“Big Bank”), will assist.
+1. Evaluation Material.`),
+    ]);
+    expect(x.effectiveDate.value).toBe('2012-07-05');
+    expect(names(x)).toEqual(expect.arrayContaining(['Lasertech Corporation', 'Williams Gadgets, Inc.', 'Curtiss Widgets, Inc.']));
+    // "an affiliate of X" describes a party; it is not one.
+    expect(names(x)).not.toContain('Big Bank Holdings Corp.');
+    expect(x.parties).toHaveLength(3);
+  });
+
+  it('signature blocks: the entities over "By:" and the latest signing date as the fallback date', () => {
+    const x = extractContract([
+      page(`MUTUAL CONFIDENTIALITY AGREEMENT\nThe undersigned agree as follows.\n1. Confidentiality. Each party keeps the other's information secret.`),
+      page(`IN WITNESS WHEREOF, the parties have executed this Agreement as of the date written below.
+JAMBOREE, INC.\tFOCUS FOODS INC.
+By: /s/ David Pace\tBy: /s/ Sarah Powell
+Name: Dave Pace\tName: Sarah Powell
+Title: CEO\tTitle: General Counsel
+Date: March 29, 2018\tDate: March 30, 2018`, 2),
+    ]);
+    expect(names(x)).toEqual(['JAMBOREE, INC.', 'FOCUS FOODS INC.']);
+    expect(x.effectiveDate.value).toBe('2018-03-30');
+    expect(x.effectiveDate.confidence).toBeLessThan(0.6);
+  });
+
+  it('one entity named with and without its legal form is one party; "X. Inc." does not end the preamble', () => {
+    const x = extractContract([
+      page(`NON-DISCLOSURE AGREEMENT
+This Non-Disclosure Agreement (“Agreement”) dated as of November 6, 2008 is entered in by and between BioLargo. Inc. (the
+“Company”) and Howard Isaacs (the “Consultant”).
+1. Purpose.`),
+      page(`IN WITNESS WHEREOF\nBIOLARGO INC.\nBy: /s/ Dennis Calvert`, 2),
+    ]);
+    expect(names(x)).toEqual(['BioLargo. Inc.', 'Howard Isaacs']);
+  });
+
+  it('a later chunk (not starting at page 1) has no opening: an attached amendment’s date stays below the document’s', () => {
+    const later = extractContract([
+      page(`AMENDMENT NO. 1\nThis Amendment is made as of May 31, 2010 by and between Cogent, Inc. (“Cogent”) and 3M Company (“3M”).`, 8),
+    ]);
+    expect(later.effectiveDate.value).toBe('2010-05-31');
+    expect(later.effectiveDate.confidence).toBeLessThanOrEqual(0.5);
+  });
+});

@@ -288,10 +288,15 @@ Totaal te betalen € 968,75`;
     expect(x.taxTotal.value).toBe('93.75');
     expect(x.total.value).toBe('968.75');
     expect(x.total.confidence).toBeGreaterThanOrEqual(0.9);
-    // Rate lines that do not add up to the total are not summed.
-    const off = extractInvoice([page(NL_ROWS.replace('968,75', '999,00'))]);
-    expect(off.taxTotal.value).not.toBe('93.75');
+    // Rate lines whose own arithmetic fails (9% of 750,00 is not 60,00) and that do not add up to the total are not summed.
+    const off = extractInvoice([page(NL_ROWS.replace('968,75', '999,00').replace('67,50', '60,00'))]);
+    expect(off.taxTotal.value).not.toBe('86.25');
     expect(off.total.confidence).toBeLessThan(0.9);
+    // Rate lines that check out row by row are summed, but a total that does not reconcile stays below 0.9.
+    const unreconciled = extractInvoice([page(NL_ROWS.replace('968,75', '999,00'))]);
+    expect(unreconciled.taxTotal.value).toBe('93.75');
+    expect(unreconciled.total.confidence).toBeLessThan(0.9);
+    expect(unreconciled.taxTotal.confidence).toBeLessThan(0.9);
   });
 
   it('reads a quantity with its unit ("250 Stk") and the price-before-quantity column order', () => {

@@ -49,6 +49,11 @@ function buildDoc(pages: PageText[]): Doc {
   return { text, starts, pages };
 }
 
+/** Whether the text read starts at the document's first page (a later chunk does not). */
+function opensDocument(doc: Doc): boolean {
+  return (doc.pages[0]?.pageNumber ?? 1) === 1;
+}
+
 /** Evidence for [from, to) of the joined text: the page it starts on, clipped to it. */
 function evidenceAt(doc: Doc, from: number, to: number): Evidence {
   let k = 0;
@@ -170,6 +175,8 @@ function sentenceEnd(text: string, from: number, max: number): number {
   for (let m = re.exec(text); m && m.index < max; m = re.exec(text)) {
     const before = text.slice(Math.max(from, m.index - 12), m.index);
     if (ABBREV.test(before)) continue;
+    // "BioLargo. Inc." — a period before a legal form is inside the name.
+    if (new RegExp(`^[.]\\s+(?:${SUFFIX_ALT})\\b`).test(text.slice(m.index, m.index + 12))) continue;
     return m.index + 1;
   }
   return max;
@@ -243,7 +250,7 @@ function topLevelSemicolons(s: string): boolean {
 }
 
 /** Parties from the first preamble candidate that names at least two; else the best one. */
-function parties(doc: Doc): ContractParty[] {
+function preambleParties(doc: Doc): ContractParty[] {
   let best: ContractParty[] = [];
   for (let k = 0; k < 4; k++) {
     const pre = preamble(doc, k);
@@ -253,6 +260,115 @@ function parties(doc: Doc): ContractParty[] {
     if (found.length > best.length) best = found;
   }
   return best;
+}
+
+/**
+ * The parties: the preamble's, then entities named with a legal form and a defined term
+ * in the opening ("… with ZOLL Medical Corporation (the “Company”)"), a letter agreement's
+ * letterhead and addressee, and the entities over the signature lines. The same entity
+ * named twice keeps its first mention; "RedPrairie Holding" and "RedPrairie Holding, Inc."
+ * are one entity (the fuller name is kept).
+ */
+function parties(doc: Doc): ContractParty[] {
+  const all = [...preambleParties(doc), ...definedTermParties(doc), ...letterParties(doc), ...signatureParties(doc)];
+  const keyOf = (p: ContractParty) => p.name.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const out: ContractParty[] = [];
+  for (const p of all) {
+    const k = keyOf(p);
+    if (k.length < 2) continue;
+    const same = out.findIndex((q) => {
+      const qk = keyOf(q);
+      return qk === k || ((qk.startsWith(k) || k.startsWith(qk) || qk.endsWith(k) || k.endsWith(qk)) && LEGAL_SUFFIX.test(q.name.length > p.name.length ? q.name : p.name) && Math.abs(qk.length - k.length) <= 12);
+    });
+    if (same < 0) out.push(p);
+    else if (p.name.length > out[same]!.name.length && LEGAL_SUFFIX.test(p.name) && !LEGAL_SUFFIX.test(out[same]!.name)) out[same] = { ...out[same]!, name: p.name };
+    if (out.length >= 6) break;
+  }
+  return out;
+}
+
+/** A name that ends in a legal form: "ZOLL Medical Corporation", "Williams Controls, Inc.", "uDate.com, Inc.", "TPG Capital, L.P.". */
+/** `space`: what may stand between the words (prose wraps lines; a heading line does not continue on the next). */
+const entity = (space: string) =>
+  `((?:[A-Z0-9][\\p{L}\\p{N}&.'’\\-]*|[a-z]+[A-Z][\\p{L}\\p{N}.\\-]*)(?:${space}+(?:[A-Z0-9][\\p{L}\\p{N}&.'’\\-]*|&|and|of|de|du|van|der|von|und|et))*?,?${space}+(?:(?:Limited${space}+)?Partnership|${SUFFIX_ALT}|Corporation|Company|Incorporated|Limited)\\.?)(?![\\p{L}\\p{N}])`;
+const ENTITY_LINE = new RegExp(`^\\s*${entity('[ \\t]')}\\s*$`, 'u');
+/** A defined term that names a party, not a thing ("the “Agreement”", "the “Effective Date”"). */
+const NOT_A_ROLE = /\b(?:agreement|date|transaction|material|information|act|plan|purpose|representatives?|shares?|stock|securities|notes?|business|products?|technology|program)\b/i;
+
+/** The opening of the document: up to its first numbered section, at most 5,000 characters. */
+function opening(doc: Doc): { start: number; end: number } | null {
+  if (!opensDocument(doc)) return null;
+  const head = doc.text.slice(0, 5000);
+  const numbered = head.slice(300).search(/\n\s*(?:1\.|Section\s+1\b|ARTICLE\s+I\b)/);
+  return { start: 0, end: numbered < 0 ? head.length : 300 + numbered };
+}
+
+/** "NAME, a Delaware corporation (the “Company”)", "TPG Capital, L.P. (“TPG”)": entities defined in the opening. */
+function definedTermParties(doc: Doc): ContractParty[] {
+  const region = opening(doc);
+  if (!region) return [];
+  const seg = doc.text.slice(region.start, region.end);
+  const re = new RegExp(
+    `(?<![\\p{L}\\p{N}.,&'’\\-]\\s?)${entity('\\s')}(?=[^()“”";]{0,200}?\\(\\s*(?:(?:collectively|together)\\b[^()“”"]{0,80}?)?(?:the\\s+|this\\s+|hereinafter\\s+(?:referred\\s+to\\s+as\\s+)?(?:the\\s+)?)?[“"]([^”"]{1,40})[”"])`,
+    'gu',
+  );
+  const out: ContractParty[] = [];
+  for (const m of seg.matchAll(re)) {
+    const name = m[1]!.replace(/\s+/g, ' ').trim();
+    const role = m[2]!.trim();
+    if (NOT_A_ROLE.test(role) || NAME_STOP.test(name) || /\b(?:Agreement|Exhibit|Section)\b/i.test(name) || name.split(' ').length > 8) continue;
+    // "an affiliate of X Corp (“Parent”)", "stockholders of X Corporation (“Timet”)": an entity
+    // named to describe a party is not one.
+    if (/\bof\s+$/i.test(seg.slice(Math.max(0, m.index - 6), m.index))) continue;
+    // A name at a line's start whose line above ends in a capitalised word was cut by the line
+    // break ("… Stilwell Value\nAdvisers LLC"): not a whole name.
+    if (/(?:^|\n)$/.test(seg.slice(0, m.index)) && /[A-Z][\p{L}\p{N}&'’\-]*[ \t]*\n$/u.test(seg.slice(Math.max(0, m.index - 40), m.index))) continue;
+    // The description between the name and its defined term must not introduce another entity
+    // ("a licensee of X Ltd., and a ___ corporation (the “Company”)").
+    const between = seg.slice(m.index + m[0].length).split('(')[0]!;
+    if (/,\s*and\b|;\s*and\b|\band\s+an?\s/i.test(between)) continue;
+    out.push({ name, role, confidence: 0.7, evidence: evidenceAt(doc, region.start + m.index, region.start + m.index + m[0].length) });
+  }
+  return out;
+}
+
+/** A letter agreement: the entities on their own lines in its heading (letterhead, addressees). */
+function letterParties(doc: Doc): ContractParty[] {
+  if (!opensDocument(doc)) return [];
+  const heading = letterHeading(doc);
+  if (!heading) return [];
+  const out: ContractParty[] = [];
+  for (const line of heading.lines) {
+    const m = ENTITY_LINE.exec(line.text);
+    if (!m || /\b(?:Agreement|Exhibit)\b/i.test(m[1]!)) continue;
+    const at = line.index + line.text.indexOf(m[1]!);
+    out.push({ name: m[1]!.trim(), role: null, confidence: 0.6, evidence: evidenceAt(doc, at, at + m[1]!.length) });
+  }
+  return out;
+}
+
+/** The entities over the signature lines: "REDPRAIRIE HOLDING, INC.<tab>JDA SOFTWARE GROUP, INC." above "By:". */
+function signatureParties(doc: Doc): ContractParty[] {
+  const text = doc.text;
+  const out: ContractParty[] = [];
+  const by = /\n[ \t]*By[:\t ]/g;
+  for (const m of text.matchAll(by)) {
+    // The one or two lines above "By:" (a blank signature line may sit between).
+    const above = text.slice(Math.max(0, m.index - 200), m.index).split('\n').slice(-2);
+    let at = m.index - above.join('\n').length;
+    for (const line of above) {
+      for (const cell of line.split(/\t| {3,}/)) {
+        const mm = ENTITY_LINE.exec(cell);
+        if (mm && !/\b(?:Agreement|Exhibit)\b/i.test(mm[1]!)) {
+          const from = at + line.indexOf(cell);
+          out.push({ name: mm[1]!.trim(), role: null, confidence: 0.6, evidence: evidenceAt(doc, from, from + cell.length) });
+        }
+      }
+      at += line.length + 1;
+    }
+    if (out.length >= 4) break;
+  }
+  return out;
 }
 
 function partiesIn(doc: Doc, pre: { start: number; end: number }): ContractParty[] {
@@ -295,6 +411,82 @@ function partiesIn(doc: Doc, pre: { start: number; end: number }): ContractParty
   });
 }
 
+/**
+ * "… Agreement, dated as of" / "the Merger Agreement dated" / "that certain letter agreement
+ * entered into on": the date that follows belongs to the document named, unless that is this
+ * agreement ("This Agreement dated …", "this Mutual NDA (the “Agreement”), dated …") or the
+ * document's own upper-case title ("CONFIDENTIALITY AGREEMENT, EFFECTIVE AS OF …").
+ */
+function referencedDocumentDate(before: string): boolean {
+  const named = before.match(
+    /\b(agreements?|plan|letter|amendment|indenture|notes?|contract|arrangement|understanding|certificate|charter|by-?laws|policy)\b(?:\s*\([^()]{1,40}\))?\s*,?\s*(?:dated|effective|entered\s+into|made|executed|signed)\b(?:\s+(?:as\s+of|on|of|as\s+at))?\s*(?:(?:this|the)\s+)?$/i,
+  );
+  if (!named) return false;
+  if (named[1] === named[1]!.toUpperCase()) return false;
+  const phrase = before.slice(Math.max(0, named.index! - 80), named.index);
+  return !/\b(?:this|these|the\s+present)\s+(?:[\p{L}\p{N}’'&.,\-]+\s+){0,8}$/iu.test(phrase);
+}
+
+/** The defined term right after a value: "DATE (the “Effective Date”)" → "Effective Date". */
+function definedTermAfter(text: string, at: number): string | null {
+  const after = text.slice(at, at + 60).replace(/\s+/g, ' ');
+  const m = after.match(/^\s*,?\s*\((?:the|this|hereinafter(?:\s+referred\s+to\s+as)?(?:\s+the)?)?\s*[“"]([^”"]{1,40})[”"]\s*\)/i);
+  return m ? m[1]!.trim() : null;
+}
+
+/** A salutation line: where a letter agreement's heading (letterhead, date, addressee) ends. */
+const SALUTATION = /^\s*(?:Dear\b.{0,60}|Ladies\s+and\s+Gentlemen|Gentlemen|Dear\s+Sirs?|To\s+whom\s+it\s+may\s+concern)\s*[:,]?\s*$/im;
+
+/** The heading lines of a letter agreement (before its salutation, on the first page it starts on); null when it is not a letter. */
+function letterHeading(doc: Doc): { lines: { text: string; index: number }[] } | null {
+  const head = doc.text.slice(0, 4000);
+  const sal = SALUTATION.exec(head);
+  if (!sal) return null;
+  const lines: { text: string; index: number }[] = [];
+  let at = 0;
+  for (const line of head.slice(0, sal.index).split('\n')) {
+    lines.push({ text: line, index: at });
+    at += line.length + 1;
+  }
+  return lines.length > 40 ? null : { lines: lines.slice(-25) };
+}
+
+/** A letter agreement's date: a line that is only a date, above the salutation. */
+function letterDate(doc: Doc): DateMatch | null {
+  const heading = letterHeading(doc);
+  if (!heading) return null;
+  const order = detectDateOrder(doc.text);
+  for (const line of heading.lines) {
+    const t = line.text.trim();
+    const d = findDates(t, { order })[0];
+    if (d && d.style === 'text' && d.raw.length >= t.replace(/[.,]+$/, '').length - 1) {
+      return { ...d, index: line.index + line.text.indexOf(t) + d.index };
+    }
+  }
+  return null;
+}
+
+/**
+ * The date the agreement was signed, as a fallback for its effective date: dates in its first
+ * signature block ("Date: March 30, 2018", "/s/ Name  March 21, 2008" over a "Date" caption),
+ * the latest of them (the agreement binds when the last party signs).
+ */
+function signatureDate(doc: Doc, dates: readonly DateMatch[]): DateMatch | null {
+  const text = doc.text;
+  const start = text.search(/\bIN\s+WITNESS\s+WHEREOF\b|\n\s*By:\s|\/s\//i);
+  if (start < 0) return null;
+  const end = start + 1500;
+  const signed = dates.filter((d) => {
+    if (d.index < start || d.index > end) return false;
+    const lineStart = text.lastIndexOf('\n', d.index) + 1;
+    const lineEnd = text.indexOf('\n', d.index);
+    const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+    const nextLine = lineEnd < 0 ? '' : text.slice(lineEnd + 1, text.indexOf('\n', lineEnd + 1) >>> 0);
+    return /\bDated?\s*:\s*$/i.test(text.slice(Math.max(lineStart, d.index - 20), d.index)) || (/\/s\//.test(line) && /^\s*(?:By:.*\t)?Date\b/i.test(nextLine));
+  });
+  return signed.sort((a, b) => b.iso.localeCompare(a.iso))[0] ?? null;
+}
+
 function effectiveDate(doc: Doc): { value: string; confidence: number; evidence: Evidence } | null {
   const pre = preamble(doc);
   const preambleEnd = pre ? pre.end + 400 : 3000;
@@ -310,18 +502,35 @@ function effectiveDate(doc: Doc): { value: string; confidence: number; evidence:
     else if (/\bEffective\s+Date\W{0,6}(?:means|shall\s+mean|is|shall\s+be)?\s*$/i.test(before)) c = 0.8;
     else if (/\b(?:made|entered\s+into)\s*(?:on\s*)?$/i.test(before)) c = 0.75;
     else if (/\b(?:vom|du|van|d[’']entrée\s+en\s+vigueur|met\s+ingang\s+van|mit\s+Wirkung\s+(?:vom|zum))\s*$/i.test(before)) c = 0.7;
+    // The date this agreement defines as its own: "effective as of May 3, 2016 (the “Effective
+    // Date”)" beats "dated as of July 15, 2016" in the same sentence; a date defined as another
+    // one ("(the “Amendment Date”)") belongs to that other document.
+    const defined = definedTermAfter(text, d.index + d.raw.length);
+    const ownDate = defined !== null && /^effective\s+date$/i.test(defined);
+    if (ownDate) c = Math.max(c, 0.88);
     if (c === 0) {
       if (pre && d.index >= pre.start - 600 && d.index < pre.end) hits.push({ d, c: 0.45 });
       continue;
     }
     // Dates about other documents ("the Original Agreement dated June 1, 2012") are not ours.
     if (/\b(?:original|prior|previous|merger|purchase|plan|letter|settlement|existing)\b[^.;]{0,50}$/i.test(before) && !/\bthis\b/i.test(before.slice(-40))) c -= 0.3;
+    else if (!ownDate && referencedDocumentDate(text.slice(Math.max(0, d.index - 200), d.index).replace(/\s+/g, ' '))) c = Math.min(c, 0.3);
     if (d.index > preambleEnd) c = Math.min(c, 0.6);
+    if (!ownDate && defined && /\bdate$/i.test(defined) && !/\bthis\b/i.test(before)) c -= 0.3;
     hits.push({ d, c });
   }
+  const letter = letterDate(doc);
+  if (letter) hits.push({ d: letter, c: 0.7 });
+  const signed = signatureDate(doc, dates);
+  if (signed) hits.push({ d: signed, c: 0.5 });
   // Best confidence; earliest on ties.
   const best = hits.sort((a, b) => b.c - a.c || a.d.index - b.d.index)[0];
   if (!best) return null;
+  // A chunk that starts after page 1 has no opening of its own: what reads as one there (an
+  // attached amendment or exhibit: "This Amendment … is made as of …") is not the agreement's.
+  if (!opensDocument(doc)) best.c = Math.min(best.c, 0.5);
+  // Below 0.4 (a date about another document) nothing is reported, as for the term.
+  if (best.c < 0.4) return null;
   return { value: best.d.iso, confidence: conf(best.c), evidence: evidenceAt(doc, best.d.index, best.d.index + best.d.raw.length) };
 }
 

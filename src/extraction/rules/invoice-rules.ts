@@ -55,6 +55,8 @@ import type { DateOrder } from './dates.ts';
 import { findBics, findIbans, findVatIds, readVatIdAt } from './identifiers.ts';
 import { findLabels } from './labels.ts';
 import { partyBlocks } from './parties.ts';
+import { below, layoutRows, rightOf } from './layout.ts';
+import type { Phrase } from './layout.ts';
 import type { InvoiceLabelField, LabelHit } from './labels.ts';
 import { conf, pageLines, quoteLine, quoteLines, quoteSpan, textPages } from './text.ts';
 import type { Line } from './text.ts';
@@ -173,7 +175,9 @@ function parseValue(field: ScalarField, kind: ValueKind, seg: string, dir: 'fwd'
       return { value: d.iso, index: d.index, length: d.raw.length, adjust };
     }
     case 'amount': {
-      const amounts = moneyAmounts(seg, ctx);
+      // In a document that writes money with decimals, a bare integer ("1", "27", "2024")
+      // is a position number, a count or a year, not a total.
+      const amounts = moneyAmounts(seg, ctx).filter((a) => ctx.decimal === undefined || a.decimals > 0 || a.currency !== null);
       if (amounts.length === 0) return null;
       if (dir === 'back' && !blankish(seg.slice(amounts.at(-1)!.index + amounts.at(-1)!.raw.length).replace(/\b(?:TTC|HT|EUR|USD|GBP)\b|[€$£]/g, ''))) return null;
       if (dir === 'fwd') {
@@ -264,11 +268,62 @@ function labelBase(h: LabelHit, how: keyof typeof BASE): number {
 
 /** Lines of a page that consist of one field label only ("Due Date:", "Tax (0%):"). */
 function labelOnly(line: Line): LabelHit | null {
-  const hits = findLabels(line.text).filter((h) => h.field !== 'block');
+  return labelOnlyText(line.text);
+}
+
+function labelOnlyText(text: string): LabelHit | null {
+  const hits = findLabels(text).filter((h) => h.field !== 'block');
   if (hits.length !== 1) return null;
   const h = hits[0]!;
-  const rest = line.text.slice(0, h.start) + line.text.slice(h.end);
-  return /^[\s:()%\d.,#*-]*$/.test(rest) && /\p{L}/u.test(line.text) ? h : null;
+  const rest = text.slice(0, h.start) + text.slice(h.end);
+  return /^[\s:()%\d.,#*-]*$/.test(rest) && /\p{L}/u.test(text) ? h : null;
+}
+
+/**
+ * Labels and values by position (layout.ts): a phrase that is only a label takes the
+ * value to its right on the same row, else the value under it in the same column.
+ * This reads what the text layer's order splits apart: "FACTURE N° :" beside
+ * "F20180027" fifty text lines later, "TOTAL HT  TOTAL TTC" over "100,00  110,00".
+ * Confidence as for the same placement in the text (after / below); the evidence is
+ * the text line that holds the value, so it stays an exact quote of the page.
+ */
+function collectLayout(page: PageText, lines: Line[], ctx: Ctx, out: Candidate[]): void {
+  if (!page.items || page.items.length === 0) return;
+  const rows = layoutRows(page.items, page.size);
+  const isLabel = (q: Phrase) => findLabels(q.str).some((h) => h.field !== 'block' && h.end - h.start >= q.str.trim().length / 2);
+  const lineOf = (raw: string, near: number): Line | undefined => {
+    const found = lines.filter((l) => l.text.includes(raw));
+    return found.sort((a, b) => Math.abs(a.index - near) - Math.abs(b.index - near))[0];
+  };
+  rows.forEach((row, r) => {
+    for (const p of row.phrases) {
+      const h = labelOnlyText(p.str);
+      if (!h) continue;
+      const field = fieldOf(h.field)!;
+      const kind = KIND[h.field as Exclude<InvoiceLabelField, 'block'>];
+      // Names come from address blocks (parties.ts): under a role heading stands a block, often of
+      // "Nummer: …" key lines, not a value.
+      if (kind === 'name' || kind === 'text') continue;
+      const labelLine = lines.find((l) => l.text.includes(p.str.trim()));
+      const near = labelLine?.index ?? 0;
+      const read = (phrases: Phrase[], how: 'after' | 'below') => {
+        if (phrases.length === 0) return false;
+        const seg = phrases.map((q) => q.str).join(' ');
+        const v = parseValue(field, kind, seg, 'fwd', ctx);
+        if (!v || (!blankish(seg.slice(v.index + v.length)) && kind !== 'amount')) return false;
+        const raw = seg.slice(v.index, v.index + v.length);
+        const at = lineOf(raw, near);
+        if (!at) return false;
+        out.push({ field, value: v.value, confidence: conf(labelBase(h, how) + v.adjust), evidence: quoteLine(at), key: `${at.page}:${at.index}` });
+        return true;
+      };
+      if (read(rightOf(row, p, isLabel), 'after')) continue;
+      // Under the label only when nothing stands right of it (a header row of labels is fine).
+      if (rightOf(row, p, () => false).some((q) => !isLabel(q))) continue;
+      const under = below(rows, r, p, isLabel);
+      if (under) read(under.phrases, 'below');
+    }
+  });
 }
 
 function collectLabelled(lines: Line[], ctx: Ctx, out: Candidate[]): void {
@@ -277,7 +332,7 @@ function collectLabelled(lines: Line[], ctx: Ctx, out: Candidate[]): void {
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const hits = findLabels(line.text);
+    const hits = withoutQualifiers(line.text, findLabels(line.text));
     const real = hits.filter((h) => h.field !== 'block');
     for (const h of real) {
       const field = fieldOf(h.field)!;
@@ -287,6 +342,8 @@ function collectLabelled(lines: Line[], ctx: Ctx, out: Candidate[]): void {
       const after = line.text.slice(h.end, next ? next.start : line.text.length);
       const before = line.text.slice(prev ? prev.end : 0, h.start);
       const key = `${line.page}:${line.index}`;
+      // A name label in the middle of prose or an address ("35 rue d'ici, Seller line 2") labels nothing.
+      if (kind === 'name' && !/(?:^|\t)\s*$/.test(line.text.slice(0, h.start))) continue;
       const fwd = parseValue(field, kind, after, 'fwd', ctx);
       if (fwd) {
         add(field, fwd, labelBase(h, 'after'), quoteLine(line), key);
@@ -314,6 +371,60 @@ function collectLabelled(lines: Line[], ctx: Ctx, out: Candidate[]): void {
         add(field, p, labelBase(h, 'below'), quoteLines(line, below), `${below.page}:${below.index}`);
       }
     }
+  }
+}
+
+/**
+ * Labels in parentheses after another label qualify it ("Nettobetrag (zzgl. 19% MwSt.)
+ * 376,37", "Total (incl. VAT)"): they are not fields of their own.
+ */
+function withoutQualifiers(text: string, hits: LabelHit[]): LabelHit[] {
+  return hits.filter((h) => {
+    const before = text.slice(0, h.start);
+    const open = before.lastIndexOf('(');
+    if (open < 0 || before.lastIndexOf(')') > open) return true;
+    return !hits.some((o) => o !== h && o.field !== 'block' && o.end <= open);
+  });
+}
+
+/**
+ * A VAT breakdown: rows of a rate, its taxable base and its tax ("7% 160,00 € 11,20 €",
+ * optionally the gross after), each checked by its own arithmetic (base × rate = tax to
+ * the cent, base + tax = gross). Consecutive checked rows with different rates are one
+ * table: the bases add up to the net amount and the taxes to the tax total, never the
+ * first row alone. Confidence 0.7 (the arithmetic holds, but no label names the sums;
+ * with more than one row the sums are not written on the page, so grounding flags them).
+ */
+function collectVatBreakdown(lines: Line[], ctx: Ctx, out: Candidate[]): void {
+  const rowOf = (line: Line): { rate: string; base: string; tax: string } | null => {
+    const all = findAmounts(maskDates(line.text, ctx), ctx.decimal);
+    const rate = all.find((a) => a.percent);
+    if (!rate || new Decimal(rate.value).lte(0) || new Decimal(rate.value).gt(30)) return null;
+    const money = all.filter((a) => !a.percent && a.index > rate.index);
+    const beforeRate = all.filter((a) => !a.percent && a.index < rate.index);
+    if (beforeRate.length > 0 || (money.length !== 2 && money.length !== 3)) return null;
+    const [base, tax, gross] = money.map((a) => new Decimal(a.value));
+    if (!base!.gt(0) || !base!.times(rate.value).div(100).minus(tax!).abs().lte(0.01)) return null;
+    if (gross && !base!.plus(tax!).eq(gross)) return null;
+    return { rate: new Decimal(rate.value).toString(), base: base!.toFixed(2), tax: tax!.toFixed(2) };
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const rows: { line: Line; rate: string; base: string; tax: string }[] = [];
+    let j = i;
+    for (; j < lines.length && lines[j]!.page === lines[i]!.page; j++) {
+      const r = rowOf(lines[j]!);
+      if (!r || rows.some((x) => x.rate === r.rate)) break;
+      rows.push({ line: lines[j]!, ...r });
+    }
+    if (rows.length === 0) continue;
+    const first = rows[0]!.line;
+    const last = rows.at(-1)!.line;
+    const evidence = rows.length > 1 ? quoteLines(first, last) : quoteLine(first);
+    const key = `vat:${first.page}:${first.index}`;
+    const sum = (k: 'base' | 'tax') => rows.reduce((acc, r) => acc.plus(r[k]), new Decimal(0)).toFixed(2);
+    out.push({ field: 'subtotal', value: sum('base'), confidence: 0.7, evidence, key });
+    out.push({ field: 'taxTotal', value: sum('tax'), confidence: 0.7, evidence, key });
+    i = j - 1;
   }
 }
 
@@ -469,6 +580,9 @@ const CUSTOMER_BLOCK = /(?<![\p{L}])(?:bill(?:ed)?\s+to|invoice\s+to|ship\s+to|s
 /** A line about the customer ("Your VAT number", "Klantnummer"). */
 const CUSTOMER_LINE = /(?<![\p{L}])(?:uw|your|ihre|votre|customer|client|kunde|kunden|klant|attn|t\.a\.v\.|z\.\s?hd\.)(?![\p{L}])/iu;
 
+/** The sender line printed above a letter's address window: "Name · Street 1 · 12345 City" (any common separator). */
+const SENDER_LINE = /^\s*([^\d\t]{3,60}?)\s+[-–·|•●∙⋅◦]\s+[^\t]*\d[^\t]*\s+[-–·|•●∙⋅◦]\s+[^\t]*\d{4,5}/u;
+
 /** A vendor name is never more than this sure (see guessVendor). */
 const VENDOR_MAX = 0.88;
 
@@ -504,7 +618,7 @@ function guessVendor(pages: PageText[], labelled: Candidate[], customer: string 
   };
   // The sender line above the address window: "Name - Street 1 - 12345 City".
   for (const line of pageLines(pages[0]!).slice(0, 40)) {
-    const m = line.text.match(/^\s*([^\d\t]{3,60}?)\s+[-–·|•]\s+[^\t]*\d[^\t]*\s+[-–·|•]\s+[^\t]*\d{4,5}/u);
+    const m = SENDER_LINE.exec(line.text);
     if (m && LEGAL_FORM.test(m[1]!)) push(m[1]!, 0.6, line);
   }
   for (const c of labelled) if (c.field === 'vendorName' && /^[\p{L}\p{N}]/u.test(c.value)) out.push({ ...c, confidence: conf(Math.min(c.confidence, 0.65)) });
@@ -520,8 +634,10 @@ function guessVendor(pages: PageText[], labelled: Candidate[], customer: string 
       at = allLines[i + 1]!;
       rest = at.text;
     }
-    const name = rest.split(/\t|\s[·|•]\s|\s[-–]\s|\b(?:IBAN|BIC|SWIFT|Bank)\b/)[0]!.trim();
-    if (name.length >= 2 && name.length <= 80 && (name.match(/\d/g) ?? []).length <= name.length / 3) push(name, 0.6, at);
+    // "Factoring Bank AG IBAN …": the name ends where the account's own fields start ("Bank" may be part of the name).
+    const name = rest.split(/\t|\s[·|•●]\s|\s[-–]\s|\b(?:IBAN|BIC|SWIFT)\b|\bBank(?:verbindung)?\s*:/)[0]!.trim();
+    // The account holder is often not the issuer (a factoring bank, the owner of a sole trade): alone, a guess.
+    if (name.length >= 2 && name.length <= 80 && (name.match(/\d/g) ?? []).length <= name.length / 3) push(name, 0.5, at);
   }
   const first = pages[0];
   if (!first) return out;
@@ -542,7 +658,9 @@ function guessVendor(pages: PageText[], labelled: Candidate[], customer: string 
   // Vendors recur (letterhead, bank details, legal footer); customers appear once or twice.
   for (const e of counts.values()) e.n = fullText.split(e.name.toLowerCase()).length - 1;
   const ranked = [...counts.values()].sort((a, b) => b.n - a.n || a.line.index - b.line.index);
-  for (const e of ranked) push(e.name, e === ranked[0] ? (e.n > 2 ? 0.55 : 0.45) : 0.4, e.line);
+  // The letterhead: a legal-form name among the page's first three lines is the issuer's more often than not.
+  const head = new Set(lines.filter((l) => l.text.trim() !== '').slice(0, 3));
+  for (const e of ranked) push(e.name, Math.max(e === ranked[0] ? (e.n >= 2 ? 0.55 : 0.45) : 0.4, head.has(e.line) ? 0.55 : 0), e.line);
   if (ranked.length === 0) {
     const firstLine = lines.find(
       (l) => /^\s*\p{L}/u.test(l.text) && /\p{L}{3,}/u.test(l.text) && l.text.trim().length <= 50 && !/\d/.test(l.text) && findLabels(l.text).length === 0 && !/invoice|rechnung|factu/i.test(l.text),
@@ -577,7 +695,7 @@ function corroborate(cands: Candidate[], pages: PageText[], customer: string | n
     const nonEmpty = ls.filter((x) => x.text.trim() !== '');
     // A running footer or imprint that starts with the name (not any closing sentence mentioning it).
     if (nonEmpty.length >= 15 && nonEmpty.slice(-3).includes(l) && foldText(l.text).startsWith(key)) sig.add('footer');
-    if (/^\s*[^\d\t]{3,60}?\s+[-–·|•]\s+[^\t]*\d[^\t]*\s+[-–·|•]\s+[^\t]*\d{4,5}/u.test(l.text)) sig.add('sender');
+    if (SENDER_LINE.test(l.text)) sig.add('sender');
     return sig;
   };
   const scored = cands.map((c) => {
@@ -736,12 +854,15 @@ function lineItems(lines: Line[], ctx: Ctx): InvoiceLineItem[] {
     // reading where quantity × unit price = amount wins.
     const row = rowNumbers(t, ctx);
     const verified = rowReadings(row.nums).find((r) => multiplies(r.qty.value, r.unit.value, r.amount.value));
-    const m = t.match(/^\s*(?:\[[^\]]*\]\s*|\*[^*]*\*\s*)?(\p{L}[^\t]*?\p{L}[^\t\d€$£]*?)\s*\t?\s*((?:[-\d€$£.,%\s]|Rs\.?|EUR|PCS|Units?|kg|g|L|x)+)$/u);
+    const m = t.match(/^\s*(?:\[[^\]]*\]\s*|\*[^*]*\*\s*)?(\p{L}[^\t]*?\p{L}[^\t\d€$£]*?)\s*\t?\s*((?:[-\d€$£.,%\s]|(?<=[\s\d])(?:Rs\.?|EUR|PCS|Units?|kg|g|L|x)(?!\p{L}))+)$/u);
     let item: InvoiceLineItem | null = null;
     if (m) {
       const desc = m[1]!.trim();
       const nums = findAmounts(m[2]!, ctx.decimal).filter((a) => !a.percent);
-      if (nums.length >= 2 && desc.length >= 2) {
+      // In a document that writes money with decimals, a row ending in a bare integer ("Period 2024 2025") is not priced.
+      const last = nums.at(-1);
+      const priced = ctx.decimal === undefined || (last !== undefined && (last.decimals > 0 || last.currency !== null));
+      if (nums.length >= 2 && desc.length >= 2 && priced) {
         const amount = nums.at(-1)!;
         const hasQty = nums.length >= 3 || !nums[0]!.currency;
         const quantity = hasQty && nums[0]!.decimals <= 3 && !nums[0]!.currency ? nums[0]!.value : null;
@@ -822,8 +943,40 @@ function taxByRate(cands: Candidate[], subs: Candidate[], totals: Candidate[], p
   return false;
 }
 
-/** Prefer a subtotal/tax/total triple that adds up; it confirms all three. */
-function reconcileTotals(cands: Candidate[], picked: Map<ScalarField, Candidate>, lines: Line[]): void {
+/** Below this, an amount that nothing reconciles: item 3 of issue 15 (0.9 must be earned by arithmetic). */
+const UNRECONCILED_MAX = 0.85;
+
+/**
+ * Reconcile the totals, then cap what did not reconcile. A value reaches 0.9 only
+ * when arithmetic confirms it: subtotal + tax = total (reconcileTriple), or the
+ * priced line items adding up to the net amount (or to the total when the tax is
+ * zero or absent). Everything else stays at most UNRECONCILED_MAX, however strong
+ * its label.
+ */
+function reconcileTotals(cands: Candidate[], picked: Map<ScalarField, Candidate>, lines: Line[], items: readonly InvoiceLineItem[]): void {
+  const confirmed = new Set<ScalarField>();
+  if (reconcileTriple(cands, picked, lines)) for (const f of ['subtotal', 'taxTotal', 'total'] as const) if (picked.has(f)) confirmed.add(f);
+  const priced = items.filter((i): i is InvoiceLineItem & { amount: string } => i.confidence >= 0.7 && i.amount !== null);
+  if (priced.length > 0 && priced.length === items.length) {
+    const sum = priced.reduce((acc, i) => acc.plus(i.amount), new Decimal(0));
+    const sub = picked.get('subtotal');
+    const tax = picked.get('taxTotal');
+    const tot = picked.get('total');
+    if (sub && sum.eq(sub.value)) confirmed.add('subtotal');
+    if (tot && sum.eq(tot.value) && (!tax || new Decimal(tax.value).isZero()) && (!sub || sum.eq(sub.value))) confirmed.add('total');
+    for (const f of confirmed) {
+      const c = picked.get(f)!;
+      if (c.confidence >= 0.7) picked.set(f, { ...c, confidence: conf(Math.max(c.confidence, 0.9)) });
+    }
+  }
+  for (const f of ['subtotal', 'taxTotal', 'total'] as const) {
+    const c = picked.get(f);
+    if (c && !confirmed.has(f)) picked.set(f, { ...c, confidence: conf(Math.min(c.confidence, UNRECONCILED_MAX)) });
+  }
+}
+
+/** Prefer a subtotal/tax/total triple that adds up; it confirms all three. True when one did. */
+function reconcileTriple(cands: Candidate[], picked: Map<ScalarField, Candidate>, lines: Line[]): boolean {
   const subs = cands.filter((c) => c.field === 'subtotal' && c.confidence >= 0.45);
   const taxes = cands.filter((c) => c.field === 'taxTotal' && c.confidence >= 0.45);
   const totals = cands.filter((c) => c.field === 'total' && c.confidence >= 0.45);
@@ -836,12 +989,12 @@ function reconcileTotals(cands: Candidate[], picked: Map<ScalarField, Candidate>
         const score = s.confidence + t.confidence + T.confidence;
         if (!best || score > best.score) best = { s, t, T, score };
       }
-  if (!best && taxByRate(cands, subs, totals, picked, lines)) return;
+  if (!best && taxByRate(cands, subs, totals, picked, lines)) return true;
   if (best) {
     picked.set('subtotal', { ...best.s, confidence: conf(Math.max(best.s.confidence, 0.9)) });
     picked.set('taxTotal', { ...best.t, confidence: conf(Math.max(best.t.confidence, 0.9)) });
     picked.set('total', { ...best.T, confidence: conf(Math.max(best.T.confidence, 0.9)) });
-    return;
+    return true;
   }
   // Subtotal and total disagree with the tax on record: lower all three.
   const s = picked.get('subtotal');
@@ -855,6 +1008,31 @@ function reconcileTotals(cands: Candidate[], picked: Map<ScalarField, Candidate>
   } else if (s && T && new Decimal(s.value).gt(T.value)) {
     picked.set('subtotal', { ...s, confidence: conf(Math.min(s.confidence, 0.5)) });
   }
+  return false;
+}
+
+/** A line stamped with the date of something else: a version, a print run, a sent message. */
+const STAMP = /(?<![\p{L}])(?:version|stand|gedruckt|printed|druckdatum|print\s*date|sent|gesendet|envoy[ée]|verzonden|verstuurd)(?![\p{L}])/iu;
+const MAIL_FIELD = /^\s*(?:from|von|de|van|to|an|[àa]|aan|cc|sent|date|datum|gesendet|envoy[ée]|verzonden|subject|betreff|objet|onderwerp)\s*:/iu;
+const MAIL_FROM = /^\s*(?:from|von|de|van)\s*:/iu;
+const MAIL_SUBJECT = /^\s*(?:subject|betreff|objet|onderwerp)\s*:/iu;
+
+/**
+ * Lines whose dates are not the invoice's: stamp lines, and every line of an
+ * e-mail header block (3+ consecutive "Key:" lines with a sender and a subject).
+ */
+function stampLines(lines: readonly Line[]): Set<string> {
+  const out = new Set<string>();
+  for (const l of lines) if (STAMP.test(l.text)) out.add(`${l.page}:${l.index}`);
+  for (let i = 0; i < lines.length; ) {
+    let j = i;
+    while (j < lines.length && lines[j]!.page === lines[i]!.page && MAIL_FIELD.test(lines[j]!.text)) j++;
+    const block = lines.slice(i, j);
+    if (block.length >= 3 && block.some((l) => MAIL_FROM.test(l.text)) && block.some((l) => MAIL_SUBJECT.test(l.text)))
+      for (const l of block) out.add(`${l.page}:${l.index}`);
+    i = Math.max(j, i + 1);
+  }
+  return out;
 }
 
 export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction {
@@ -875,14 +1053,20 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
     collectStacked(lines, ctx, cands);
     collectColumns(lines, ctx, cands);
     collectTitles(lines, ctx, cands);
+    collectVatBreakdown(lines, ctx, cands);
+    collectLayout(page, lines, ctx, cands);
     collectPatterns(lines, cands);
   }
 
+  // Dates of the message or the file, not of the invoice: an e-mail header's "Sent:",
+  // a "Version 2.1 vom …" or "printed on" stamp.
+  const stamped = stampLines(allLines);
+  for (let k = cands.length - 1; k >= 0; k--) if (cands[k]!.field === 'issueDate' && stamped.has(cands[k]!.key)) cands.splice(k, 1);
   // Issue date fallback: the first date on the first page, a guess.
   if (!cands.some((c) => c.field === 'issueDate')) {
     for (const line of pageLines(pages[0]!)) {
       const d = findDates(line.text, { order })[0];
-      if (d && findLabels(line.text).every((h) => h.field !== 'block')) {
+      if (d && !stamped.has(`${line.page}:${line.index}`) && findLabels(line.text).every((h) => h.field !== 'block')) {
         cands.push({ field: 'issueDate', value: d.iso, confidence: d.ambiguous ? 0.3 : 0.4, evidence: quoteLine(line), key: 'fallback' });
         break;
       }
@@ -907,7 +1091,8 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
     const c = choose(cands, f);
     if (c) picked.set(f, c);
   }
-  reconcileTotals(cands, picked, allLines);
+  const items = lineItems(allLines, ctx);
+  reconcileTotals(cands, picked, allLines, items);
   // A labelled tax of zero: the net amount is the total (and is written in the total's line).
   const tax0 = picked.get('taxTotal');
   const tot0 = picked.get('total');
@@ -931,7 +1116,10 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
   // A vendor label read inside a party block's line ("Name: Lieferant GmbH" → "GmbH") is the block's, not a label.
   const blockLines = new Set(parties.map((p) => p.key));
   const labelled = cands.filter((c) => c.field !== 'vendorName' || !blockLines.has(c.key));
-  const chosen = choose([...guessVendor(pages, labelled, customer), ...sectionVendors], 'vendorName');
+  // The buyer is never the vendor: such candidates are dropped (not merely lowered) so the next one is taken.
+  const customerKey = customer ? nameKey(customer) : null;
+  const vendorCands = [...guessVendor(pages, labelled, customer), ...sectionVendors].filter((c) => !customerKey || nameKey(c.value) !== customerKey);
+  const chosen = choose(vendorCands, 'vendorName');
   // Agreeing candidates are the corroboration already counted by guessVendor: no further bonus.
   const vendor = chosen && { ...chosen, confidence: Math.min(chosen.confidence, VENDOR_MAX) };
   if (vendor) picked.set('vendorName', vendor);
@@ -953,6 +1141,6 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
     fields.currency = { value: cur.code, confidence: conf(c), evidence: quoteSpan(page.pageNumber, page.text, at, at + cur.raw.length) };
   }
 
-  fields.lineItems = lineItems(allLines, ctx);
+  fields.lineItems = items;
   return fields;
 }

@@ -54,7 +54,7 @@ export const INVOICE_LABELS: readonly LabelDef[] = [
   { field: 'issueDate', strength: W, source: `date|datum|dated|fecha` },
   // Due date
   { field: 'dueDate', strength: S, source: `due\\s*date|date\\s*due|payment\\s*due(?:\\s*date)?|payable\\s*by|due\\s*by|pay\\s*by` },
-  { field: 'dueDate', strength: S, source: `f[äa]lligkeitsdatum|f[äa]llig\\s*(?:am|bis)|zahlbar\\s*bis|zahlungsziel|zahlungstermin` },
+  { field: 'dueDate', strength: S, source: `f[äa]lligkeitsdatum|f[äa]llig\\s*(?:am|bis)|zahlbar\\s*bis|(?:[üu]berweisen|zahlen|begleichen)\\s*sie\\s*(?:den\\s*(?:rechnungs|gesamt)?betrag\\s*)?bis\\s*(?:zum|sp[äa]testens)?|zahlungsziel|zahlungstermin` },
   { field: 'dueDate', strength: S, source: `date\\s*d['’]?[ée]ch[ée]ance|[ée]ch[ée]ance|date\\s*limite\\s*de\\s*(?:paiement|r[èe]glement)|payable\\s*avant\\s*le|[àa]\\s*payer\\s*avant\\s*le` },
   { field: 'dueDate', strength: S, source: `vervaldatum|vervaldag|uiterste\\s*betaaldatum|te\\s*betalen\\s*v[oó][oó]r|betalen\\s*v[oó][oó]r` },
   // Subtotal (net, before tax)
@@ -73,7 +73,7 @@ export const INVOICE_LABELS: readonly LabelDef[] = [
   {
     field: 'taxTotal',
     strength: S,
-    source: `(?:total\\s*)?(?:vat|tax|gst|sales\\s*tax)\\s*(?:amount|total)|total\\s*(?:vat|tax|gst)|montant\\s*(?:de\\s*la\\s*|total\\s*)?tva|total\\s*tva|mwst\\.?\\s*-?\\s*betrag|ust\\.?\\s*-?\\s*betrag|umsatzsteuer|mehrwertsteuer|btw\\s*-?\\s*bedrag|bedrag\\s*btw|totaal\\s*btw`,
+    source: `steuerbetrag\\s*gesamt|gesamtsteuer(?:betrag)?|(?:ust|mwst)\\.?\\s*gesamt|(?:total\\s*)?(?:vat|tax|gst|sales\\s*tax)\\s*(?:amount|total)|total\\s*(?:vat|tax|gst)|montant\\s*(?:de\\s*la\\s*|total\\s*)?tva|total\\s*tva|mwst\\.?\\s*-?\\s*betrag|ust\\.?\\s*-?\\s*betrag|umsatzsteuer|mehrwertsteuer|btw\\s*-?\\s*bedrag|bedrag\\s*btw|totaal\\s*btw`,
   },
   { field: 'taxTotal', strength: S, source: `steuerbetrag|(?:ust|mwst|tva|btw|vat)\\.?\\s*gesamt|gesamt\\s*(?:ust|mwst)\\.?|summe\\s*(?:ust|mwst)\\.?` },
   { field: 'taxTotal', strength: W, source: `vat|tax|tva|mwst\\.?|ust\\.?|btw|gst|igst|zzgl\\.?\\s*(?:mwst|ust)\\.?` },
@@ -103,7 +103,7 @@ export const INVOICE_LABELS: readonly LabelDef[] = [
   { field: 'block', strength: S, source: `order\\s*date|date\\s*of\\s*order|orderdatum|bestelldatum|lieferdatum|leverdatum|delivery\\s*date|ship(?:ping)?\\s*date|date\\s*de\\s*(?:commande|livraison)|datum\\s*levering` },
   { field: 'block', strength: S, source: `(?:customer|client|account|kunden|klant)\\s*-?\\s*(?:number|no\\.?|nr\\.?|nummer|id|num[ée]ro)|kundennr\\.?|klantnummer|kundennummer|n[°º]\\s*client|num[ée]ro\\s*(?:de\\s*)?(?:client|dossier)|steuer\\s*-?\\s*nr\\.?|steuernummer|order\\s*(?:id|number|no\\.?)|ordernummer|kvk(?:\\s*-?\\s*nummer)?|siret|siren|rcs|cin|hrb` },
   { field: 'block', strength: S, source: `ship\\s*to|shipping\\s*address|delivery\\s*address|afleveradres|lieferadresse|lieferanschrift|adresse\\s*de\\s*livraison` },
-  { field: 'block', strength: S, source: `tax\\s*\\(%\\)|tax\\s*rate|vat\\s*rate|taux\\s*(?:de\\s*)?tva|btw\\s*%|mwst\\.?\\s*-?\\s*satz|steuersatz|total\\s*(?:qty|quantity|items)|page` },
+  { field: 'block', strength: S, source: `tax\\s*\\(%\\)|tax\\s*rate|vat\\s*rate|taux\\s*(?:de\\s*)?tva|btw\\s*%|(?:mwst|ust|vat|tva|btw)\\.?\\s*-?\\s*satz|steuersatz|total\\s*(?:qty|quantity|items)|page` },
   // IBAN / BIC
   { field: 'iban', strength: S, source: `iban(?:\\s*(?:number|no\\.?|nr\\.?|code))?|bank\\s*account(?:\\s*(?:number|no\\.?))?|account\\s*(?:number|no\\.?)|kontonummer|kto\\.?\\s*-?\\s*nr\\.?|rekeningnummer|num[ée]ro\\s*de\\s*compte` },
   { field: 'bic', strength: S, source: `bic(?:\\s*/\\s*swift)?(?:\\s*code)?|swift(?:\\s*/\\s*bic)?(?:\\s*code)?|bic-code` },
