@@ -5,7 +5,11 @@
  * project's quota instead of each using all of it (N× the quota: 429 storms).
  *
  * A sliding window, not a token bucket: at most `rpm` requests and `tpm` input
- * tokens in any window, whatever window the server counts in. A request counts
+ * tokens in any window, whatever window the server counts in; and requests are
+ * paced, one per window/rpm, so the quota is used as an even stream (a burst
+ * of the whole quota would return as a burst of free places a minute later,
+ * more than the workers can fill at once, and those places would go unused).
+ * A request counts
  * for a little longer than the quota's minute (`marginMs`), so that network
  * delay between admission here and arrival at Google cannot put one request
  * too many into one of its minutes.
