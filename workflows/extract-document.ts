@@ -14,7 +14,7 @@ import {
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { RetryState, TimeoutType } from '@temporalio/common';
+import { HandlerUnfinishedPolicy, RetryState, TimeoutType } from '@temporalio/common';
 import type { CandidateSummary, ReviewRequest, ReviewResult, SettleInput } from '../activities/types.ts';
 import type { DocumentKind, RouteStep } from '../schemas/common.ts';
 import { runPipeline, type ExactOutcome, type PipelinePorts, type PipelineResult, type PipelineThresholds } from '../src/routing/pipeline.ts';
@@ -24,9 +24,9 @@ import { eventForStatus, type WebhookEvent } from '../src/webhooks/events.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import { batchActivitiesFor, batchPort } from './gemini-batch.ts';
 import { PATCHES } from './patches.ts';
-import { activitiesFor, DEFAULT_RUN_POLICY, type RunPolicy } from './policies.ts';
+import { activitiesFor, DEFAULT_RUN_POLICY, localDatabaseActivitiesFor, type RunPolicy } from './policies.ts';
 import { DocrouteKind, DocrouteStatus } from './search-attributes.ts';
-import { reviewSignal, reviewUpdate } from './signals.ts';
+import { reviewSignal, reviewUpdate, settledUpdate } from './signals.ts';
 
 export interface ExtractDocumentInput {
   documentId: string;
@@ -78,7 +78,12 @@ type Phase = 'processing' | 'review' | 'settled';
 async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDocumentResult> {
   const { documentId } = input;
   const policy: RunPolicy = { ...DEFAULT_RUN_POLICY, ...input.policy };
-  const { parse, model, check, store, settle: settler, announce } = activitiesFor(policy);
+  const { parse, model, check, store: storeActivities, settle: settleActivity, announce: announceActivity } = activitiesFor(policy);
+  // Runs started with the marker do their short database work in local activities (one round trip less each).
+  const local = patched(PATCHES.localDatabaseWork) ? localDatabaseActivitiesFor(policy) : null;
+  const store = local?.store ?? storeActivities;
+  const settler = local?.settle ?? settleActivity;
+  const announce = local?.announce ?? announceActivity;
   const state = {
     phase: 'processing' as Phase,
     kind: null as DocumentKind | null,
@@ -91,6 +96,18 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     decision: undefined as Extract<ReviewResult, { outcome: 'applied' }> | undefined,
   };
   let pipeline: PipelineResult | null = null;
+
+  if (patched(PATCHES.settledUpdate)) {
+    setHandler(
+      settledUpdate,
+      async () => {
+        await condition(() => state.reviewReady || state.phase === 'settled');
+        return state.phase === 'settled' ? 'settled' : 'review';
+      },
+      // A run that ends (extracted, failed, cancelled) while a caller waits: the caller has the run's result or failure.
+      { unfinishedPolicy: HandlerUnfinishedPolicy.ABANDON },
+    );
+  }
 
   const mark = (status: string) => {
     if (!input.searchAttributes) return;
@@ -107,7 +124,8 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
       state.applying = true;
       try {
         await condition(() => state.reviewReady);
-        const result = await store.reviewDocument({
+        // A decision stays an activity (its own task, retried with its id) whatever the marker says.
+        const result = await storeActivities.reviewDocument({
           ...request,
           documentId,
           kind: state.kind,
@@ -250,7 +268,7 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     planEscalation: (request) => store.planEscalation(request),
     recordRouting: (record) => store.recordRouting(record),
     // Batch mode (Gemini Batch API, durable waits) for runs that carry the marker.
-    ...(patched(PATCHES.geminiBatch) ? { extractBatch: batchPort(batchActivitiesFor(policy), documentId) } : {}),
+    ...(patched(PATCHES.geminiBatch) ? { extractBatch: batchPort(batchActivitiesFor(policy), documentId, local?.batchPlan.batchPlan) } : {}),
     // The second, independent reading (runs started before it was added never schedule it).
     ...(patched(PATCHES.secondReading)
       ? {

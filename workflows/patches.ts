@@ -30,4 +30,17 @@ export const PATCHES = {
    * marker never schedule it.
    */
   secondReading: 'docroute-second-reading-v1',
+  /**
+   * Short database work (describeTiers, recordRouting, classifyText, buildCandidate,
+   * planEscalation, scoreEInvoice, settleDocument, announceDocument, batchPlan) runs as
+   * local activities (workflows/policies.ts, localDatabaseActivitiesFor): no round trip
+   * through Temporal each. Runs without the marker schedule them as activities.
+   */
+  localDatabaseWork: 'docroute-local-database-work',
+  /**
+   * The `settled` Update (workflows/signals.ts): a caller awaits the document's
+   * settling (review included) instead of polling Postgres. Runs without the
+   * marker do not register it.
+   */
+  settledUpdate: 'docroute-settled-update',
 } as const;
