@@ -15,7 +15,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { HandlerUnfinishedPolicy, RetryState, TimeoutType } from '@temporalio/common';
-import type { CandidateSummary, ReviewRequest, ReviewResult, SettleInput } from '../activities/types.ts';
+import type { CandidateSummary, DocumentRead, EInvoiceRead, ReviewRequest, ReviewResult, SettleInput } from '../activities/types.ts';
 import type { DocumentKind, RouteStep } from '../schemas/common.ts';
 import { runPipeline, type ExactOutcome, type PipelinePorts, type PipelineResult, type PipelineThresholds } from '../src/routing/pipeline.ts';
 import { BAD_DOCUMENT } from '../activities/error-types.ts';
@@ -79,8 +79,10 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
   const { documentId } = input;
   const policy: RunPolicy = { ...DEFAULT_RUN_POLICY, ...input.policy };
   const { parse, model, check, store: storeActivities, settle: settleActivity, announce: announceActivity } = activitiesFor(policy);
-  // Runs started with the marker do their short database work in local activities (one round trip less each).
-  const local = patched(PATCHES.localDatabaseWork) ? localDatabaseActivitiesFor(policy) : null;
+  // Runs started with the marker: short database work in local activities (one round trip less each),
+  // the e-invoice read and the parse in one activity, and the `settled` Update.
+  const lean = patched(PATCHES.leanRun);
+  const local = lean ? localDatabaseActivitiesFor(policy) : null;
   const store = local?.store ?? storeActivities;
   const settler = local?.settle ?? settleActivity;
   const announce = local?.announce ?? announceActivity;
@@ -97,7 +99,7 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
   };
   let pipeline: PipelineResult | null = null;
 
-  if (patched(PATCHES.settledUpdate)) {
+  if (lean) {
     setHandler(
       settledUpdate,
       async () => {
@@ -212,12 +214,25 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
    * An XML e-invoice, or a PDF that embeds one, read from its XML; a hybrid PDF's
    * page is parsed and compared with it on the payment-relevant values.
    */
+  /** Lean runs: what readDocument parsed along with the e-invoice read, handed over (once) by the parse port. */
+  let readAhead: DocumentRead | null = null;
   const claimExact = async (id: string): Promise<ExactOutcome> => {
-    const read = await parse.readEInvoice(id);
+    let read: EInvoiceRead;
+    if (lean) {
+      readAhead = await parse.readDocument(id);
+      read = readAhead.einvoice;
+    } else {
+      read = await parse.readEInvoice(id);
+    }
     if (read.outcome !== 'claimed' || read.attemptId === null) return { claim: null, note: read.note };
     let tokens: number | null = null;
     const problems: string[] = [];
-    if (read.container === 'pdf') {
+    const ahead = readAhead;
+    readAhead = null;
+    if (read.container === 'pdf' && ahead) {
+      if (ahead.parsed) tokens = ahead.parsed.tokens;
+      else if (ahead.parseError !== null) problems.push(`the PDF's page could not be read to compare it with its XML: ${ahead.parseError}`);
+    } else if (read.container === 'pdf') {
       try {
         tokens = (await parse.parseDocument(id)).tokens;
       } catch (err) {
@@ -239,7 +254,14 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
 
   const ports: PipelinePorts = {
     describeTiers: () => store.describeTiers(),
-    parse: (id) => parse.parseDocument(id),
+    parse: async (id) => {
+      const ahead = readAhead;
+      readAhead = null;
+      // Read along with the e-invoice (lean runs): its verdict about the document, or its summary.
+      if (ahead?.parseError != null) throw ApplicationFailure.nonRetryable(ahead.parseError, BAD_DOCUMENT);
+      if (ahead?.parsed) return ahead.parsed;
+      return parse.parseDocument(id);
+    },
     classify: async (id) => {
       const text = await store.classifyText(id);
       if (text.scanPages.length === 0) return { kind: text.kind, confidence: text.confidence };

@@ -33,7 +33,7 @@ export function batchActivitiesFor(policy: RunPolicy): BatchActivityGroup {
 export function batchPort(
   acts: BatchActivityGroup,
   documentId: string,
-  /** Who answers the plan (a local activity for runs with the local-database-work marker); the group's activity otherwise. */
+  /** Who answers the plan (a local activity for runs with the lean-run marker); the group's activity otherwise. */
   planner: BatchActivityGroup['batchPlan'] = acts.batchPlan,
 ): NonNullable<PipelinePorts['extractBatch']> {
   let plan: BatchPlan | null = null;

@@ -91,7 +91,7 @@ const SETTLE_POLICY = {
 } satisfies ActivityOptions & LocalActivityOptions;
 
 /**
- * The same database work as local activities (patch docroute-local-database-work):
+ * The same database work as local activities (patch docroute-lean-run):
  * run by the worker that runs the workflow task, inside that task, their results
  * recorded as markers. Each saves a round trip through Temporal (scheduled,
  * polled, started, completed, and a workflow task to read the result), which

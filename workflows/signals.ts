@@ -16,7 +16,7 @@ import type { ReviewDecision, ReviewRequest, ReviewResult } from '../activities/
 export const reviewUpdate = defineUpdate<ReviewResult, [ReviewRequest]>('review');
 
 /**
- * Patch docroute-settled-update: answers once the run has settled its document,
+ * Patch docroute-lean-run: answers once the run has settled its document,
  * with `review` (the document waits in review, its state written to Postgres) or
  * `settled` (the run is ending: extracted, failed or stalled; its result says
  * which). What `docroute ingest` awaits instead of polling Postgres for review.

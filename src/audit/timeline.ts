@@ -107,7 +107,8 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
     });
   }
 
-  const parse = byType('parseDocument')[0];
+  // Lean runs (patch docroute-lean-run) parse in readDocument, along with the e-invoice read.
+  const parse = byType('parseDocument')[0] ?? byType('readDocument')[0];
   if (doc.page_count !== null) {
     entries.push({
       at: parse?.completedAt ?? iso(doc.created_at),
@@ -275,7 +276,7 @@ function indexHistory(history: History): HistoryIndex {
       index.activities.set(s.activityId, { eventId, type: s.activityType?.name ?? '', completedAt: null });
       scheduled.set(eventId, s.activityId);
     }
-    // A local activity (patch docroute-local-database-work) has no scheduled event: its marker, recorded when it finished, stands for it.
+    // A local activity (patch docroute-lean-run) has no scheduled event: its marker, recorded when it finished, stands for it.
     const marker = event.markerRecordedEventAttributes;
     const local = marker?.markerName === LOCAL_ACTIVITY_MARKER ? localActivityOf(marker.details?.['data']?.payloads?.[0]?.data) : null;
     if (local) index.activities.set(local.activityId, { eventId, type: local.type, completedAt: timeOf(event) });
