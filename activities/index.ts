@@ -3,7 +3,9 @@ import { createDocumentActivities } from './documents.ts';
 import { createEInvoiceActivities } from './einvoice.ts';
 import { createExtractionActivities } from './extraction.ts';
 import { createOutcomeActivities } from './outcome.ts';
-import type { ActivityDeps } from './support.ts';
+import { ApplicationFailure } from '@temporalio/activity';
+import { BAD_DOCUMENT, type ActivityDeps } from './support.ts';
+import type { DocumentRead } from './types.ts';
 import { createWebhookActivities } from './webhooks.ts';
 
 export type * from './types.ts';
@@ -23,7 +25,26 @@ export function createParseActivities(deps: ActivityDeps) {
   const { parseDocument } = createDocumentActivities(deps);
   // Reads the XML of an e-invoice, or the one a PDF embeds (pdf.js in a guarded thread).
   const { readEInvoice } = createEInvoiceActivities(deps);
-  return { parseDocument, readEInvoice };
+  return {
+    parseDocument,
+    readEInvoice,
+    /**
+     * Patch docroute-lean-run: readEInvoice then, unless an XML e-invoice was claimed,
+     * parseDocument, as one activity (one round trip through Temporal instead of two;
+     * the split bought nothing: same policy, same worker, always one after the other).
+     * Both parts are idempotent, so a retry of the whole is safe.
+     */
+    async readDocument(documentId: string): Promise<DocumentRead> {
+      const einvoice = await readEInvoice(documentId);
+      if (einvoice.outcome === 'claimed' && einvoice.container === 'xml') return { einvoice, parsed: null, parseError: null };
+      try {
+        return { einvoice, parsed: await parseDocument(documentId), parseError: null };
+      } catch (error) {
+        if (error instanceof ApplicationFailure && error.type === BAD_DOCUMENT) return { einvoice, parsed: null, parseError: error.message };
+        throw error;
+      }
+    },
+  };
 }
 
 export function createModelActivities(deps: ActivityDeps) {

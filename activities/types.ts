@@ -199,6 +199,18 @@ export type ReviewResult =
   | { outcome: 'checks_failed'; failedChecks: string[] };
 
 /** What the exact e-invoice tier found in a document (see activities/einvoice.ts). */
+/**
+ * readDocument: the e-invoice read and, unless an XML file was claimed, the parse,
+ * in one activity. A parse that gave a verdict about the document (BadDocument)
+ * is returned as `parseError`, not thrown: the e-invoice read's routing decision
+ * is recorded first, as when they were two activities.
+ */
+export interface DocumentRead {
+  einvoice: EInvoiceRead;
+  parsed: ParsedSummary | null;
+  parseError: string | null;
+}
+
 export interface EInvoiceRead {
   /** claimed: read from its XML; absent: no e-invoice; unreadable: an embedded XML that cannot be read. */
   outcome: 'claimed' | 'absent' | 'unreadable';

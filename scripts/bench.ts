@@ -13,10 +13,14 @@
  *
  * 1. In process, on ../shared/datasets (invoice2data + kleister-nda-dev), one
  *    document at a time: parsePdf in its guarded worker thread, parsePdf
- *    in process (for the cost of the guard), classifyDocument, the rules tier's
+ *    in process (for the cost of the guard), offline OCR of scanned pages (in the
+ *    timed rounds, when parseDocument would run it: Tesseract installed, a tier
+ *    that cannot read images), classifyDocument, the rules tier's
  *    extract (chunk by chunk as the workflow does, output checked with the
  *    kind's zod schema) and scoreReadings. Warm-up rounds first, then --rounds
- *    timed rounds; the spread is over rounds.
+ *    timed rounds; the spread is over rounds. The in-process path the e2e is
+ *    compared with is guarded parse + OCR + classify + extract + score: the work
+ *    the workflow's activities do, without Temporal and Postgres.
  * 2. Memory (run first, before any worker thread): the in-process path alone
  *    (in-process parse → classify → extract → score) for --leak-rounds rounds, process.memoryUsage() sampled every 10 ms,
  *    a full GC after each round: peak RSS and heap, and the heap retained after
@@ -55,6 +59,7 @@ import { createTiers } from '../src/extraction/tiers.ts';
 import { createLogger } from '../src/logger.ts';
 import { freePort } from '../src/services/free-port.ts';
 import { mapLimit } from '../src/util/map-limit.ts';
+import { ocrScannedPages } from '../src/ocr/ocr-pages.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
 import { benchBigDocuments, benchEngines, textPdf, type BigDocReport, type EngineReport } from './lib/bench-parse.ts';
 
@@ -167,7 +172,7 @@ async function loadDocs(): Promise<Doc[]> {
 // The in-process path, stage by stage
 // ---------------------------------------------------------------------------
 
-const STAGES = ['parse (worker thread)', 'parse (in process)', 'classify', 'extract (rules tier)', 'score'] as const;
+const STAGES = ['parse (worker thread)', 'parse (in process)', 'ocr (scanned pages)', 'classify', 'extract (rules tier)', 'score'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Sample {
@@ -186,7 +191,7 @@ interface PathContext {
 async function runPath(
   doc: Doc,
   ctx: PathContext,
-  stages: { workerParse: boolean },
+  stages: { workerParse: boolean; ocr?: boolean },
   time: (stage: Stage, ms: number, pages: number) => void,
 ): Promise<void> {
   let t = performance.now();
@@ -200,8 +205,14 @@ async function runPath(
     const guarded = await parsePdf(doc.bytes, limits);
     lap('parse (worker thread)', guarded.pageCount);
   }
-  const parsed = await parsePdf(doc.bytes, limits, { inProcess: true });
+  let parsed = await parsePdf(doc.bytes, limits, { inProcess: true });
   lap('parse (in process)', parsed.pageCount);
+  // As parseDocument does (the e2e runs it): scanned pages become text by offline OCR when
+  // the tier cannot read images and DOCROUTE_OCR is auto (Tesseract installed).
+  if (stages.ocr && parsed.imageOnlyPages.length > 0 && !ctx.fast.readsImages && ctx.config.ocr === 'auto') {
+    parsed = (await ocrScannedPages(doc.bytes, parsed)).parsed;
+  }
+  lap('ocr (scanned pages)', parsed.pageCount);
   const pages: PageText[] = parsed.pages;
   const classification = classifyDocument(pages);
   lap('classify', parsed.pageCount);
@@ -541,7 +552,7 @@ async function main(): Promise<void> {
     for (const s of STAGES) rounds[s].push([]);
     fullGc(gc);
     for (const d of docs) {
-      await runPath(d, ctx, { workerParse: true }, (stage, ms, pages) => rounds[stage][i]!.push({ doc: d.file, ms, pages }));
+      await runPath(d, ctx, { workerParse: true, ocr: true }, (stage, ms, pages) => rounds[stage][i]!.push({ doc: d.file, ms, pages }));
     }
   }
   for (const d of docs) {
@@ -556,7 +567,7 @@ async function main(): Promise<void> {
   const inProcessMsByDoc = new Map<string, number>();
   for (const d of docs) {
     const per = (stage: Stage) => mean(rounds[stage].flat().filter((x) => x.doc === d.file).map((x) => x.ms)) || 0;
-    inProcessMsByDoc.set(d.file, per('parse (worker thread)') + per('classify') + per('extract (rules tier)') + per('score'));
+    inProcessMsByDoc.set(d.file, per('parse (worker thread)') + per('ocr (scanned pages)') + per('classify') + per('extract (rules tier)') + per('score'));
   }
   const pathMsPerDoc = mean([...inProcessMsByDoc.values()]);
   const totalPages = stages[0]!.pages;

@@ -30,11 +30,16 @@ export function batchActivitiesFor(policy: RunPolicy): BatchActivityGroup {
  * goes through the Batch API (by its source), and if so runs the fast tier's
  * ranges as one batch. A batch that cannot be made or read is given up: online.
  */
-export function batchPort(acts: BatchActivityGroup, documentId: string): NonNullable<PipelinePorts['extractBatch']> {
+export function batchPort(
+  acts: BatchActivityGroup,
+  documentId: string,
+  /** Who answers the plan (a local activity for runs with the lean-run marker); the group's activity otherwise. */
+  planner: BatchActivityGroup['batchPlan'] = acts.batchPlan,
+): NonNullable<PipelinePorts['extractBatch']> {
   let plan: BatchPlan | null = null;
   let sequence = 0;
   return async ({ kind, tier, ranges }) => {
-    plan ??= await acts.batchPlan({ documentId });
+    plan ??= await planner({ documentId });
     if (!plan.batch) return null;
     sequence += 1;
     try {

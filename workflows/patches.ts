@@ -30,4 +30,16 @@ export const PATCHES = {
    * marker never schedule it.
    */
   secondReading: 'docroute-second-reading-v1',
+  /**
+   * Little Temporal cost per document (one patch: each patched() call costs the run a
+   * marker and a search-attribute upsert). Runs without the marker keep the code before it.
+   * - Short database work (describeTiers, recordRouting, classifyText, buildCandidate,
+   *   planEscalation, scoreEInvoice, settleDocument, announceDocument, batchPlan) runs as
+   *   local activities (workflows/policies.ts, localDatabaseActivitiesFor): no round
+   *   trip through Temporal each.
+   * - The e-invoice read and the parse are one activity (readDocument).
+   * - The `settled` Update (workflows/signals.ts): a caller awaits the document's
+   *   settling (review included) instead of polling Postgres.
+   */
+  leanRun: 'docroute-lean-run',
 } as const;

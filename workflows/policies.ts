@@ -1,6 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import { BAD_DOCUMENT, BAD_REVIEW, TIER_EXHAUSTED, TIER_REFUSED, TIER_UNAVAILABLE } from '../activities/error-types.ts';
-import type { CheckActivities, ModelActivities, ParseActivities, StoreActivities, WebhookActivities } from '../activities/index.ts';
+import type { BatchActivityGroup, CheckActivities, ModelActivities, ParseActivities, StoreActivities, WebhookActivities } from '../activities/index.ts';
 
 /**
  * How long and how often a run's activities may try, as configured when the
@@ -67,20 +67,47 @@ export function activitiesFor(policy: RunPolicy) {
       },
     }),
     /** Database work: retried until the database is back, up to the stall limit. */
-    store: proxyActivities<StoreActivities>({
-      startToCloseTimeout: '1 minute',
-      scheduleToCloseTimeout: policy.stallAfterMs,
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [BAD_DOCUMENT, BAD_REVIEW] },
-    }),
-    /** Settling the document: retried for as long as it takes (it is how a stall gets recorded). */
+    store: proxyActivities<StoreActivities>(databasePolicy(policy)),
     /** Announcing a settled document to webhook subscribers: database work, retried for as long as it takes, like settling. */
-    announce: proxyActivities<Pick<WebhookActivities, 'announceDocument'>>({
-      startToCloseTimeout: '1 minute',
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-    }),
-    settle: proxyActivities<Pick<StoreActivities, 'settleDocument'>>({
-      startToCloseTimeout: '1 minute',
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-    }),
+    announce: proxyActivities<Pick<WebhookActivities, 'announceDocument'>>(SETTLE_POLICY),
+    /** Settling the document: retried for as long as it takes (it is how a stall gets recorded). */
+    settle: proxyActivities<Pick<StoreActivities, 'settleDocument'>>(SETTLE_POLICY),
+  };
+}
+
+/** Database work: retried until the database is back, up to the stall limit; a verdict about the document or a review is final. */
+function databasePolicy(policy: RunPolicy) {
+  return {
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: policy.stallAfterMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [BAD_DOCUMENT, BAD_REVIEW] },
+  } satisfies ActivityOptions & LocalActivityOptions;
+}
+
+/** Settling and announcing: retried for as long as it takes (no schedule-to-close). */
+const SETTLE_POLICY = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+} satisfies ActivityOptions & LocalActivityOptions;
+
+/**
+ * The same database work as local activities (patch docroute-lean-run):
+ * run by the worker that runs the workflow task, inside that task, their results
+ * recorded as markers. Each saves a round trip through Temporal (scheduled,
+ * polled, started, completed, and a workflow task to read the result), which
+ * at a dozen per document cost more than the work itself. Only short database
+ * work, idempotent per run (a worker lost mid-task runs it again on replay):
+ * parsing untrusted files, model calls and review decisions stay activities
+ * (heartbeats, other workers can take them, their own retry policies).
+ * Same timeouts and retries as their activity form; a local retry that waits
+ * longer than a minute waits on a durable timer.
+ */
+export function localDatabaseActivitiesFor(policy: RunPolicy) {
+  return {
+    store: proxyLocalActivities<Omit<StoreActivities, 'reviewDocument'>>(databasePolicy(policy)),
+    announce: proxyLocalActivities<Pick<WebhookActivities, 'announceDocument'>>(SETTLE_POLICY),
+    settle: proxyLocalActivities<Pick<StoreActivities, 'settleDocument'>>(SETTLE_POLICY),
+    /** Whether the document goes through the Batch API: a read of its source (batch mode's other steps call Gemini). */
+    batchPlan: proxyLocalActivities<Pick<BatchActivityGroup, 'batchPlan'>>(databasePolicy(policy)),
   };
 }

@@ -15,5 +15,14 @@ import type { ReviewDecision, ReviewRequest, ReviewResult } from '../activities/
  */
 export const reviewUpdate = defineUpdate<ReviewResult, [ReviewRequest]>('review');
 
+/**
+ * Patch docroute-lean-run: answers once the run has settled its document,
+ * with `review` (the document waits in review, its state written to Postgres) or
+ * `settled` (the run is ending: extracted, failed or stalled; its result says
+ * which). What `docroute ingest` awaits instead of polling Postgres for review.
+ * Runs started before the patch do not know it (the caller falls back to polling).
+ */
+export const settledUpdate = defineUpdate<'review' | 'settled', []>('settled');
+
 /** v1 only (runs started before the pipeline-v2 patch): the decision as a signal. */
 export const reviewSignal = defineSignal<[ReviewDecision]>('review');

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import type { Config } from '../config/config.ts';
+import { workerPoolSize, type Config } from '../config/config.ts';
 import { createDb, type Db } from '../db/database.ts';
 import { migrateToLatest, schemaIsCurrent } from '../db/migrate.ts';
 import type { Logger } from '../logger.ts';
@@ -80,7 +80,10 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
       retryThroughOutages(work, {
         onRetry: (error, attempt) => log.warn(`${what} is not reachable yet; waiting`, { attempt, error: String(error) }),
       });
-    const { postgres, db } = await patiently('PostgreSQL', () => openDatabase(config, log, closers));
+    // A worker's pool has a connection for each activity and local activity it may run at once.
+    const { postgres, db } = await patiently('PostgreSQL', () =>
+      openDatabase(config, log, closers, options.worker ? { max: workerPoolSize(config.worker) } : {}),
+    );
 
     const temporal = await startTemporal(config, log, { ui: options.ui ?? false });
     closers.push(() => temporal.stop());
@@ -105,6 +108,7 @@ export async function openRuntime(config: Config, log: Logger, options: OpenOpti
         namespace: temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         deps: { db, tiers, config, secrets: [config.gemini.apiKey, config.temporal.apiKey] },
+        tuning: config.worker,
       }));
       worker = created.worker;
       const running = created.worker.run();

@@ -107,7 +107,8 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
     });
   }
 
-  const parse = byType('parseDocument')[0];
+  // Lean runs (patch docroute-lean-run) parse in readDocument, along with the e-invoice read.
+  const parse = byType('parseDocument')[0] ?? byType('readDocument')[0];
   if (doc.page_count !== null) {
     entries.push({
       at: parse?.completedAt ?? iso(doc.created_at),
@@ -275,6 +276,10 @@ function indexHistory(history: History): HistoryIndex {
       index.activities.set(s.activityId, { eventId, type: s.activityType?.name ?? '', completedAt: null });
       scheduled.set(eventId, s.activityId);
     }
+    // A local activity (patch docroute-lean-run) has no scheduled event: its marker, recorded when it finished, stands for it.
+    const marker = event.markerRecordedEventAttributes;
+    const local = marker?.markerName === LOCAL_ACTIVITY_MARKER ? localActivityOf(marker.details?.['data']?.payloads?.[0]?.data) : null;
+    if (local) index.activities.set(local.activityId, { eventId, type: local.type, completedAt: timeOf(event) });
     const c = event.activityTaskCompletedEventAttributes;
     if (c) {
       const activityId = scheduled.get(Number(c.scheduledEventId));
@@ -297,4 +302,18 @@ function indexHistory(history: History): HistoryIndex {
     if (type) index.closed = { eventId, at: timeOf(event), type };
   }
   return index;
+}
+
+/** The marker name Temporal's SDK core records for a local activity. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** A local activity marker's id and type, from its `data` payload (JSON); null when it is not readable. */
+function localActivityOf(data: Uint8Array | null | undefined): { activityId: string; type: string } | null {
+  if (!data) return null;
+  try {
+    const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_id?: unknown; activity_type?: unknown };
+    return typeof parsed.activity_id === 'string' ? { activityId: parsed.activity_id, type: typeof parsed.activity_type === 'string' ? parsed.activity_type : '' } : null;
+  } catch {
+    return null;
+  }
 }

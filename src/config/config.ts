@@ -47,6 +47,11 @@ const EnvSchema = z.object({
   DOCROUTE_PARSE_INFLIGHT_MB: z.coerce.number().int().min(1).default(64),
   DOCROUTE_PARSE_RECYCLE_DOCS: z.coerce.number().int().min(1).default(200),
   DOCROUTE_PARSE_IDLE_SECONDS: z.coerce.number().positive().default(120),
+  DOCROUTE_WORKER_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(8),
+  DOCROUTE_WORKER_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(8),
+  DOCROUTE_WORKER_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
+  DOCROUTE_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  DOCROUTE_WORKER_POLLERS: z.coerce.number().int().min(2).max(100).optional(),
   DOCROUTE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DOCROUTE_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DOCROUTE_WORKER_METRICS_ADDRESS: optionalString.refine(
@@ -164,6 +169,21 @@ export interface Config {
      * (pooled and warm), documents a thread serves before it is replaced, seconds an idle thread is kept.
      */
     parse: { cpuMs: number; heapMb: number; threads: number; inflightMb: number; recycleDocs: number; idleSeconds: number };
+  };
+  /**
+   * A worker's slots (its Temporal SDK options): activities and local activities
+   * run at once, workflow tasks processed at once, workflow runs kept in the sticky
+   * cache (a cached run's next task does not replay its history), pollers per task
+   * queue kind. The worker's database pool is sized from these (workerPoolSize).
+   */
+  worker: {
+    activities: number;
+    localActivities: number;
+    workflowTasks: number;
+    /** Undefined: the SDK's default (from the worker's heap size). */
+    cachedWorkflows: number | undefined;
+    /** Concurrent polls of each task queue kind (workflow, activity); undefined: the SDK's default (min(10, slots)). */
+    pollers: number | undefined;
   };
   /** The exact e-invoice tier (XML read, no model); off sends e-invoice PDFs down the text path. */
   einvoice: { enabled: boolean };
@@ -286,6 +306,13 @@ export function loadConfig(
       chunkTokens: e.DOCROUTE_CHUNK_TOKENS,
       docBudgetUsd: e.DOCROUTE_DOC_BUDGET_USD,
     },
+    worker: {
+      activities: e.DOCROUTE_WORKER_ACTIVITIES,
+      localActivities: e.DOCROUTE_WORKER_LOCAL_ACTIVITIES,
+      workflowTasks: e.DOCROUTE_WORKER_WORKFLOW_TASKS,
+      cachedWorkflows: e.DOCROUTE_WORKER_CACHED_WORKFLOWS,
+      pollers: e.DOCROUTE_WORKER_POLLERS,
+    },
     einvoice: { enabled: e.DOCROUTE_EINVOICE === 'on' },
     limits: {
       maxFileBytes: Math.round(e.DOCROUTE_MAX_FILE_MB * 1024 * 1024),
@@ -400,3 +427,14 @@ function asBuffers(tls: unknown): TemporalConnectTls | undefined {
 
 /** The project's root directory (where package.json, migrations/ and samples/ are). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Database connections a process running a worker needs: one per activity and
+ * local activity that may run at once (each holds at most one: a query, or a
+ * transaction), and a few for what runs beside them (the run reconciler, ingest,
+ * the API of `serve`). Fewer makes activities queue for a connection inside their
+ * own timeouts; many more only holds idle server processes.
+ */
+export function workerPoolSize(worker: Config['worker']): number {
+  return worker.activities + worker.localActivities + 4;
+}

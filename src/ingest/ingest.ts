@@ -9,6 +9,7 @@ import type { Db } from '../db/database.ts';
 import { findDocumentByWorkflowId, registerUpload } from '../db/documents.ts';
 import { ACCEPTED_FILE_NAME } from './sniff.ts';
 import type { ExtractDocumentResult } from '../../workflows/index.ts';
+import { settledUpdate } from '../../workflows/signals.ts';
 import { reconcileDocument } from './reconcile.ts';
 import { rerunDocument, startDocumentRun } from './runs.ts';
 import { isTransientOutage, retryThroughOutages } from './transient.ts';
@@ -105,6 +106,8 @@ export async function ingestContent(
  * Waits until a document is settled: its workflow finished (extracted or
  * failed), or it is waiting in review (its workflow then waits, durably, for a
  * reviewer — which may take days — so its result is read from Postgres).
+ * Review is awaited through the run's `settled` Update; runs started before it
+ * existed (and any call while Temporal is away) are polled in Postgres every `pollMs`.
  */
 export async function waitForDocument(
   ctx: { client: Client; db: Db },
@@ -131,6 +134,11 @@ export async function waitForDocument(
       );
   let outcome = longPoll();
   outcome.catch(() => undefined); // observed below; never an unhandled rejection when review settles first
+  // 'review': the review state is written; 'settled': the run is ending (its result follows); null: not available, poll.
+  const settled: Promise<'review' | 'settled' | null> = ctx.client.connection
+    .withAbortSignal(abort.signal, () => ctx.client.workflow.getHandle(workflowId).executeUpdate(settledUpdate))
+    .catch(() => null);
+  let viaUpdate = true;
   const fromRow = (doc: DocumentRow, status: 'needs_review' | 'cancelled'): ExtractDocumentResult => ({
     documentId: doc.id,
     status,
@@ -149,7 +157,28 @@ export async function waitForDocument(
       });
   try {
     for (;;) {
-      const winner = await Promise.race([outcome, new Promise<null>((r) => setTimeout(() => r(null), pollMs))]);
+      let timer: NodeJS.Timeout | undefined;
+      const next = viaUpdate
+        ? settled.then<LongPoll | 'review' | 'no-update'>((answer) => (answer === 'settled' ? outcome : answer === null ? 'no-update' : 'review'))
+        : new Promise<null>((r) => {
+            timer = setTimeout(() => r(null), pollMs);
+          });
+      const winner: LongPoll | 'review' | 'no-update' | null = await Promise.race([outcome, next]).finally(() => clearTimeout(timer));
+      if (winner === 'no-update') {
+        viaUpdate = false;
+        continue;
+      }
+      if (winner === 'review') {
+        const doc = await retryThroughOutages(async () => {
+          const row = await findDocumentByWorkflowId(ctx.db, workflowId);
+          if (!row) throw new Error(`no document for workflow ${workflowId}`);
+          return row;
+        });
+        if (doc.status === 'needs_review') return fromRow(doc, 'needs_review');
+        // Decided in the meantime: the run's result follows.
+        viaUpdate = false;
+        continue;
+      }
       if (winner !== null && typeof winner === 'object' && 'outage' in winner) {
         await new Promise((r) => setTimeout(r, 1000));
         outcome = longPoll();

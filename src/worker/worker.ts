@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Config } from '../config/config.ts';
 import type { TemporalConnectOptions } from '../services/temporal-connection.ts';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 import type { Logger } from '../logger.ts';
@@ -58,8 +59,8 @@ export interface DocrouteWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** How many extraction activities run at once in this worker. */
-  maxConcurrentActivities?: number;
+  /** Slots, cache and pollers (config.worker). */
+  tuning: Config['worker'];
 }
 
 /**
@@ -79,7 +80,7 @@ export async function createDocrouteWorker(
       taskQueue: options.taskQueue,
       workflowBundle: await workflowBundle(),
       activities: createActivities(options.deps),
-      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
+      ...workerTuning(options.tuning),
       // A document's worst case is a handful of activities; let a worker finish them on shutdown.
       shutdownGraceTime: '10 seconds',
     });
@@ -88,4 +89,20 @@ export async function createDocrouteWorker(
     await connection.close();
     throw error;
   }
+}
+
+/** The worker's slots and cache as configured (DOCROUTE_WORKER_*); what is not set is the SDK's default. */
+export function workerTuning(worker: Config['worker']) {
+  return {
+    maxConcurrentActivityTaskExecutions: worker.activities,
+    maxConcurrentLocalActivityExecutions: worker.localActivities,
+    maxConcurrentWorkflowTaskExecutions: worker.workflowTasks,
+    ...(worker.cachedWorkflows !== undefined ? { maxCachedWorkflows: worker.cachedWorkflows } : {}),
+    ...(worker.pollers !== undefined
+      ? {
+          maxConcurrentWorkflowTaskPolls: Math.min(worker.pollers, worker.workflowTasks),
+          maxConcurrentActivityTaskPolls: Math.min(worker.pollers, worker.activities),
+        }
+      : {}),
+  };
 }

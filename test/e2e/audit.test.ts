@@ -80,10 +80,10 @@ describe('history export and replay', () => {
       const same = await write('same.ts', absolute);
       expect(await replayHistory(history, workflowId, same)).toMatchObject({ deterministic: true });
 
-      // Classify before parsing: a different activity where the history has parseDocument.
+      // Parse before reading the document: a different activity where the history has readDocument.
       const swapped = absolute.replace(
-        'parse: (id) => parse.parseDocument(id),',
-        'parse: async (id) => {\n      await store.classifyText(id);\n      return parse.parseDocument(id);\n    },',
+        'readAhead = await parse.readDocument(id);',
+        'await parse.parseDocument(id);\n      readAhead = await parse.readDocument(id);',
       );
       expect(swapped).not.toBe(absolute);
       const changed = await write('changed.ts', swapped);
@@ -137,8 +137,10 @@ describe.skipIf(!HAVE_DATASETS)(`audit timeline${HAVE_DATASETS ? '' : ` — ${DA
     expect(steps, JSON.stringify(steps)).toEqual([
       'received',
       'run',
-      'routing:exact', // the exact e-invoice tier looked first: no embedded XML, the text path
+      // The exact e-invoice tier looked first (no embedded XML, the text path); the same activity parsed
+      // the document, so the parse is done when that decision is recorded.
       'parsed',
+      'routing:exact',
       'routing:initial',
       'classified',
       'extraction_attempt',

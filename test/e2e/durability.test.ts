@@ -32,11 +32,15 @@ describe('durability', () => {
     });
     const ingested = await ingestFile(h, SAMPLE, 'test');
     const handle = h.client.workflow.getHandle(ingested.workflowId);
-    // Wait until the doomed worker holds the extraction.
+    // Wait until the doomed worker holds the extraction and has written its attempt's row (a kill between
+    // the activity's start and that row, a few queries later, would leave nothing to find: that is a
+    // different case, covered by the retry writing the only row).
     for (let i = 0; ; i++) {
       const description = await handle.describe();
       const pending = description.raw.pendingActivities ?? [];
-      if (pending.some((a) => a.activityType?.name === 'extractWithTier' && a.state === STARTED)) break;
+      const holding = pending.some((a) => a.activityType?.name === 'extractWithTier' && a.state === STARTED);
+      const written = holding && (await h.db.selectFrom('extraction_attempts').select('id').where('document_id', '=', ingested.documentId).execute()).length > 0;
+      if (written) break;
       if (i > 200) throw new Error('the extraction never started');
       await new Promise((r) => setTimeout(r, 100));
     }

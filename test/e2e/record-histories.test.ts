@@ -150,8 +150,9 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       await record(h, 'gemini-flash-pro-review', escalated.workflowId);
 
       // A model call answered 429 with a retry delay, then retried by Temporal after it.
-      for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro']) fake.on(model, 'generateContent', readingModel);
-      fake.enqueue('gemini-2.5-flash', 'generateContent', reply.error(429, { retryDelay: '1s' }));
+      // The configured default models (the retired 2.5 names are refused at start now).
+      for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', readingModel);
+      fake.enqueue('gemini-3.8-flash', 'generateContent', reply.error(429, { retryDelay: '1s' }));
       const retried = await ingestFile(h, path.join(SAMPLES, 'factuur-nl-eur.pdf'), 'fixture');
       expect((await waitForDocument(h, retried.workflowId)).status).toBe('extracted');
       await record(h, 'gemini-model-retry', retried.workflowId);

@@ -70,7 +70,7 @@ function activities(calls: { name: string; args: unknown[] }[], overrides: Mocks
     }),
   };
   const all = { ...base, ...overrides };
-  return Object.fromEntries(
+  const recorded: Mocks = Object.fromEntries(
     Object.entries(all).map(([name, fn]) => [
       name,
       async (...args: unknown[]) => {
@@ -79,6 +79,19 @@ function activities(calls: { name: string; args: unknown[] }[], overrides: Mocks
       },
     ]),
   );
+  // The lean run's one activity for both (as activities/index.ts composes it): over the mocks above, so an
+  // override of either (a parse that fails, say) holds for it too, and their calls are counted.
+  recorded.readDocument ??= async (documentId: string) => {
+    calls.push({ name: 'readDocument', args: [documentId] });
+    const einvoice = await recorded.readEInvoice!(documentId);
+    try {
+      return { einvoice, parsed: await recorded.parseDocument!(documentId), parseError: null };
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.type === 'BadDocument') return { einvoice, parsed: null, parseError: error.message };
+      throw error;
+    }
+  };
+  return recorded;
 }
 
 async function withWorker<T>(mocks: Mocks, body: (taskQueue: string) => Promise<T>): Promise<T> {

@@ -20,6 +20,6 @@ const hanging: ModelTier = {
   extract: () => new Promise(() => undefined),
 };
 const db = createDb(databaseUrl);
-const { worker } = await createDocrouteWorker({ address, namespace: 'default', taskQueue, deps: { db, tiers: { fast: hanging, deep: null }, config } });
+const { worker } = await createDocrouteWorker({ address, namespace: 'default', taskQueue, deps: { db, tiers: { fast: hanging, deep: null }, config }, tuning: config.worker });
 process.stdout.write('ready\n');
 await worker.run();

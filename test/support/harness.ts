@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/config.ts';
+import { loadConfig, workerPoolSize, type Config } from '../../src/config/config.ts';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -78,7 +78,7 @@ export async function startHarness(
   });
   const log = createLogger('warn');
   installTemporalRuntime(log);
-  const db = createDb(database.url, { max: 5 });
+  const db = createDb(database.url, { max: workerPoolSize(config.worker) });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: 'default' });
   const workers: { worker: Worker; running: Promise<void>; close(): Promise<void> }[] = [];
@@ -88,6 +88,7 @@ export async function startHarness(
       namespace: 'default',
       taskQueue,
       deps: { db, tiers: tiers ?? options.tiers ?? createTiers(config, undefined, { httpAttempts: 1 }), config },
+      tuning: config.worker,
     });
     workers.push({ worker: created.worker, running: created.worker.run(), close: () => created.connection.close() });
     return created.worker;
