@@ -18,6 +18,8 @@ import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
 import { explainChecks, failedCheckCodes, scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
 import { callTier } from '../extraction/call-tier.ts';
+import { tiersValueFloor } from '../extraction/tiers.ts';
+import { reportedValueConfidences } from '../extraction/confidence.ts';
 import { escalationFields, expectedEscalationUsage, planEscalationPages, toRanges } from '../extraction/escalation.ts';
 import type { ModelTier, PageImage, PageText, SecondReader } from '../extraction/model-tier.ts';
 import type { SecondReading } from '../extraction/second-reading.ts';
@@ -226,6 +228,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         fastReadsImages: tiers.fast.readsImages,
         deepReadsImages: deep?.readsImages ?? false,
         checkModel: tiers.check?.model ?? null,
+        valueFloor: config.routing.valueFloor ? tiersValueFloor({ fast: tiers.fast, deep }) : null,
       };
     },
     async parse(): Promise<ParsedSummary> {
@@ -302,6 +305,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         missingRequired: scored.missingRequired,
         ungrounded: scored.ungrounded,
         possibleDuplicateOf: null,
+        valueConfidences: scored.valueConfidences,
         explained: explainChecks(scored.checks),
       };
     },
@@ -414,7 +418,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
       const score = scoreExact(read, exactPages, problems);
       const missingRequired = INVOICE_REQUIRED_FIELDS.filter((name) => score.fields[name].value === null);
       const candidateId = `exact-${candidates.size + 1}`;
-      candidates.set(candidateId, { fields: score.fields, checks: score.checks, ungrounded: [], missingRequired, confidence: score.confidence, conflicts: [] });
+      candidates.set(candidateId, { fields: score.fields, checks: score.checks, ungrounded: [], missingRequired, confidence: score.confidence, valueConfidences: reportedValueConfidences('invoice', score.fields), conflicts: [] });
       return {
         claim: {
           kind: 'invoice',
