@@ -96,6 +96,8 @@ export interface DocumentRun {
   fastWithoutSecondReading: ScoredReadings | null;
   /** Chunks the fast tier could not extract (the after-fast decision's input), 0 when it did not run. */
   fastFailedChunks: number;
+  /** The value floor routing applied (TierInfo.valueFloor); null: none. */
+  valueFloor: number | null;
   calls: TierCall[];
 }
 
@@ -149,6 +151,7 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
     wouldEscalate: false,
     fastWithoutSecondReading: null,
     fastFailedChunks: 0,
+    valueFloor: null,
     calls: [],
   };
   const done = (status: DocumentRun['status'], reasons: string[]) => {
@@ -197,6 +200,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
   const { config, tiers, mode, today } = options;
   // `fast`: the fast tier only, as a deployment without a deep tier would route.
   const deep = mode === 'fast' ? null : tiers.deep;
+  run.valueFloor = config.routing.valueFloor ? tiersValueFloor({ fast: tiers.fast, deep }) : null;
   let bytes: Uint8Array = new Uint8Array(0);
   let pages: PageText[] = [];
   let pageTokens: number[] = [];
@@ -228,7 +232,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         fastReadsImages: tiers.fast.readsImages,
         deepReadsImages: deep?.readsImages ?? false,
         checkModel: tiers.check?.model ?? null,
-        valueFloor: config.routing.valueFloor ? tiersValueFloor({ fast: tiers.fast, deep }) : null,
+        valueFloor: run.valueFloor,
       };
     },
     async parse(): Promise<ParsedSummary> {
