@@ -4,6 +4,7 @@ import { replacePages } from '../src/db/pages.ts';
 import { insertFinishedAttempt } from '../src/db/paid-calls.ts';
 import { classifyDocument } from '../src/classify/classify.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
+import { tiersValueFloor } from '../src/extraction/tiers.ts';
 import { ocrScannedPages } from '../src/ocr/ocr-pages.ts';
 import { originalsInMemory, parsePdf } from '../src/pdf/parse-pdf.ts';
 import { PdfRejectedError } from '../src/pdf/pdf-errors.ts';
@@ -23,6 +24,7 @@ export function createDocumentActivities(deps: ActivityDeps) {
         fastReadsImages: deps.tiers.fast.readsImages,
         deepReadsImages: deps.tiers.deep?.readsImages ?? false,
         checkModel: deps.tiers.check?.model ?? null,
+        valueFloor: deps.config.routing.valueFloor ? tiersValueFloor(deps.tiers) : null,
       };
     },
 

@@ -24,7 +24,7 @@ export const PARSE_VERDICT_ATTEMPTS = 3;
 export interface ActivityDeps {
   db: Db;
   tiers: { fast: ModelTier; deep: ModelTier | null; check?: SecondReader | null };
-  config: Pick<Config, 'limits' | 'prices' | 'gemini' | 'webhooks' | 'einvoice'> & Partial<Pick<Config, 'ocr'>>;
+  config: Pick<Config, 'limits' | 'prices' | 'gemini' | 'webhooks' | 'einvoice' | 'routing'> & Partial<Pick<Config, 'ocr'>>;
   /** Secrets that must never appear in stored errors. */
   secrets?: readonly (Secret | undefined)[];
   /** Today's date (YYYY-MM-DD) for date plausibility checks; injectable for tests. */

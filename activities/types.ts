@@ -113,6 +113,12 @@ export interface TierInfo {
   deepReadsImages: boolean;
   /** The model of the second, independent reading of required fields; null or absent: none. */
   checkModel?: string | null;
+  /**
+   * The lowest value confidence accepted without review (tiersValueFloor): the
+   * highest floor a configured tier has measured. Null: none measured (the Gemini
+   * tiers); absent in runs recorded before it existed. Either way no floor applies.
+   */
+  valueFloor?: number | null;
 }
 
 /** A reviewer's decision on a document in review, as the API sends it (already validated there). */

@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   DOCROUTE_TEMPORAL_PORT: z.coerce.number().int().min(1024).max(65535).default(7233),
   DOCROUTE_LONG_DOC_TOKENS: z.coerce.number().int().positive().default(20000),
   DOCROUTE_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.8),
+  DOCROUTE_VALUE_FLOOR: z.enum(['on', 'off']).default('on'),
   DOCROUTE_CHUNK_TOKENS: z.coerce.number().int().min(500).default(6000),
   DOCROUTE_MAX_FILE_MB: z.coerce.number().positive().default(50),
   DOCROUTE_MAX_PAGES: z.coerce.number().int().positive().default(500),
@@ -156,6 +157,12 @@ export interface Config {
     longDocTokens: number;
     /** Document confidence below this escalates (fast → deep) or ends in review. */
     minConfidence: number;
+    /**
+     * Whether a document is accepted only when each of its values reaches the
+     * tiers' measured value floor (TierInfo.valueFloor; the worker reads it when
+     * it describes its tiers). Off: document confidence and checks alone.
+     */
+    valueFloor: boolean;
     /** Token budget of one chunk sent to the fast tier. */
     chunkTokens: number;
     /** Most a document may cost in model calls (USD); escalation beyond it goes to review. */
@@ -303,6 +310,7 @@ export function loadConfig(
     routing: {
       longDocTokens: e.DOCROUTE_LONG_DOC_TOKENS,
       minConfidence: e.DOCROUTE_MIN_CONFIDENCE,
+      valueFloor: e.DOCROUTE_VALUE_FLOOR === 'on',
       chunkTokens: e.DOCROUTE_CHUNK_TOKENS,
       docBudgetUsd: e.DOCROUTE_DOC_BUDGET_USD,
     },

@@ -21,6 +21,8 @@ export const CandidateChecks = z.object({
   checks: z.array(StoredCheck),
   ungrounded: z.array(z.string()),
   missingRequired: z.array(z.string()),
+  /** The reported values' confidences by path (routing's value floor); absent on rows stored before it. */
+  valueConfidences: z.record(z.string(), z.number()).optional(),
 });
 export type CandidateChecks = z.infer<typeof CandidateChecks>;
 

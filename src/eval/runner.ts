@@ -18,6 +18,8 @@ import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
 import { explainChecks, failedCheckCodes, scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
 import { callTier } from '../extraction/call-tier.ts';
+import { tiersValueFloor } from '../extraction/tiers.ts';
+import { reportedValueConfidences } from '../extraction/confidence.ts';
 import { escalationFields, expectedEscalationUsage, planEscalationPages, toRanges } from '../extraction/escalation.ts';
 import type { ModelTier, PageImage, PageText, SecondReader } from '../extraction/model-tier.ts';
 import type { SecondReading } from '../extraction/second-reading.ts';
@@ -94,6 +96,8 @@ export interface DocumentRun {
   fastWithoutSecondReading: ScoredReadings | null;
   /** Chunks the fast tier could not extract (the after-fast decision's input), 0 when it did not run. */
   fastFailedChunks: number;
+  /** The value floor routing applied (TierInfo.valueFloor); null: none. */
+  valueFloor: number | null;
   calls: TierCall[];
 }
 
@@ -147,6 +151,7 @@ export async function runDocument(doc: LabelledDocument, options: RunnerOptions)
     wouldEscalate: false,
     fastWithoutSecondReading: null,
     fastFailedChunks: 0,
+    valueFloor: null,
     calls: [],
   };
   const done = (status: DocumentRun['status'], reasons: string[]) => {
@@ -195,6 +200,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
   const { config, tiers, mode, today } = options;
   // `fast`: the fast tier only, as a deployment without a deep tier would route.
   const deep = mode === 'fast' ? null : tiers.deep;
+  run.valueFloor = config.routing.valueFloor ? tiersValueFloor({ fast: tiers.fast, deep }) : null;
   let bytes: Uint8Array = new Uint8Array(0);
   let pages: PageText[] = [];
   let pageTokens: number[] = [];
@@ -226,6 +232,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         fastReadsImages: tiers.fast.readsImages,
         deepReadsImages: deep?.readsImages ?? false,
         checkModel: tiers.check?.model ?? null,
+        valueFloor: run.valueFloor,
       };
     },
     async parse(): Promise<ParsedSummary> {
@@ -302,6 +309,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         missingRequired: scored.missingRequired,
         ungrounded: scored.ungrounded,
         possibleDuplicateOf: null,
+        valueConfidences: scored.valueConfidences,
         explained: explainChecks(scored.checks),
       };
     },
@@ -414,7 +422,7 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
       const score = scoreExact(read, exactPages, problems);
       const missingRequired = INVOICE_REQUIRED_FIELDS.filter((name) => score.fields[name].value === null);
       const candidateId = `exact-${candidates.size + 1}`;
-      candidates.set(candidateId, { fields: score.fields, checks: score.checks, ungrounded: [], missingRequired, confidence: score.confidence, conflicts: [] });
+      candidates.set(candidateId, { fields: score.fields, checks: score.checks, ungrounded: [], missingRequired, confidence: score.confidence, valueConfidences: reportedValueConfidences('invoice', score.fields), conflicts: [] });
       return {
         claim: {
           kind: 'invoice',

@@ -274,6 +274,7 @@ export function summarise(
         status: r.status,
         confidence: r.result?.confidence ?? null,
         checksPassed: !!r.result && r.result.checks.every((c) => c.passed) && r.result.missingRequired.length === 0,
+        valuesAboveFloor: r.valueFloor === null || Object.values(r.result?.valueConfidences ?? {}).every((c) => c >= r.valueFloor!),
         items: scores[i]!.items,
       })),
     ),

@@ -7,7 +7,8 @@
  * Also the acceptance policy the data supports: the lowest document-confidence
  * threshold at which ≥ `target` of the values in accepted documents are right
  * (largest touchless share under that constraint), so the configured
- * DOCROUTE_MIN_CONFIDENCE can be checked against it.
+ * DOCROUTE_MIN_CONFIDENCE can be checked against it. The value floor routing
+ * applied holds here too: a document with a value under it is never a candidate.
  */
 import type { ItemOutcome } from './metrics.ts';
 
@@ -17,6 +18,8 @@ export interface TouchlessDoc {
   confidence: number | null;
   /** Whether every plausibility/arithmetic check passed. */
   checksPassed: boolean;
+  /** Whether every reported value reaches the value floor routing applied (true when none applied). */
+  valuesAboveFloor: boolean;
   items: readonly ItemOutcome[];
 }
 
@@ -58,8 +61,8 @@ function tally(docs: readonly TouchlessDoc[]): ValueTally {
 export function touchless(docs: readonly TouchlessDoc[], target = 0.99): TouchlessFigures {
   const n = docs.length;
   const accepted = docs.filter((d) => d.status === 'extracted');
-  // Candidate policies: accept a document with passing checks when its confidence ≥ t, for every t seen.
-  const eligible = docs.filter((d) => d.confidence !== null && d.checksPassed && d.status !== 'failed');
+  // Candidate policies: accept a document with passing checks and every value at the floor when its confidence ≥ t, for every t seen.
+  const eligible = docs.filter((d) => d.confidence !== null && d.checksPassed && d.valuesAboveFloor && d.status !== 'failed');
   const thresholds = [...new Set(eligible.map((d) => d.confidence!))].sort((a, b) => a - b);
   let best: TouchlessFigures['best'] = null;
   for (const t of thresholds) {

@@ -14,7 +14,7 @@ import { findDuplicateInvoice as findDuplicateInvoiceRecord } from '../db/invoic
 import { checkCode, validateContract, validateInvoice, type CheckResult } from '../validation/checks.ts';
 import { lineCountCheck } from '../validation/line-count.ts';
 import { lineItemsContinueCheck } from '../validation/table-continuation.ts';
-import { applyCheckPenalties, documentConfidence } from './confidence.ts';
+import { applyCheckPenalties, documentConfidence, reportedValueConfidences } from './confidence.ts';
 import { applyAgreement, compareReadings, secondReadingSchema, type SecondReading } from './second-reading.ts';
 import { groundExtraction } from './grounding.ts';
 import { combineReadings, mergeExtractions, type MergeConflict } from './merge.ts';
@@ -42,6 +42,12 @@ export interface AssembledCandidate {
   missingRequired: string[];
   ungrounded: string[];
   possibleDuplicateOf: string | null;
+  /**
+   * The confidence of each reported value by path (confidence.ts,
+   * reportedValueConfidences): routing holds them against the tier's value
+   * floor. Absent on candidates stored before it existed (no floor applies).
+   */
+  valueConfidences?: Record<string, number>;
   /**
    * Failed checks explained in words (check code → reason without values), for
    * the routing reasons: "the line items table continues on page 3 but only 12
@@ -88,7 +94,7 @@ export async function assembleCandidate(db: Db, input: AssembleInput): Promise<A
     kind: input.kind,
     fields: scored.fields,
     confidence: scored.confidence,
-    checks: { checks: scored.checks, ungrounded: scored.ungrounded, missingRequired: scored.missingRequired },
+    checks: { checks: scored.checks, ungrounded: scored.ungrounded, missingRequired: scored.missingRequired, valueConfidences: scored.valueConfidences },
     attemptIds: input.attemptIds,
     possibleDuplicateOf: duplicate?.documentId ?? null,
   });
@@ -182,6 +188,8 @@ export interface ScoredReadings<K extends ExtractableKind = ExtractableKind> {
   ungrounded: string[];
   missingRequired: string[];
   confidence: number;
+  /** The confidence of each reported value by path (reportedValueConfidences). */
+  valueConfidences: Record<string, number>;
   conflicts: MergeConflict[];
   /** Required fields a second, independent reading agreed on (empty when none was compared). */
   agreed?: string[];
@@ -264,6 +272,7 @@ export function finishScoring<K extends ExtractableKind>(
     ungrounded: prepared.ungrounded,
     missingRequired: missingRequiredFields(kind, fields),
     confidence: documentConfidence(kind, fields),
+    valueConfidences: reportedValueConfidences(kind, fields),
     conflicts: prepared.conflicts,
     agreed: prepared.agreed ?? [],
   };
@@ -289,6 +298,8 @@ export interface StoredChecks {
   checks: CheckResult[];
   ungrounded: string[];
   missingRequired: string[];
+  /** The reported values' confidences by path; absent on candidates stored before it existed. */
+  valueConfidences?: Record<string, number>;
 }
 
 function summaryOf(
@@ -304,6 +315,7 @@ function summaryOf(
     missingRequired: stored.missingRequired,
     ungrounded: stored.ungrounded,
     possibleDuplicateOf,
+    ...(stored.valueConfidences ? { valueConfidences: stored.valueConfidences } : {}),
     explained: explainChecks(stored.checks),
   };
 }

@@ -92,6 +92,30 @@ export function requiredFieldScores<K extends ExtractableKind>(kind: K, fields: 
   });
 }
 
+/**
+ * The confidence of every value the reading reports, by path: each scalar field
+ * with a value ("term", "vendorAddress"), each party ("parties[1]"). Routing
+ * accepts a document only when each of these reaches the tier's measured value
+ * floor (TierInfo.valueFloor): an optional value at 0.5 goes into the books as
+ * surely as a required one. Line items are left out: no gold set scores them,
+ * so no floor was measured for them, and their arithmetic (line_items_sum, the
+ * stated line count, the table's continuation) is checked by routing already.
+ */
+export function reportedValueConfidences<K extends ExtractableKind>(kind: K, fields: ExtractionFields<K>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const listName = kind === 'invoice' ? 'lineItems' : 'parties';
+  for (const [name, value] of Object.entries(fields as Record<string, unknown>)) {
+    if (name === listName) continue;
+    if (isExtracted(value) && value.value !== null) out[name] = round4(clamp01(value.confidence));
+  }
+  if (kind === 'contract') (fields as ContractExtraction).parties.forEach((p, i) => (out[`parties[${i}]`] = round4(clamp01(p.confidence))));
+  return out;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+
 /** 0.5 · mean + 0.5 · min of the required-field scores, in [0, 1], rounded to 4 decimals. */
 export function documentConfidence<K extends ExtractableKind>(kind: K, fields: ExtractionFields<K>): number {
   const scores = requiredFieldScores(kind, fields);

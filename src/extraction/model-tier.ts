@@ -92,6 +92,12 @@ export interface ModelTier {
   readonly readsImages: boolean;
   /** Whether the tier reads PDF pages natively (then scans and escalations are sent as PDF). */
   readonly readsPdf?: boolean;
+  /**
+   * The lowest confidence at which this tier's values were measured ≥ 99% right
+   * (on the tune sets); routing accepts a document only when each of its values
+   * reaches it. Absent: not measured, and no floor applies.
+   */
+  readonly valueFloor?: number;
   countTokens(pages: readonly PageText[]): Promise<TokenCount>;
   extract<K extends ExtractableKind>(request: ExtractionRequest<K>): Promise<ExtractionResult<K>>;
   /**

@@ -37,3 +37,12 @@ export function createTiers(config: Config, log?: Logger, options: { httpAttempt
   }
   return { fast: createRulesTier(), deep: null };
 }
+
+/**
+ * The value floor routing applies (TierInfo.valueFloor): the highest floor among
+ * the configured tiers that measured one; null when none did.
+ */
+export function tiersValueFloor(tiers: Pick<Tiers, 'fast' | 'deep'>): number | null {
+  const floors = [tiers.fast.valueFloor, tiers.deep?.valueFloor].filter((f): f is number => f !== undefined);
+  return floors.length === 0 ? null : Math.max(...floors);
+}

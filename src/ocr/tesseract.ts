@@ -62,17 +62,50 @@ function probe(binary: string): Promise<OcrState> {
 
 /** Parses Tesseract's TSV output into words (level 5 rows with text). */
 export function parseTsv(tsv: string): OcrWord[] {
+  return parseTsvRows(tsv).filter((w) => w.text !== '');
+}
+
+/**
+ * Regions Tesseract took for a word but read as nothing (level 5 rows with empty
+ * text): a rule or a box, or text it segmented badly, e.g. an amount pressed
+ * against a table's frame ("Total EUR | 34,73|" reads as "Total EUR" and a blank).
+ */
+export function unreadRegions(tsv: string): OcrWord[] {
+  return parseTsvRows(tsv).filter((w) => w.text === '');
+}
+
+function parseTsvRows(tsv: string): OcrWord[] {
   const words: OcrWord[] = [];
   for (const line of tsv.split('\n').slice(1)) {
     const cols = line.split('\t');
     if (cols.length < 12 || cols[0] !== '5') continue;
     const text = cols.slice(11).join('\t').trim();
-    if (text === '') continue;
     const [left, top, width, height, conf] = cols.slice(6, 11).map(Number) as [number, number, number, number, number];
     if (![left, top, width, height].every(Number.isFinite)) continue;
     words.push({ text, left, top, width, height, conf: Number.isFinite(conf) ? conf : 0 });
   }
   return words;
+}
+
+/** Least confidence (0–100) of a word taken from the second reading into an unread region. */
+export const RECOVERED_MIN_CONF = 80;
+
+/**
+ * Words of a second reading of the page (one uniform block, `--psm 6`, which
+ * does not split a table row into a cell per block) that fill regions the first
+ * reading left unread: the word's centre inside such a region, its box clear of
+ * every word the first reading did read, and read with confidence ≥
+ * RECOVERED_MIN_CONF (table rules read as "|" or "—" fall below it or outside).
+ */
+export function recoverUnread(read: readonly OcrWord[], unread: readonly OcrWord[], second: readonly OcrWord[]): OcrWord[] {
+  const overlaps = (a: OcrWord, b: OcrWord) =>
+    a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
+  const inside = (w: OcrWord, r: OcrWord) => {
+    const cx = w.left + w.width / 2;
+    const cy = w.top + w.height / 2;
+    return cx >= r.left && cx <= r.left + r.width && cy >= r.top && cy <= r.top + r.height;
+  };
+  return second.filter((w) => w.conf >= RECOVERED_MIN_CONF && /\w/.test(w.text) && unread.some((r) => inside(w, r)) && !read.some((r) => overlaps(w, r)));
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
@@ -115,11 +148,24 @@ export function pngSize(png: Uint8Array): { width: number; height: number } {
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
-/** Reads one page image (PNG) with Tesseract. Rejects when Tesseract is unavailable or fails. */
+/**
+ * Reads one page image (PNG) with Tesseract. Rejects when Tesseract is unavailable or fails.
+ * When the automatic page segmentation leaves regions unread, the page is read a
+ * second time as one block and the words found in those regions are added
+ * (recoverUnread): one more Tesseract run for such a page.
+ */
 export async function recognise(png: Uint8Array, options: { languages: readonly string[]; timeoutMs?: number; binary?: string; signal?: AbortSignal }): Promise<OcrPageText> {
   const { width, height } = pngSize(png);
-  const args = ['stdin', 'stdout', '-l', options.languages.join('+'), '--psm', '3', 'tsv'];
-  const tsv = await new Promise<string>((resolve, reject) => {
+  const first = await runTesseract(png, '3', options);
+  const words = parseTsv(first);
+  const unread = unreadRegions(first);
+  if (unread.length > 0) words.push(...recoverUnread(words, unread, parseTsv(await runTesseract(png, '6', options))));
+  return layoutWords(words, width, height);
+}
+
+function runTesseract(png: Uint8Array, psm: string, options: { languages: readonly string[]; timeoutMs?: number; binary?: string; signal?: AbortSignal }): Promise<string> {
+  const args = ['stdin', 'stdout', '-l', options.languages.join('+'), '--psm', psm, 'tsv'];
+  return new Promise<string>((resolve, reject) => {
     // One thread: pages are read one after another, and OpenMP threads on a shared machine only contend.
     const child = spawn(options.binary ?? 'tesseract', args, {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -139,5 +185,4 @@ export async function recognise(png: Uint8Array, options: { languages: readonly 
     });
     child.stdin.end(png);
   });
-  return layoutWords(parseTsv(tsv), width, height);
 }

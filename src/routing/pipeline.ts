@@ -302,5 +302,6 @@ function afterStage(stage: 'after-fast' | 'after-deep', candidate: CandidateSumm
     failedChunks,
     missingRequired: candidate.missingRequired,
     ...(candidate.explained && Object.keys(candidate.explained).length > 0 ? { explained: candidate.explained } : {}),
+    ...(candidate.valueConfidences ? { valueConfidences: candidate.valueConfidences } : {}),
   };
 }

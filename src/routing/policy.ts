@@ -7,7 +7,8 @@
  * Stages:
  * - `initial`: after parsing. Long documents (> longDocTokens) go to the deep tier
  *   whole; scanned documents go to a tier that reads images; the rest to the fast tier.
- * - `after-fast`: confident, consistent and complete → accept; otherwise escalate
+ * - `after-fast`: confident, consistent and complete, and (when the tiers have a
+ *   measured value floor) every reported value at or above it → accept; otherwise escalate
  *   to the deep tier, or to human review when there is no deep tier.
  * - `after-deep`: confident, consistent and complete → accept; otherwise review.
  * - `exact`: before parsing, an exact reader (an e-invoice's XML) may claim the
@@ -35,6 +36,12 @@ export interface TierCapabilities {
   deepAvailable: boolean;
   fastReadsImages: boolean;
   deepReadsImages: boolean;
+  /**
+   * The lowest value confidence at which the tiers' values were measured ≥ 99%
+   * right (TierInfo.valueFloor); null or absent: none measured, and documents are
+   * accepted on their document confidence alone (runs started before it existed too).
+   */
+  valueFloor?: number | null;
 }
 
 export interface InitialRouteInput {
@@ -56,6 +63,8 @@ export interface ExtractionRouteInput {
   missingRequired: string[];
   /** Failed checks explained in words (code → reason without values); such a check is reported in its words. */
   explained?: Record<string, string>;
+  /** The confidence of each reported value by path ("term", "parties[2]"); held against the tiers' value floor. */
+  valueConfidences?: Record<string, number>;
 }
 
 export interface BudgetRouteInput {
@@ -150,11 +159,18 @@ function decideAfterExtraction(
     problems.push(`confidence ${input.confidence.toFixed(3)} < ${thresholds.minConfidence}`);
   }
   for (const check of input.failedChecks) problems.push(input.explained?.[check] ?? `check failed: ${check}`);
+  // Accepted values go into the books unseen: each must be at a confidence whose values were measured ≥ 99% right.
+  const floor = tiers.valueFloor ?? null;
+  const weak = floor === null ? [] : Object.entries(input.valueConfidences ?? {}).filter(([, c]) => c < floor);
+  if (weak.length > 0) {
+    problems.push(`values below the value floor ${floor}: ${weak.map(([path, c]) => `${path} (${c.toFixed(2)})`).join(', ')}`);
+  }
 
   if (problems.length === 0) {
+    const values = floor === null ? '' : `, every value ≥ ${floor}`;
     return {
       action: 'accept',
-      reasons: [`confidence ${input.confidence.toFixed(3)} ≥ ${thresholds.minConfidence} and every check passed`],
+      reasons: [`confidence ${input.confidence.toFixed(3)} ≥ ${thresholds.minConfidence}${values} and every check passed`],
     };
   }
   if (input.stage === 'after-fast' && tiers.deepAvailable) return { action: 'deep', reasons: problems };

@@ -68,6 +68,19 @@ describe('one pipeline: the workflow and eval make the same decisions in the sam
     }
   });
 
+  it('offline tier with the value floor on (the default): the workflow holds each value against it as eval does', { timeout: 300_000 }, async () => {
+    const h = await startHarness({ env: { DOCROUTE_VALUE_FLOOR: 'on' } });
+    try {
+      const files = await documents();
+      expect(await compare(h, createTiers(h.config), files)).toBe(files.length);
+      // The samples' optional values below the floor send them to review, in the workflow's own record too.
+      const reasons = await h.db.selectFrom('routing_decisions').select('reason').where('stage', '=', 'after-fast').execute();
+      expect(reasons.some((r) => r.reason.includes('values below the value floor'))).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
   describe.skipIf(!HAVE_DATASETS)('Gemini tiers (fake server): escalations and budgets included', () => {
     let fake: FakeGemini;
     beforeAll(async () => {

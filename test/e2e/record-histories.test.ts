@@ -213,6 +213,23 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
     }
   });
 
+  it('offline value floor: a confident sample in review for its values below the floor, a hybrid PDF (text layer) accepted', { timeout: 120_000 }, async () => {
+    const h = await startHarness({ env: { DOCROUTE_VALUE_FLOOR: 'on', DOCROUTE_EINVOICE: 'off' } });
+    try {
+      const weak = await ingestFile(h, path.join(SAMPLES, 'invoice-en-usd.pdf'), 'fixture');
+      const inReview = await waitForDocument(h, weak.workflowId);
+      expect(inReview).toMatchObject({ status: 'needs_review', route: ['flash'] });
+      expect(inReview.reasons.join('; ')).toContain('values below the value floor');
+      await record(h, 'offline-value-floor-review', weak.workflowId);
+
+      const strong = await ingestFile(h, path.join(DATASETS_DIR, 'einvoices', 'hybrid-pdf', 'validV2PDF.pdf'), 'fixture');
+      expect(await waitForDocument(h, strong.workflowId)).toMatchObject({ status: 'extracted', route: ['flash'] });
+      await record(h, 'offline-value-floor-extracted', strong.workflowId);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('exact e-invoice tier: an XML e-invoice and a hybrid PDF read from their XML', { timeout: 120_000 }, async () => {
     const einvoices = path.join(DATASETS_DIR, 'einvoices');
     const h = await startHarness();

@@ -74,6 +74,10 @@ export async function startHarness(
     // The second reading (a Flash-Lite call per fast-tier document) only where a test asks for it:
     // the other tests' call counts, costs and confidences stay those of the first reading.
     DOCROUTE_CHECK_MODEL: 'none',
+    // The value floor sends every offline sample to review (their optional values sit below it): the
+    // tests that need an accepted record test the machinery, not the acceptance policy, which
+    // routing-policy.test.ts and eval-runner.test.ts test with the floor on.
+    DOCROUTE_VALUE_FLOOR: 'off',
     ...options.env,
   });
   const log = createLogger('warn');

@@ -9,7 +9,8 @@ import { createTiers } from '../../src/extraction/tiers.ts';
 import { createDocrouteWorker } from '../../src/worker/worker.ts';
 
 const [databaseUrl, address, taskQueue] = process.argv.slice(2) as [string, string, string];
-const config = loadConfig({ ...process.env, GEMINI_API_KEY: undefined, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: address, DOCROUTE_TASK_QUEUE: taskQueue });
+// The value floor off, as in harness.ts: these tests need accepted records from the offline samples.
+const config = loadConfig({ DOCROUTE_VALUE_FLOOR: 'off', ...process.env, GEMINI_API_KEY: undefined, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: address, DOCROUTE_TASK_QUEUE: taskQueue });
 const db = createDb(databaseUrl, { max: workerPoolSize(config.worker) });
 const { worker } = await createDocrouteWorker({
   address,

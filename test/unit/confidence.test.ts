@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyContractExtraction, emptyInvoiceExtraction, type ContractExtraction, type InvoiceExtraction } from '../../schemas/index.ts';
-import { applyCheckPenalties, CHECK_FAILURE_FACTOR, documentConfidence } from '../../src/extraction/confidence.ts';
+import { applyCheckPenalties, CHECK_FAILURE_FACTOR, documentConfidence, reportedValueConfidences } from '../../src/extraction/confidence.ts';
+import { createRulesTier, RULES_VALUE_FLOOR } from '../../src/extraction/rules/rules-tier.ts';
+import { tiersValueFloor } from '../../src/extraction/tiers.ts';
 
 const x = <T>(value: T | null, confidence: number) => ({ value, confidence, evidence: null });
 
@@ -77,5 +79,31 @@ describe('applyCheckPenalties', () => {
     const c: ContractExtraction = { ...emptyContractExtraction(), parties: [party('A', 0.8), party('B', 0.8)] };
     const out = applyCheckPenalties('contract', c, [{ name: 'chunk_agreement', passed: false, message: '', fields: ['parties[1].role'] }]);
     expect(out.parties.map((p) => p.confidence)).toEqual([0.8, 0.4]);
+  });
+});
+
+describe('reportedValueConfidences', () => {
+  it('lists every reported scalar value, required or not, and leaves out empty fields and line items', () => {
+    const f = invoice([0.9, 0.95, 0.9, 0.9, 0.85]);
+    f.lineItems = [{ description: 'Widget', quantity: '1', unitPrice: '84.03', amount: '84.03', confidence: 0.2, evidence: null }];
+    const c = reportedValueConfidences('invoice', f);
+    expect(c).toEqual({ vendorName: 0.9, invoiceNumber: 0.95, issueDate: 0.9, currency: 0.9, total: 0.85, subtotal: 0.1 });
+  });
+
+  it('lists each party by index and clamps to [0, 1]', () => {
+    const party = (name: string, confidence: number) => ({ name, role: null, confidence, evidence: null });
+    const c: ContractExtraction = { ...emptyContractExtraction(), term: x({ count: 2, unit: 'years' }, 1.2), parties: [party('A Inc.', 0.8), party('B LLC', 0.6)] } as ContractExtraction;
+    expect(reportedValueConfidences('contract', c)).toEqual({ term: 1, 'parties[0]': 0.8, 'parties[1]': 0.6 });
+  });
+});
+
+describe('tiersValueFloor', () => {
+  it("is the rules tier's measured floor offline, and none for tiers that measured none", () => {
+    const rules = createRulesTier();
+    expect(tiersValueFloor({ fast: rules, deep: null })).toBe(RULES_VALUE_FLOOR);
+    const unmeasured = { ...rules, valueFloor: undefined };
+    expect(tiersValueFloor({ fast: unmeasured, deep: null })).toBeNull();
+    expect(tiersValueFloor({ fast: unmeasured, deep: { ...rules, valueFloor: 0.7 } })).toBe(0.7);
+    expect(tiersValueFloor({ fast: rules, deep: { ...rules, valueFloor: 0.7 } })).toBe(RULES_VALUE_FLOOR);
   });
 });

@@ -9,7 +9,7 @@ describe('configuration', () => {
     expect(c.database.url).toBeUndefined();
     expect(c.temporal.address).toBeUndefined();
     expect(c.dataDir).toBe('/srv/app/.docroute');
-    expect(c.routing).toEqual({ longDocTokens: 20000, minConfidence: 0.8, chunkTokens: 6000, docBudgetUsd: 0.25 });
+    expect(c.routing).toEqual({ longDocTokens: 20000, minConfidence: 0.8, valueFloor: true, chunkTokens: 6000, docBudgetUsd: 0.25 });
     expect([c.gemini.flashModel, c.gemini.proModel, c.gemini.checkModel]).toEqual(['gemini-3.8-flash', 'gemini-4-carbon', 'gemini-3.5-flash-lite']);
     expect(c.prices['gemini-3.8-flash']).toMatchObject({ input: 0.75, output: 3.75 });
     expect(c.gemini.batch).toEqual({ sources: 'none', deadlineMs: 24 * 3_600_000, pollMs: 60_000 });

@@ -36,11 +36,11 @@ const item = (right: boolean, got: string | null = 'x'): ItemOutcome => ({ field
 describe('touchless rate', () => {
   it('counts accepted documents and their values, and finds the largest share with ≥ 99% right', () => {
     const docs = [
-      { status: 'extracted' as const, confidence: 0.95, checksPassed: true, items: [item(true), item(true)] },
-      { status: 'extracted' as const, confidence: 0.9, checksPassed: true, items: [item(true), item(false)] },
-      { status: 'needs_review' as const, confidence: 0.97, checksPassed: true, items: [item(true), item(false, null)] },
-      { status: 'needs_review' as const, confidence: 0.99, checksPassed: false, items: [item(true)] },
-      { status: 'failed' as const, confidence: null, checksPassed: false, items: [item(false, null)] },
+      { status: 'extracted' as const, confidence: 0.95, checksPassed: true, valuesAboveFloor: true, items: [item(true), item(true)] },
+      { status: 'extracted' as const, confidence: 0.9, checksPassed: true, valuesAboveFloor: true, items: [item(true), item(false)] },
+      { status: 'needs_review' as const, confidence: 0.97, checksPassed: true, valuesAboveFloor: true, items: [item(true), item(false, null)] },
+      { status: 'needs_review' as const, confidence: 0.99, checksPassed: false, valuesAboveFloor: true, items: [item(true)] },
+      { status: 'failed' as const, confidence: null, checksPassed: false, valuesAboveFloor: true, items: [item(false, null)] },
     ];
     const t = touchless(docs);
     expect(t).toMatchObject({ accepted: 2, documents: 5, share: 0.4, values: { right: 3, reported: 4, accuracy: 0.75, missed: 0 } });
@@ -49,9 +49,18 @@ describe('touchless rate', () => {
   });
 
   it('reports no policy when no threshold reaches the target', () => {
-    const t = touchless([{ status: 'extracted', confidence: 0.9, checksPassed: true, items: [item(false)] }]);
+    const t = touchless([{ status: 'extracted', confidence: 0.9, checksPassed: true, valuesAboveFloor: true, items: [item(false)] }]);
     expect(t.best).toBeNull();
     expect(t.values.accuracy).toBe(0);
+  });
+
+  it('never counts a document with a value under the value floor as a candidate of a policy', () => {
+    const docs = [
+      { status: 'needs_review' as const, confidence: 0.95, checksPassed: true, valuesAboveFloor: false, items: [item(true), item(true)] },
+      { status: 'needs_review' as const, confidence: 0.9, checksPassed: true, valuesAboveFloor: true, items: [item(true)] },
+    ];
+    expect(touchless(docs).best).toMatchObject({ minConfidence: 0.9, accepted: 1, values: { right: 1, reported: 1 } });
+    expect(touchless([docs[0]!]).best).toBeNull();
   });
 });
 

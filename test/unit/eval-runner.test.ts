@@ -14,6 +14,7 @@ import { loadDataset } from '../../src/eval/loaders.ts';
 import type { AccuracyFigures } from '../../src/eval/metrics.ts';
 import { runEvaluation, type DocumentRun } from '../../src/eval/runner.ts';
 import { documentsWithErrors, summarise, type EvalSummary } from '../../src/eval/summary.ts';
+import { RULES_VALUE_FLOOR } from '../../src/extraction/rules/rules-tier.ts';
 import { createTiers } from '../../src/extraction/tiers.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '..', '..', 'samples');
@@ -21,9 +22,11 @@ const EVIL = '<script>alert(1)</script><img src=x onerror=alert(2)>';
 
 let runs: DocumentRun[];
 let summary: EvalSummary;
+let datasetDir: string;
 
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'docroute-eval-runner-'));
+  datasetDir = dir;
   for (const f of ['invoice-en-usd.pdf', 'contract-nda.pdf']) copyFileSync(path.join(SAMPLES, f), path.join(dir, f));
   writeFileSync(
     path.join(dir, 'manifest.json'),
@@ -63,6 +66,24 @@ describe('eval runner on the samples (rules tier, docroute format)', () => {
       expect(r.result?.confidence).toBeGreaterThan(0);
       expect(['extracted', 'needs_review']).toContain(r.status);
     }
+  });
+
+  it("accepts a document only when each of its values reaches the rules tier's value floor; with the floor off, confidence and checks alone decide", async () => {
+    const weak = (r: DocumentRun) => Object.values(r.result?.valueConfidences ?? {}).some((c) => c < RULES_VALUE_FLOOR);
+    // The samples' rules readings carry optional values below the floor (a vendor address at 0.4, parties at 0.8).
+    expect(runs.some(weak)).toBe(true);
+    for (const r of runs) {
+      if (r.status === 'extracted') expect(weak(r)).toBe(false);
+      if (weak(r)) {
+        expect(r.status).toBe('needs_review');
+        expect(r.reasons.join('; ')).toMatch(new RegExp(`values below the value floor ${RULES_VALUE_FLOOR}: `));
+      }
+    }
+    const config = loadConfig({ DOCROUTE_VALUE_FLOOR: 'off' });
+    const off = await runEvaluation(loadDataset(datasetDir, 'docroute'), { config, tiers: createTiers(config), mode: 'routed', today: '2026-01-01', concurrency: 2 });
+    for (const r of off) expect(r.reasons.join('; ')).not.toContain('value floor');
+    // A reading confident enough with every check passing is accepted without the floor.
+    expect(off.some((r) => r.status === 'extracted' && weak(r))).toBe(true);
   });
 
   it('scores every gold value: 4 of 6 on the invoice (the wrong total and purchase order), 5 of 6 on the contract (an invented party)', () => {

@@ -82,3 +82,30 @@ describe('budget', () => {
     });
   });
 });
+
+describe('the value floor (accepted values must each be trustworthy)', () => {
+  const floored: TierCapabilities = { ...offline, valueFloor: 0.85 };
+  const after = (valueConfidences: Record<string, number>) => ({ stage: 'after-fast' as const, ...good, valueConfidences });
+
+  it('accepts when every reported value reaches the floor, and says so', () => {
+    const d = decideRoute(after({ effectiveDate: 0.88, governingLaw: 0.9, 'parties[0]': 0.85, 'parties[1]': 0.9 }), thresholds, floored);
+    expect(d.action).toBe('accept');
+    expect(d.reasons[0]).toContain('every value ≥ 0.85');
+  });
+
+  it('sends a confident document to review when one value, even an optional one, is below the floor; names it without its value', () => {
+    const d = decideRoute(after({ effectiveDate: 0.9, governingLaw: 0.9, term: 0.5, 'parties[2]': 0.6 }), thresholds, floored);
+    expect(d.action).toBe('review');
+    expect(d.reasons[0]).toBe('values below the value floor 0.85: term (0.50), parties[2] (0.60)');
+  });
+
+  it('escalates instead when a deep tier exists', () => {
+    expect(decideRoute(after({ term: 0.5 }), thresholds, { ...gemini, valueFloor: 0.85 }).action).toBe('deep');
+  });
+
+  it('applies no floor when the tiers measured none, or the run predates it (replays decide as they did)', () => {
+    expect(decideRoute(after({ term: 0.5 }), thresholds, offline).action).toBe('accept');
+    expect(decideRoute(after({ term: 0.5 }), thresholds, { ...offline, valueFloor: null }).action).toBe('accept');
+    expect(decideRoute({ stage: 'after-fast', ...good }, thresholds, floored).action).toBe('accept');
+  });
+});
