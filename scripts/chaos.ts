@@ -89,7 +89,9 @@ async function main(): Promise<number> {
   const files = args.from?.length ? await listDocuments(args.from) : await makeDocuments(stack.dir, DOCS);
 
   const calm = await phase('calm', false);
-  const chaos = await phase('chaos', true);
+  // The faults are spread over about as long as the calm run took: a faster pipeline gets its kills
+  // closer together instead of finishing before they all happened.
+  const chaos = await phase('chaos', true, Math.max(300, Math.min(2500, (calm.seconds * 1000) / (KILLS + 1))));
 
   // Compare.
   const lost = files.filter((f) => !chaos.results.has(f) || ['received', 'processing'].includes(chaos.results.get(f)!.status));
@@ -130,7 +132,7 @@ async function main(): Promise<number> {
   const ingestAsCalm = chaos.ingestExitCode === calm.ingestExitCode && (args.from?.length ? true : calm.ingestExitCode === 0);
   return lost.length === 0 && chaos.duplicated === 0 && differing.length === 0 && ingestAsCalm ? 0 : 1;
 
-  async function phase(name: string, faults: boolean) {
+  async function phase(name: string, faults: boolean, paceMs = 2250) {
     const started = Date.now();
     const url = await stack.database(`docroute_${name}`);
     const config = loadConfig({
@@ -142,7 +144,16 @@ async function main(): Promise<number> {
     });
     const db = createDb(url, { max: 8 });
     await migrateToLatest(db);
-    const env = { ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: config.temporal.address, DOCROUTE_TASK_QUEUE: config.temporal.taskQueue, DOCROUTE_LOG_LEVEL: 'error' };
+    // The value floor off: offline, it sends every sample to review, and the faults must also hit
+    // documents on their way to a record (the path that writes the most).
+    const env = {
+      DOCROUTE_VALUE_FLOOR: 'off',
+      ...process.env,
+      DATABASE_URL: url,
+      TEMPORAL_ADDRESS: config.temporal.address,
+      DOCROUTE_TASK_QUEUE: config.temporal.taskQueue,
+      DOCROUTE_LOG_LEVEL: 'error',
+    };
     const workers: (ChildProcess | null)[] = [];
     const spawnWorker = (i: number) => {
       const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), 'worker'], { env, stdio: 'ignore' });
@@ -179,7 +190,7 @@ async function main(): Promise<number> {
         if (!faults) return;
         const plan = { pgAt: Math.floor(KILLS / 3), temporalAt: Math.floor((2 * KILLS) / 3) };
         while (!finished && kills < KILLS) {
-          await sleep(rand(500, 4000));
+          await sleep(rand(0.25 * paceMs, 1.75 * paceMs));
           if (finished) break;
           const i = Math.floor(Math.random() * WORKERS);
           const w = workers[i];
@@ -187,7 +198,7 @@ async function main(): Promise<number> {
             w.kill('SIGKILL');
             await new Promise((r) => w.once('exit', r));
             kills++;
-            await sleep(rand(0, 2000));
+            await sleep(rand(0, Math.min(2000, paceMs)));
             spawnWorker(i);
           }
           if (kills === plan.pgAt && PG_OUTAGE_MS > 0) {
