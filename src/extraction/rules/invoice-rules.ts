@@ -54,7 +54,7 @@ import { detectDateOrder, findDates } from './dates.ts';
 import type { DateOrder } from './dates.ts';
 import { findBics, findIbans, findVatIds, readVatIdAt } from './identifiers.ts';
 import { findLabels } from './labels.ts';
-import { partyBlocks, windowRecipient } from './parties.ts';
+import { partyBlocks } from './parties.ts';
 import { below, layoutRows, rightOf } from './layout.ts';
 import type { Phrase } from './layout.ts';
 import type { InvoiceLabelField, LabelHit } from './labels.ts';
@@ -1084,9 +1084,6 @@ export function extractInvoice(allPages: readonly PageText[]): InvoiceExtraction
   // Vendor and customer from their role-headed address blocks.
   const parties = partyBlocks(allLines);
   for (const p of parties) if (p.role === 'customer') cands.push({ field: 'customerName', value: p.value, confidence: p.confidence, evidence: p.evidence, key: p.key });
-  // A letter-style invoice names its customer in the window-envelope address field, without a heading.
-  const recipient = pages[0]?.pageNumber === 1 ? windowRecipient(pages[0]) : null;
-  if (recipient) cands.push({ field: 'customerName', value: recipient.value, confidence: recipient.confidence, evidence: recipient.evidence, key: recipient.key });
 
   const picked = new Map<ScalarField, Candidate>();
   const scalar: ScalarField[] = ['invoiceNumber', 'issueDate', 'dueDate', 'subtotal', 'taxTotal', 'total', 'vendorTaxId', 'iban', 'bic', 'purchaseOrder', 'paymentTerms', 'customerName'];

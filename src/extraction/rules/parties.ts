@@ -16,10 +16,8 @@
  * line under a heading 0.65.
  */
 import type { Line } from './text.ts';
-import { pageLines, quoteLine, quoteLines } from './text.ts';
+import { quoteLine, quoteLines } from './text.ts';
 import type { Evidence } from '../../../schemas/index.ts';
-import type { PageText } from '../model-tier.ts';
-import { layoutRows, type Phrase } from './layout.ts';
 
 export interface PartyCandidate {
   role: 'vendor' | 'customer';
@@ -84,59 +82,4 @@ export function partyBlocks(lines: readonly Line[]): PartyCandidate[] {
     }
   }
   return out;
-}
-
-/** A postal code and a place ("12345 Stadthausen", "75018 PARIS", "1012 AB Amsterdam"). */
-const POSTAL_PLACE = /(?:^|[\s,|●•·\-])(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+\p{Lu}[\p{L}.\-]+/u;
-/** Separators of a one-line return address ("Firma GmbH · Weg 1 · 12345 Ort", "X | Y | Z", "X, Y, Z"). */
-const SENDER_SEPARATOR = /\s[|●•·]\s|,\s|\s-\s/u;
-/** Where a window envelope's address field sits: the upper left of the first page. */
-const WINDOW = { maxX: 0.5, maxTop: 0.4 };
-
-/**
- * The recipient of a letter-style invoice (DIN 5008, the window envelope): in the
- * upper left of page 1, a one-line return address in a smaller type ("Kraxi GmbH ·
- * Flugzeugallee 17 · 12345 Papierfeld"), then the recipient's block in the same
- * column — its first line the name, a postal-code line a few lines under it. The
- * customer, without a heading. Both signals are required (the small return line
- * with a postal code and separators, and the block's own postal line); 0.75 like
- * a heading's "Name:" line (two signals), below the rules tier's value floor: not
- * measured yet on enough layouts to be accepted unseen.
- */
-export function windowRecipient(page: PageText): PartyCandidate | null {
-  if (!page.items || page.items.length === 0) return null;
-  const rows = layoutRows(page.items, page.size);
-  const left = (row: (typeof rows)[number]) => row.phrases.filter((q) => q.x < WINDOW.maxX);
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    if (row.top > WINDOW.maxTop) break;
-    const parts = left(row);
-    if (parts.length === 0) continue;
-    const sender: Phrase = {
-      str: parts.map((q) => q.str.trim()).join(' '),
-      x: parts[0]!.x,
-      y: Math.min(...parts.map((q) => q.y)),
-      w: parts.at(-1)!.x + parts.at(-1)!.w - parts[0]!.x,
-      h: Math.max(...parts.map((q) => q.h)),
-    };
-    if (!POSTAL_PLACE.test(sender.str) || !SENDER_SEPARATOR.test(sender.str)) continue;
-    // The recipient block: the phrases starting near the return line's left edge, in the rows just under it.
-    const block: Phrase[] = [];
-    for (let k = r + 1; k < rows.length && block.length < 6; k++) {
-      const next = rows[k]!;
-      if (next.top - (block.at(-1)?.y ?? sender.y) > 6 * sender.h + 0.02) break;
-      const hit = left(next).find((q) => Math.abs(q.x - sender.x) <= 0.06);
-      if (hit) block.push(hit);
-    }
-    const name = block[0];
-    if (!name || name.h <= sender.h * 1.1) continue; // the return line is in a smaller type than the address
-    const value = cleanName(name.str);
-    // Not an address line: no postal code, no house number at its end ("Lindenallee 8", "Bahnstr. 42").
-    if (!looksLikeName(value) || /^\d/.test(value) || KEY_VALUE.test(value) || POSTAL_PLACE.test(value) || /\s\d+\s?[a-zA-Z]?(?:[-/]\d+)?$/.test(value)) continue;
-    if (!block.slice(1, 5).some((q) => POSTAL_PLACE.test(` ${q.str}`))) continue;
-    const line = pageLines(page).find((l) => l.text.includes(name.str.trim()));
-    if (!line) continue;
-    return { role: 'customer', value, confidence: 0.75, evidence: quoteLine(line), key: `${line.page}:${line.index}` };
-  }
-  return null;
 }
