@@ -48,7 +48,28 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * Runs callers' work one at a time in arrival order (FIFO): a caller starts when
+ * every earlier one has finished (taken its share or given up). An aborted
+ * caller leaves the queue at once without holding up those behind it.
+ */
+export function arrivalOrder(): <T>(signal: AbortSignal | undefined, work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<void> = Promise.resolve();
+  return async (signal, work) => {
+    const previous = tail;
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    tail = previous.then(() => mine);
+    try {
+      await raceAbort(previous, signal);
+      return await work();
+    } finally {
+      release();
+    }
+  };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
     if (signal.aborted) {
@@ -81,8 +102,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let requests = rpm;
   let tokens = tpm;
   let last = now();
-  /** Settles when every earlier caller has finished (taken its share or given up). */
-  let tail: Promise<void> = Promise.resolve();
+  const inOrder = arrivalOrder();
 
   const refill = () => {
     const t = now();
@@ -93,15 +113,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 
   return {
-    async acquire(wanted: number, signal?: AbortSignal): Promise<void> {
-      signal?.throwIfAborted();
+    acquire(wanted: number, signal?: AbortSignal): Promise<void> {
+      if (signal?.aborted) return Promise.reject(signal.reason);
       const need = Math.min(Math.max(0, Math.ceil(wanted)), tpm);
-      const previous = tail;
-      let release!: () => void;
-      const mine = new Promise<void>((resolve) => (release = resolve));
-      tail = previous.then(() => mine);
-      try {
-        await raceAbort(previous, signal);
+      return inOrder(signal, async () => {
         for (;;) {
           signal?.throwIfAborted();
           refill();
@@ -115,9 +130,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           const waitTokens = tokens >= need ? 0 : (need - tokens) / tokenRate;
           await sleep(Math.max(1, Math.ceil(Math.max(waitRequests, waitTokens))), signal);
         }
-      } finally {
-        release();
-      }
+      });
     },
   };
 }

@@ -24,7 +24,7 @@
  */
 import type { Db } from '../../db/database.ts';
 import { admitModelRequest } from '../../db/model-rate-window.ts';
-import { abortableSleep, raceAbort, type RateLimiter } from './rate-limiter.ts';
+import { abortableSleep, arrivalOrder, type RateLimiter } from './rate-limiter.ts';
 
 export interface SharedRateLimiterOptions {
   model: string;
@@ -47,29 +47,21 @@ export function createSharedRateLimiter(db: Db, options: SharedRateLimiterOption
   const limits = { requests: rpm, tokens: tpm, windowMs: (options.windowMs ?? 60_000) + (options.marginMs ?? 1_000) };
   const sleep = options.sleep ?? abortableSleep;
   const maxWaitMs = options.maxWaitMs ?? 2_000;
-  /** Settles when every earlier caller in this process has been admitted or has given up. */
-  let tail: Promise<void> = Promise.resolve();
+  const inOrder = arrivalOrder();
 
   return {
-    async acquire(wanted: number, signal?: AbortSignal): Promise<void> {
-      signal?.throwIfAborted();
+    acquire(wanted: number, signal?: AbortSignal): Promise<void> {
+      if (signal?.aborted) return Promise.reject(signal.reason);
       // A request bigger than the whole budget waits for an empty window instead of never fitting.
       const need = Math.min(Math.max(0, Math.ceil(wanted)), tpm);
-      const previous = tail;
-      let release!: () => void;
-      const mine = new Promise<void>((resolve) => (release = resolve));
-      tail = previous.then(() => mine);
-      try {
-        await raceAbort(previous, signal);
+      return inOrder(signal, async () => {
         for (;;) {
           signal?.throwIfAborted();
           const waitMs = await admitModelRequest(db, model, need, limits);
           if (waitMs === 0) return;
           await sleep(Math.min(waitMs, maxWaitMs), signal);
         }
-      } finally {
-        release();
-      }
+      });
     },
   };
 }
