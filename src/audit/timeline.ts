@@ -37,7 +37,7 @@ export interface AuditTimeline {
   entries: TimelineEntry[];
 }
 
-interface HistoryIndex {
+export interface HistoryIndex {
   /** activityId → ActivityTaskScheduled event id, and its type. */
   activities: Map<string, { eventId: number; type: string; completedAt: string | null }>;
   /** Events by type, in order. */
@@ -257,7 +257,7 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
   return { documentId: doc.id, workflowId: doc.workflow_id, status: doc.status, historyAvailable: history !== null, entries };
 }
 
-function indexHistory(history: History): HistoryIndex {
+export function indexHistory(history: History): HistoryIndex {
   const index: HistoryIndex = { activities: new Map(), started: null, runId: null, signals: [], closed: null };
   const scheduled = new Map<number, string>();
   const timeOf = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => {

@@ -8,6 +8,7 @@ import { hostilePdf, imageOnlyPdf } from '../support/bad-pdfs.ts';
 import { reply, startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
 import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel, obedientModel, readingModel } from '../support/oracle-model.ts';
+import { indexHistory } from '../../src/audit/timeline.ts';
 
 const FLASH = 'gemini-3.8-flash';
 const PRO = 'gemini-4-carbon';
@@ -257,9 +258,9 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
         expect.arrayContaining(['initial:fast', 'after-fast:deep', 'budget:deep']),
       );
       expect(decisions.find((d) => d.stage === 'after-fast')?.reason).toMatch(/1 chunk\(s\) could not be extracted/);
-      // Every decision is also in the workflow history, with its inputs.
+      // Every decision is also in the workflow history, with its inputs (a local activity's marker since docroute-lean-run).
       const history = await own.client.workflow.getHandle(workflowId).fetchHistory();
-      const recorded = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRouting');
+      const recorded = [...indexHistory(history).activities.values()].filter((a) => a.type === 'recordRouting');
       expect(recorded).toHaveLength(decisions.length);
     } finally {
       await own.close();
