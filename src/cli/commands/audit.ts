@@ -52,6 +52,10 @@ function printOutcome(outcome: ReplayOutcome): void {
  * deterministic. Exit code 1 when any is not.
  */
 export async function replayCommand(ctx: CliContext, ref: string | undefined, opts: { file?: string; all?: boolean; since?: string; json?: boolean }): Promise<void> {
+  // The replay worker's native core logs through our logger (stderr), not to stdout by itself:
+  // `--json` output is one JSON object (a core warning once came first and broke it).
+  const { installTemporalRuntime } = await import('../../worker/worker.ts');
+  installTemporalRuntime(ctx.log);
   const outcomes: ReplayOutcome[] = [];
   if (opts.file) {
     const history = await readHistoryFile(opts.file);
