@@ -36,7 +36,7 @@ function groundedQuotes(fields: Record<string, unknown>, pages: PageText[]): boo
   return true;
 }
 
-describe.skipIf(!existsSync(INVOICES))('rules tier on invoice2data (skipped: ../shared/datasets/invoice2data not found)', () => {
+describe.skipIf(!existsSync(INVOICES))(`rules tier on invoice2data${existsSync(INVOICES) ? '' : ' (skipped: ../shared/datasets/invoice2data not found)'}`, () => {
   it('gets at least 90% of gold values right and is calibrated at >= 0.9 confidence', async () => {
     const map: Record<string, keyof InvoiceExtraction> = {
       invoice_number: 'invoiceNumber', date: 'issueDate', date_due: 'dueDate', amount: 'total', amount_untaxed: 'subtotal',
@@ -76,7 +76,7 @@ describe.skipIf(!existsSync(INVOICES))('rules tier on invoice2data (skipped: ../
   });
 });
 
-describe.skipIf(!existsSync(KLEISTER))('rules tier on Kleister-NDA dev (skipped: ../shared/datasets/kleister-nda-dev not found)', () => {
+describe.skipIf(!existsSync(KLEISTER))(`rules tier on Kleister-NDA dev${existsSync(KLEISTER) ? '' : ' (skipped: ../shared/datasets/kleister-nda-dev not found)'}`, () => {
   it('reaches the F1 floor on a sample of 40 NDAs', async () => {
     const files = readFileSync(path.join(KLEISTER, 'in.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t')[0]!);
     const expected = readFileSync(path.join(KLEISTER, 'expected.tsv'), 'utf8').split('\n');
