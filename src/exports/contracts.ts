@@ -10,7 +10,18 @@ import {
 } from '../db/contracts.ts';
 import type { Db } from '../db/database.ts';
 import type { CursorState } from '../db/keyset.ts';
-import { candidateList, candidateValue, documentsInReview, reasonsCell, REVIEW_COLUMNS, type ExportOptions, type InReviewDocument, type ValuesFrom } from './in-review.ts';
+import {
+  candidateColumns,
+  candidateList,
+  candidateScalars,
+  documentsInReview,
+  reasonsCell,
+  recordColumns,
+  REVIEW_COLUMNS,
+  type ExportOptions,
+  type InReviewDocument,
+  type ValuesFrom,
+} from './in-review.ts';
 import type { ExportTable } from './writers.ts';
 
 /**
@@ -84,12 +95,7 @@ async function* allContracts(db: Db, filters: ContractFilter, sort: ContractSort
 }
 
 function recordRow(row: ContractListRow, parties: Parameters<typeof contractListItem>[1]): ContractExportRow {
-  return {
-    ...contractListItem(row, parties),
-    fileName: row.document_file_name,
-    valuesFrom: 'record',
-    reviewReasons: row.document_status === 'needs_review' ? row.document_review_reasons : [],
-  };
+  return { ...contractListItem(row, parties), ...recordColumns(row) };
 }
 
 async function* contractsInReview(db: Db, filters: ContractFilter): AsyncGenerator<ContractExportRow> {
@@ -102,24 +108,11 @@ async function* contractsInReview(db: Db, filters: ContractFilter): AsyncGenerat
 
 /** A contract in review as an export row: its candidate's values as the models gave them. */
 export function contractCandidateRow(doc: InReviewDocument): ContractExportRow {
-  const c = doc.candidate;
-  const values = Object.fromEntries(CONTRACT_SCALAR_FIELDS.map((name) => [name, candidateValue(c?.fields, name)])) as Pick<
-    ContractListItem,
-    (typeof CONTRACT_SCALAR_FIELDS)[number]
-  >;
+  const values = candidateScalars(doc, CONTRACT_SCALAR_FIELDS) as Pick<ContractListItem, (typeof CONTRACT_SCALAR_FIELDS)[number]>;
   return {
-    id: null,
-    documentId: doc.documentId,
-    fileName: doc.fileName,
-    status: 'needs_review',
-    version: null,
-    source: c ? `candidate:${c.stage}` : 'none',
-    confidence: c ? Number(c.confidence) : 0,
+    ...candidateColumns(doc),
     ...values,
-    parties: candidateList(c?.fields, 'parties').map((p) => ({ name: String(p.name ?? ''), role: typeof p.role === 'string' ? p.role : null })),
-    createdAt: (c?.createdAt ?? doc.createdAt).toISOString(),
-    valuesFrom: c ? 'candidate' : 'none',
-    reviewReasons: doc.reasons,
+    parties: candidateList(doc.candidate?.fields, 'parties').map((p) => ({ name: String(p.name ?? ''), role: typeof p.role === 'string' ? p.role : null })),
   };
 }
 

@@ -49,8 +49,43 @@ export async function* documentsInReview(db: Db, kind: 'invoice' | 'contract', b
   }
 }
 
+/** The export columns a record row adds to its listing item: its source file, and the document's review reasons when it is back in review. */
+export function recordColumns(row: { document_file_name: string; document_status: string; document_review_reasons: string[] }) {
+  return {
+    fileName: row.document_file_name,
+    valuesFrom: 'record' as ValuesFrom,
+    reviewReasons: row.document_status === 'needs_review' ? row.document_review_reasons : [],
+  };
+}
+
+/**
+ * The columns every kind's row for a document in review has: no record version,
+ * the candidate's provenance and confidence (none: in review before any
+ * extraction), and why the document is in review.
+ */
+export function candidateColumns(doc: InReviewDocument) {
+  const c = doc.candidate;
+  return {
+    id: null,
+    documentId: doc.documentId,
+    fileName: doc.fileName,
+    status: 'needs_review' as const,
+    version: null,
+    source: c ? `candidate:${c.stage}` : 'none',
+    confidence: c ? Number(c.confidence) : 0,
+    createdAt: (c?.createdAt ?? doc.createdAt).toISOString(),
+    valuesFrom: (c ? 'candidate' : 'none') as ValuesFrom,
+    reviewReasons: doc.reasons,
+  };
+}
+
+/** A candidate's values of the named scalar fields (null where absent), keyed as the listing keys them. */
+export function candidateScalars<N extends string>(doc: InReviewDocument, names: readonly N[]): Record<N, unknown> {
+  return Object.fromEntries(names.map((name) => [name, candidateValue(doc.candidate?.fields, name)])) as Record<N, unknown>;
+}
+
 /** A candidate field's value (`{ value, confidence, evidence }`), or null when the field is absent. */
-export function candidateValue(fields: Readonly<Record<string, unknown>> | undefined, name: string): unknown {
+function candidateValue(fields: Readonly<Record<string, unknown>> | undefined, name: string): unknown {
   const field = fields?.[name];
   if (field === null || typeof field !== 'object' || !('value' in field)) return null;
   return (field as { value: unknown }).value ?? null;

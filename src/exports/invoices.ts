@@ -3,7 +3,18 @@ import { INVOICE_SCALAR_FIELDS } from '../../schemas/index.ts';
 import type { Db } from '../db/database.ts';
 import { findInvoices, invoiceListItem, type InvoiceFilter, type InvoiceListItem, type InvoiceListRow, type InvoiceSort } from '../db/invoices.ts';
 import type { CursorState } from '../db/keyset.ts';
-import { candidateList, candidateValue, documentsInReview, reasonsCell, REVIEW_COLUMNS, type ExportOptions, type InReviewDocument, type ValuesFrom } from './in-review.ts';
+import {
+  candidateColumns,
+  candidateList,
+  candidateScalars,
+  documentsInReview,
+  reasonsCell,
+  recordColumns,
+  REVIEW_COLUMNS,
+  type ExportOptions,
+  type InReviewDocument,
+  type ValuesFrom,
+} from './in-review.ts';
 import type { ExportTable } from './writers.ts';
 
 /**
@@ -79,12 +90,7 @@ export async function* allInvoices(db: Db, filters: InvoiceFilter, sort: Invoice
 }
 
 function recordRow(row: InvoiceListRow): InvoiceExportRow {
-  return {
-    ...invoiceListItem(row),
-    fileName: row.document_file_name,
-    valuesFrom: 'record',
-    reviewReasons: row.document_status === 'needs_review' ? row.document_review_reasons : [],
-  };
+  return { ...invoiceListItem(row), ...recordColumns(row) };
 }
 
 /** The invoices in review whose candidate matches `filters`, oldest first. */
@@ -98,30 +104,17 @@ async function* invoicesInReview(db: Db, filters: InvoiceFilter): AsyncGenerator
 
 /** A document in review as an export row: its candidate's values as the models (or the e-invoice reader) gave them. */
 export function candidateRow(doc: InReviewDocument): InvoiceExportRow {
-  const c = doc.candidate;
-  const values = Object.fromEntries(INVOICE_SCALAR_FIELDS.map((name) => [name, candidateValue(c?.fields, name)])) as Pick<
-    InvoiceListItem,
-    (typeof INVOICE_SCALAR_FIELDS)[number]
-  >;
-  const vat = candidateList(c?.fields, 'vatBreakdown');
+  const values = candidateScalars(doc, INVOICE_SCALAR_FIELDS) as Pick<InvoiceListItem, (typeof INVOICE_SCALAR_FIELDS)[number]>;
+  const vat = candidateList(doc.candidate?.fields, 'vatBreakdown');
   const vatColumn = (key: string) => (vat.length ? vat.map((v) => (v[key] == null ? '' : String(v[key]))).join(';') : null);
   return {
-    id: null,
-    documentId: doc.documentId,
-    fileName: doc.fileName,
-    status: 'needs_review',
-    version: null,
-    source: c ? `candidate:${c.stage}` : 'none',
-    confidence: c ? Number(c.confidence) : 0,
-    possibleDuplicateOf: c?.possibleDuplicateOf ?? null,
+    ...candidateColumns(doc),
+    possibleDuplicateOf: doc.candidate?.possibleDuplicateOf ?? null,
     ...values,
     vatCategories: vatColumn('category'),
     vatRates: vatColumn('rate'),
     vatTaxableAmounts: vatColumn('taxableAmount'),
     vatAmounts: vatColumn('taxAmount'),
-    createdAt: (c?.createdAt ?? doc.createdAt).toISOString(),
-    valuesFrom: c ? 'candidate' : 'none',
-    reviewReasons: doc.reasons,
   };
 }
 
