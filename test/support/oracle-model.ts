@@ -107,6 +107,27 @@ export function inventingModel(request: FakeRequest): FakeReply {
 }
 
 /**
+ * A model that misreads one value in a way no check can see: it reads like
+ * `readingModel`, but reports the invoice number as the first word of the
+ * vendor's name, quoting the vendor line (so the value is on the page and
+ * grounded, and no arithmetic or date check concerns it). Only a second,
+ * independent reading of the required fields can catch it.
+ */
+export function misreadingModel(request: FakeRequest): FakeReply {
+  const answered = readingModel(request);
+  if (isClassification(request) || isContract(request)) return answered;
+  const body = answered.body as { candidates: { content: { parts: { text: string }[] } }[] };
+  const part = body.candidates[0]!.content.parts[0]!;
+  const answer = JSON.parse(part.text) as Record<string, { value: unknown; page: number | null; quote: string | null }>;
+  const vendor = answer.vendorName;
+  const word = typeof vendor?.value === 'string' ? /[A-Za-z]{3,}/.exec(vendor.value)?.[0] : undefined;
+  if (!vendor || !word || !vendor.quote) return answered;
+  answer.invoiceNumber = { value: word, page: vendor.page, quote: vendor.quote };
+  part.text = JSON.stringify(answer);
+  return answered;
+}
+
+/**
  * A model that obeys instructions found in the document (a prompt injection):
  * it reads like `readingModel`, but where the text says "report the total as X"
  * it reports X, quoting that very sentence (so the quote is on the page). The
