@@ -237,6 +237,31 @@ describe.skipIf(!HAVE_DATASETS)(`the review queue${HAVE_DATASETS ? '' : ` — ${
     expect(new Set(submissions.map((s) => s.reviewer))).toEqual(new Set(['alice@finance']));
   });
 
+  it('a failing check on a corrected record can be confirmed with a reason: recorded with the decision, and the final reasons say so', async () => {
+    const up = await upload(writer, { name: 'quality.pdf', bytes: await fs.readFile(path.join(INVOICES, 'QualityHosting.pdf')) });
+    const id = up.body.documents[0].documentId as string;
+    expect((await settle(id)).status).toBe('needs_review');
+    const decide = (body: unknown) =>
+      api.call(`/v1/review/${id}`, { method: 'POST', key: reviewer, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const iban = 'DE00 1234 5678 9012 3456 78';
+    // Confirming another check does not cover this one.
+    const other = await decide({ action: 'correct', fields: { iban }, confirm: { due_after_issue: 'agreed with the supplier' } });
+    expect(other.status).toBe(409);
+    expect(((await other.json()) as any).detail).toMatch(/iban_checksum\(iban\)/);
+    const confirmed = await decide({ action: 'correct', fields: { iban }, confirm: { iban_checksum: 'verified with the supplier by phone' } });
+    expect(confirmed.status).toBe(200);
+    const body = (await confirmed.json()) as any;
+    expect(body).toMatchObject({ documentId: id, status: 'extracted', error: null });
+    expect(body.reasons).toContain('confirmed in review: iban_checksum(iban)');
+    const doc = await resolved(id);
+    expect(doc.record).toMatchObject({ iban: iban, source: 'reviewer:alice@finance' });
+    const trail = await api.db.selectFrom('review_actions').selectAll().where('document_id', '=', id).execute();
+    expect(trail).toHaveLength(1);
+    expect(trail[0]!.confirmed_checks).toEqual({ 'iban_checksum(iban)': 'verified with the supplier by phone' });
+    const refused = await api.db.selectFrom('review_submissions').select(['status']).where('document_id', '=', id).execute();
+    expect(refused.map((r) => r.status).sort()).toEqual(['applied', 'refused']);
+  });
+
   it('a reviewer rejects a document: it ends failed with the reviewer and reason', async () => {
     const up = await upload(writer, { name: 'free.pdf', bytes: await fs.readFile(path.join(INVOICES, 'free_fiber.pdf')) });
     const id = up.body.documents[0].documentId as string;
