@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkEn16931 } from '../../src/einvoice/checks.ts';
 import { crossCheckPages } from '../../src/einvoice/cross-check.ts';
+import { scoreExact } from '../../src/einvoice/exact-tier.ts';
 import { chooseEmbeddedInvoice } from '../../src/einvoice/embedded.ts';
 import { NotAnInvoiceError, readEInvoiceXml, sniffInvoiceXml, toInvoiceExtraction } from '../../src/einvoice/read.ts';
 import { parseXml, XmlRefusedError } from '../../src/einvoice/xml.ts';
@@ -191,6 +192,85 @@ describe.skipIf(!existsSync(HYBRID))(`hybrid PDFs${missing(HYBRID)}`, () => {
     const record = toInvoiceExtraction(readEInvoiceXml((await embedded('EN16931_Einfach.pdf')).attachment!.bytes));
     const checks = crossCheckPages(record, (await extractPdfInProcess(bytesOf(file), { maxPages: 20 })).pages);
     expect(checks.length).toBeGreaterThanOrEqual(3);
-    expect(checks.every((c) => c.passed)).toBe(true);
+    expect(checks.every((c) => c.passed && c.name === 'page_matches_xml')).toBe(true);
+  });
+});
+
+describe.skipIf(!existsSync(XRECHNUNG))(`a hybrid's page cross-checked against its XML${missing(XRECHNUNG)}`, () => {
+  // The XML side is a real KoSIT invoice (123456XX of 2016-04-04, IBAN DE79000000001234567890, total 336.90);
+  // the page is the text layer a PDF printed from it would carry, changed value by value.
+  const xml = () => toInvoiceExtraction(readEInvoiceXml(bytesOf(path.join(XRECHNUNG, '01.01a-INVOICE_uncefact.xml'))));
+  const PAGE = [
+    'Lieferant GmbH',
+    'Rechnung',
+    'Rechnungsnummer: 123456XX',
+    'Rechnungsdatum: 04.04.2016',
+    'Zeitschrift Inland 288,79',
+    'Gesamtbetrag: 336,90 EUR',
+    'IBAN: DE79 0000 0000 1234 5678 90',
+  ].join('\n');
+  const pages = (text: string) => [{ pageNumber: 1, text, imageOnly: false }];
+  const changed = (from: string, to: string) => {
+    expect(PAGE).toContain(from);
+    return pages(PAGE.replace(from, to));
+  };
+  const failedMessages = (text: ReturnType<typeof pages>) => crossCheckPages(xml(), text).filter((c) => !c.passed).map((c) => c.message);
+
+  it('the page as printed agrees on all four values', () => {
+    const checks = crossCheckPages(xml(), pages(PAGE));
+    expect(checks.map((c) => [c.name, c.passed, c.fields])).toEqual([
+      ['page_matches_xml', true, ['total']],
+      ['page_matches_xml', true, ['invoiceNumber']],
+      ['page_matches_xml', true, ['issueDate']],
+      ['page_matches_xml', true, ['iban']],
+    ]);
+  });
+
+  it('another invoice number on the page is a disagreement in words', () => {
+    expect(failedMessages(changed('123456XX', '123457XX'))).toEqual(['the page shows invoice number 123457XX, the XML says 123456XX']);
+  });
+
+  it('another issue date on the page is a disagreement in words', () => {
+    expect(failedMessages(changed('04.04.2016', '05.04.2016'))).toEqual(['the page shows issue date 2016-04-05, the XML says 2016-04-04']);
+  });
+
+  it('another IBAN on the page is a disagreement in words, and sends the document to review', () => {
+    const page = changed('DE79 0000 0000 1234 5678 90', 'DE89 3704 0044 0532 0130 00');
+    expect(failedMessages(page)).toEqual(['the page shows IBAN DE89370400440532013000, the XML says DE79000000001234567890']);
+    const e = readEInvoiceXml(bytesOf(path.join(XRECHNUNG, '01.01a-INVOICE_uncefact.xml')));
+    const scored = scoreExact({ fields: toInvoiceExtraction(e), checks: checkEn16931(e), linesAbsent: null }, page);
+    expect(scored.failed.map((c) => [c.name, c.fields])).toEqual([['page_matches_xml', ['iban']]]);
+    expect(scored.fields.iban.confidence).toBeLessThan(1);
+  });
+
+  it('a value the page does not show and the rules cannot read is recorded as not checked, not as a match, and not as a disagreement', () => {
+    // The XML is the invoice: a page without bank details (or one the text rules cannot read) does not
+    // contradict it, so the document is not sent to review for it; the record says the IBAN was not compared.
+    const page = pages(PAGE.replace('IBAN: DE79 0000 0000 1234 5678 90', 'Bankverbindung: siehe Rückseite'));
+    const checks = crossCheckPages(xml(), page);
+    const iban = checks.filter((c) => c.fields.includes('iban'));
+    expect(iban).toEqual([
+      {
+        name: 'page_not_checked',
+        passed: true,
+        message: "the page does not show the XML's IBAN DE79000000001234567890 and no IBAN could be read from it: not compared with the page (the XML's value stands)",
+        fields: ['iban'],
+      },
+    ]);
+    expect(checks.filter((c) => c.name === 'page_matches_xml').flatMap((c) => c.fields)).toEqual(['total', 'invoiceNumber', 'issueDate']);
+    const e = readEInvoiceXml(bytesOf(path.join(XRECHNUNG, '01.01a-INVOICE_uncefact.xml')));
+    expect(scoreExact({ fields: toInvoiceExtraction(e), checks: checkEn16931(e), linesAbsent: null }, page).failed).toEqual([]);
+  });
+
+  it('a PDF whose pages have no text layer is not compared, and says so once for every value', () => {
+    const checks = crossCheckPages(xml(), [{ pageNumber: 1, text: '', imageOnly: true }]);
+    expect(checks).toEqual([
+      {
+        name: 'page_not_checked',
+        passed: true,
+        message: "the PDF's pages have no text layer to read: the XML's total, invoice number, issue date, IBAN could not be compared with the page (the XML's values stand)",
+        fields: ['total', 'invoiceNumber', 'issueDate', 'iban'],
+      },
+    ]);
   });
 });
