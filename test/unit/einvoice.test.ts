@@ -274,3 +274,79 @@ describe.skipIf(!existsSync(XRECHNUNG))(`a hybrid's page cross-checked against i
     ]);
   });
 });
+
+describe.skipIf(!existsSync(XRECHNUNG))(`the EN 16931 payment rules fail with their rule ids${missing(XRECHNUNG)}`, () => {
+  // A real KoSIT invoice (two lines at S 7%: 288.79 + 26.07 = 314.86, VAT 22.04, total 336.90, paid on
+  // terms "Zahlbar sofort ohne Abzug.", issued 2016-04-04), changed one value at a time: each change
+  // fails exactly the rule that covers it.
+  const FILE = path.join(XRECHNUNG, '01.01a-INVOICE_uncefact.xml');
+  const original = () => readFileSync(FILE, 'utf8');
+  const edited = (from: string, to: string, text = original()) => {
+    expect(text.split(from).length - 1, `"${from}" occurs once`).toBe(1);
+    return text.replace(from, to);
+  };
+  const failedOf = (e: ReturnType<typeof readEInvoiceXml>) => checkEn16931(e).filter((c) => !c.passed);
+  const failedIn = (xml: string) => failedOf(readEInvoiceXml(utf8(xml)));
+  const TERMS = '<ram:SpecifiedTradePaymentTerms>\n                <ram:Description>Zahlbar sofort ohne Abzug.</ram:Description>\n            </ram:SpecifiedTradePaymentTerms>';
+
+  it('the file as published passes every rule', () => {
+    expect(failedIn(original())).toEqual([]);
+  });
+
+  it('BR-CO-14: a VAT breakdown that does not add up to the VAT total', () => {
+    // 22.05 is still 7% of 314.86 within the cent the standard allows (BR-CO-17 passes); the sum is not 22.04.
+    const failed = failedIn(edited('<ram:CalculatedAmount>22.04</ram:CalculatedAmount>', '<ram:CalculatedAmount>22.05</ram:CalculatedAmount>'));
+    expect(failed.map((c) => c.name)).toEqual(['BR-CO-14']);
+    expect(failed[0]!.message).toBe('BR-CO-14 violated: the VAT breakdown adds up to 22.05, the VAT total (BT-110) is 22.04');
+    expect(failed[0]!.fields).toEqual(['taxTotal', 'vatBreakdown']);
+  });
+
+  it('BR-CO-17: a VAT amount that is not its base times its rate', () => {
+    // Every rate 7 → 19 (lines and breakdown alike): the breakdown still matches its lines and sums, but 19% of 314.86 is 59.82.
+    const text = original().replaceAll('<ram:RateApplicablePercent>7</ram:RateApplicablePercent>', '<ram:RateApplicablePercent>19</ram:RateApplicablePercent>');
+    expect(text.split('RateApplicablePercent>19<').length - 1).toBe(3);
+    const failed = failedIn(text);
+    expect(failed.map((c) => c.name)).toEqual(['BR-CO-17']);
+    expect(failed[0]!.message).toBe('BR-CO-17 violated: VAT at 19.00% on 314.86 is 59.82, the breakdown says 22.04');
+    expect(failed[0]!.fields).toEqual(['vatBreakdown[0]']);
+  });
+
+  it('BR-S-08: the taxable amount of a rate that its lines do not add up to', () => {
+    // The model, changed: the second line (26.07) at 19% instead of 7%, so the lines at S 7% add up to 288.79 only.
+    const e = readEInvoiceXml(utf8(original()));
+    const second = e.lines[1]!;
+    expect(second.net?.value).toBe('26.07');
+    e.lines[1] = { ...second, vatRate: { value: '19.00', path: second.vatRate!.path } };
+    const failed = failedOf(e);
+    expect(failed.map((c) => c.name)).toEqual(['BR-S-08']);
+    expect(failed[0]!.message).toBe("BR-S-08 violated: lines at category S 7.00% add up to 288.79 (after allowances and charges), the breakdown's taxable amount is 314.86");
+  });
+
+  it('BR-CO-25: an amount due with neither a due date nor payment terms; a due date alone is enough', () => {
+    const failed = failedIn(edited(TERMS, ''));
+    expect(failed.map((c) => c.name)).toEqual(['BR-CO-25']);
+    expect(failed[0]!.message).toBe('BR-CO-25 violated: amount due 336.90 but neither a due date (BT-9) nor payment terms (BT-20)');
+    const dueOnly = edited(
+      TERMS,
+      '<ram:SpecifiedTradePaymentTerms><ram:DueDateDateTime><udt:DateTimeString format="102">20160504</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>',
+    );
+    expect(failedIn(dueOnly)).toEqual([]);
+    // Nothing due (fully prepaid): no terms needed.
+    const prepaid = edited(
+      '<ram:DuePayableAmount>336.9</ram:DuePayableAmount>',
+      '<ram:TotalPrepaidAmount>336.9</ram:TotalPrepaidAmount><ram:DuePayableAmount>0.00</ram:DuePayableAmount>',
+      edited(TERMS, ''),
+    );
+    expect(failedIn(prepaid)).toEqual([]);
+  });
+
+  it('a due date before the issue date fails, by name and with both dates', () => {
+    const due = (date: string) =>
+      edited(TERMS, `<ram:SpecifiedTradePaymentTerms><ram:Description>Zahlbar bis zum Fälligkeitsdatum.</ram:Description><ram:DueDateDateTime><udt:DateTimeString format="102">${date}</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>`);
+    const failed = failedIn(due('20160401'));
+    expect(failed.map((c) => c.name)).toEqual(['due_date_after_issue_date']);
+    expect(failed[0]!.message).toBe('due_date_after_issue_date violated: due 2016-04-01, issued 2016-04-04');
+    expect(failed[0]!.fields).toEqual(['dueDate', 'issueDate']);
+    expect(failedIn(due('20160404'))).toEqual([]);
+  });
+});
