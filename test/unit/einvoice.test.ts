@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkEn16931 } from '../../src/einvoice/checks.ts';
 import { crossCheckPages } from '../../src/einvoice/cross-check.ts';
-import { scoreExact } from '../../src/einvoice/exact-tier.ts';
+import { readExact, scoreExact } from '../../src/einvoice/exact-tier.ts';
 import { chooseEmbeddedInvoice } from '../../src/einvoice/embedded.ts';
 import { NotAnInvoiceError, readEInvoiceXml, sniffInvoiceXml, toInvoiceExtraction } from '../../src/einvoice/read.ts';
 import { parseXml, XmlRefusedError } from '../../src/einvoice/xml.ts';
@@ -348,5 +348,71 @@ describe.skipIf(!existsSync(XRECHNUNG))(`the EN 16931 payment rules fail with th
     expect(failed[0]!.message).toBe('due_date_after_issue_date violated: due 2016-04-01, issued 2016-04-04');
     expect(failed[0]!.fields).toEqual(['dueDate', 'issueDate']);
     expect(failedIn(due('20160404'))).toEqual([]);
+  });
+});
+
+describe.skipIf(!existsSync(XRECHNUNG))(`credit notes and profiles without lines${missing(XRECHNUNG)}`, () => {
+  // The KoSIT suite has no CII credit note and the Mustang PDFs no MINIMUM profile (their French
+  // "avoir" is typed 380, BASIC WL): both are made here from a real KoSIT CII invoice.
+  const original = () => readFileSync(path.join(XRECHNUNG, '01.01a-INVOICE_uncefact.xml'), 'utf8');
+  const GUIDELINE = '<ram:ID>urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0</ram:ID>';
+  const withoutLines = (text: string) => {
+    const stripped = text
+      .replace(/<ram:IncludedSupplyChainTradeLineItem>[\s\S]*?<\/ram:IncludedSupplyChainTradeLineItem>\s*/g, '')
+      .replace(/<ram:LineTotalAmount>314\.86<\/ram:LineTotalAmount>\s*/, '');
+    expect(stripped).not.toContain('IncludedSupplyChainTradeLineItem');
+    expect(stripped).not.toContain('LineTotalAmount');
+    return stripped;
+  };
+
+  it('a CII invoice with TypeCode 381 is a credit note, marked in the record with the type code as evidence', () => {
+    const text = original().replace(/(<rsm:ExchangedDocument>\s*<ram:ID>[^<]*<\/ram:ID>\s*<ram:TypeCode>)380</, '$1381<');
+    expect(text).toContain('<ram:TypeCode>381</ram:TypeCode>');
+    const e = readEInvoiceXml(utf8(text));
+    expect(e.documentType).toBe('credit_note');
+    const record = toInvoiceExtraction(e);
+    expect(record.documentType).toEqual({
+      value: 'credit_note',
+      confidence: 1,
+      evidence: { page: 1, quote: '381', path: '/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:TypeCode' },
+    });
+    // The amounts stay as the XML states them (a credit note's amounts are what is credited).
+    expect(record.total.value).toBe('336.90');
+    expect(checkEn16931(e).filter((c) => !c.passed)).toEqual([]);
+    // The invoice it was made from is an invoice.
+    expect(toInvoiceExtraction(readEInvoiceXml(utf8(original()))).documentType?.value).toBe('invoice');
+  });
+
+  it('a MINIMUM-profile invoice has no lines, says so, and invents none', async () => {
+    const minimum = withoutLines(original()).replace(GUIDELINE, '<ram:ID>urn:factur-x.eu:1p0:minimum</ram:ID>');
+    expect(minimum).toContain('urn:factur-x.eu:1p0:minimum');
+    const e = readEInvoiceXml(utf8(minimum));
+    expect(e.lines).toEqual([]);
+    expect(e.linesAbsent).toBe('the MINIMUM profile carries no invoice lines');
+    const record = toInvoiceExtraction(e);
+    expect(record.lineItems).toEqual([]);
+    expect(record.profile?.value).toBe('urn:factur-x.eu:1p0:minimum');
+    expect(record.total.value).toBe('336.90');
+    // The rules about lines (BR-12, BR-16, BR-CO-10, BR-S-08) do not run on a profile that carries none; the rest pass.
+    const checks = checkEn16931(e);
+    expect(checks.map((c) => c.name).filter((n) => ['BR-12', 'BR-16', 'BR-CO-10', 'BR-S-08'].includes(n))).toEqual([]);
+    expect(checks.filter((c) => !c.passed)).toEqual([]);
+    // The exact tier says so in its note and as a check of the reading.
+    const read = await readExact(utf8(minimum));
+    expect(read).toMatchObject({ outcome: 'read', linesAbsent: 'the MINIMUM profile carries no invoice lines' });
+    if (read.outcome !== 'read') throw new Error('unreachable');
+    expect(read.note).toContain('(the MINIMUM profile carries no invoice lines)');
+    const scored = scoreExact(read, null);
+    expect(scored.failed).toEqual([]);
+    expect(scored.checks).toContainEqual({ name: 'profile_without_lines', passed: true, message: 'the MINIMUM profile carries no invoice lines', fields: ['lineItems'] });
+  });
+
+  it('the same invoice without lines under a profile that requires them fails BR-16 (and BR-12)', () => {
+    const e = readEInvoiceXml(utf8(withoutLines(original())));
+    expect(e.linesAbsent).toBeNull();
+    expect(checkEn16931(e).filter((c) => !c.passed).map((c) => [c.name, c.message])).toEqual([
+      ['BR-12', 'BR-12 violated: sum of invoice line net amounts (BT-106) is missing'],
+      ['BR-16', 'BR-16 violated: the invoice has no lines'],
+    ]);
   });
 });
