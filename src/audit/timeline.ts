@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { getDocument, listDocumentUploads } from '../db/documents.ts';
 import { listDocumentRuns } from '../db/runs.ts';
 import { listCandidatesWithChecks, listDocumentAttempts, listReviewActions, listRoutingDecisionDetails } from '../db/trail.ts';
-import { listRecordVersions } from '../db/versions.ts';
+import { listRecordVersions, listVersionEvidence } from '../db/versions.ts';
 import { listDeliveries } from '../db/webhooks.ts';
 import type { History } from './history.ts';
 
@@ -206,14 +206,19 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
     });
   }
 
+  const evidenceOf = await listVersionEvidence(db, doc.id);
   for (const table of ['invoices', 'contracts'] as const) {
     const versions = await listRecordVersions(db, table, doc.id);
     for (const v of versions) {
+      const evidence = Object.fromEntries((evidenceOf.get(v.id) ?? []).map((e) => [e.field, evidenceSource(e)]));
+      const fromXml = Object.values(evidence).filter((e) => e.source === 'xml').length;
       entries.push({
         at: iso(v.created_at),
         step: 'record_version',
-        summary: `${table === 'invoices' ? 'invoice' : 'contract'} record version ${v.version} written (source ${v.source}, confidence ${Number(v.confidence).toFixed(3)})`,
-        details: { recordId: v.id, version: v.version, source: v.source, confidence: Number(v.confidence), workflowId: v.workflow_id, runId: v.run_id },
+        summary:
+          `${table === 'invoices' ? 'invoice' : 'contract'} record version ${v.version} written (source ${v.source}, confidence ${Number(v.confidence).toFixed(3)})` +
+          `; evidence for ${Object.keys(evidence).length} field(s)${fromXml ? `, ${fromXml} read from XML paths` : ''}`,
+        details: { recordId: v.id, version: v.version, source: v.source, confidence: Number(v.confidence), workflowId: v.workflow_id, runId: v.run_id, evidence },
         eventId: eventOf(v.activity_id, v.run_id),
       });
     }
@@ -255,6 +260,24 @@ export async function buildAuditTimeline(db: Db, client: Client | null, document
   // In time order; within the same instant, in history order.
   entries.sort((a, b) => a.at.localeCompare(b.at) || (a.eventId ?? Number.MAX_SAFE_INTEGER) - (b.eventId ?? Number.MAX_SAFE_INTEGER));
   return { documentId: doc.id, workflowId: doc.workflow_id, status: doc.status, historyAvailable: history !== null, entries };
+}
+
+/**
+ * Where a record field's value was read, as the audit trail states it: the XML
+ * element path for a value read from an e-invoice; the page and the quote for
+ * a value read from a page; `none` for a value with no evidence
+ * (a reviewer's correction typed in).
+ */
+export type EvidenceSource =
+  | { source: 'xml'; path: string; tier: string | null; confidence: number }
+  | { source: 'page'; page: number | null; quote: string; tier: string | null; confidence: number }
+  | { source: 'none'; tier: string | null; confidence: number };
+
+function evidenceSource(e: { path: string | null; page: number | null; quote: string | null; tier: string | null; confidence: string }): EvidenceSource {
+  const confidence = Number(e.confidence);
+  if (e.path) return { source: 'xml', path: e.path, tier: e.tier, confidence };
+  if (e.quote !== null) return { source: 'page', page: e.page, quote: e.quote, tier: e.tier, confidence };
+  return { source: 'none', tier: e.tier, confidence };
 }
 
 export function indexHistory(history: History): HistoryIndex {

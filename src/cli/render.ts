@@ -57,7 +57,7 @@ export function printRecord(record: Record<string, unknown>, ranOn: readonly str
   }
 }
 
-type CandidateField = { value: unknown; confidence?: number; evidence?: { page?: number; quote?: string | null } | null };
+type CandidateField = { value: unknown; confidence?: number; evidence?: { page?: number; quote?: string | null; path?: string } | null };
 
 const cellText = (value: unknown) => (value === null || value === undefined ? '(not found)' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
@@ -75,7 +75,11 @@ export function printCandidate(candidate: NonNullable<DocumentView['candidate']>
   for (const [name, raw] of Object.entries(fields)) {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !('value' in raw)) continue;
     const f = raw as CandidateField;
-    const where = f.evidence ? ` (p.${f.evidence.page ?? '?'}${f.evidence.quote ? `: "${f.evidence.quote.replace(/\s+/g, ' ').slice(0, 80)}"` : ''})` : '';
+    const where = !f.evidence
+      ? ''
+      : f.evidence.path
+        ? ` (xml: ${f.evidence.path})`
+        : ` (p.${f.evidence.page ?? '?'}${f.evidence.quote ? `: "${f.evidence.quote.replace(/\s+/g, ' ').slice(0, 80)}"` : ''})`;
     const conf = typeof f.confidence === 'number' ? `  conf ${f.confidence.toFixed(2)}` : '';
     process.stdout.write(`    ${name}: ${cellText(f.value)}${f.value === null || f.value === undefined ? '' : `${conf}${where}`}\n`);
   }

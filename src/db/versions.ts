@@ -51,3 +51,25 @@ export async function listRecordVersions(db: Db, table: VersionedTable, document
     .orderBy('version')
     .execute();
 }
+
+/**
+ * The per-field evidence of every version of a document's records (the audit
+ * timeline's record steps): one query for the document, keyed by record id,
+ * fields in name order.
+ */
+export async function listVersionEvidence(db: Db, documentId: string) {
+  const rows = await db
+    .selectFrom('field_evidence')
+    .select(['record_id', 'field', 'confidence', 'page', 'quote', 'path', 'tier'])
+    .where('document_id', '=', documentId)
+    .orderBy('record_id')
+    .orderBy('field')
+    .execute();
+  const byRecord = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const list = byRecord.get(row.record_id);
+    if (list) list.push(row);
+    else byRecord.set(row.record_id, [row]);
+  }
+  return byRecord;
+}

@@ -164,7 +164,14 @@ describe.skipIf(!HAVE_DATASETS)(`audit timeline${HAVE_DATASETS ? '' : ` — ${DA
     expect(routing?.details.thresholds).toMatchObject({ minConfidence: 0.8, longDocTokens: 20000 });
     const review = timeline.entries.find((e) => e.step === 'review');
     expect(review?.summary).toMatch(/review by bob@audit: correct \(.*invoiceNumber: .* → "CB-1"/);
-    expect(timeline.entries.find((e) => e.step === 'record_version')?.details).toMatchObject({ version: 1, source: 'reviewer:bob@audit' });
+    const version = timeline.entries.find((e) => e.step === 'record_version');
+    expect(version?.details).toMatchObject({ version: 1, source: 'reviewer:bob@audit' });
+    // Where each field of the version was read: a value the models read from the page is its page and quote.
+    const evidence = version?.details.evidence as Record<string, { source: string; page?: number; quote?: string }>;
+    expect(evidence.vendorName).toMatchObject({ source: 'page', page: expect.any(Number), quote: expect.any(String) });
+    // A value the reviewer typed in has none.
+    expect(evidence.total).toMatchObject({ source: 'none', tier: 'reviewer' });
+    expect(Object.values(evidence).some((e) => e.source === 'xml')).toBe(false);
     // Every step that came from an activity or signal names its history event, in history order.
     const linked = timeline.entries.filter((e) => e.step !== 'finished').map((e) => e.eventId);
     expect(linked.every((id) => typeof id === 'number' && id > 0)).toBe(true);

@@ -2,16 +2,19 @@
  * The exact e-invoice tier end to end: files ingested, the workflow run by a
  * worker, the record and its trail read back from Postgres.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadLatestRecord, type InvoiceRecordView } from '../../src/db/records.ts';
 import { readExact } from '../../src/einvoice/exact-tier.ts';
 import { ciiFields, embeddedInvoiceXml } from '../../src/eval/hybrid-gold.ts';
 import { INVOICE_FIELD_TYPES, normaliseValue } from '../../src/eval/metrics.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
+import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
 import { DATASETS_DIR, startHarness, type Harness } from '../support/harness.ts';
 
 const EINVOICES = path.join(DATASETS_DIR, 'einvoices');
@@ -20,11 +23,16 @@ const HYBRID = path.join(EINVOICES, 'hybrid-pdf');
 const HAVE = existsSync(XRECHNUNG) && existsSync(HYBRID);
 const NOTE = HAVE ? '' : ` (skipped: ${EINVOICES} not found)`;
 
-let h: Harness;
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const execFileAsync = promisify(execFile);
+
+let h: ApiHarness;
+let key: string;
 let scratch: string;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startApiHarness();
+  key = await h.key(['read'], 'einvoice');
   scratch = await mkdtemp(path.join(tmpdir(), 'docroute-einvoice-'));
 });
 afterAll(async () => {
@@ -36,6 +44,32 @@ async function run(file: string, harness: Harness = h) {
   const ingested = await ingestFile(harness, file, 'test');
   const result = await waitForDocument(harness, ingested.workflowId);
   return result;
+}
+
+/** `docroute <args>` as a user runs it, against this harness's database and Temporal. */
+async function cli(args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: [path.join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(path.delimiter),
+      HOME: process.env.HOME ?? '/tmp',
+      DATABASE_URL: h.config.database.url as string,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      DOCROUTE_TASK_QUEUE: h.taskQueue,
+      DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+      DOCROUTE_LOG_LEVEL: 'warn',
+    },
+    timeout: 120_000,
+  });
+  return stdout;
+}
+
+/** A KoSIT CII invoice with its own invoice number (new content, no duplicate of another test's document), changed by `edit`. */
+async function ciiVariant(name: string, number: string, edit: (xml: string) => string = (x) => x): Promise<string> {
+  const text = await fs.readFile(path.join(XRECHNUNG, '01.01a-INVOICE_uncefact.xml'), 'utf8');
+  const renumbered = text.replace('<ram:ID>123456XX</ram:ID>', `<ram:ID>${number}</ram:ID>`);
+  expect(renumbered).not.toBe(text);
+  return scratchFile(name, edit(renumbered));
 }
 
 async function scratchFile(name: string, text: string): Promise<string> {
@@ -250,6 +284,59 @@ describe.skipIf(!HAVE)(`e-invoices through the workflow${NOTE}`, () => {
     expect(count('text:')).toBe(files.length - 16);
     expect(outcomes['corrupt-factur-x-waytoosmall.pdf']).toBe('text:failed');
   }, 600_000);
+
+  it('the XML path of each value is its evidence in `show`, the API and the audit trail', async () => {
+    const result = await run(await ciiVariant('evidence.xml', 'EVIDENCE-1'));
+    expect(result).toMatchObject({ status: 'extracted', route: ['xml'] });
+    const grandTotal =
+      '/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount';
+
+    const shown = await cli(['show', result.documentId]);
+    expect(shown).toContain(`      xml: ${grandTotal}\n`);
+    expect(shown).toContain('      xml: /rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID\n');
+    // A value read from the XML has no page box to locate: nothing says it was "not located".
+    expect(shown).not.toContain('not located');
+    expect(shown).not.toContain('CREDIT NOTE');
+
+    // The audit trail's record version says where each value was read, from the CLI and the API alike.
+    type Audit = { entries: { step: string; details: { evidence?: Record<string, { source: string; path?: string }> } }[] };
+    const fromCli = JSON.parse(await cli(['audit', result.documentId, '--json'])) as Audit;
+    const fromApi = (await (await h.call(`/v1/documents/${result.documentId}/audit`, { key })).json()) as Audit;
+    for (const audit of [fromCli, fromApi]) {
+      const versions = audit.entries.filter((e) => e.step === 'record_version');
+      expect(versions).toHaveLength(1);
+      const evidence = versions[0]!.details.evidence!;
+      expect(evidence.total).toMatchObject({ source: 'xml', path: grandTotal });
+      expect(evidence.iban).toMatchObject({ source: 'xml', path: expect.stringMatching(/ram:IBANID$/) });
+      // Every field of an exact reading came from the XML.
+      expect(Object.keys(evidence).length).toBeGreaterThan(10);
+      expect(Object.values(evidence).every((e) => e.source === 'xml' && e.path?.startsWith('/rsm:CrossIndustryInvoice/'))).toBe(true);
+    }
+
+    // GET of the document and of its invoice carry the path in the value's evidence.
+    const doc = (await (await h.call(`/v1/documents/${result.documentId}`, { key })).json()) as {
+      record: { id: string; evidence: Record<string, { path?: string; boxes: unknown }> };
+    };
+    expect(doc.record.evidence.total).toMatchObject({ path: grandTotal, boxes: null });
+    const invoice = (await (await h.call(`/v1/invoices/${doc.record.id}`, { key })).json()) as { evidence: Record<string, { path?: string }> };
+    expect(invoice.evidence.total?.path).toBe(grandTotal);
+    expect(invoice.evidence.invoiceNumber?.path).toBe('/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID');
+  }, 180_000);
+
+  it('a CII credit note (TypeCode 381) is a credit note in the record and says so in `show`', async () => {
+    const file = await ciiVariant('credit-note.xml', 'CREDIT-1', (xml) => {
+      const changed = xml.replace(/(<rsm:ExchangedDocument>\s*<ram:ID>[^<]*<\/ram:ID>\s*<ram:TypeCode>)380(<\/ram:TypeCode>)/, '$1381$2');
+      expect(changed).not.toBe(xml);
+      return changed;
+    });
+    const result = await run(file);
+    expect(result).toMatchObject({ status: 'extracted', route: ['xml'] });
+    const record = (await loadLatestRecord(h.db, result.documentId, 'invoice')) as InvoiceRecordView;
+    expect(record.documentType).toBe('credit_note');
+    expect(record.evidence.documentType?.path).toBe('/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:TypeCode');
+    const shown = await cli(['show', result.documentId]);
+    expect(shown.split('\n').filter((l) => l.includes('CREDIT NOTE'))).toEqual(['  CREDIT NOTE: its amounts are credited to the buyer, not owed by them']);
+  }, 180_000);
 
   it('DOCROUTE_EINVOICE=off sends the same hybrid PDFs down the text path, and refuses XML files', async () => {
     const off = await startHarness({ env: { DOCROUTE_EINVOICE: 'off' } });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,9 +8,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emptyContractExtraction, emptyInvoiceExtraction } from '../../schemas/index.ts';
 import { insertCandidate } from '../../src/db/candidates.ts';
+import { readEInvoiceXml, toInvoiceExtraction } from '../../src/einvoice/read.ts';
 import { insertContractVersion, insertInvoiceVersion, type RecordProvenance } from '../../src/db/records.ts';
 import type { DocumentStatusColumn } from '../../src/db/schema.ts';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
+import { DATASETS_DIR } from '../support/harness.ts';
 
 /*
  * Exports for spreadsheets (BOM, file column, contracts, documents in review) through
@@ -21,6 +23,7 @@ import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BOM = '\uFEFF';
+const XRECHNUNG = path.join(DATASETS_DIR, 'einvoices', 'xrechnung');
 
 let h: ApiHarness;
 let key: string;
@@ -245,6 +248,34 @@ describe('invoice exports', () => {
     // JSON Lines has no BOM.
     expect((await cli(['export', 'invoices', '--format', 'jsonl'])).stdout.startsWith('{')).toBe(true);
     await expect(cli(['export', 'invoices', '--format', 'csv', '--party', 'acme'])).rejects.toMatchObject({ stderr: expect.stringContaining('--party does not apply to invoices') });
+  });
+
+  it.skipIf(!existsSync(XRECHNUNG))(`an invoice with two VAT rates: one ';'-joined cell per breakdown column, record and candidate alike${existsSync(XRECHNUNG) ? '' : ' (skipped: datasets not found)'}`, async () => {
+    // A real KoSIT invoice (03.01a: S 19% on 578.89 = 109.99 and S 7% on 108.39 = 7.59), read by the exact tier's reader.
+    const fields = toInvoiceExtraction(readEInvoiceXml(new Uint8Array(await fs.readFile(path.join(XRECHNUNG, '03.01a-INVOICE_uncefact.xml')))));
+    expect(fields.vatBreakdown?.map((v) => v.rate)).toEqual(['19.00', '7.00']);
+    const number = fields.invoiceNumber.value!;
+    const recordDoc = await addDocument('two-rates.xml', 'invoice', 'extracted');
+    const reviewDoc = await addDocument('two-rates-in-review.xml', 'invoice', 'needs_review');
+    try {
+      await h.db.transaction().execute((trx) => insertInvoiceVersion(trx, fields, { ...provenance(recordDoc), tier: 'xml' }, null));
+      await insertCandidate(
+        h.db,
+        { document_id: reviewDoc, workflow_id: 'wf', run_id: 'run', stage: 'exact', kind: 'invoice', fields, confidence: '1', checks: { checks: [], ungrounded: [], missingRequired: [] }, attempt_ids: [], possible_duplicate_of: null },
+        [],
+      );
+      const rows = records((await get(`/v1/invoices?format=csv&includeReview=true&invoiceNumber=${encodeURIComponent(number)}`)).text);
+      const vat = (r: Record<string, string>) => [r.valuesFrom, r.vatCategories, r.vatRates, r.vatTaxableAmounts, r.vatAmounts];
+      expect(rows.map(vat)).toEqual([
+        ['record', 'S;S', '19.00;7.00', '578.89;108.39', '109.99;7.59'],
+        ['candidate', 'S;S', '19.00;7.00', '578.89;108.39', '109.99;7.59'],
+      ]);
+      // JSON Lines carries the same joined cells.
+      const jsonl = (await get(`/v1/invoices?format=jsonl&invoiceNumber=${encodeURIComponent(number)}`)).text.trim().split('\n').map((l) => JSON.parse(l));
+      expect(jsonl.map((r) => [r.vatRates, r.vatAmounts])).toEqual([['19.00;7.00', '109.99;7.59']]);
+    } finally {
+      await h.db.deleteFrom('documents').where('id', 'in', [recordDoc, reviewDoc]).execute();
+    }
   });
 });
 

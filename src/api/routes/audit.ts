@@ -39,7 +39,8 @@ export const auditRoutes: RouteModule = (app, deps) => {
         summary: "A document's audit trail",
         description:
           'Received (hash, source), parsed (pages, tokens), each extraction attempt (tier, model, prompt version, tokens, cost, latency, outcome), ' +
-          'each routing decision with its inputs and thresholds, validation results, review actions, and every record version.',
+          'each routing decision with its inputs and thresholds, validation results, review actions, and every record version ' +
+          'with where each of its fields was read (details.evidence: the XML element path for an e-invoice value, the page and quote otherwise).',
         security: BEARER,
         params: z.object({ documentId: z.uuid().describe('The document id') }),
         response: {

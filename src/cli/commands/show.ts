@@ -1,6 +1,6 @@
 import { formatBoxes } from '../../evidence/format.ts';
 import type { FieldEvidenceView } from '../../db/records.ts';
-import { describeDocument, engineName } from '../../app/document-view.ts';
+import { describeDocument, engineName, type DocumentView } from '../../app/document-view.ts';
 import { listAttemptSummaries, listDocumentChecks, listRoutingDecisions } from '../../db/trail.ts';
 import { withDb } from '../with-db.ts';
 import type { CliContext } from '../main.ts';
@@ -24,12 +24,18 @@ export async function showCommand(ctx: CliContext, ref: string, opts: { json?: b
     }
     printDocumentLine(view);
     process.stdout.write(`  document ${view.documentId}\n  sha256   ${view.sha256}\n  workflow ${view.workflowId}\n`);
+    if (isCreditNote(view)) process.stdout.write(`  CREDIT NOTE: its amounts are credited to the buyer, not owed by them\n`);
     if (view.record) {
       process.stdout.write(`\n  record (version ${String(view.record.version)}, by ${recordSource(String(view.record.source), view.ranOn)}):\n`);
       printRecord(view.record, view.ranOn);
       const evidence = view.record.evidence as Record<string, FieldEvidenceView>;
       process.stdout.write(`\n  evidence:\n`);
       for (const [field, e] of Object.entries(evidence)) {
+        if (e.path) {
+          // Read from an e-invoice's XML: the element path is where it was read (no page box to locate).
+          process.stdout.write(`    ${field} (conf ${e.confidence.toFixed(2)}): "${(e.quote ?? '').replace(/\s+/g, ' ').slice(0, 100)}"\n      xml: ${e.path}\n`);
+          continue;
+        }
         process.stdout.write(`    ${field} (p.${e.page ?? '?'}, conf ${e.confidence.toFixed(2)}): "${(e.quote ?? '').replace(/\s+/g, ' ').slice(0, 100)}"\n`);
         if (e.quote !== null) process.stdout.write(`      ${formatBoxes(e.boxes)}\n`);
       }
@@ -58,4 +64,11 @@ export async function showCommand(ctx: CliContext, ref: string, opts: { json?: b
 function recordSource(source: string, ranOn: readonly string[]): string {
   if (!source.startsWith('model:')) return source;
   return ranOn.length ? ranOn.join('→') : source.slice('model:'.length);
+}
+
+/** Whether the document's record (or, in review, its candidate) is a credit note: marked so nobody pays it. */
+function isCreditNote(view: Pick<DocumentView, 'record' | 'candidate'>): boolean {
+  if (view.record?.kind === 'invoice') return view.record.documentType === 'credit_note';
+  const fields = view.candidate?.fields as { documentType?: { value?: unknown } } | null | undefined;
+  return fields?.documentType?.value === 'credit_note';
 }
