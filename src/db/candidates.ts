@@ -83,6 +83,8 @@ export interface LatestCandidate {
   fields: CandidateFields;
   possibleDuplicateOf: string | null;
   createdAt: Date;
+  /** Its checks as stored with it (their messages put review reasons in words: src/review/reasons.ts). */
+  checks: CandidateChecks['checks'];
 }
 
 /** The newest candidate of each of the given documents (what the review queue shows), by document id. */
@@ -91,7 +93,7 @@ export async function findLatestCandidates(db: Db, documentIds: readonly string[
   if (documentIds.length === 0) return latest;
   const rows = await db
     .selectFrom('candidates')
-    .select(['document_id', 'stage', 'confidence', 'fields', 'possible_duplicate_of', 'created_at'])
+    .select(['document_id', 'stage', 'confidence', 'fields', 'checks', 'possible_duplicate_of', 'created_at'])
     .where('document_id', 'in', documentIds)
     .orderBy('created_at', 'desc')
     .execute();
@@ -103,6 +105,7 @@ export async function findLatestCandidates(db: Db, documentIds: readonly string[
       fields: CandidateFields.parse(c.fields),
       possibleDuplicateOf: c.possible_duplicate_of,
       createdAt: c.created_at,
+      checks: CandidateChecks.parse(c.checks).checks,
     });
   }
   return latest;

@@ -152,10 +152,38 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(js.length).toBeGreaterThan(1000);
   });
 
+  /**
+   * Documents in review whose reasons name a failed check by its code, with the
+   * words the queue should show for it: the message stored with the check by
+   * the document's latest candidate.
+   */
+  async function failedCheckReasons() {
+    const docs = await api.db.selectFrom('documents').select(['id', 'review_reasons']).where('status', '=', 'needs_review').execute();
+    const out: { documentId: string; code: string; message: string }[] = [];
+    for (const d of docs) {
+      const latest = await api.db.selectFrom('candidates').select('id').where('document_id', '=', d.id).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      if (!latest) continue;
+      const failing = await api.db.selectFrom('validation_results').select(['check_name', 'fields', 'message']).where('candidate_id', '=', latest.id).where('passed', '=', false).execute();
+      for (const code of d.review_reasons.filter((r) => r.startsWith('check failed: '))) {
+        const check = failing.find((c) => (c.fields.length ? `${c.check_name}(${c.fields.join(',')})` : c.check_name) === code.slice('check failed: '.length));
+        if (check) out.push({ documentId: d.id, code, message: check.message });
+      }
+    }
+    return out;
+  }
+
   it('a clerk signs in, opens an invoice from the queue, sees the invoice number boxed where it is on the page, corrects a field and a line item with the keyboard, and submits', async () => {
     const page = await signIn('clerk1');
     const queue = page.getByTestId('queue');
     await queue.waitFor();
+    // Why each document needs a look, in words: a failed check by its stored message (with the values), not its code.
+    const worded = await failedCheckReasons();
+    expect(worded.length, 'documents in review for a failed check').toBeGreaterThan(0);
+    expect(await queue.innerText()).not.toContain('check failed:');
+    for (const w of worded) {
+      const shown = queue.locator(`tr[data-document="${w.documentId}"] .reasons [data-reason="${w.code}"]`);
+      expect(await shown.textContent(), w.code).toBe(w.message);
+    }
     const inReview = await reviewInvoicesWithNumber();
     expect(inReview.length, 'invoice2data documents in review with an invoice number').toBeGreaterThan(0);
     const queued = await queue.locator('tbody tr').count();
@@ -400,6 +428,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(await page.locator('.viewer img').count(), 'no page image is asked for').toBe(0);
     // The rule it breaks is shown in words, with its id.
     expect(await page.locator('.fields').innerText()).toMatch(/BR-CO-16/);
+    // Why it is in review, in words: each failed rule by its stored message, its code kept as the item's data.
+    const worded = (await failedCheckReasons()).filter((w) => w.documentId === id);
+    expect(worded.map((w) => w.code)).toContainEqual(expect.stringMatching(/^check failed: BR-CO-16\b/));
+    for (const w of worded) expect(await page.getByTestId('reasons').locator(`[data-reason="${w.code}"]`).textContent()).toBe(w.message);
+    expect(await page.getByTestId('reasons').innerText()).not.toContain('check failed:');
     // Focus the total: its source is the XML path it was read from, never a box.
     await page.locator('#f-total').focus();
     await poll(() => page.getByTestId('source-path').textContent()).toBe(total.evidence.path);
