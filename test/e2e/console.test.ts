@@ -184,6 +184,25 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
       const shown = queue.locator(`tr[data-document="${w.documentId}"] .reasons [data-reason="${w.code}"]`);
       expect(await shown.textContent(), w.code).toBe(w.message);
     }
+    // `?` lists the keys on an overlay; Escape closes it.
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    const keys = await help.locator('tr').evaluateAll((rows) => rows.map((r) => [r.querySelector('kbd')?.textContent ?? '', r.querySelector('td')?.textContent ?? '']));
+    for (const [key, what] of [
+      ['?', /this list/],
+      ['j / ↓, k / ↑', /next \/ previous/],
+      ['Enter or e', /open .*\/ edit/],
+      ['a', /approve/],
+      ['Ctrl+Enter', /submit/],
+      ['r', /reject/],
+      ['n', /next document/],
+      ['q', /queue/],
+    ] as const) {
+      expect(keys.find(([k]) => k === key)?.[1], `the overlay lists ${key}`).toMatch(what);
+    }
+    await page.keyboard.press('Escape');
+    await poll(() => help.count()).toBe(0);
     const inReview = await reviewInvoicesWithNumber();
     expect(inReview.length, 'invoice2data documents in review with an invoice number').toBeGreaterThan(0);
     const queued = await queue.locator('tbody tr').count();
@@ -234,25 +253,54 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     // Keyboard only from here: correct the invoice number…
     await page.keyboard.press('Control+A');
     await page.keyboard.type('INV-CHECKED-1');
+    // …type an impossible issue date: it is marked as you type, and the submit is refused until it is fixed.
+    const fieldOrder = await page.locator('[data-field]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-field')));
+    const steps = fieldOrder.indexOf('issueDate') - fieldOrder.indexOf('invoiceNumber');
+    for (let i = 0; i < Math.abs(steps); i++) await page.keyboard.press(steps > 0 ? 'Alt+ArrowDown' : 'Alt+ArrowUp');
+    await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('f-issueDate');
+    const issueDate = page.locator('#f-issueDate');
+    const issueDateBefore = await issueDate.inputValue();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('2024-13-45');
+    await poll(() => issueDate.getAttribute('aria-invalid')).toBe('true');
+    const dateProblem = page.locator('[data-field="issueDate"] .problem');
+    expect((await dateProblem.textContent())?.trim()).toBeTruthy();
+    expect(await page.getByTestId('submit').isDisabled()).toBe(true);
+    await page.keyboard.press('Control+Enter');
+    await poll(() => page.getByTestId('error').textContent()).toBe('Fix the fields marked in red first.');
+    expect(await api.db.selectFrom('review_submissions').select('id').where('document_id', '=', target.id).execute()).toEqual([]);
+    // Fixed (back to the extracted date): the mark goes.
+    await page.keyboard.press('Control+A');
+    if (issueDateBefore) await page.keyboard.type(issueDateBefore);
+    else await page.keyboard.press('Backspace');
+    await poll(() => issueDate.getAttribute('aria-invalid')).toBe('false');
+    expect(await dateProblem.count()).toBe(0);
     // …move down to the line items and add a line after the current one.
     for (let i = 0; i < 40; i++) {
       const inLines = await page.evaluate(() => !!document.activeElement?.closest('[data-line]'));
       if (inLines) break;
       await page.keyboard.press('Alt+ArrowDown');
     }
-    const lineCount = await page.locator('[data-line]').count();
-    if (lineCount === 0) await page.keyboard.press('Alt+Enter');
-    else {
-      await page.keyboard.press('Alt+Enter');
-    }
+    // The live sum of the line amounts, in cents ("no line items": none).
+    const linesSum = async () => {
+      const text = (await page.getByTestId('arithmetic').textContent()) ?? '';
+      if (text === 'no line items') return 0;
+      const m = /lines sum to (-?\d+\.\d\d)/.exec(text);
+      expect(m, text).not.toBeNull();
+      return Math.round(Number(m![1]) * 100);
+    };
+    const sumBefore = await linesSum();
+    await page.keyboard.press('Alt+Enter');
     await page.keyboard.type('Reviewer added line');
     await page.keyboard.press('Tab');
     await page.keyboard.type('2');
     await page.keyboard.press('Tab');
     await page.keyboard.type('5.00');
     await page.keyboard.press('Tab');
+    // A line without an amount adds nothing; its amount, exactly that.
+    expect(await linesSum()).toBe(sumBefore);
     await page.keyboard.type('10.00');
-    await poll(() => page.getByTestId('arithmetic').textContent()).toMatch(/lines sum to/);
+    await poll(linesSum).toBe(sumBefore + 1000);
     await page.keyboard.press('Control+Enter');
     // Checks that fail on the corrected record (the added line breaks the sum) are confirmed with a reason, by keyboard.
     await page.locator('[data-testid=flash], .confirm').first().waitFor();
@@ -300,6 +348,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.getByTestId('queue').waitFor();
     expect(await page.locator(`tr[data-document="${target.id}"]`).count()).toBe(0);
     await poll(() => page.getByTestId('done-today').textContent()).toContain('done today: 1');
+    // The history of the clerk's decisions lists it.
+    const history = page.getByRole('region', { name: 'Your recent decisions' });
+    const decided = history.locator('li').filter({ hasText: target.file_name });
+    expect(await decided.count()).toBe(1);
+    expect(await decided.locator('.act').textContent()).toBe('correct');
     // Leaving the document that opened next, undecided, released it for others.
     await poll(() => claims()).toEqual([]);
   });
