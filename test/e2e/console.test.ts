@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,8 @@ const EINVOICE = path.join(DATASETS_DIR, 'einvoices', 'xrechnung', '05.01a-INVOI
 const DECIDED_BEFORE_LAST = 2;
 /** …and the queue the last one clears. */
 const QUEUE_TO_CLEAR = 10;
-const DOCS = path.resolve(import.meta.dirname, '..', '..', 'docs');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const DOCS = path.join(ROOT, 'docs');
 const PASSWORD = 'correct horse battery';
 /** Waits for the page or the database to catch up: decisions go through the workflow, and CI has 2 cores. */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 50 });
@@ -455,6 +457,64 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 423]);
   });
+  it('docroute users create shows a generated password once; it signs in, with HttpOnly SameSite cookies (not Secure over HTTP); the name is not taken twice', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      DOCROUTE_LOG_LEVEL: 'warn',
+      DATABASE_URL: api.config.database.url as string,
+      TEMPORAL_ADDRESS: api.config.temporal.address as string,
+      DOCROUTE_TASK_QUEUE: api.taskQueue,
+      DOCROUTE_WORKFLOW_PREFIX: api.config.temporal.workflowIdPrefix,
+    };
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+        );
+      });
+    const created = await cli(['users', 'create', '--name', 'clerk4', '--role', 'reviewer']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('Created reviewer "clerk4".');
+    expect(created.stdout).toMatch(/shown only this once/);
+    const password = /\n\n {2}(\S+)\n\n/.exec(created.stdout)?.[1];
+    expect(password, created.stdout).toBeTruthy();
+    // Once: the password appears once in the output, and only its hash is stored.
+    expect(created.stdout.split(password!).length - 1).toBe(1);
+    const stored = await api.db.selectFrom('console_users').select(['role', 'password_hash']).where('name', '=', 'clerk4').executeTakeFirstOrThrow();
+    expect(stored.role).toBe('reviewer');
+    expect(stored.password_hash).toMatch(/^scrypt\$/);
+    expect(stored.password_hash).not.toContain(password!);
+
+    // It signs in; the session cookie is HttpOnly and SameSite, and not Secure over plain HTTP.
+    const me = await fetch(api.baseUrl + '/console/api/me');
+    const pre = (me.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { csrfToken } = (await me.json()) as { csrfToken: string };
+    const signIn = await fetch(api.baseUrl + '/console/api/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken, cookie: pre },
+      body: JSON.stringify({ name: 'clerk4', password }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookies = signIn.headers.getSetCookie().map((c) => c.split(';').map((p) => p.trim()));
+    expect(cookies.length).toBeGreaterThan(0);
+    const session = cookies.find((c) => !c[0]!.endsWith('=') && !c.includes('Max-Age=0'));
+    expect(session, JSON.stringify(cookies)).toBeDefined();
+    for (const c of cookies) {
+      expect(c).toContain('HttpOnly');
+      expect(c).toContain('SameSite=Strict');
+      expect(c).not.toContain('Secure');
+    }
+    // Each cookie is set once.
+    expect(new Set(cookies.map((c) => c[0]!.split('=')[0])).size).toBe(cookies.length);
+
+    // The same name again: refused, with a non-zero exit code, and nothing changed.
+    const again = await cli(['users', 'create', '--name', 'clerk4', '--role', 'admin']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('there is already an account named "clerk4"');
+    expect((await api.db.selectFrom('console_users').select('role').where('name', '=', 'clerk4').executeTakeFirstOrThrow()).role).toBe('reviewer');
+  });
+
   /** Opens a document from the queue with the keyboard: j down to its row, Enter. */
   async function openFromQueue(page: Page, documentId: string) {
     const queue = page.getByTestId('queue');
