@@ -1,7 +1,7 @@
 import { readBlob } from './blobs.ts';
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
-import { CandidateChecks } from './json-columns.ts';
+import { findCandidateChecks } from './candidates.ts';
 import { reviewReasonsInWords, type ReviewReason } from '../review/reasons.ts';
 import { afterCursor, orderModifier, sortValueText, type CursorState, type SortColumn } from './keyset.ts';
 
@@ -51,12 +51,12 @@ export async function listReviewQueue(db: Db, filter: QueueFilter, claimMinutes:
     .selectFrom('documents')
     .leftJoin('review_claims', (join) => join.onRef('review_claims.document_id', '=', 'documents.id').on(liveClaim(claimMinutes)))
     .leftJoin('console_users', 'console_users.id', 'review_claims.user_id')
-    // The latest candidate: its fields (vendor, total) and its checks (the reasons' words).
+    // The latest candidate: its fields (vendor, total) and id (its checks word the reasons).
     .leftJoinLateral(
       (eb) =>
         eb
           .selectFrom('candidates')
-          .select(['candidates.fields', 'candidates.checks'])
+          .select(['candidates.id', 'candidates.fields'])
           .whereRef('candidates.document_id', '=', 'documents.id')
           .orderBy('candidates.created_at', 'desc')
           .limit(1)
@@ -72,11 +72,12 @@ export async function listReviewQueue(db: Db, filter: QueueFilter, claimMinutes:
       'console_users.name as claimed_by',
       'review_claims.claimed_at',
       'latest.fields',
-      'latest.checks',
+      'latest.id as candidate_id',
     ])
     .where('documents.status', '=', 'needs_review');
   if (filter.kind) query = query.where('documents.kind', '=', filter.kind);
   const rows = await query.orderBy('documents.created_at', 'asc').orderBy('documents.id', 'asc').limit(1000).execute();
+  const checks = await findCandidateChecks(db, rows.flatMap((r) => (r.candidate_id ? [r.candidate_id] : [])));
   let items: QueueItem[] = rows.map((r) => {
     const f = (r.fields ?? {}) as CandidateFields;
     const parties = f.parties?.map((p) => p.name).filter(Boolean) ?? [];
@@ -88,7 +89,7 @@ export async function listReviewQueue(db: Db, filter: QueueFilter, claimMinutes:
       total: f.total?.value ?? null,
       currency: f.currency?.value ?? null,
       createdAt: r.created_at,
-      reasons: reviewReasonsInWords(r.review_reasons, r.checks ? CandidateChecks.parse(r.checks).checks : []),
+      reasons: reviewReasonsInWords(r.review_reasons, (r.candidate_id && checks.get(r.candidate_id)) || []),
       claimedBy: r.claimed_by ?? null,
       claimedAt: r.claimed_at ?? null,
     };
