@@ -257,6 +257,14 @@ export const ContractDetail = z
 
 // ---- documents ---------------------------------------------------------------
 
+/** A review reason with its words (src/review/reasons.ts). */
+export const ReviewReason = z
+  .object({
+    code: z.string().describe('The reason as routing recorded it; a failed check by its code, e.g. "check failed: line_items_sum(lineItems,subtotal)"'),
+    text: z.string().describe('The reason in words, e.g. "2 line items sum to 120.00 but subtotal is 130.00 (difference 10.00, tolerance 0.02)"'),
+  })
+  .meta({ id: 'ReviewReason' });
+
 export const RecordOfDocument = z.discriminatedUnion('kind', [InvoiceRecord, ContractRecord]);
 
 const documentShape = {
@@ -288,6 +296,7 @@ export const DocumentDetail = z
       .object({ stage: z.string(), confidence: z.number(), fields: z.unknown() })
       .nullable()
       .describe('For a document in review: what the models produced, not yet a record'),
+    reviewReasonsInWords: z.array(ReviewReason).describe('reviewReasons in words, in the same order'),
   })
   .meta({ id: 'DocumentDetail' });
 

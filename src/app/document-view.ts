@@ -5,6 +5,7 @@ import { documentCostUsd, listDocumentEngines } from '../db/attempts.ts';
 import { findLatestCandidate } from '../db/candidates.ts';
 import { getDocument } from '../db/documents.ts';
 import { loadLatestRecord, type RecordView } from '../db/records.ts';
+import { reviewReasonsInWords, type ReasonCheck, type ReviewReason } from '../review/reasons.ts';
 
 /** One document as the CLI's `--json` and `show` report it. */
 export interface DocumentView {
@@ -28,6 +29,8 @@ export interface DocumentView {
   /** For a document in review: the candidate the models produced, not yet a record. */
   candidate: { stage: string; confidence: number; fields: unknown } | null;
   reviewReasons: string[];
+  /** The same reasons in words (each with its code), from the checks of the candidate in review. */
+  reviewReasonsInWords: ReviewReason[];
   error: string | null;
   workflowId: string;
 }
@@ -43,9 +46,11 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
   const extractable = doc.kind === 'invoice' || doc.kind === 'contract' ? doc.kind : null;
   const record = extractable && doc.status === 'extracted' ? await loadLatestRecord(db, doc.id, extractable) : null;
   let candidate: DocumentView['candidate'] = null;
+  let checks: ReasonCheck[] = [];
   if (doc.status === 'needs_review') {
     const row = await findLatestCandidate(db, doc.id);
     if (row) candidate = { stage: row.stage, confidence: Number(row.confidence), fields: row.fields };
+    checks = row?.checks ?? [];
   }
   const costUsd = await documentCostUsd(db, doc.id);
   const engines = await listDocumentEngines(db, doc.id);
@@ -63,6 +68,7 @@ export async function describeDocumentRow(db: Db, doc: DocumentRow, file?: strin
     record,
     candidate,
     reviewReasons: doc.review_reasons,
+    reviewReasonsInWords: reviewReasonsInWords(doc.review_reasons, checks),
     error: doc.error,
     workflowId: doc.workflow_id,
   };

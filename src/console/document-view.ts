@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import { loadPageItems, loadPageSizes } from '../db/pages.ts';
 import { loadReviewDocument } from '../db/review-queue.ts';
 import { locateQuote } from '../evidence/locate.ts';
+import { reviewReasonsInWords } from '../review/reasons.ts';
 import type { FieldType, FieldView, ReviewDocumentView, SourceView } from './view-model.ts';
 
 /**
@@ -103,7 +104,7 @@ export async function reviewDocumentView(db: Db, documentId: string): Promise<Re
     file: doc.file_name,
     kind: doc.kind,
     status: doc.status,
-    reasons: doc.review_reasons,
+    reasons: reviewReasonsInWords(doc.review_reasons, checkViews),
     createdAt: doc.created_at.toISOString(),
     original,
     pages,

@@ -44,9 +44,8 @@ export function readCookies(request: FastifyRequest): Record<string, string> {
 export function setCookie(request: FastifyRequest, reply: FastifyReply, name: string, value: string, maxAgeSeconds: number): void {
   const secure = request.protocol === 'https' ? '; Secure' : '';
   const cookie = `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(maxAgeSeconds)}${secure}`;
-  const existing = reply.getHeader('set-cookie');
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
-  reply.header('set-cookie', [...list, cookie]);
+  // Fastify appends a set-cookie header to those already set (adding them again here sent each earlier cookie twice).
+  reply.header('set-cookie', cookie);
 }
 
 export const newToken = () => randomBytes(24).toString('base64url');

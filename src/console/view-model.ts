@@ -27,6 +27,12 @@ export interface SourceView {
   path: string | null;
 }
 
+/** Why a document needs a look: the reason as routing recorded it, and in words (src/review/reasons.ts). */
+export interface ReasonView {
+  code: string;
+  text: string;
+}
+
 export interface CheckView {
   name: string;
   passed: boolean;
@@ -63,7 +69,7 @@ export interface ReviewDocumentView {
   file: string;
   kind: 'invoice' | 'contract' | 'other' | null;
   status: string;
-  reasons: string[];
+  reasons: ReasonView[];
   createdAt: string;
   /**
    * What the original is: a PDF has pages to show; an e-invoice's XML has

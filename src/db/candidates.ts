@@ -83,6 +83,8 @@ export interface LatestCandidate {
   fields: CandidateFields;
   possibleDuplicateOf: string | null;
   createdAt: Date;
+  /** Its checks as stored with it in validation_results (their messages put review reasons in words: src/review/reasons.ts). */
+  checks: CandidateCheckRow[];
 }
 
 /** The newest candidate of each of the given documents (what the review queue shows), by document id. */
@@ -91,19 +93,42 @@ export async function findLatestCandidates(db: Db, documentIds: readonly string[
   if (documentIds.length === 0) return latest;
   const rows = await db
     .selectFrom('candidates')
-    .select(['document_id', 'stage', 'confidence', 'fields', 'possible_duplicate_of', 'created_at'])
+    .select(['id', 'document_id', 'stage', 'confidence', 'fields', 'possible_duplicate_of', 'created_at'])
     .where('document_id', 'in', documentIds)
     .orderBy('created_at', 'desc')
     .execute();
-  for (const c of rows) {
-    if (latest.has(c.document_id)) continue;
+  // Newest first: the first row of each document is its latest candidate.
+  const seen = new Set<string>();
+  const newest = rows.filter((c) => !seen.has(c.document_id) && seen.add(c.document_id));
+  const checks = await findCandidateChecks(db, newest.map((c) => c.id));
+  for (const c of newest) {
     latest.set(c.document_id, {
       stage: c.stage,
       confidence: c.confidence,
       fields: CandidateFields.parse(c.fields),
       possibleDuplicateOf: c.possible_duplicate_of,
       createdAt: c.created_at,
+      checks: checks.get(c.id) ?? [],
     });
   }
   return latest;
+}
+
+/** The checks stored with each of the given candidates (validation_results), in the order they ran, by candidate id. */
+export async function findCandidateChecks(db: Db, candidateIds: readonly string[]): Promise<Map<string, CandidateCheckRow[]>> {
+  const out = new Map<string, CandidateCheckRow[]>();
+  if (candidateIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('validation_results')
+    .select(['candidate_id', 'check_name', 'passed', 'message', 'fields'])
+    .where('candidate_id', 'in', candidateIds)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.candidate_id) ?? [];
+    list.push({ name: r.check_name, passed: r.passed, message: r.message, fields: r.fields });
+    out.set(r.candidate_id, list);
+  }
+  return out;
 }

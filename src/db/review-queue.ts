@@ -1,6 +1,8 @@
 import { readBlob } from './blobs.ts';
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
+import { findCandidateChecks } from './candidates.ts';
+import { reviewReasonsInWords, type ReviewReason } from '../review/reasons.ts';
 import { afterCursor, orderModifier, sortValueText, type CursorState, type SortColumn } from './keyset.ts';
 
 /**
@@ -11,7 +13,7 @@ import { afterCursor, orderModifier, sortValueText, type CursorState, type SortC
 
 export interface QueueFilter {
   kind?: 'invoice' | 'contract' | 'other' | undefined;
-  /** Part of a reason, any case. */
+  /** Part of a reason (its code or its words), any case. */
   reason?: string | undefined;
   /** Part of the vendor's (or a party's) name, any case. */
   vendor?: string | undefined;
@@ -27,7 +29,8 @@ export interface QueueItem {
   total: string | null;
   currency: string | null;
   createdAt: Date;
-  reasons: string[];
+  /** Why it needs a look: each reason's code and its words (src/review/reasons.ts). */
+  reasons: ReviewReason[];
   claimedBy: string | null;
   claimedAt: Date | null;
 }
@@ -48,7 +51,19 @@ export async function listReviewQueue(db: Db, filter: QueueFilter, claimMinutes:
     .selectFrom('documents')
     .leftJoin('review_claims', (join) => join.onRef('review_claims.document_id', '=', 'documents.id').on(liveClaim(claimMinutes)))
     .leftJoin('console_users', 'console_users.id', 'review_claims.user_id')
-    .select((eb) => [
+    // The latest candidate: its fields (vendor, total) and id (its checks word the reasons).
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('candidates')
+          .select(['candidates.id', 'candidates.fields'])
+          .whereRef('candidates.document_id', '=', 'documents.id')
+          .orderBy('candidates.created_at', 'desc')
+          .limit(1)
+          .as('latest'),
+      (join) => join.onTrue(),
+    )
+    .select([
       'documents.id',
       'documents.kind',
       'documents.file_name',
@@ -56,17 +71,13 @@ export async function listReviewQueue(db: Db, filter: QueueFilter, claimMinutes:
       'documents.review_reasons',
       'console_users.name as claimed_by',
       'review_claims.claimed_at',
-      eb
-        .selectFrom('candidates')
-        .select('candidates.fields')
-        .whereRef('candidates.document_id', '=', 'documents.id')
-        .orderBy('candidates.created_at', 'desc')
-        .limit(1)
-        .as('fields'),
+      'latest.fields',
+      'latest.id as candidate_id',
     ])
     .where('documents.status', '=', 'needs_review');
   if (filter.kind) query = query.where('documents.kind', '=', filter.kind);
   const rows = await query.orderBy('documents.created_at', 'asc').orderBy('documents.id', 'asc').limit(1000).execute();
+  const checks = await findCandidateChecks(db, rows.flatMap((r) => (r.candidate_id ? [r.candidate_id] : [])));
   let items: QueueItem[] = rows.map((r) => {
     const f = (r.fields ?? {}) as CandidateFields;
     const parties = f.parties?.map((p) => p.name).filter(Boolean) ?? [];
@@ -78,13 +89,13 @@ export async function listReviewQueue(db: Db, filter: QueueFilter, claimMinutes:
       total: f.total?.value ?? null,
       currency: f.currency?.value ?? null,
       createdAt: r.created_at,
-      reasons: r.review_reasons,
+      reasons: reviewReasonsInWords(r.review_reasons, (r.candidate_id && checks.get(r.candidate_id)) || []),
       claimedBy: r.claimed_by ?? null,
       claimedAt: r.claimed_at ?? null,
     };
   });
   const has = (text: string | null, part: string) => (text ?? '').toLowerCase().includes(part.toLowerCase());
-  if (filter.reason) items = items.filter((i) => i.reasons.some((r) => has(r, filter.reason!)));
+  if (filter.reason) items = items.filter((i) => i.reasons.some((r) => has(r.code, filter.reason!) || has(r.text, filter.reason!)));
   if (filter.vendor) items = items.filter((i) => has(i.counterparty, filter.vendor!));
   if (filter.sort === 'amount') items.sort((a, b) => Number(b.total ?? -Infinity) - Number(a.total ?? -Infinity));
   return items;

@@ -162,15 +162,40 @@ describe('uploads', () => {
 
 describe.skipIf(!HAVE_DATASETS)(`the review queue${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
   it('a reviewer corrects a document in review; the workflow persists the corrected record with the reviewer as its source', async () => {
-    const up = await upload(writer, { name: 'oyo.pdf', bytes: await fs.readFile(path.join(INVOICES, 'oyo.pdf')) });
+    // oyo.pdf is corrected here; AzureInterior.pdf (an embedded e-invoice breaking rules) shows failed checks in the queue.
+    const up = await upload(
+      writer,
+      { name: 'oyo.pdf', bytes: await fs.readFile(path.join(INVOICES, 'oyo.pdf')) },
+      { name: 'AzureInterior.pdf', bytes: await fs.readFile(path.join(INVOICES, 'AzureInterior.pdf')) },
+    );
     const id = up.body.documents[0].documentId as string;
     const waiting = await settle(id);
     expect(waiting.status).toBe('needs_review');
+    const ruleBreaker = await settle(up.body.documents[1].documentId as string);
+    expect(ruleBreaker.status).toBe('needs_review');
 
     const queue = (await (await api.call('/v1/review', { key: reviewer })).json()) as any;
     const item = queue.items.find((i: any) => i.documentId === id);
     expect(item.reasons.length).toBeGreaterThan(0);
     expect(item.candidate.fields.invoiceNumber).toHaveProperty('value');
+    // The reasons in words, each next to its code (the codes stay in `reasons`): a failed check by its stored message, with the values.
+    for (const doc of [waiting, ruleBreaker]) {
+      const queued = queue.items.find((i: any) => i.documentId === doc.documentId);
+      expect(queued.reasonsInWords.map((r: any) => r.code)).toEqual(queued.reasons);
+      for (const r of queued.reasonsInWords) expect(r.text).not.toMatch(/^check failed: |^confidence \d/);
+      // The same words in the document's detail.
+      expect(doc.reviewReasonsInWords).toEqual(queued.reasonsInWords);
+    }
+    expect(item.reasonsInWords).toContainEqual({ code: 'required fields missing: invoiceNumber', text: 'required fields missing: invoice number' });
+    const latest = await api.db.selectFrom('candidates').select('id').where('document_id', '=', ruleBreaker.documentId).orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    const failing = await api.db.selectFrom('validation_results').select(['check_name', 'fields', 'message']).where('candidate_id', '=', latest.id).where('passed', '=', false).execute();
+    const checkFailed = (ruleBreaker.reviewReasons as string[]).filter((r) => r.startsWith('check failed: '));
+    expect(checkFailed.length, `a failed check among ${JSON.stringify(ruleBreaker.reviewReasons)}`).toBeGreaterThan(0);
+    for (const code of checkFailed) {
+      const check = failing.find((c) => (c.fields.length ? `${c.check_name}(${c.fields.join(',')})` : c.check_name) === code.slice('check failed: '.length));
+      expect(check, code).toBeDefined();
+      expect(ruleBreaker.reviewReasonsInWords.find((r: any) => r.code === code).text).toBe(check!.message);
+    }
     expect((await api.call('/v1/review', { key: reader })).status).toBe(403);
 
     const decide = (body: unknown) =>

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,8 @@ const EINVOICE = path.join(DATASETS_DIR, 'einvoices', 'xrechnung', '05.01a-INVOI
 const DECIDED_BEFORE_LAST = 2;
 /** …and the queue the last one clears. */
 const QUEUE_TO_CLEAR = 10;
-const DOCS = path.resolve(import.meta.dirname, '..', '..', 'docs');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const DOCS = path.join(ROOT, 'docs');
 const PASSWORD = 'correct horse battery';
 /** Waits for the page or the database to catch up: decisions go through the workflow, and CI has 2 cores. */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 50 });
@@ -152,10 +154,57 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(js.length).toBeGreaterThan(1000);
   });
 
+  /**
+   * Documents in review whose reasons name a failed check by its code, with the
+   * words the queue should show for it: the message stored with the check by
+   * the document's latest candidate.
+   */
+  async function failedCheckReasons() {
+    const docs = await api.db.selectFrom('documents').select(['id', 'review_reasons']).where('status', '=', 'needs_review').execute();
+    const out: { documentId: string; code: string; message: string }[] = [];
+    for (const d of docs) {
+      const latest = await api.db.selectFrom('candidates').select('id').where('document_id', '=', d.id).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      if (!latest) continue;
+      const failing = await api.db.selectFrom('validation_results').select(['check_name', 'fields', 'message']).where('candidate_id', '=', latest.id).where('passed', '=', false).execute();
+      for (const code of d.review_reasons.filter((r) => r.startsWith('check failed: '))) {
+        const check = failing.find((c) => (c.fields.length ? `${c.check_name}(${c.fields.join(',')})` : c.check_name) === code.slice('check failed: '.length));
+        if (check) out.push({ documentId: d.id, code, message: check.message });
+      }
+    }
+    return out;
+  }
+
   it('a clerk signs in, opens an invoice from the queue, sees the invoice number boxed where it is on the page, corrects a field and a line item with the keyboard, and submits', async () => {
     const page = await signIn('clerk1');
     const queue = page.getByTestId('queue');
     await queue.waitFor();
+    // Why each document needs a look, in words: a failed check by its stored message (with the values), not its code.
+    const worded = await failedCheckReasons();
+    expect(worded.length, 'documents in review for a failed check').toBeGreaterThan(0);
+    expect(await queue.innerText()).not.toContain('check failed:');
+    for (const w of worded) {
+      const shown = queue.locator(`tr[data-document="${w.documentId}"] .reasons [data-reason="${w.code}"]`);
+      expect(await shown.textContent(), w.code).toBe(w.message);
+    }
+    // `?` lists the keys on an overlay; Escape closes it.
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    const keys = await help.locator('tr').evaluateAll((rows) => rows.map((r) => [r.querySelector('kbd')?.textContent ?? '', r.querySelector('td')?.textContent ?? '']));
+    for (const [key, what] of [
+      ['?', /this list/],
+      ['j / ↓, k / ↑', /next \/ previous/],
+      ['Enter or e', /open .*\/ edit/],
+      ['a', /approve/],
+      ['Ctrl+Enter', /submit/],
+      ['r', /reject/],
+      ['n', /next document/],
+      ['q', /queue/],
+    ] as const) {
+      expect(keys.find(([k]) => k === key)?.[1], `the overlay lists ${key}`).toMatch(what);
+    }
+    await page.keyboard.press('Escape');
+    await poll(() => help.count()).toBe(0);
     const inReview = await reviewInvoicesWithNumber();
     expect(inReview.length, 'invoice2data documents in review with an invoice number').toBeGreaterThan(0);
     const queued = await queue.locator('tbody tr').count();
@@ -206,25 +255,54 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     // Keyboard only from here: correct the invoice number…
     await page.keyboard.press('Control+A');
     await page.keyboard.type('INV-CHECKED-1');
+    // …type an impossible issue date: it is marked as you type, and the submit is refused until it is fixed.
+    const fieldOrder = await page.locator('[data-field]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-field')));
+    const steps = fieldOrder.indexOf('issueDate') - fieldOrder.indexOf('invoiceNumber');
+    for (let i = 0; i < Math.abs(steps); i++) await page.keyboard.press(steps > 0 ? 'Alt+ArrowDown' : 'Alt+ArrowUp');
+    await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('f-issueDate');
+    const issueDate = page.locator('#f-issueDate');
+    const issueDateBefore = await issueDate.inputValue();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('2024-13-45');
+    await poll(() => issueDate.getAttribute('aria-invalid')).toBe('true');
+    const dateProblem = page.locator('[data-field="issueDate"] .problem');
+    expect((await dateProblem.textContent())?.trim()).toBeTruthy();
+    expect(await page.getByTestId('submit').isDisabled()).toBe(true);
+    await page.keyboard.press('Control+Enter');
+    await poll(() => page.getByTestId('error').textContent()).toBe('Fix the fields marked in red first.');
+    expect(await api.db.selectFrom('review_submissions').select('id').where('document_id', '=', target.id).execute()).toEqual([]);
+    // Fixed (back to the extracted date): the mark goes.
+    await page.keyboard.press('Control+A');
+    if (issueDateBefore) await page.keyboard.type(issueDateBefore);
+    else await page.keyboard.press('Backspace');
+    await poll(() => issueDate.getAttribute('aria-invalid')).toBe('false');
+    expect(await dateProblem.count()).toBe(0);
     // …move down to the line items and add a line after the current one.
     for (let i = 0; i < 40; i++) {
       const inLines = await page.evaluate(() => !!document.activeElement?.closest('[data-line]'));
       if (inLines) break;
       await page.keyboard.press('Alt+ArrowDown');
     }
-    const lineCount = await page.locator('[data-line]').count();
-    if (lineCount === 0) await page.keyboard.press('Alt+Enter');
-    else {
-      await page.keyboard.press('Alt+Enter');
-    }
+    // The live sum of the line amounts, in cents ("no line items": none).
+    const linesSum = async () => {
+      const text = (await page.getByTestId('arithmetic').textContent()) ?? '';
+      if (text === 'no line items') return 0;
+      const m = /lines sum to (-?\d+\.\d\d)/.exec(text);
+      expect(m, text).not.toBeNull();
+      return Math.round(Number(m![1]) * 100);
+    };
+    const sumBefore = await linesSum();
+    await page.keyboard.press('Alt+Enter');
     await page.keyboard.type('Reviewer added line');
     await page.keyboard.press('Tab');
     await page.keyboard.type('2');
     await page.keyboard.press('Tab');
     await page.keyboard.type('5.00');
     await page.keyboard.press('Tab');
+    // A line without an amount adds nothing; its amount, exactly that.
+    expect(await linesSum()).toBe(sumBefore);
     await page.keyboard.type('10.00');
-    await poll(() => page.getByTestId('arithmetic').textContent()).toMatch(/lines sum to/);
+    await poll(linesSum).toBe(sumBefore + 1000);
     await page.keyboard.press('Control+Enter');
     // Checks that fail on the corrected record (the added line breaks the sum) are confirmed with a reason, by keyboard.
     await page.locator('[data-testid=flash], .confirm').first().waitFor();
@@ -272,6 +350,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     await page.getByTestId('queue').waitFor();
     expect(await page.locator(`tr[data-document="${target.id}"]`).count()).toBe(0);
     await poll(() => page.getByTestId('done-today').textContent()).toContain('done today: 1');
+    // The history of the clerk's decisions lists it.
+    const history = page.getByRole('region', { name: 'Your recent decisions' });
+    const decided = history.locator('li').filter({ hasText: target.file_name });
+    expect(await decided.count()).toBe(1);
+    expect(await decided.locator('.act').textContent()).toBe('correct');
     // Leaving the document that opened next, undecided, released it for others.
     await poll(() => claims()).toEqual([]);
   });
@@ -374,6 +457,64 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 423]);
   });
+  it('docroute users create shows a generated password once; it signs in, with HttpOnly SameSite cookies (not Secure over HTTP); the name is not taken twice', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      DOCROUTE_LOG_LEVEL: 'warn',
+      DATABASE_URL: api.config.database.url as string,
+      TEMPORAL_ADDRESS: api.config.temporal.address as string,
+      DOCROUTE_TASK_QUEUE: api.taskQueue,
+      DOCROUTE_WORKFLOW_PREFIX: api.config.temporal.workflowIdPrefix,
+    };
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+        );
+      });
+    const created = await cli(['users', 'create', '--name', 'clerk4', '--role', 'reviewer']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('Created reviewer "clerk4".');
+    expect(created.stdout).toMatch(/shown only this once/);
+    const password = /\n\n {2}(\S+)\n\n/.exec(created.stdout)?.[1];
+    expect(password, created.stdout).toBeTruthy();
+    // Once: the password appears once in the output, and only its hash is stored.
+    expect(created.stdout.split(password!).length - 1).toBe(1);
+    const stored = await api.db.selectFrom('console_users').select(['role', 'password_hash']).where('name', '=', 'clerk4').executeTakeFirstOrThrow();
+    expect(stored.role).toBe('reviewer');
+    expect(stored.password_hash).toMatch(/^scrypt\$/);
+    expect(stored.password_hash).not.toContain(password!);
+
+    // It signs in; the session cookie is HttpOnly and SameSite, and not Secure over plain HTTP.
+    const me = await fetch(api.baseUrl + '/console/api/me');
+    const pre = (me.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { csrfToken } = (await me.json()) as { csrfToken: string };
+    const signIn = await fetch(api.baseUrl + '/console/api/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken, cookie: pre },
+      body: JSON.stringify({ name: 'clerk4', password }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookies = signIn.headers.getSetCookie().map((c) => c.split(';').map((p) => p.trim()));
+    expect(cookies.length).toBeGreaterThan(0);
+    const session = cookies.find((c) => !c[0]!.endsWith('=') && !c.includes('Max-Age=0'));
+    expect(session, JSON.stringify(cookies)).toBeDefined();
+    for (const c of cookies) {
+      expect(c).toContain('HttpOnly');
+      expect(c).toContain('SameSite=Strict');
+      expect(c).not.toContain('Secure');
+    }
+    // Each cookie is set once.
+    expect(new Set(cookies.map((c) => c[0]!.split('=')[0])).size).toBe(cookies.length);
+
+    // The same name again: refused, with a non-zero exit code, and nothing changed.
+    const again = await cli(['users', 'create', '--name', 'clerk4', '--role', 'admin']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('there is already an account named "clerk4"');
+    expect((await api.db.selectFrom('console_users').select('role').where('name', '=', 'clerk4').executeTakeFirstOrThrow()).role).toBe('reviewer');
+  });
+
   /** Opens a document from the queue with the keyboard: j down to its row, Enter. */
   async function openFromQueue(page: Page, documentId: string) {
     const queue = page.getByTestId('queue');
@@ -400,6 +541,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(await page.locator('.viewer img').count(), 'no page image is asked for').toBe(0);
     // The rule it breaks is shown in words, with its id.
     expect(await page.locator('.fields').innerText()).toMatch(/BR-CO-16/);
+    // Why it is in review, in words: each failed rule by its stored message, its code kept as the item's data.
+    const worded = (await failedCheckReasons()).filter((w) => w.documentId === id);
+    expect(worded.map((w) => w.code)).toContainEqual(expect.stringMatching(/^check failed: BR-CO-16\b/));
+    for (const w of worded) expect(await page.getByTestId('reasons').locator(`[data-reason="${w.code}"]`).textContent()).toBe(w.message);
+    expect(await page.getByTestId('reasons').innerText()).not.toContain('check failed:');
     // Focus the total: its source is the XML path it was read from, never a box.
     await page.locator('#f-total').focus();
     await poll(() => page.getByTestId('source-path').textContent()).toBe(total.evidence.path);

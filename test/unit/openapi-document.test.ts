@@ -111,4 +111,15 @@ describe('the OpenAPI document', () => {
     const upload = doc.paths['/v1/documents'].post.requestBody.content['multipart/form-data'].schema;
     expect(upload.properties.file.items).toEqual({ type: 'string', format: 'binary' });
   });
+
+  it('gives review reasons in words next to their codes, as added fields (the code arrays stay as they were)', () => {
+    const reason = { $ref: '#/components/schemas/ReviewReason' };
+    const item = doc.components.schemas.ReviewItem;
+    expect(item.properties.reasons).toMatchObject({ type: 'array', items: { type: 'string' } });
+    expect(item.properties.reasonsInWords).toMatchObject({ type: 'array', items: reason });
+    const detail = doc.components.schemas.DocumentDetail;
+    expect(detail.properties.reviewReasons).toMatchObject({ type: 'array', items: { type: 'string' } });
+    expect(detail.properties.reviewReasonsInWords).toMatchObject({ type: 'array', items: reason });
+    expect(doc.components.schemas.ReviewReason.required.sort()).toEqual(['code', 'text']);
+  });
 });

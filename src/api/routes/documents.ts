@@ -128,6 +128,7 @@ export const documentRoutes: RouteModule = (app, deps) => {
         costUsd: view.costUsd,
         record: view.record,
         candidate: view.candidate,
+        reviewReasonsInWords: view.reviewReasonsInWords,
       };
     },
   );

@@ -5,7 +5,8 @@ import { findLatestCandidates } from '../../db/candidates.ts';
 import { findReviewPage } from '../../db/review-queue.ts';
 import { decodeCursor, toPage } from '../pagination.ts';
 import { HttpProblem, problems } from '../problem.ts';
-import { CursorParam, LimitParam } from '../schemas.ts';
+import { CursorParam, LimitParam, ReviewReason } from '../schemas.ts';
+import { reviewReasonsInWords } from '../../review/reasons.ts';
 import type { RouteModule } from '../types.ts';
 
 const ReviewItem = z
@@ -13,7 +14,8 @@ const ReviewItem = z
     documentId: z.uuid(),
     fileName: z.string().describe('The name the file was uploaded with (a label only)'),
     kind: z.enum(['invoice', 'contract', 'other']).nullable(),
-    reasons: z.array(z.string()).describe('Why the document is in review'),
+    reasons: z.array(z.string()).describe('Why the document is in review, as routing recorded it (a failed check by its code)'),
+    reasonsInWords: z.array(ReviewReason).describe('The same reasons in words, in the same order: a failed check by its message, with the values involved'),
     confidence: z.number().nullable(),
     route: z.array(z.string()),
     createdAt: z.string(),
@@ -129,6 +131,7 @@ export const reviewRoutes: RouteModule = (app, deps) => {
           fileName: r.file_name,
           kind: r.kind,
           reasons: r.review_reasons,
+          reasonsInWords: reviewReasonsInWords(r.review_reasons, c?.checks ?? []),
           confidence: r.confidence === null ? null : Number(r.confidence),
           route: r.route,
           createdAt: r.created_at.toISOString(),

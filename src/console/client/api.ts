@@ -1,6 +1,7 @@
 /** The console's calls to its server: JSON, the session cookie, and the CSRF token on every post. */
 
-export type { Box, FieldView, LineView, PartyView, ReviewDocumentView, SourceView } from '../view-model.ts';
+export type { Box, FieldView, LineView, PartyView, ReasonView, ReviewDocumentView, SourceView } from '../view-model.ts';
+import type { ReasonView } from '../view-model.ts';
 
 let csrfToken = '';
 export const setCsrf = (token: string) => {
@@ -48,7 +49,7 @@ export interface QueueItem {
   total: string | null;
   currency: string | null;
   createdAt: string;
-  reasons: string[];
+  reasons: ReasonView[];
   claimedBy: string | null;
 }
 

@@ -269,7 +269,7 @@ function Queue({ me, onError }: { me: Me; onError: (e: unknown) => void }) {
                   <td>${it.counterparty ?? '—'}</td>
                   <td class="num">${it.total ? `${it.total} ${it.currency ?? ''}` : '—'}</td>
                   <td>${age(it.createdAt)}</td>
-                  <td class="reasons">${it.reasons.map((r) => html`<div>${r}</div>`)}</td>
+                  <td class="reasons">${it.reasons.map((r) => html`<div title=${r.code} data-reason=${r.code}>${r.text}</div>`)}</td>
                   <td>${it.claimedBy ? html`<span class="claim">being reviewed by ${it.claimedBy}</span>` : 'open'}</td>
                 </tr>`,
               )}
@@ -558,7 +558,7 @@ function DocumentPage({ id, me, onError, onDecided }: { id: string; me: Me; onEr
         ${claim && !claim.claimed ? html`<p class="claim" role="status">Being reviewed by ${claim.claimedBy}: read only.</p>` : null}
         ${doc.status !== 'needs_review' ? html`<p class="claim" role="status">This document is ${doc.status.replace('_', ' ')}: nothing to decide.</p>` : null}
         ${!me.user?.canReview ? html`<p class="claim" role="status">Your role (${me.user?.role}) may not decide documents.</p>` : null}
-        <ul class="reasons">${doc.reasons.map((r) => html`<li>${r}</li>`)}</ul>
+        <ul class="reasons" data-testid="reasons">${doc.reasons.map((r) => html`<li title=${r.code} data-reason=${r.code}>${r.text}</li>`)}</ul>
         ${doc.fields.map(
           (f) => html`<${FieldRow}
             field=${f}
