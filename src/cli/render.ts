@@ -29,7 +29,7 @@ export function printDocumentLine(view: DocumentView, ingested?: IngestedFile): 
   if (ingested?.duplicate) parts.push('(already known: nothing new started)');
   let line = parts.join('  ');
   if (['failed', 'cancelled', 'stalled'].includes(view.status) && view.error) line += `\n    reason: ${view.error}`;
-  if (view.status === 'needs_review' && view.reviewReasons.length) line += `\n    review: ${view.reviewReasons.join('; ')}`;
+  if (view.status === 'needs_review' && view.reviewReasonsInWords.length) line += `\n    review: ${view.reviewReasonsInWords.map((r) => r.text).join('; ')}`;
   process.stdout.write(line + '\n');
 }
 

@@ -176,6 +176,8 @@ describe.skipIf(!HAVE)(`e-invoices through the workflow${NOTE}`, () => {
     expect(bad.status).toBe('needs_review');
     expect(bad.reasons).toEqual(['check failed: page_matches_xml(total)']);
     expect(await checkMessages(bad.documentId)).toEqual(['the page shows total 963.12, the XML says 963.11']);
+    // `docroute show` gives the reason in words, with both values.
+    expect(await cli(['show', bad.documentId])).toContain('\n    review: the page shows total 963.12, the XML says 963.11\n');
 
     const zugferd1 = await run(path.join(HYBRID, 'MustangGnuaccountingBeispielRE-20170509_505.pdf'));
     expect(zugferd1).toMatchObject({ status: 'extracted', route: ['xml'] });

@@ -40,7 +40,7 @@ export async function showCommand(ctx: CliContext, ref: string, opts: { json?: b
         if (e.quote !== null) process.stdout.write(`      ${formatBoxes(e.boxes)}\n`);
       }
     }
-    if (view.candidate) printCandidate(view.candidate, view.reviewReasons);
+    if (view.candidate) printCandidate(view.candidate, view.reviewReasonsInWords.map((r) => r.text));
     process.stdout.write(`\n  routing decisions:\n`);
     for (const d of decisions) process.stdout.write(`    ${d.sequence}. [${d.stage}] → ${d.action}: ${d.reason}\n`);
     process.stdout.write(`\n  extraction attempts:\n`);
