@@ -130,14 +130,16 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
 
   it('429s with a retry hint are Temporal retries after the server delay: each attempt in history and in extraction_attempts', async () => {
     modelsRead();
-    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '3s' }), reply.error(429, { retryDelay: '3s' }));
-    const started = Date.now();
+    // Hints unlike Temporal's own backoff (2 s, then 4 s): 5 s, then 1.5 s.
+    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '5s' }), reply.error(429, { retryDelay: '1.5s' }));
     const { result, attempts, workflowId } = await run(path.join(SAMPLES, 'invoice-en-usd.pdf'));
-    // Temporal's own backoff would retry after 2 s, then 4 s: the server's 3 s is what was waited.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
     expect(result.status, result.reasons.join('; ')).toBe('extracted');
     expect(result.route).toEqual(['flash']);
-    expect(generateCalls(FLASH)).toHaveLength(3);
+    const calls = generateCalls(FLASH);
+    expect(calls).toHaveLength(3);
+    // The first retry waited the server's 5 s, not the backoff's 2 s.
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(5000);
+    expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(1500);
     // One HTTP call per activity attempt, one row per paid call.
     expect(attempts.map((a) => [a.outcome, a.activity_attempt])).toEqual([
       ['failed', 1],
@@ -145,6 +147,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       ['ok', 3],
     ]);
     expect(attempts[0]?.error).toMatch(/429/);
+    expect(attempts[1]?.error).toMatch(/429/);
     expect(new Set(attempts.map((a) => a.activity_id)).size).toBe(1);
     const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
     const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractWithTier')!;
@@ -152,7 +155,13 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
     );
     expect(startedEvent?.activityTaskStartedEventAttributes?.attempt).toBe(3);
-    expect(startedEvent?.activityTaskStartedEventAttributes?.lastFailure?.message).toMatch(/429/);
+    // The failed attempt before the last one is in history as an ApplicationFailure carrying the server's delay
+    // (1.5 s, where the backoff would have been 4 s): Temporal retried after it because the activity said so.
+    const lastFailure = startedEvent?.activityTaskStartedEventAttributes?.lastFailure;
+    expect(lastFailure?.message).toMatch(/429/);
+    expect(lastFailure?.applicationFailureInfo?.type).toBe('TierError');
+    const delay = lastFailure?.applicationFailureInfo?.nextRetryDelay;
+    expect(Number(delay?.seconds ?? 0) * 1000 + Number(delay?.nanos ?? 0) / 1e6).toBe(1500);
   });
 
   it('a 401 from the model is not retried: one call, one row, and the document goes to review', async () => {
