@@ -11,6 +11,7 @@ import { pageMedia } from '../src/extraction/page-media.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
   escalationFields,
+  expectedClassificationUsage,
   expectedEscalationUsage,
   planEscalationPages,
   toRanges,
@@ -57,6 +58,8 @@ export function createExtractionActivities(deps: ActivityDeps) {
       const expected = expectedEscalationUsage(
         [{ pageFrom: input.pageFrom, pageTo: input.pageTo }],
         pages.map((p) => ({ pageNumber: p.pageNumber, tokens: estimateTokens(p.text), imageOnly: p.imageOnly })),
+        tier,
+        input.tier,
       );
       const attemptId = await beginPaidCall(
         db,
@@ -110,10 +113,8 @@ export function createExtractionActivities(deps: ActivityDeps) {
       const classify = tier.classify?.bind(tier);
       const original = await loadOriginal(await getDocument(db, input.documentId));
       if (!classify || !original || input.pages.length === 0) return { kind: 'other', confidence: 0 };
-      const expected = expectedEscalationUsage(
-        [{ pageFrom: input.pages[0]!, pageTo: input.pages[input.pages.length - 1]! }],
-        input.pages.map((n) => ({ pageNumber: n, tokens: 0, imageOnly: true })),
-      );
+      // The pages go as rendered images (renderForModel).
+      const expected = expectedClassificationUsage(tier, input.pages.length);
       const pageFrom = input.pages[0]!;
       const pageTo = input.pages[input.pages.length - 1]!;
       const attemptId = await beginPaidCall(db, plannedCall(deps, { documentId: input.documentId, tier: tier.tier, model: tier.model, chunkIndex: null, pageFrom, pageTo, expected }));
@@ -227,7 +228,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
         input.candidateId === null
           ? { ranges: toRanges(pageNumbers), focusFields: [] }
           : planEscalationPages(problems, input.failedRanges, pageNumbers);
-      const estimated = costOf(deps.config.prices, deep.model, expectedEscalationUsage(ranges, pages));
+      const estimated = costOf(deps.config.prices, deep.model, expectedEscalationUsage(ranges, pages, deep, 'pro'));
       const spent = await documentCostUsd(db, input.documentId);
       return { ranges, focusFields, estimatedCostUsd: Number(estimated), spentUsd: Number(spent) };
     },

@@ -113,8 +113,6 @@ export interface RunnerOptions {
   onDocument?: (run: DocumentRun) => void;
 }
 
-/** Rough size of the instructions and schema of a deep-tier call, for the budget estimate (as in planEscalation). */
-
 export async function runEvaluation(docs: readonly LabelledDocument[], options: RunnerOptions): Promise<DocumentRun[]> {
   const results: DocumentRun[] = new Array(docs.length);
   let next = 0;
@@ -328,11 +326,20 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
             pageNumbers,
           )
         : { ranges: toRanges(pageNumbers), focusFields: [] };
-      const usage = expectedEscalationUsage(
-        plan.ranges,
-        pages.map((p) => ({ pageNumber: p.pageNumber, tokens: pageTokens[p.pageNumber - 1] ?? 0, imageOnly: p.imageOnly })),
-      );
-      const estimated = deep ? Number(costOf(config.prices, deep.model, usage)) : 0;
+      const estimated = deep
+        ? Number(
+            costOf(
+              config.prices,
+              deep.model,
+              expectedEscalationUsage(
+                plan.ranges,
+                pages.map((p) => ({ pageNumber: p.pageNumber, tokens: pageTokens[p.pageNumber - 1] ?? 0, imageOnly: p.imageOnly })),
+                deep,
+                'pro',
+              ),
+            ),
+          )
+        : 0;
       return { ranges: plan.ranges, focusFields: plan.focusFields, estimatedCostUsd: estimated, spentUsd: spent() };
     },
     async recordRouting() {

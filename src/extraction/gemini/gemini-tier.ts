@@ -74,7 +74,7 @@ import { TierRejectedError } from '../model-tier.ts';
 import { estimateTokens } from '../rules/tokens.ts';
 import { GeminiApiError } from './gemini-client.ts';
 import type { GeminiClient } from './gemini-client.ts';
-import { modelProfile } from './model-profile.ts';
+import { mediaInputTokens, modelProfile } from './model-profile.ts';
 import type { ModelProfile } from './model-profile.ts';
 import { MODEL_OUTPUT, normalizeReply, responseJsonSchema, toExtraction } from './output-schema.ts';
 import { CLASSIFY_PROMPT, escalationText, PROMPTS, repairText } from './prompts.ts';
@@ -298,7 +298,7 @@ export function createGeminiTier(options: GeminiTierOptions): BatchCapableTier {
         else if (p.inlineData) images++;
       }
     }
-    return estimateTokens(text) + profile.imageTokens * images + profile.pdfPageTokens * pdfPages;
+    return estimateTokens(text) + mediaInputTokens(profile, { images, pdfPages });
   };
 
   /** Pages sent as PDF per part (recorded when the part is built). */
@@ -382,13 +382,14 @@ export function createGeminiTier(options: GeminiTierOptions): BatchCapableTier {
     return { parts, userTurn, config };
   };
 
-  const imageTokensFor = (pages: readonly PageText[]) => pages.filter((p) => p.imageOnly).length * profile.imageTokens;
+  const imageTokensFor = (pages: readonly PageText[]) => mediaInputTokens(profile, { images: pages.filter((p) => p.imageOnly).length, pdfPages: 0 });
 
   return {
     tier,
     model,
     readsImages: true,
     readsPdf: true,
+    accounting: profile,
 
     async countTokens(pages: readonly PageText[]): Promise<TokenCount> {
       const text = documentText(pages, pages.length);
