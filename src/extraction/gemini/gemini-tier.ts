@@ -268,6 +268,10 @@ export interface BatchCapableTier extends ModelTier {
   createBatch(requests: InlinedRequest[], displayName: string, signal?: AbortSignal): Promise<BatchJob>;
   /** batches.get. */
   getBatch(name: string, signal?: AbortSignal): Promise<BatchJob>;
+  /** batches.list: the batch created under this display name (our idempotency key), or null. */
+  findBatch(displayName: string, signal?: AbortSignal): Promise<BatchJob | null>;
+  /** batches.cancel. */
+  cancelBatch(name: string, signal?: AbortSignal): Promise<void>;
 }
 
 export function isBatchCapable(tier: ModelTier): tier is BatchCapableTier {
@@ -465,6 +469,16 @@ export function createGeminiTier(options: GeminiTierOptions): BatchCapableTier {
     async getBatch(name: string, signal?: AbortSignal): Promise<BatchJob> {
       if (!client.getBatch) throw new Error('this Gemini client has no Batch API');
       return client.getBatch(name, signal);
+    },
+
+    async findBatch(displayName: string, signal?: AbortSignal): Promise<BatchJob | null> {
+      if (!client.findBatch) throw new Error('this Gemini client has no Batch API');
+      return client.findBatch(displayName, signal);
+    },
+
+    async cancelBatch(name: string, signal?: AbortSignal): Promise<void> {
+      if (!client.cancelBatch) throw new Error('this Gemini client has no Batch API');
+      await client.cancelBatch(name, signal);
     },
 
     async batchRequest<K extends ExtractableKind>(request: ExtractionRequest<K>): Promise<InlinedRequest> {
