@@ -5,16 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuditTimeline } from '../../src/audit/timeline.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { rerunDocument } from '../../src/ingest/runs.ts';
-import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/harness.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SAMPLE = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
 
 describe('reprocess and retry: a new run of a document, never two at once', () => {
-  let h: Harness;
+  let h: ApiHarness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startApiHarness();
   });
   afterAll(async () => h?.close());
 
@@ -82,6 +83,38 @@ describe('reprocess and retry: a new run of a document, never two at once', () =
     expect(retry).toMatchObject({ ok: false, code: 'not_retryable' });
     const runs = await h.db.selectFrom('document_runs').select('run_number').where('document_id', '=', ingested.documentId).orderBy('run_number').execute();
     expect(runs.map((r) => r.run_number)).toEqual([1, 2]);
+  });
+
+  it('POST /v1/documents/:id/reprocess: 202 with the new run, a concurrent reprocess 409, and the new record version once settled', { timeout: 180_000 }, async () => {
+    const ingested = await ingestFile(h, path.join(ROOT, 'samples', 'factuur-nl-eur.pdf'), 'test');
+    expect((await waitForDocument(h, ingested.workflowId)).status).toBe('extracted');
+    const first = await h.client.workflow.getHandle(ingested.workflowId).describe();
+    const key = await h.key(['read', 'write'], 'reprocessor');
+    const reprocess = () => h.call(`/v1/documents/${ingested.documentId}/reprocess`, { method: 'POST', key });
+
+    // Two at once: exactly one new run (202, with its ids); the other is refused (409).
+    const answers = await Promise.all([reprocess(), reprocess()]);
+    const bodies = await Promise.all(answers.map((r) => r.json() as Promise<Record<string, unknown>>));
+    expect(answers.map((r) => r.status).sort()).toEqual([202, 409]);
+    const started = bodies[answers.findIndex((r) => r.status === 202)]!;
+    const refused = bodies[answers.findIndex((r) => r.status === 409)]!;
+    expect(started).toMatchObject({ documentId: ingested.documentId, workflowId: ingested.workflowId, runNumber: 2, previousRunId: first.runId });
+    expect(started.runId).not.toBe(first.runId);
+    expect(refused).toMatchObject({ status: 409, title: 'Run in progress' });
+    // Once settled: the record's new version comes from the new run; the API shows it.
+    expect((await waitForDocument(h, ingested.workflowId)).status).toBe('extracted');
+    const versions = await h.db.selectFrom('invoices').select(['version', 'run_id']).where('document_id', '=', ingested.documentId).orderBy('version').execute();
+    expect(versions).toEqual([
+      { version: 1, run_id: first.runId },
+      { version: 2, run_id: started.runId },
+    ]);
+    const runs = await h.db.selectFrom('document_runs').select(['run_number', 'reason', 'requested_by']).where('document_id', '=', ingested.documentId).orderBy('run_number').execute();
+    expect(runs[1]).toMatchObject({ run_number: 2, reason: 'reprocess', requested_by: 'key:reprocessor' });
+    const doc = (await (await h.call(`/v1/documents/${ingested.documentId}`, { key })).json()) as { record: { version: number } };
+    expect(doc.record.version).toBe(versions.at(-1)!.version);
+    // Without the write scope: refused.
+    const readOnly = await h.key(['read'], 'reader');
+    expect((await h.call(`/v1/documents/${ingested.documentId}/reprocess`, { method: 'POST', key: readOnly })).status).toBe(403);
   });
 
   describe.skipIf(!HAVE_DATASETS)(`in review${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
