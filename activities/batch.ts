@@ -151,7 +151,7 @@ export function createBatchActivities(deps: ActivityDeps) {
         const activityId = `batch:${batch.batch_key}:${index}`;
         const existing = await findActivityAttempt(db, { workflow_id: batch.workflow_id, run_id: batch.run_id, activity_id: activityId });
         if (existing) {
-          outcomes.push(existing.outcome === 'ok' ? { attemptId: existing.id, outcome: 'ok', error: null } : null);
+          outcomes.push(existing.outcome === 'ok' ? { attemptId: existing.id, outcome: 'ok', errorCode: null } : null);
           continue;
         }
         const item = byIndex.get(index);
@@ -186,7 +186,7 @@ export function createBatchActivities(deps: ActivityDeps) {
           error: reading.ok ? null : scrub(reading.problem).slice(0, 2000),
           result: reading.ok ? JSON.stringify(reading.result.fields) : null,
         });
-        outcomes.push(reading.ok && attemptId ? { attemptId, outcome: 'ok', error: null } : null);
+        outcomes.push(reading.ok && attemptId ? { attemptId, outcome: 'ok', errorCode: null } : null);
       }
       await finishBatch(db, batch.id, 'succeeded', null);
       return { state: 'done', outcomes };

@@ -6,7 +6,7 @@ import { loadPageEstimates } from '../src/db/pages.ts';
 import { beginPaidCall, completePaidCall, findFinishedAttempt } from '../src/db/paid-calls.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
-import { callTier } from '../src/extraction/call-tier.ts';
+import { callTier, invalidCodeOf } from '../src/extraction/call-tier.ts';
 import { pageMedia } from '../src/extraction/page-media.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
@@ -49,7 +49,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
       const run = workflowRun();
       const key = { workflow_id: run.workflowId, run_id: run.runId, activity_id: info.activityId };
       const done = await findFinishedAttempt(db, key);
-      if (done) return { attemptId: done.id, outcome: done.outcome as 'ok' | 'invalid', error: done.error };
+      if (done) return { attemptId: done.id, outcome: done.outcome as 'ok' | 'invalid', errorCode: done.outcome === 'ok' ? null : invalidCodeOf(done.error) };
 
       const tier = tierFor(input.tier);
       const pages = await loadPages(input.documentId, { from: input.pageFrom, to: input.pageTo });
@@ -93,7 +93,8 @@ export function createExtractionActivities(deps: ActivityDeps) {
         error,
         result: call.fields === null ? null : JSON.stringify(call.fields),
       });
-      if (call.outcome !== 'failed') return { attemptId, outcome: call.outcome, error };
+      // The message (it can quote the model's output) is in the attempt row; history gets its code.
+      if (call.outcome !== 'failed') return { attemptId, outcome: call.outcome, errorCode: call.errorCode };
       throw modelFailure(call.thrown, error ?? 'tier call failed');
     },
 

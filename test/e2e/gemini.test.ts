@@ -9,6 +9,7 @@ import { reply, startFakeGemini, type FakeGemini } from '../support/fake-gemini.
 import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel, obedientModel, readingModel } from '../support/oracle-model.ts';
 import { indexHistory } from '../../src/audit/timeline.ts';
+import { historyText, SAMPLE_DOCUMENT_VALUES, valuesIn } from '../support/history-values.ts';
 
 const FLASH = 'gemini-3.8-flash';
 const PRO = 'gemini-4-carbon';
@@ -199,7 +200,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     modelsRead();
     const broken = '{"vendorName": {"value": "Harbor';
     fake.enqueue(FLASH, 'generateContent', reply.text(broken), reply.text('Sure! Here is the JSON you asked for.'));
-    const { result, attempts } = await run(path.join(SAMPLES, 'factuur-nl-eur.pdf'));
+    const { result, attempts, workflowId } = await run(path.join(SAMPLES, 'factuur-nl-eur.pdf'));
     expect(generateCalls(FLASH)).toHaveLength(2); // the answer and one repair
     expect(attempts.map((a) => [a.tier, a.outcome])).toEqual([
       ['flash', 'invalid'],
@@ -214,6 +215,23 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     );
     expect(stored).not.toContain('Harbor');
     expect(stored).not.toContain('Here is the JSON');
+
+    // History carries ids and codes: the refused answer's message (it quotes the model's output) stays in
+    // the attempt row, and none of the record's values went through the workflow.
+    const text = historyText(await h.client.workflow.getHandle(workflowId).fetchHistory());
+    expect(attempts[0]?.error).toContain('"Sure! Here"'); // the parser's message quotes the answer
+    expect(text).not.toContain('Sure! Here');
+    expect(text).not.toContain(attempts[0]!.error!);
+    expect(text).not.toContain('Harbor');
+    expect(text).toContain(`{"attemptId":"${attempts[0]!.id}","outcome":"invalid","errorCode":"rejected"}`);
+    const record = await h.db
+      .selectFrom('invoices')
+      .select(['vendor_name', 'invoice_number', 'total', 'iban', 'customer_name'])
+      .where('document_id', '=', result.documentId)
+      .executeTakeFirstOrThrow();
+    const values = Object.values(record).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+    expect(values.length).toBeGreaterThanOrEqual(4);
+    expect(valuesIn(text, [...values, ...SAMPLE_DOCUMENT_VALUES])).toEqual([]);
   });
 
   it('a scanned document is classified from its page image and extracted from the PDF page itself, not rejected', async () => {
