@@ -257,7 +257,9 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
   });
 
   it('escalates only what failed: Pro reads the failed chunk and the pages of the failing fields, not the whole document', async () => {
-    const own = await startHarness({ env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_CHUNK_TOKENS: '1000' } });
+    // The budget is not what this test is about: the escalation's estimate (each range's pages as PDF pages,
+    // an answer and thinking at Carbon's $20/M output) is about $0.30 here, above the default $0.25.
+    const own = await startHarness({ env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_CHUNK_TOKENS: '1000', DOCROUTE_DOC_BUDGET_USD: '1' } });
     try {
       modelsRead();
       // Flash cannot answer for the chunk holding page 5 (a refusal is final); every other chunk reads fine.
