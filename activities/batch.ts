@@ -8,6 +8,7 @@ import { isBatchCapable } from '../src/extraction/gemini/gemini-tier.ts';
 import type { ExtractionRequest } from '../src/extraction/model-tier.ts';
 import { pageMedia } from '../src/extraction/page-media.ts';
 import type { ExtractOutcome } from './types.ts';
+import { GeminiApiError } from '../src/extraction/gemini/gemini-client.ts';
 import { activityContext, withHeartbeat, workflowRun, type ActivityDeps } from './support.ts';
 
 /**
@@ -86,6 +87,16 @@ export function createBatchActivities(deps: ActivityDeps) {
       const focus = input.focusFields ?? [];
       let row = await findBatchByKey(db, batchKey);
       if (row?.batch_name) return { batchId: row.id, batchName: row.batch_name };
+      if (row) {
+        // An earlier attempt recorded the batch and may have created it at Google without storing its
+        // name (the create's answer or the update after it was lost): it is found by its display name,
+        // the batch key, and not created twice.
+        const made = await tier.findBatch(batchKey, Context.current().cancellationSignal);
+        if (made?.name) {
+          await setBatchName(db, row.id, made.name);
+          return { batchId: row.id, batchName: made.name };
+        }
+      }
       row ??= await insertBatch(db, {
         document_id: input.documentId,
         batch_key: batchKey,
@@ -140,7 +151,7 @@ export function createBatchActivities(deps: ActivityDeps) {
         const activityId = `batch:${batch.batch_key}:${index}`;
         const existing = await findActivityAttempt(db, { workflow_id: batch.workflow_id, run_id: batch.run_id, activity_id: activityId });
         if (existing) {
-          outcomes.push(existing.outcome === 'ok' ? { attemptId: existing.id, outcome: 'ok', error: null } : null);
+          outcomes.push(existing.outcome === 'ok' ? { attemptId: existing.id, outcome: 'ok', errorCode: null } : null);
           continue;
         }
         const item = byIndex.get(index);
@@ -175,15 +186,46 @@ export function createBatchActivities(deps: ActivityDeps) {
           error: reading.ok ? null : scrub(reading.problem).slice(0, 2000),
           result: reading.ok ? JSON.stringify(reading.result.fields) : null,
         });
-        outcomes.push(reading.ok && attemptId ? { attemptId, outcome: 'ok', error: null } : null);
+        outcomes.push(reading.ok && attemptId ? { attemptId, outcome: 'ok', errorCode: null } : null);
       }
       await finishBatch(db, batch.id, 'succeeded', null);
       return { state: 'done', outcomes };
     },
 
-    /** The deadline passed (or the batch failed): the workflow goes online; the batch is no longer waited for. */
+    /**
+     * The deadline passed (or the batch failed): the workflow goes online; the
+     * batch is no longer waited for, and one still running is cancelled at
+     * Google (batches.cancel), so it neither runs nor bills for answers nobody
+     * reads. Idempotent: a batch that already ended (succeeded, failed,
+     * cancelled: the API refuses the cancel) or that Google no longer knows is
+     * fine; a 429/5xx is retried by Temporal.
+     */
     async abandonBatch(input: { batchId: string; reason: string }): Promise<void> {
-      await finishBatch(db, input.batchId, 'abandoned', input.reason.slice(0, 500));
+      const batch = await getBatch(db, input.batchId);
+      let reason = input.reason;
+      if (batch.state === 'submitted') {
+        const tier = tierFor(batch.tier);
+        const signal = Context.current().cancellationSignal;
+        try {
+          if (!isBatchCapable(tier)) throw new Error(`the ${batch.tier} tier cannot use the Batch API`);
+          // A batch whose name was never stored is found by its display name (the batch key).
+          const name = batch.batch_name ?? (await tier.findBatch(batch.batch_key, signal))?.name ?? null;
+          if (name) await tier.cancelBatch(name, signal);
+        } catch (error) {
+          const status = error instanceof GeminiApiError ? error.status : null;
+          // 400 FAILED_PRECONDITION: the batch already ended (succeeded, failed, cancelled); 404: gone. Both fine.
+          if (status !== 400 && status !== 404) {
+            const message = scrub(error instanceof Error ? error.message : String(error));
+            const retryable = (error as { retryable?: unknown }).retryable !== false;
+            // A transient failure is retried (twice); after that, or when refused, going online is not held up:
+            // the row records that the cancel failed.
+            if (retryable && Context.current().info.attempt < 3) throw ApplicationFailure.retryable(`batches.cancel failed: ${message}`.slice(0, 2000), 'TierError');
+            Context.current().log.warn('could not cancel the abandoned batch at the Batch API', { batchId: batch.id, error: message.slice(0, 300) });
+            reason = `${input.reason}; batches.cancel failed: ${message}`;
+          }
+        }
+      }
+      await finishBatch(db, input.batchId, 'abandoned', reason.slice(0, 500));
     },
   };
 }

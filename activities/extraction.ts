@@ -6,11 +6,12 @@ import { loadPageEstimates } from '../src/db/pages.ts';
 import { beginPaidCall, completePaidCall, findFinishedAttempt } from '../src/db/paid-calls.ts';
 import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { assembleCandidate } from '../src/extraction/candidate.ts';
-import { callTier } from '../src/extraction/call-tier.ts';
+import { callTier, invalidCodeOf } from '../src/extraction/call-tier.ts';
 import { pageMedia } from '../src/extraction/page-media.ts';
 import { costOf } from '../src/costs/prices.ts';
 import {
   escalationFields,
+  expectedClassificationUsage,
   expectedEscalationUsage,
   planEscalationPages,
   toRanges,
@@ -48,7 +49,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
       const run = workflowRun();
       const key = { workflow_id: run.workflowId, run_id: run.runId, activity_id: info.activityId };
       const done = await findFinishedAttempt(db, key);
-      if (done) return { attemptId: done.id, outcome: done.outcome as 'ok' | 'invalid', error: done.error };
+      if (done) return { attemptId: done.id, outcome: done.outcome as 'ok' | 'invalid', errorCode: done.outcome === 'ok' ? null : invalidCodeOf(done.error) };
 
       const tier = tierFor(input.tier);
       const pages = await loadPages(input.documentId, { from: input.pageFrom, to: input.pageTo });
@@ -57,6 +58,8 @@ export function createExtractionActivities(deps: ActivityDeps) {
       const expected = expectedEscalationUsage(
         [{ pageFrom: input.pageFrom, pageTo: input.pageTo }],
         pages.map((p) => ({ pageNumber: p.pageNumber, tokens: estimateTokens(p.text), imageOnly: p.imageOnly })),
+        tier,
+        input.tier,
       );
       const attemptId = await beginPaidCall(
         db,
@@ -90,7 +93,8 @@ export function createExtractionActivities(deps: ActivityDeps) {
         error,
         result: call.fields === null ? null : JSON.stringify(call.fields),
       });
-      if (call.outcome !== 'failed') return { attemptId, outcome: call.outcome, error };
+      // The message (it can quote the model's output) is in the attempt row; history gets its code.
+      if (call.outcome !== 'failed') return { attemptId, outcome: call.outcome, errorCode: call.errorCode };
       throw modelFailure(call.thrown, error ?? 'tier call failed');
     },
 
@@ -110,10 +114,8 @@ export function createExtractionActivities(deps: ActivityDeps) {
       const classify = tier.classify?.bind(tier);
       const original = await loadOriginal(await getDocument(db, input.documentId));
       if (!classify || !original || input.pages.length === 0) return { kind: 'other', confidence: 0 };
-      const expected = expectedEscalationUsage(
-        [{ pageFrom: input.pages[0]!, pageTo: input.pages[input.pages.length - 1]! }],
-        input.pages.map((n) => ({ pageNumber: n, tokens: 0, imageOnly: true })),
-      );
+      // The pages go as rendered images (renderForModel).
+      const expected = expectedClassificationUsage(tier, input.pages.length);
       const pageFrom = input.pages[0]!;
       const pageTo = input.pages[input.pages.length - 1]!;
       const attemptId = await beginPaidCall(db, plannedCall(deps, { documentId: input.documentId, tier: tier.tier, model: tier.model, chunkIndex: null, pageFrom, pageTo, expected }));
@@ -227,7 +229,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
         input.candidateId === null
           ? { ranges: toRanges(pageNumbers), focusFields: [] }
           : planEscalationPages(problems, input.failedRanges, pageNumbers);
-      const estimated = costOf(deps.config.prices, deep.model, expectedEscalationUsage(ranges, pages));
+      const estimated = costOf(deps.config.prices, deep.model, expectedEscalationUsage(ranges, pages, deep, 'pro'));
       const spent = await documentCostUsd(db, input.documentId);
       return { ranges, focusFields, estimatedCostUsd: Number(estimated), spentUsd: Number(spent) };
     },

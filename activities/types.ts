@@ -32,11 +32,23 @@ export interface ExtractInput {
   focusFields?: string[];
 }
 
+/**
+ * One range's extraction as the workflow sees it: the attempt row's id and how
+ * it ended, with a code for why an answer was unusable. The message itself
+ * (which can quote the model's output, i.e. document values) stays in
+ * Postgres, in the attempt row: history carries ids and codes.
+ *
+ * Histories recorded before this carry `error` (the message) instead of
+ * `errorCode`; the workflow reads neither, so they replay unchanged.
+ */
 export interface ExtractOutcome {
   attemptId: string;
   outcome: 'ok' | 'invalid';
-  error: string | null;
+  errorCode: ExtractErrorCode | null;
 }
+
+/** schema_invalid: the answer did not follow the record's schema; rejected: the tier gave up on it (malformed, cut off, refused). */
+export type ExtractErrorCode = 'schema_invalid' | 'rejected';
 
 export interface EscalationInput {
   documentId: string;

@@ -77,6 +77,14 @@ program
   .action(async (ids: string[], opts: { wait?: boolean; json?: boolean }) => (await import('./commands/reprocess.ts')).rerunCommand(await context(), 'retry', ids, opts));
 
 program
+  .command('cancel')
+  .description("cancel documents' running workflows: each is recorded `cancelled`, with who and why (retry or reprocess runs it again)")
+  .argument('<refs...>', 'document ids, content hashes (prefix), workflow ids or file paths')
+  .option('--reason <text>', 'why, recorded with the document')
+  .option('--json', 'print one JSON object per document ({ref, documentId, workflowId, status} or {ref, status: "refused", error})')
+  .action(async (refs: string[], opts: { reason?: string; json?: boolean }) => (await import('./commands/cancel.ts')).cancelCommand(await context(), refs, opts));
+
+program
   .command('watch')
   .description('watch an inbox directory and ingest each new PDF once (originals are never moved or deleted)')
   .argument('<dir>', 'the inbox directory')

@@ -109,6 +109,21 @@ export async function markDocument(
     .execute();
 }
 
+/**
+ * Who cancelled a document's run and why, once the run has recorded it
+ * `cancelled` (the workflow only knows that it was cancelled). Returns whether
+ * the document is cancelled (and so was updated).
+ */
+export async function recordCancellation(db: Db, id: string, by: string, reason: string | null): Promise<boolean> {
+  const updated = await db
+    .updateTable('documents')
+    .set({ error: `cancelled by ${by}${reason ? `: ${reason}` : ''}`.slice(0, 2000), updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'cancelled')
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
 /** What the document listing may filter on (every filter given must hold). */
 export interface DocumentFilter {
   status?: DocumentStatusColumn;

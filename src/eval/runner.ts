@@ -17,7 +17,7 @@ import { classifyDocument } from '../classify/classify.ts';
 import type { Config } from '../config/config.ts';
 import { costOf } from '../costs/prices.ts';
 import { explainChecks, failedCheckCodes, scoreReadings, type Reading, type ScoredReadings } from '../extraction/candidate.ts';
-import { callTier } from '../extraction/call-tier.ts';
+import { callTier, invalidCodeOf } from '../extraction/call-tier.ts';
 import { tiersValueFloor } from '../extraction/tiers.ts';
 import { reportedValueConfidences } from '../extraction/confidence.ts';
 import { escalationFields, expectedEscalationUsage, planEscalationPages, toRanges } from '../extraction/escalation.ts';
@@ -112,8 +112,6 @@ export interface RunnerOptions {
   concurrency?: number;
   onDocument?: (run: DocumentRun) => void;
 }
-
-/** Rough size of the instructions and schema of a deep-tier call, for the budget estimate (as in planEscalation). */
 
 export async function runEvaluation(docs: readonly LabelledDocument[], options: RunnerOptions): Promise<DocumentRun[]> {
   const results: DocumentRun[] = new Array(docs.length);
@@ -287,13 +285,13 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
       if (mode === 'both' && input.tier === 'pro') {
         // Mode `both` reads every document whole with the deep tier anyway: an escalation takes that reading.
         const whole = await readWhole(input.kind);
-        return whole.attemptId === null ? null : { attemptId: whole.attemptId, outcome: 'ok' as const, error: null };
+        return whole.attemptId === null ? null : { attemptId: whole.attemptId, outcome: 'ok' as const, errorCode: null };
       }
       const purpose: TierCall['purpose'] = input.tier === 'flash' ? 'chunk' : 'escalation';
       const { reading, attemptId, call } = await extractRange(run, bytes, tier, input.kind, pages, pages.length, purpose, input.pageFrom, input.pageTo, input.focusFields);
       if (call.outcome === 'failed') return null;
       if (reading) readings.set(attemptId, reading);
-      return { attemptId, outcome: call.outcome, error: call.error };
+      return { attemptId, outcome: call.outcome, errorCode: call.outcome === 'ok' ? null : invalidCodeOf(call.error) };
     },
     async buildCandidate(input) {
       const stageReadings = [...new Set(input.attemptIds)].map((id) => readings.get(id)).filter((r): r is Reading => r !== undefined);
@@ -328,11 +326,20 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
             pageNumbers,
           )
         : { ranges: toRanges(pageNumbers), focusFields: [] };
-      const usage = expectedEscalationUsage(
-        plan.ranges,
-        pages.map((p) => ({ pageNumber: p.pageNumber, tokens: pageTokens[p.pageNumber - 1] ?? 0, imageOnly: p.imageOnly })),
-      );
-      const estimated = deep ? Number(costOf(config.prices, deep.model, usage)) : 0;
+      const estimated = deep
+        ? Number(
+            costOf(
+              config.prices,
+              deep.model,
+              expectedEscalationUsage(
+                plan.ranges,
+                pages.map((p) => ({ pageNumber: p.pageNumber, tokens: pageTokens[p.pageNumber - 1] ?? 0, imageOnly: p.imageOnly })),
+                deep,
+                'pro',
+              ),
+            ),
+          )
+        : 0;
       return { ranges: plan.ranges, focusFields: plan.focusFields, estimatedCostUsd: estimated, spentUsd: spent() };
     },
     async recordRouting() {

@@ -1,12 +1,22 @@
 import { ContractExtraction, InvoiceExtraction, type ExtractableKind } from '../../schemas/index.ts';
 import { TierRejectedError, type ExtractionFields, type ExtractionRequest, type ModelTier, type Usage } from './model-tier.ts';
 
+/** How an attempt row's error starts when the answer failed the schema. */
+export const SCHEMA_INVALID_PREFIX = 'output failed schema validation';
+
+/** The code of an attempt row that ended `invalid`, from its stored message (for an attempt finished before). */
+export function invalidCodeOf(error: string | null): 'schema_invalid' | 'rejected' {
+  return error?.startsWith(SCHEMA_INVALID_PREFIX) ? 'schema_invalid' : 'rejected';
+}
+
 /** One tier call, judged: what it returned (only if valid), what it cost, how it ended. */
 export interface TierCallResult<K extends ExtractableKind> {
   /** ok: valid output; invalid: output refused (schema, or the tier gave up on it); failed: an error worth retrying. */
   outcome: 'ok' | 'invalid' | 'failed';
   fields: ExtractionFields<K> | null;
   error: string | null;
+  /** Why the output is not usable, as a code (the message is `error`): null when ok or failed. */
+  errorCode: 'schema_invalid' | 'rejected' | null;
   /** What was spent, also for refused answers (they are paid for); null when the call itself failed. */
   usage: Usage | null;
   costUsd: string;
@@ -33,7 +43,8 @@ export async function callTier<K extends ExtractableKind>(tier: ModelTier, reque
       fields: checked.success ? (checked.data as ExtractionFields<K>) : null,
       error: checked.success
         ? null
-        : `output failed schema validation: ${checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        : `${SCHEMA_INVALID_PREFIX}: ${checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      errorCode: checked.success ? null : 'schema_invalid',
       usage: result.usage,
       costUsd: result.costUsd,
       promptVersion: result.promptVersion,
@@ -49,6 +60,7 @@ export async function callTier<K extends ExtractableKind>(tier: ModelTier, reque
       outcome: rejected ? 'invalid' : 'failed',
       fields: null,
       error: error instanceof Error ? error.message : String(error),
+      errorCode: rejected ? 'rejected' : null,
       usage: spent.usage ?? null,
       costUsd: spent.costUsd ?? '0',
       promptVersion: null,

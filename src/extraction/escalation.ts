@@ -6,7 +6,11 @@ import {
   type Extracted,
   type InvoiceExtraction,
 } from '../../schemas/index.ts';
+import type { TierName } from '../../schemas/index.ts';
 import type { CheckResult } from '../validation/checks.ts';
+import { mediaInputTokens, modelProfile } from './gemini/model-profile.ts';
+import { mediaPlan } from './media-plan.ts';
+import type { ModelTier, TokenAccounting } from './model-tier.ts';
 
 /** A field the deep tier is asked to settle, and the pages its current evidence cites. */
 export interface EscalationField {
@@ -104,23 +108,57 @@ export function toRanges(pages: readonly number[]): PageRange[] {
   return ranges;
 }
 
-/** Rough size of the instructions and schema sent with each deep-tier call, for cost estimates. */
+/** Rough size of the instructions and schema sent with each model call, for cost estimates. */
 export const PROMPT_OVERHEAD_TOKENS = 1500;
-/** Gemini bills a page image at about this many input tokens. */
-export const IMAGE_TOKENS_ESTIMATE = 1300;
-/** Expected answer size per deep-tier call. */
+/** Expected answer size per extraction call (thinking not included: see TokenAccounting.thinkingAllowance). */
 export const OUTPUT_ALLOWANCE_TOKENS = 2500;
+/** Expected answer size of a classification call: a one-word JSON answer. */
+export const CLASSIFY_OUTPUT_TOKENS = 20;
 
-/** The token usage a deep-tier call over `ranges` is expected to have, for the budget check. */
+/** The tier a planned call goes to: its model, what media it reads, and its token accounting when it knows it. */
+export type EstimatedTier = Pick<ModelTier, 'model' | 'readsImages' | 'readsPdf' | 'accounting'>;
+
+function accountingOf(tier: EstimatedTier): TokenAccounting {
+  return tier.accounting ?? modelProfile(tier.model);
+}
+
+/**
+ * The token usage a call of `tierName` over each of `ranges` is expected to
+ * have, for the budget check and a paid call's planned row: per range, the
+ * prompt, the pages' text, the media the call sends (the range as PDF pages to
+ * the deep tier or for scans, or scans as images: mediaPlan) at the model's
+ * per-page accounting (mediaInputTokens, as the rate limiter counts), and an
+ * answer plus the model's thinking allowance at the output price.
+ */
 export function expectedEscalationUsage(
   ranges: readonly PageRange[],
   pages: readonly { pageNumber: number; tokens: number; imageOnly: boolean }[],
+  tier: EstimatedTier,
+  tierName: TierName,
 ): { inputTokens: number; outputTokens: number; cachedTokens: number } {
-  const inRange = (n: number) => ranges.some((r) => n >= r.pageFrom && n <= r.pageTo);
-  const pageTokens = pages.filter((p) => inRange(p.pageNumber)).reduce((sum, p) => sum + p.tokens + (p.imageOnly ? IMAGE_TOKENS_ESTIMATE : 0), 0);
+  const accounting = accountingOf(tier);
+  let inputTokens = 0;
+  for (const r of ranges) {
+    const inRange = pages.filter((p) => p.pageNumber >= r.pageFrom && p.pageNumber <= r.pageTo);
+    const plan = mediaPlan(tier, tierName, inRange);
+    inputTokens +=
+      PROMPT_OVERHEAD_TOKENS +
+      inRange.reduce((sum, p) => sum + p.tokens, 0) +
+      mediaInputTokens(accounting, { images: plan.imagePages.length, pdfPages: plan.pdfPages.length });
+  }
   return {
-    inputTokens: PROMPT_OVERHEAD_TOKENS * ranges.length + pageTokens,
-    outputTokens: OUTPUT_ALLOWANCE_TOKENS * ranges.length,
+    inputTokens,
+    outputTokens: (OUTPUT_ALLOWANCE_TOKENS + accounting.thinkingAllowance.extract) * ranges.length,
+    cachedTokens: 0,
+  };
+}
+
+/** The token usage of classifying a scan from `pageCount` rendered page images. */
+export function expectedClassificationUsage(tier: EstimatedTier, pageCount: number): { inputTokens: number; outputTokens: number; cachedTokens: number } {
+  const accounting = accountingOf(tier);
+  return {
+    inputTokens: PROMPT_OVERHEAD_TOKENS + mediaInputTokens(accounting, { images: pageCount, pdfPages: 0 }),
+    outputTokens: CLASSIFY_OUTPUT_TOKENS + accounting.thinkingAllowance.classify,
     cachedTokens: 0,
   };
 }

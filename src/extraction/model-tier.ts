@@ -83,6 +83,20 @@ export interface ExtractionResult<K extends ExtractableKind = ExtractableKind> {
  * extractor, and the Gemini tiers. The workflow only knows tier names; the
  * activities hold the implementations.
  */
+/**
+ * How a model bills what a call shows besides its text, and how much thinking
+ * a call is expected to spend: one accounting for the rate limiter's estimate
+ * and the budget's (see mediaInputTokens).
+ */
+export interface TokenAccounting {
+  /** Input tokens one page image costs at the resolution the tier asks for. */
+  imageTokens: number;
+  /** Input tokens one PDF page costs at the resolution the tier asks for. */
+  pdfPageTokens: number;
+  /** Thinking tokens a call is expected to spend (billed as output): an extraction, a classification. */
+  thinkingAllowance: { extract: number; classify: number };
+}
+
 export interface ModelTier {
   /** The role this tier plays in routing. */
   readonly tier: TierName;
@@ -98,6 +112,8 @@ export interface ModelTier {
    * reaches it. Absent: not measured, and no floor applies.
    */
   readonly valueFloor?: number;
+  /** The model's token accounting for media and thinking, when the tier knows it (Gemini tiers). */
+  readonly accounting?: TokenAccounting;
   countTokens(pages: readonly PageText[]): Promise<TokenCount>;
   extract<K extends ExtractableKind>(request: ExtractionRequest<K>): Promise<ExtractionResult<K>>;
   /**

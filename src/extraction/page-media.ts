@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import { cutPdfPages } from '../pdf/cut-pages.ts';
 import { renderPages } from '../pdf/render-pages.ts';
 import type { ModelTier, PageImage, PageText, PagesPdf } from './model-tier.ts';
+import { mediaPlan } from './media-plan.ts';
 
 /**
  * What a tier is shown besides the text layer of a page range:
@@ -21,14 +22,16 @@ export async function pageMedia(
   options: { log?: Logger; heartbeat?: <T>(work: () => Promise<T>) => Promise<T> } = {},
 ): Promise<{ images: PageImage[]; pdf?: PagesPdf }> {
   const beat = options.heartbeat ?? (<T>(work: () => Promise<T>) => work());
+  const plan = mediaPlan(tier, tierName, pages);
   const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
-  const wantsPdf = tier.readsPdf === true && (scanned.length > 0 || tierName === 'pro');
+  const wantsPdf = plan.pdfPages.length > 0;
+  // A PDF that cannot be cut falls back to the scanned pages as images.
   const wantsImages = tier.readsImages && scanned.length > 0;
   if (!wantsPdf && !wantsImages) return { images: [] };
   const bytes = await original();
   if (!bytes) return { images: [] };
   if (wantsPdf) {
-    const pageNumbers = pages.map((p) => p.pageNumber);
+    const pageNumbers = plan.pdfPages;
     try {
       return { images: [], pdf: { data: await beat(() => cutPdfPages(bytes, pageNumbers)), pageNumbers } };
     } catch (error) {

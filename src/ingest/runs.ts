@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client 
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { getDocument } from '../db/documents.ts';
+import { getDocument, recordCancellation } from '../db/documents.ts';
 import { recordDocumentRun, resetDocumentForRun } from '../db/runs.ts';
 import { reconcileDocument } from './reconcile.ts';
 import type { ExtractDocumentInput } from '../../workflows/index.ts';
@@ -141,4 +141,30 @@ export async function rerunDocument(
     runNumber: started.runNumber,
     previousRunId: started.previousRunId,
   };
+}
+
+export type CancelResult =
+  | { ok: true; documentId: string; workflowId: string; status: string }
+  | { ok: false; code: 'not_found' | 'not_running'; message: string };
+
+/**
+ * Cancels a document's running workflow (`docroute cancel`): the run records
+ * the document `cancelled` (in a non-cancellable scope) and ends; then who
+ * asked and why are written with it. A document whose run has ended is refused.
+ */
+export async function cancelDocument(ctx: RunContext, documentId: string, options: { requestedBy: string; reason: string | null }): Promise<CancelResult> {
+  const doc = await getDocument(ctx.db, documentId);
+  if (!doc) return { ok: false, code: 'not_found', message: `No document ${documentId}.` };
+  const handle = ctx.client.workflow.getHandle(doc.workflow_id);
+  const description = await handle.describe().catch(() => null);
+  if (description?.status.name !== 'RUNNING') {
+    return { ok: false, code: 'not_running', message: `Document ${doc.id} has no running workflow (it is ${doc.status}); nothing to cancel.` };
+  }
+  await handle.cancel();
+  await handle.result().catch((error: unknown) => {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+  });
+  await recordCancellation(ctx.db, doc.id, options.requestedBy, options.reason);
+  const settled = await getDocument(ctx.db, doc.id);
+  return { ok: true, documentId: doc.id, workflowId: doc.workflow_id, status: settled?.status ?? doc.status };
 }

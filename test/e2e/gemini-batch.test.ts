@@ -76,6 +76,27 @@ describe('batch mode through the (fake) Gemini Batch API', () => {
     expect(report.batch.calls).toBe(extraction.length);
     expect(Number(report.batch.savingUsd)).toBeGreaterThan(0);
     expect(report.batch.savingUsd).toBe(report.batch.costUsd); // half price: the saving equals what was paid
+    expect(fake.batchCancels).toEqual([]);
+  }, 180_000);
+
+  it('a batch created whose answer was lost is found by its key on the retry, not created twice', async () => {
+    fake.reset();
+    for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', readingModel);
+    fake.batchAutoCompleteAfterPolls = 1;
+    // batches.create makes the batch but its answer never arrives: the activity attempt fails and Temporal retries it.
+    fake.loseBatchCreateAnswers = 1;
+    // Another document than the first test's (that one is a duplicate now).
+    const ingested = await ingestFile(h, path.join(path.dirname(SAMPLE), 'rechnung-de-eur.pdf'), 'batch-inbox');
+    const result = await waitForDocument(h, ingested.workflowId);
+    expect(result.status, result.reasons.join('; ')).toBe('extracted');
+    expect(fake.loseBatchCreateAnswers).toBe(0); // the lost answer did happen
+    expect(fake.batches.size).toBe(1);
+    const [batch] = [...fake.batches.values()];
+    const row = await h.db.selectFrom('gemini_batches').selectAll().where('document_id', '=', result.documentId).executeTakeFirstOrThrow();
+    expect(row.batch_name).toBe(batch!.name);
+    expect(row.state).toBe('succeeded');
+    const attempts = await h.db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', result.documentId).execute();
+    expect(attempts.filter((a) => a.prompt_version === 'invoice.v1').every((a) => a.billing === 'batch' && a.batch_name === batch!.name)).toBe(true);
   }, 180_000);
 });
 
@@ -105,5 +126,13 @@ describe('batch mode past its deadline', () => {
     const attempts = await h.db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', result.documentId).execute();
     expect(attempts.filter((a) => a.prompt_version === 'invoice.v1').every((a) => a.billing === 'online')).toBe(true);
     expect(fake.requests.some((r) => r.method === 'generateContent' && r.batch === null)).toBe(true);
+    // The abandoned batch was cancelled at the Batch API, and never runs.
+    expect(fake.batches.size).toBe(1);
+    const [batch] = [...fake.batches.values()];
+    expect(row.batch_name).toBe(batch!.name);
+    expect(fake.batchCancels).toEqual([{ name: batch!.name, result: 'cancelled' }]);
+    expect(batch!.state).toBe('BATCH_STATE_CANCELLED');
+    await fake.completeBatches();
+    expect(fake.requests.some((r) => r.batch !== null)).toBe(false);
   }, 180_000);
 });

@@ -9,6 +9,7 @@ import { reply, startFakeGemini, type FakeGemini } from '../support/fake-gemini.
 import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel, obedientModel, readingModel } from '../support/oracle-model.ts';
 import { indexHistory } from '../../src/audit/timeline.ts';
+import { historyText, SAMPLE_DOCUMENT_VALUES, valuesIn } from '../support/history-values.ts';
 
 const FLASH = 'gemini-3.8-flash';
 const PRO = 'gemini-4-carbon';
@@ -130,14 +131,16 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
 
   it('429s with a retry hint are Temporal retries after the server delay: each attempt in history and in extraction_attempts', async () => {
     modelsRead();
-    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '3s' }), reply.error(429, { retryDelay: '3s' }));
-    const started = Date.now();
+    // Hints unlike Temporal's own backoff (2 s, then 4 s): 5 s, then 1.5 s.
+    fake.enqueue(FLASH, 'generateContent', reply.error(429, { retryDelay: '5s' }), reply.error(429, { retryDelay: '1.5s' }));
     const { result, attempts, workflowId } = await run(path.join(SAMPLES, 'invoice-en-usd.pdf'));
-    // Temporal's own backoff would retry after 2 s, then 4 s: the server's 3 s is what was waited.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
     expect(result.status, result.reasons.join('; ')).toBe('extracted');
     expect(result.route).toEqual(['flash']);
-    expect(generateCalls(FLASH)).toHaveLength(3);
+    const calls = generateCalls(FLASH);
+    expect(calls).toHaveLength(3);
+    // The first retry waited the server's 5 s, not the backoff's 2 s.
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(5000);
+    expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(1500);
     // One HTTP call per activity attempt, one row per paid call.
     expect(attempts.map((a) => [a.outcome, a.activity_attempt])).toEqual([
       ['failed', 1],
@@ -145,6 +148,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       ['ok', 3],
     ]);
     expect(attempts[0]?.error).toMatch(/429/);
+    expect(attempts[1]?.error).toMatch(/429/);
     expect(new Set(attempts.map((a) => a.activity_id)).size).toBe(1);
     const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
     const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractWithTier')!;
@@ -152,7 +156,13 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
       (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
     );
     expect(startedEvent?.activityTaskStartedEventAttributes?.attempt).toBe(3);
-    expect(startedEvent?.activityTaskStartedEventAttributes?.lastFailure?.message).toMatch(/429/);
+    // The failed attempt before the last one is in history as an ApplicationFailure carrying the server's delay
+    // (1.5 s, where the backoff would have been 4 s): Temporal retried after it because the activity said so.
+    const lastFailure = startedEvent?.activityTaskStartedEventAttributes?.lastFailure;
+    expect(lastFailure?.message).toMatch(/429/);
+    expect(lastFailure?.applicationFailureInfo?.type).toBe('TierError');
+    const delay = lastFailure?.applicationFailureInfo?.nextRetryDelay;
+    expect(Number(delay?.seconds ?? 0) * 1000 + Number(delay?.nanos ?? 0) / 1e6).toBe(1500);
   });
 
   it('a 401 from the model is not retried: one call, one row, and the document goes to review', async () => {
@@ -190,7 +200,7 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     modelsRead();
     const broken = '{"vendorName": {"value": "Harbor';
     fake.enqueue(FLASH, 'generateContent', reply.text(broken), reply.text('Sure! Here is the JSON you asked for.'));
-    const { result, attempts } = await run(path.join(SAMPLES, 'factuur-nl-eur.pdf'));
+    const { result, attempts, workflowId } = await run(path.join(SAMPLES, 'factuur-nl-eur.pdf'));
     expect(generateCalls(FLASH)).toHaveLength(2); // the answer and one repair
     expect(attempts.map((a) => [a.tier, a.outcome])).toEqual([
       ['flash', 'invalid'],
@@ -205,6 +215,23 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
     );
     expect(stored).not.toContain('Harbor');
     expect(stored).not.toContain('Here is the JSON');
+
+    // History carries ids and codes: the refused answer's message (it quotes the model's output) stays in
+    // the attempt row, and none of the record's values went through the workflow.
+    const text = historyText(await h.client.workflow.getHandle(workflowId).fetchHistory());
+    expect(attempts[0]?.error).toContain('"Sure! Here"'); // the parser's message quotes the answer
+    expect(text).not.toContain('Sure! Here');
+    expect(text).not.toContain(attempts[0]!.error!);
+    expect(text).not.toContain('Harbor');
+    expect(text).toContain(`{"attemptId":"${attempts[0]!.id}","outcome":"invalid","errorCode":"rejected"}`);
+    const record = await h.db
+      .selectFrom('invoices')
+      .select(['vendor_name', 'invoice_number', 'total', 'iban', 'customer_name'])
+      .where('document_id', '=', result.documentId)
+      .executeTakeFirstOrThrow();
+    const values = Object.values(record).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+    expect(values.length).toBeGreaterThanOrEqual(4);
+    expect(valuesIn(text, [...values, ...SAMPLE_DOCUMENT_VALUES])).toEqual([]);
   });
 
   it('a scanned document is classified from its page image and extracted from the PDF page itself, not rejected', async () => {
@@ -230,7 +257,9 @@ describe.skipIf(!HAVE_DATASETS)(`Gemini tiers through the real SDK${HAVE_DATASET
   });
 
   it('escalates only what failed: Pro reads the failed chunk and the pages of the failing fields, not the whole document', async () => {
-    const own = await startHarness({ env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_CHUNK_TOKENS: '1000' } });
+    // The budget is not what this test is about: the escalation's estimate (each range's pages as PDF pages,
+    // an answer and thinking at Carbon's $20/M output) is about $0.30 here, above the default $0.25.
+    const own = await startHarness({ env: { GEMINI_API_KEY: API_KEY, GEMINI_BASE_URL: fake.url, DOCROUTE_CHUNK_TOKENS: '1000', DOCROUTE_DOC_BUDGET_USD: '1' } });
     try {
       modelsRead();
       // Flash cannot answer for the chunk holding page 5 (a refusal is final); every other chunk reads fine.

@@ -5,16 +5,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuditTimeline } from '../../src/audit/timeline.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { rerunDocument } from '../../src/ingest/runs.ts';
-import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/harness.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SAMPLE = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
 
+/** The CLI against a harness's database and task queue, as an operator runs it. */
+function docrouteFor(h: ApiHarness) {
+  return (args: string[]) =>
+    run(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        USER: 'operator',
+        DATABASE_URL: h.config.database.url,
+        TEMPORAL_ADDRESS: h.config.temporal.address,
+        DOCROUTE_TASK_QUEUE: h.taskQueue,
+        DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+        DOCROUTE_LOG_LEVEL: 'warn',
+      },
+      timeout: 150_000,
+    });
+}
+
 describe('reprocess and retry: a new run of a document, never two at once', () => {
-  let h: Harness;
+  let h: ApiHarness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startApiHarness();
   });
   afterAll(async () => h?.close());
 
@@ -84,6 +103,54 @@ describe('reprocess and retry: a new run of a document, never two at once', () =
     expect(runs.map((r) => r.run_number)).toEqual([1, 2]);
   });
 
+  it('POST /v1/documents/:id/reprocess: 202 with the new run, a concurrent reprocess 409, and the new record version once settled', { timeout: 180_000 }, async () => {
+    const ingested = await ingestFile(h, path.join(ROOT, 'samples', 'factuur-nl-eur.pdf'), 'test');
+    expect((await waitForDocument(h, ingested.workflowId)).status).toBe('extracted');
+    const first = await h.client.workflow.getHandle(ingested.workflowId).describe();
+    const key = await h.key(['read', 'write'], 'reprocessor');
+    const reprocess = () => h.call(`/v1/documents/${ingested.documentId}/reprocess`, { method: 'POST', key });
+
+    // Two at once: exactly one new run (202, with its ids); the other is refused (409).
+    const answers = await Promise.all([reprocess(), reprocess()]);
+    const bodies = await Promise.all(answers.map((r) => r.json() as Promise<Record<string, unknown>>));
+    expect(answers.map((r) => r.status).sort()).toEqual([202, 409]);
+    const started = bodies[answers.findIndex((r) => r.status === 202)]!;
+    const refused = bodies[answers.findIndex((r) => r.status === 409)]!;
+    expect(started).toMatchObject({ documentId: ingested.documentId, workflowId: ingested.workflowId, runNumber: 2, previousRunId: first.runId });
+    expect(started.runId).not.toBe(first.runId);
+    expect(refused).toMatchObject({ status: 409, title: 'Run in progress' });
+    // Once settled: the record's new version comes from the new run; the API shows it.
+    expect((await waitForDocument(h, ingested.workflowId)).status).toBe('extracted');
+    const versions = await h.db.selectFrom('invoices').select(['version', 'run_id']).where('document_id', '=', ingested.documentId).orderBy('version').execute();
+    expect(versions).toEqual([
+      { version: 1, run_id: first.runId },
+      { version: 2, run_id: started.runId },
+    ]);
+    const runs = await h.db.selectFrom('document_runs').select(['run_number', 'reason', 'requested_by']).where('document_id', '=', ingested.documentId).orderBy('run_number').execute();
+    expect(runs[1]).toMatchObject({ run_number: 2, reason: 'reprocess', requested_by: 'key:reprocessor' });
+    const doc = (await (await h.call(`/v1/documents/${ingested.documentId}`, { key })).json()) as { record: { version: number } };
+    expect(doc.record.version).toBe(versions.at(-1)!.version);
+    // Without the write scope: refused.
+    const readOnly = await h.key(['read'], 'reader');
+    expect((await h.call(`/v1/documents/${ingested.documentId}/reprocess`, { method: 'POST', key: readOnly })).status).toBe(403);
+  });
+
+  it('docroute cancel refuses a document with no run in progress (exit 1), and one it does not know', { timeout: 180_000 }, async () => {
+    const ingested = await ingestFile(h, path.join(ROOT, 'samples', 'contract-nda.pdf'), 'test');
+    const settled = await waitForDocument(h, ingested.workflowId);
+    expect(settled.status).toBe('extracted'); // its run has ended
+    const error = await docrouteFor(h)(['cancel', ingested.documentId, '00000000-0000-4000-8000-000000000000', '--json']).then(
+      () => null,
+      (e: { code?: number; stdout?: string }) => e,
+    );
+    expect(error?.code).toBe(1);
+    const lines = error!.stdout!.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ ref: ingested.documentId, status: 'refused', error: expect.stringMatching(/no running workflow \(it is \w+\)/) });
+    expect(lines[1]).toMatchObject({ status: 'refused', error: expect.stringMatching(/no document matches/) });
+    const row = await h.db.selectFrom('documents').select(['status', 'error']).where('id', '=', ingested.documentId).executeTakeFirstOrThrow();
+    expect(row.status).toBe(settled.status);
+  });
+
   describe.skipIf(!HAVE_DATASETS)(`in review${HAVE_DATASETS ? '' : ` — ${DATASETS_SKIP_MESSAGE}`}`, () => {
     it('a workflow cancelled in review leaves the document cancelled; a retry (or the same file again) runs it anew', { timeout: 180_000 }, async () => {
       const file = path.join(DATASETS_DIR, 'invoice2data', 'oyo.pdf');
@@ -109,6 +176,22 @@ describe('reprocess and retry: a new run of a document, never two at once', () =
       expect((await waitForDocument(h, ingested.workflowId)).status).toBe('needs_review');
       const runs = await h.db.selectFrom('document_runs').select(['run_number', 'reason']).where('document_id', '=', ingested.documentId).orderBy('run_number').execute();
       expect(runs.map((r) => r.reason)).toEqual(['ingest', 'retry', 'reprocess']);
+    });
+
+    it('docroute cancel <file> --reason cancels the running workflow: recorded cancelled, with who and why', { timeout: 180_000 }, async () => {
+      const file = path.join(DATASETS_DIR, 'invoice2data', 'free_fiber.pdf');
+      const ingested = await ingestFile(h, file, 'test');
+      expect((await waitForDocument(h, ingested.workflowId)).status).toBe('needs_review');
+      // By file path, as an operator would name it.
+      const { stdout } = await docrouteFor(h)(['cancel', file, '--reason', 'sent to the wrong inbox', '--json']);
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ ref: file, documentId: ingested.documentId, workflowId: ingested.workflowId, status: 'cancelled' });
+      const description = await h.client.workflow.getHandle(ingested.workflowId).describe();
+      expect(description.status.name).toBe('CANCELLED');
+      const row = await h.db.selectFrom('documents').select(['status', 'error']).where('id', '=', ingested.documentId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: 'cancelled', error: 'cancelled by cli:operator: sent to the wrong inbox' });
+      // And it can be retried like any cancelled document.
+      expect(await rerunDocument(h, ingested.documentId, { reason: 'retry', requestedBy: 'test' })).toMatchObject({ ok: true, runNumber: 2 });
+      expect((await waitForDocument(h, ingested.workflowId)).status).toBe('needs_review');
     });
   });
 });

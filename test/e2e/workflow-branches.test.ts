@@ -52,7 +52,7 @@ function activities(calls: { name: string; args: unknown[] }[], overrides: Mocks
     describeTiers: async () => ({ fastModel: 'fake', deepModel: null, deepAvailable: false, fastReadsImages: false, deepReadsImages: false }),
     parseDocument: async () => ({ pageCount: 1, imageOnlyPages: [], pageTokens: [500], tokens: 500, tokensEstimated: true }),
     classifyText: async () => ({ kind: 'invoice', confidence: 0.9, scanPages: [] }),
-    extractWithTier: async () => ({ attemptId: 'att-1', outcome: 'ok', error: null }),
+    extractWithTier: async () => ({ attemptId: 'att-1', outcome: 'ok', errorCode: null }),
     buildCandidate: async () => CANDIDATE,
     recordRouting: async () => undefined,
     settleDocument: async () => ({ recordId: null, version: null }),

@@ -7,6 +7,8 @@
  *   GET  /{apiVersion}/models/{model}                      models.get (known models; retired → 404 naming the replacement)
  *   POST /{apiVersion}/models/{model}:batchGenerateContent  batches.create (inlined requests)
  *   GET  /{apiVersion}/batches/{id}                        batches.get (state; inlined responses once done)
+ *   GET  /{apiVersion}/batches                             batches.list (newest first, pageSize/pageToken)
+ *   POST /{apiVersion}/batches/{id}:cancel                 batches.cancel (recorded; an ended batch: 400 FAILED_PRECONDITION)
  *   POST /upload/{apiVersion}/files + the upload URL       files.upload (resumable protocol)
  *
  * Like current models, answers carry no log-probabilities; usage can carry
@@ -190,6 +192,8 @@ export interface FakeBatch {
   responses: { response?: unknown; error?: unknown; metadata?: Record<string, string> }[] | null;
   polls: number;
   createTime: string;
+  /** When batches.cancel cancelled it (Date.now()), or null. */
+  cancelledAt: number | null;
 }
 
 export interface FakeGemini {
@@ -204,6 +208,10 @@ export interface FakeGemini {
   retire(model: string, replacement: string | null, shutdown?: string): void;
   /** Batches created so far, by name. */
   batches: Map<string, FakeBatch>;
+  /** Every batches.cancel call, in order: the batch name and what it found (cancelled, or already ended). */
+  batchCancels: { name: string; result: 'cancelled' | 'already-ended' | 'not-found' }[];
+  /** The next this-many batches.create calls create the batch but answer 503, as if the answer were lost on the way. */
+  loseBatchCreateAnswers: number;
   /** Runs every pending batch now (each request through the model's generateContent responder). */
   completeBatches(): Promise<void>;
   /** A batch gets this many `batches.get` polls before it runs by itself (default: never; tests call completeBatches). */
@@ -221,6 +229,8 @@ export const FAKE_IMAGE_TOKENS = 258;
 const PATH = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|countTokens|batchGenerateContent)$/;
 const MODEL_PATH = /^\/(v1beta|v1)\/models\/([^/:]+)$/;
 const BATCH_PATH = /^\/(v1beta|v1)\/batches\/([^/:]+)$/;
+const BATCH_CANCEL_PATH = /^\/(v1beta|v1)\/batches\/([^/:]+):cancel$/;
+const BATCH_LIST_PATH = /^\/(v1beta|v1)\/batches$/;
 const UPLOAD_START = /^\/upload\/(v1beta|v1)\/files$/;
 const UPLOAD_URL = /^\/fake-upload\/([a-z0-9]+)$/;
 
@@ -303,7 +313,7 @@ export async function startFakeGemini(): Promise<FakeGemini> {
   };
 
   const runBatch = async (batch: FakeBatch): Promise<void> => {
-    if (batch.responses !== null) return;
+    if (batch.responses !== null || batch.state === 'BATCH_STATE_CANCELLED') return;
     batch.state = 'BATCH_STATE_RUNNING';
     const out: NonNullable<FakeBatch['responses']> = [];
     for (const item of batch.requests) {
@@ -342,6 +352,8 @@ export async function startFakeGemini(): Promise<FakeGemini> {
     batches,
     files,
     batchAutoCompleteAfterPolls: null,
+    batchCancels: [],
+    loseBatchCreateAnswers: 0,
     on(model, method, responder) {
       responders.set(key(model, method), responder);
     },
@@ -365,6 +377,8 @@ export async function startFakeGemini(): Promise<FakeGemini> {
       files.clear();
       uploads.clear();
       fake.batchAutoCompleteAfterPolls = null;
+      fake.batchCancels.length = 0;
+      fake.loseBatchCreateAnswers = 0;
     },
     async close() {
       for (const socket of sockets) socket.destroy();
@@ -457,6 +471,37 @@ export async function startFakeGemini(): Promise<FakeGemini> {
           return;
         }
 
+        // batches.list: newest first
+        if (req.method === 'GET' && BATCH_LIST_PATH.test(url.pathname)) {
+          const all = [...batches.values()].reverse();
+          const pageSize = Math.max(1, Number(url.searchParams.get('pageSize') ?? 50));
+          const offset = Number(url.searchParams.get('pageToken') ?? 0);
+          const page = all.slice(offset, offset + pageSize);
+          const next = offset + pageSize < all.length ? String(offset + pageSize) : undefined;
+          sendJson(res, 200, { operations: page.map(batchOperation), ...(next ? { nextPageToken: next } : {}) });
+          return;
+        }
+
+        // batches.cancel
+        const cm = BATCH_CANCEL_PATH.exec(url.pathname);
+        if (req.method === 'POST' && cm) {
+          const name = `batches/${cm[2]}`;
+          const batch = batches.get(name);
+          if (!batch) {
+            fake.batchCancels.push({ name, result: 'not-found' });
+            return sendJson(res, 404, errorBody(404, `${name} not found`));
+          }
+          if (batch.state !== 'BATCH_STATE_PENDING' && batch.state !== 'BATCH_STATE_RUNNING') {
+            fake.batchCancels.push({ name, result: 'already-ended' });
+            return sendJson(res, 400, { error: { code: 400, message: `${name} is already in a terminal state (${batch.state})`, status: 'FAILED_PRECONDITION' } });
+          }
+          batch.state = 'BATCH_STATE_CANCELLED';
+          batch.cancelledAt = Date.now();
+          fake.batchCancels.push({ name, result: 'cancelled' });
+          sendJson(res, 200, {});
+          return;
+        }
+
         const m = PATH.exec(url.pathname);
         if (req.method !== 'POST' || !m) {
           sendJson(res, 404, errorBody(404, `fake-gemini: unknown endpoint ${req.method} ${url.pathname}`));
@@ -485,8 +530,14 @@ export async function startFakeGemini(): Promise<FakeGemini> {
             responses: null,
             polls: 0,
             createTime: new Date().toISOString(),
+            cancelledAt: null,
           };
           batches.set(batch.name, batch);
+          if (fake.loseBatchCreateAnswers > 0) {
+            fake.loseBatchCreateAnswers -= 1;
+            sendJson(res, 503, errorBody(503, 'fake-gemini: the batch was created, but this answer is lost'));
+            return;
+          }
           sendJson(res, 200, batchOperation(batch));
           return;
         }

@@ -35,19 +35,40 @@ describe('docroute models', () => {
   });
 
   it('reports a model the API no longer serves, with the replacement the API names, and an unknown one', async () => {
-    fake.knownModels.add('gemini-3.8-flash');
+    fake.knownModels.add('gemini-4-carbon');
     fake.retire('gemini-3.7-flash', 'gemini-3.8-flash');
-    const config = loadConfig({ DOCROUTE_PRO_MODEL: 'gemini-3.7-flash', DOCROUTE_CHECK_MODEL: 'gemini-3.6-flash' });
+    const config = loadConfig({ DOCROUTE_FLASH_MODEL: 'gemini-3.7-flash', DOCROUTE_CHECK_MODEL: 'gemini-3.6-flash' });
     const rows = await checkModels(config, client());
     expect(rows.map((r) => [r.model, r.status, r.replacement])).toEqual([
-      ['gemini-3.8-flash', 'ok', null],
       ['gemini-3.7-flash', 'retired', 'gemini-3.8-flash'],
+      ['gemini-4-carbon', 'ok', null],
       ['gemini-3.6-flash', 'unknown', null],
     ]);
     const problems = modelProblems(rows);
-    expect(problems[0]).toMatch(/^DOCROUTE_PRO_MODEL=gemini-3\.7-flash is retired \(.*shut down on 2026-12-01.*\); set DOCROUTE_PRO_MODEL=gemini-3\.8-flash$/);
+    expect(problems[0]).toMatch(/^DOCROUTE_FLASH_MODEL=gemini-3\.7-flash is retired \(.*shut down on 2026-12-01.*\); set DOCROUTE_FLASH_MODEL=gemini-3\.8-flash$/);
     expect(problems[1]).toMatch(/^DOCROUTE_CHECK_MODEL=gemini-3\.6-flash is not served by the Gemini API \(models\.get: 404\)/);
     expect(formatModelChecks(rows, true)).toContain('RETIRED → use gemini-3.8-flash');
+  });
+
+  it('a retired deep-tier model is replaced by the strongest current Pro-class model, not the Flash model Google routes it to', async () => {
+    // From our catalogue: gemini-2.5-pro, whose named replacement is gemini-3.8-flash.
+    const catalogued = await checkModels({ ...loadConfig({}), gemini: { ...loadConfig({}).gemini, proModel: 'gemini-2.5-pro' } }, null);
+    expect(catalogued.find((r) => r.role === 'deep')).toMatchObject({ status: 'retired', replacement: 'gemini-4-carbon' });
+    // From the API's error: a Pro model the API retires naming a Flash model.
+    fake.knownModels.add('gemini-3.8-flash');
+    fake.knownModels.add('gemini-3.5-flash-lite');
+    fake.retire('gemini-3.1-pro-preview', 'gemini-3.8-flash');
+    const rows = await checkModels(loadConfig({ DOCROUTE_PRO_MODEL: 'gemini-3.1-pro-preview' }), client());
+    expect(rows.map((r) => [r.role, r.status, r.replacement])).toEqual([
+      ['fast', 'ok', null],
+      ['deep', 'retired', 'gemini-4-carbon'],
+      ['check', 'ok', null],
+    ]);
+    expect(modelProblems(rows)).toEqual([expect.stringMatching(/^DOCROUTE_PRO_MODEL=gemini-3\.1-pro-preview is retired .*; set DOCROUTE_PRO_MODEL=gemini-4-carbon$/)]);
+    // A Pro-class replacement the API names is kept as it is.
+    fake.retire('gemini-3.1-pro-preview', 'gemini-4-argon');
+    const kept = await checkModels(loadConfig({ DOCROUTE_PRO_MODEL: 'gemini-3.1-pro-preview' }), client());
+    expect(kept.find((r) => r.role === 'deep')?.replacement).toBe('gemini-4-argon');
   });
 
   it('without a key shows prices and says the models were not checked', async () => {

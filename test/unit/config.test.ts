@@ -40,9 +40,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ DOCROUTE_PRICES: '{"m":{"input":"lots"}}' })).toThrow(/DOCROUTE_PRICES must be JSON/);
   });
 
-  it('refuses a retired model at start, naming the replacement', () => {
+  it('refuses a retired model at start, naming the replacement: for the deep tier the strongest current Pro-class model', () => {
+    // Google routes gemini-2.5-pro to gemini-3.8-flash; a deep tier on a Flash model is no deep tier.
     expect(() => loadConfig({ DOCROUTE_PRO_MODEL: 'gemini-2.5-pro' })).toThrow(
-      'DOCROUTE_PRO_MODEL=gemini-2.5-pro: Google shut this model down on 2026-12-01; set DOCROUTE_PRO_MODEL=gemini-3.8-flash (the replacement Google names)',
+      /DOCROUTE_PRO_MODEL=gemini-2\.5-pro: Google shut this model down on 2026-12-01; set DOCROUTE_PRO_MODEL=gemini-4-carbon \(the strongest current Pro-class model; Google routes gemini-2\.5-pro to gemini-3\.8-flash/,
+    );
+    expect(() => loadConfig({ DOCROUTE_PRO_MODEL: 'gemini-3-pro-preview' })).toThrow(
+      'DOCROUTE_PRO_MODEL=gemini-3-pro-preview: Google shut this model down on 2026-03-09; set DOCROUTE_PRO_MODEL=gemini-3.1-pro-preview (the replacement Google names)',
     );
     expect(() => loadConfig({ DOCROUTE_FLASH_MODEL: 'gemini-2.0-flash' })).toThrow(/set DOCROUTE_FLASH_MODEL=gemini-3\.5-flash-lite/);
   });

@@ -15,6 +15,7 @@
  *                    https://ai.google.dev/gemini-api/docs/document-processing,
  *                    https://ai.google.dev/gemini-api/docs/media-resolution
  */
+import { modelProfile } from './model-profile.ts';
 
 /** The current GA Flash model: docroute's fast tier. */
 export const DEFAULT_FLASH_MODEL = 'gemini-3.8-flash';
@@ -47,10 +48,55 @@ export function currentReplacement(model: string): string | null {
   return next;
 }
 
-/** "gemini-2.5-pro was shut down on 2026-12-01; Google names gemini-3.8-flash as its replacement" or null. */
+/** Which tier a configured model serves: DOCROUTE_FLASH_MODEL, DOCROUTE_PRO_MODEL, DOCROUTE_CHECK_MODEL. */
+export type ModelRole = 'fast' | 'deep' | 'check';
+
+export const ROLE_OF_VARIABLE: Readonly<Record<string, ModelRole>> = {
+  DOCROUTE_FLASH_MODEL: 'fast',
+  DOCROUTE_PRO_MODEL: 'deep',
+  DOCROUTE_CHECK_MODEL: 'check',
+};
+
+/** A Pro model or a Gemini 4 frontier model (Carbon, Argon): what the deep tier needs. */
+export function isProClass(model: string): boolean {
+  const line = modelProfile(model).line;
+  return line === 'pro' || line === 'frontier';
+}
+
+export interface RoleReplacement {
+  /** The model to configure instead, or null when none is known. */
+  model: string | null;
+  /** Why this one: the replacement Google names, or why we name another. */
+  reason: string;
+}
+
+/**
+ * The model to set in place of a retired one, for the tier it serves. Google's
+ * named replacement is where it routes old requests, which is not always of the
+ * same class: gemini-2.5-pro's is gemini-3.8-flash. A deep tier on a Flash
+ * model is no deep tier, so for DOCROUTE_PRO_MODEL a replacement that is not
+ * Pro-class gives way to the strongest current Pro-class model (DEFAULT_PRO_MODEL).
+ *
+ * @example replacementForRole('deep', 'gemini-2.5-pro', 'gemini-3.8-flash').model === 'gemini-4-carbon'
+ */
+export function replacementForRole(role: ModelRole, retired: string, named: string | null): RoleReplacement {
+  if (role === 'deep' && (named === null || !isProClass(named)) && retired !== DEFAULT_PRO_MODEL) {
+    return {
+      model: DEFAULT_PRO_MODEL,
+      reason: named
+        ? `the strongest current Pro-class model; Google routes ${retired} to ${named}, which is not Pro-class and would make the deep tier no deeper than the fast one`
+        : 'the strongest current Pro-class model',
+    };
+  }
+  return { model: named, reason: 'the replacement Google names' };
+}
+
+/** "DOCROUTE_PRO_MODEL=gemini-2.5-pro: Google shut this model down on 2026-12-01; set DOCROUTE_PRO_MODEL=gemini-4-carbon (…)" or null. */
 export function retiredModelMessage(model: string, variable: string): string | null {
   const retired = RETIRED_MODELS[model];
   if (!retired) return null;
-  const replacement = currentReplacement(model);
-  return `${variable}=${model}: Google shut this model down on ${retired.shutdown}${replacement ? `; set ${variable}=${replacement} (the replacement Google names)` : ''}`;
+  const role = ROLE_OF_VARIABLE[variable];
+  const named = currentReplacement(model);
+  const replacement = role ? replacementForRole(role, model, named) : { model: named, reason: 'the replacement Google names' };
+  return `${variable}=${model}: Google shut this model down on ${retired.shutdown}${replacement.model ? `; set ${variable}=${replacement.model} (${replacement.reason})` : ''}`;
 }

@@ -8,7 +8,7 @@ import type { Config } from '../../config/config.ts';
 import { DEFAULT_BATCH_FACTOR, missingPriceMessage, PRICES_READ_AT, PRICES_SOURCE, priceAt, type PriceTable } from '../../costs/prices.ts';
 import { ConfigError } from '../../config/config.ts';
 import { createGeminiClient } from './gemini-client.ts';
-import { currentReplacement, RETIRED_MODELS } from './catalog.ts';
+import { currentReplacement, replacementForRole, RETIRED_MODELS } from './catalog.ts';
 import { GeminiApiError } from './gemini-client.ts';
 import type { GeminiClient } from './gemini-client.ts';
 
@@ -68,7 +68,7 @@ export async function checkModels(config: Config, client: GeminiClient | null, n
     const retired = RETIRED_MODELS[model];
     if (retired) {
       row.status = 'retired';
-      row.replacement = currentReplacement(model);
+      row.replacement = replacementForRole(role, model, currentReplacement(model)).model;
       row.detail = `shut down on ${retired.shutdown}`;
     } else if (client?.getModel) {
       try {
@@ -78,9 +78,11 @@ export async function checkModels(config: Config, client: GeminiClient | null, n
         row.thinking = info.thinking ?? null;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        row.replacement = replacementFromMessage(message);
+        const named = replacementFromMessage(message);
+        // A retired model's slot gets a model of its class (a deep tier gets a Pro-class one).
+        row.replacement = named ? replacementForRole(role, model, named).model : null;
         if (error instanceof GeminiApiError && error.status === 404) {
-          row.status = row.replacement ? 'retired' : 'unknown';
+          row.status = named ? 'retired' : 'unknown';
         } else {
           row.status = 'error';
         }

@@ -78,6 +78,10 @@ export interface GeminiClient {
   createBatch?(model: string, requests: InlinedRequest[], displayName: string, signal?: AbortSignal): Promise<BatchJob>;
   /** Batch API: a batch's state, and its inlined responses once it succeeded (batches.get). */
   getBatch?(name: string, signal?: AbortSignal): Promise<BatchJob>;
+  /** Batch API: the batch with this display name among the account's batches (batches.list), or null. */
+  findBatch?(displayName: string, signal?: AbortSignal): Promise<BatchJob | null>;
+  /** Batch API: cancels a batch (batches.cancel). */
+  cancelBatch?(name: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** A failed Gemini call (after retries when retryable). The message never holds the API key. */
@@ -157,6 +161,9 @@ function classify(error: unknown): Classified {
   return { status: null, statusName: null, retryable: true, retryDelayMs: null, detail };
 }
 
+/** How many of the account's batches findBatch looks through for a display name. */
+export const BATCH_LOOKUP_LIMIT = 1000;
+
 export function createGeminiClient(options: GeminiClientOptions): GeminiClient {
   const secret = options.apiKey;
   const maxAttempts = Math.max(1, Math.floor(options.maxAttempts));
@@ -233,6 +240,21 @@ export function createGeminiClient(options: GeminiClientOptions): GeminiClient {
     },
     getBatch(name, signal) {
       return withRetry('batches.get', name, signal, () => ai.batches.get({ name, config: signal ? { abortSignal: signal } : {} }));
+    },
+    findBatch(displayName, signal) {
+      return withRetry('batches.list', displayName, signal, async () => {
+        const pager = await ai.batches.list({ config: { pageSize: 100, ...(signal ? { abortSignal: signal } : {}) } });
+        // Newest first; a lost create is a recent one: look through the first BATCH_LOOKUP_LIMIT batches.
+        let seen = 0;
+        for await (const job of pager) {
+          if (job.displayName === displayName) return job;
+          if (++seen >= BATCH_LOOKUP_LIMIT) break;
+        }
+        return null;
+      });
+    },
+    cancelBatch(name, signal) {
+      return withRetry('batches.cancel', name, signal, () => ai.batches.cancel({ name, config: signal ? { abortSignal: signal } : {} }));
     },
   };
 }

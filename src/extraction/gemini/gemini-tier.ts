@@ -74,7 +74,7 @@ import { TierRejectedError } from '../model-tier.ts';
 import { estimateTokens } from '../rules/tokens.ts';
 import { GeminiApiError } from './gemini-client.ts';
 import type { GeminiClient } from './gemini-client.ts';
-import { modelProfile } from './model-profile.ts';
+import { mediaInputTokens, modelProfile } from './model-profile.ts';
 import type { ModelProfile } from './model-profile.ts';
 import { MODEL_OUTPUT, normalizeReply, responseJsonSchema, toExtraction } from './output-schema.ts';
 import { CLASSIFY_PROMPT, escalationText, PROMPTS, repairText } from './prompts.ts';
@@ -268,6 +268,10 @@ export interface BatchCapableTier extends ModelTier {
   createBatch(requests: InlinedRequest[], displayName: string, signal?: AbortSignal): Promise<BatchJob>;
   /** batches.get. */
   getBatch(name: string, signal?: AbortSignal): Promise<BatchJob>;
+  /** batches.list: the batch created under this display name (our idempotency key), or null. */
+  findBatch(displayName: string, signal?: AbortSignal): Promise<BatchJob | null>;
+  /** batches.cancel. */
+  cancelBatch(name: string, signal?: AbortSignal): Promise<void>;
 }
 
 export function isBatchCapable(tier: ModelTier): tier is BatchCapableTier {
@@ -298,7 +302,7 @@ export function createGeminiTier(options: GeminiTierOptions): BatchCapableTier {
         else if (p.inlineData) images++;
       }
     }
-    return estimateTokens(text) + profile.imageTokens * images + profile.pdfPageTokens * pdfPages;
+    return estimateTokens(text) + mediaInputTokens(profile, { images, pdfPages });
   };
 
   /** Pages sent as PDF per part (recorded when the part is built). */
@@ -382,13 +386,14 @@ export function createGeminiTier(options: GeminiTierOptions): BatchCapableTier {
     return { parts, userTurn, config };
   };
 
-  const imageTokensFor = (pages: readonly PageText[]) => pages.filter((p) => p.imageOnly).length * profile.imageTokens;
+  const imageTokensFor = (pages: readonly PageText[]) => mediaInputTokens(profile, { images: pages.filter((p) => p.imageOnly).length, pdfPages: 0 });
 
   return {
     tier,
     model,
     readsImages: true,
     readsPdf: true,
+    accounting: profile,
 
     async countTokens(pages: readonly PageText[]): Promise<TokenCount> {
       const text = documentText(pages, pages.length);
@@ -464,6 +469,16 @@ export function createGeminiTier(options: GeminiTierOptions): BatchCapableTier {
     async getBatch(name: string, signal?: AbortSignal): Promise<BatchJob> {
       if (!client.getBatch) throw new Error('this Gemini client has no Batch API');
       return client.getBatch(name, signal);
+    },
+
+    async findBatch(displayName: string, signal?: AbortSignal): Promise<BatchJob | null> {
+      if (!client.findBatch) throw new Error('this Gemini client has no Batch API');
+      return client.findBatch(displayName, signal);
+    },
+
+    async cancelBatch(name: string, signal?: AbortSignal): Promise<void> {
+      if (!client.cancelBatch) throw new Error('this Gemini client has no Batch API');
+      await client.cancelBatch(name, signal);
     },
 
     async batchRequest<K extends ExtractableKind>(request: ExtractionRequest<K>): Promise<InlinedRequest> {

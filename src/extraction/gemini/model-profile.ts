@@ -3,9 +3,10 @@
  */
 import { MediaResolution, ThinkingLevel } from '@google/genai';
 import type { GenerateContentConfig } from '@google/genai';
+import type { TokenAccounting } from '../model-tier.ts';
 
 /** What the request settings of one model family are. */
-export interface ModelProfile {
+export interface ModelProfile extends TokenAccounting {
   /** Major version (2, 3, 4, …); 0 when the id is not a gemini-N name. */
   generation: number;
   /** 'flash-lite' | 'flash' | 'pro' | 'frontier' (Gemini 4 Argon/Carbon) | 'other'. */
@@ -59,6 +60,8 @@ export function modelProfile(model: string): ModelProfile {
       classifyMaxOutputTokens: 4_096,
       imageTokens: 1_120,
       pdfPageTokens: 560,
+      // Thinking levels have no token budget: an allowance for a LOW (MINIMAL) level, for estimates only.
+      thinkingAllowance: { extract: 2_048, classify: hasMinimal ? 256 : 1_024 },
       imageResolution: MediaResolution.MEDIA_RESOLUTION_HIGH,
       pdfResolution: MediaResolution.MEDIA_RESOLUTION_MEDIUM,
     };
@@ -77,7 +80,21 @@ export function modelProfile(model: string): ModelProfile {
     // 258 tokens per 768×768 tile; our page images are at most 1024 px: up to 4 tiles.
     imageTokens: 1_032,
     pdfPageTokens: 258,
+    // The thinking budgets above are the most a call may think.
+    thinkingAllowance: { extract: 1_024, classify: line === 'pro' ? 128 : 0 },
     imageResolution: undefined,
     pdfResolution: undefined,
   };
+}
+
+/**
+ * Input tokens of the media a call sends besides its text: page images and PDF
+ * pages, at the model's documented per-image and per-page accounting. The one
+ * rule both the rate limiter's estimate of a request and the budget's estimate
+ * of a planned call use.
+ *
+ * @example mediaInputTokens(modelProfile('gemini-4-carbon'), { images: 0, pdfPages: 3 }) === 1680
+ */
+export function mediaInputTokens(accounting: Pick<TokenAccounting, 'imageTokens' | 'pdfPageTokens'>, media: { images: number; pdfPages: number }): number {
+  return accounting.imageTokens * media.images + accounting.pdfPageTokens * media.pdfPages;
 }
