@@ -128,8 +128,28 @@ interface PoolEntry {
 
 const pools = new Map<string, PoolEntry>();
 
+/**
+ * A task whose input is at least this big ends its pool's threads once it is done. A thread
+ * keeps the heap a big document made it grow (V8 gives little of it back while the isolate
+ * lives), and each pool (parse, attachments, rendering) has threads of its own: a few warm
+ * threads that each once held a 49 MiB file took a worker past 1 GiB. Ending them frees it
+ * all; the next task starts a fresh thread (pdf.js loads again, ≈ 0.2 s), a small price next
+ * to reading such a file.
+ */
+const BIG_INPUT_BYTES = 16 * 1024 * 1024;
+
+function inputBytes(input: unknown, transfer: readonly ArrayBuffer[]): number {
+  const own = (input as { bytes?: unknown } | null)?.bytes;
+  const cloned = own instanceof Uint8Array && !transfer.includes(own.buffer as ArrayBuffer) ? own.byteLength : 0;
+  return cloned + transfer.reduce((sum, b) => sum + b.byteLength, 0);
+}
+
+function poolKey(workerUrl: URL, maxHeapMb: number): string {
+  return `${maxHeapMb}|${workerUrl.href}`;
+}
+
 function poolFor(workerUrl: URL, maxHeapMb: number): PoolEntry {
-  const key = `${maxHeapMb}|${workerUrl.href}`;
+  const key = poolKey(workerUrl, maxHeapMb);
   const existing = pools.get(key);
   if (existing && existing.tasks < existing.retireAfter) return existing;
   if (existing) retire(key, existing);
@@ -208,7 +228,8 @@ function runGuardedTask<R>(
   const entry = poolFor(workerUrl, guard.maxHeapMb);
   entry.tasks += 1;
   const { pool } = entry;
-  return new Promise<R>((resolve, reject) => {
+  const big = inputBytes(input, transfer) >= BIG_INPUT_BYTES;
+  const settledTask = new Promise<R>((resolve, reject) => {
     const { port1: progress, port2: threadSide } = new MessageChannel();
     const abort = new AbortController();
     let settled = false;
@@ -328,6 +349,9 @@ function runGuardedTask<R>(
         },
       );
   });
+  if (!big) return settledTask;
+  const retireIfBig = () => retire(poolKey(workerUrl, guard.maxHeapMb), entry);
+  return settledTask.finally(retireIfBig);
 }
 
 function formatSeconds(ms: number): string {
