@@ -1,21 +1,18 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayHistory } from '../../src/audit/history.ts';
 import { buildAuditTimeline } from '../../src/audit/timeline.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { submitReview } from '../../src/review/submit.ts';
 import { startFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
-import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, docrouteCli, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 import { inventingModel } from '../support/oracle-model.ts';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SAMPLE = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
 
@@ -24,20 +21,7 @@ describe('history export and replay', () => {
   let scratch: string;
   let workflowId: string;
   let documentId: string;
-  const cli = (args: string[]) =>
-    run(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: [path.join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(path.delimiter),
-        HOME: process.env.HOME ?? '/tmp',
-        DATABASE_URL: h.config.database.url as string,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        DOCROUTE_TASK_QUEUE: h.taskQueue,
-        DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-        DOCROUTE_LOG_LEVEL: 'warn',
-      },
-      timeout: 120_000,
-    });
+  const cli = (args: string[]) => docrouteCli(h, args);
 
   beforeAll(async () => {
     h = await startHarness();

@@ -2,20 +2,18 @@
  * The exact e-invoice tier end to end: files ingested, the workflow run by a
  * worker, the record and its trail read back from Postgres.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLatestRecord, type InvoiceRecordView } from '../../src/db/records.ts';
 import { readExact } from '../../src/einvoice/exact-tier.ts';
 import { ciiFields, embeddedInvoiceXml } from '../../src/eval/hybrid-gold.ts';
 import { INVOICE_FIELD_TYPES, normaliseValue } from '../../src/eval/metrics.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
-import { DATASETS_DIR, startHarness, type Harness } from '../support/harness.ts';
+import { DATASETS_DIR, docrouteCli, startHarness, type Harness } from '../support/harness.ts';
 
 const EINVOICES = path.join(DATASETS_DIR, 'einvoices');
 const XRECHNUNG = path.join(EINVOICES, 'xrechnung');
@@ -23,8 +21,6 @@ const HYBRID = path.join(EINVOICES, 'hybrid-pdf');
 const HAVE = existsSync(XRECHNUNG) && existsSync(HYBRID);
 const NOTE = HAVE ? '' : ` (skipped: ${EINVOICES} not found)`;
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const execFileAsync = promisify(execFile);
 
 let h: ApiHarness;
 let key: string;
@@ -46,22 +42,9 @@ async function run(file: string, harness: Harness = h) {
   return result;
 }
 
-/** `docroute <args>` as a user runs it, against this harness's database and Temporal. */
+/** `docroute <args>` as a user runs it, against this harness's database and Temporal: its stdout. */
 async function cli(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: [path.join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(path.delimiter),
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: h.config.database.url as string,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      DOCROUTE_TASK_QUEUE: h.taskQueue,
-      DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-      DOCROUTE_LOG_LEVEL: 'warn',
-    },
-    timeout: 120_000,
-  });
-  return stdout;
+  return (await docrouteCli(h, args)).stdout;
 }
 
 /** A KoSIT CII invoice with its own invoice number (new content, no duplicate of another test's document), changed by `edit`. */

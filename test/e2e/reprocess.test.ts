@@ -1,33 +1,17 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuditTimeline } from '../../src/audit/timeline.ts';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { rerunDocument } from '../../src/ingest/runs.ts';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
-import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/harness.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, docrouteCli, HAVE_DATASETS } from '../support/harness.ts';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SAMPLE = path.join(ROOT, 'samples', 'invoice-en-usd.pdf');
 
 /** The CLI against a harness's database and task queue, as an operator runs it. */
 function docrouteFor(h: ApiHarness) {
-  return (args: string[]) =>
-    run(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        USER: 'operator',
-        DATABASE_URL: h.config.database.url,
-        TEMPORAL_ADDRESS: h.config.temporal.address,
-        DOCROUTE_TASK_QUEUE: h.taskQueue,
-        DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-        DOCROUTE_LOG_LEVEL: 'warn',
-      },
-      timeout: 150_000,
-    });
+  return (args: string[]) => docrouteCli(h, args, { env: { USER: 'operator' } });
 }
 
 describe('reprocess and retry: a new run of a document, never two at once', () => {
@@ -43,19 +27,7 @@ describe('reprocess and retry: a new run of a document, never two at once', () =
     const first = await h.client.workflow.getHandle(ingested.workflowId).describe();
 
     // Through the CLI, as an operator would: the same output as ingest (--json).
-    const docroute = (args: string[]) =>
-      run(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          DATABASE_URL: h.config.database.url,
-          TEMPORAL_ADDRESS: h.config.temporal.address,
-          DOCROUTE_TASK_QUEUE: h.taskQueue,
-          DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-          DOCROUTE_LOG_LEVEL: 'warn',
-        },
-        timeout: 150_000,
-      });
+    const docroute = (args: string[]) => docrouteCli(h, args);
     const { stdout } = await docroute(['reprocess', ingested.documentId, '--wait', '--json']);
     const printed = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(printed).toMatchObject({ documentId: ingested.documentId, status: 'extracted', run: { number: 2, previousRunId: first.runId } });

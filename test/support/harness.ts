@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { loadConfig, workerPoolSize, type Config } from '../../src/config/config.ts';
 import pg from 'pg';
+import { promisify } from 'node:util';
 import { createDb, type Db } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { ensureDatabase } from '../../src/services/postgres.ts';
@@ -119,4 +121,34 @@ export async function startHarness(
       await database.drop();
     },
   };
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const execFileAsync = promisify(execFile);
+
+/**
+ * `docroute <args>` as a user runs it (a child process of bin/docroute.js), against
+ * this harness's database, Temporal server, task queue and workflow id prefix. Rejects
+ * on a non-zero exit (the error carries `code`, `stdout` and `stderr`).
+ */
+export function docrouteCli(
+  h: Harness,
+  args: readonly string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return execFileAsync(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: [path.join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(path.delimiter),
+      HOME: process.env.HOME ?? '/tmp',
+      DATABASE_URL: h.config.database.url as string,
+      TEMPORAL_ADDRESS: h.config.temporal.address,
+      DOCROUTE_TASK_QUEUE: h.taskQueue,
+      DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+      DOCROUTE_LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    timeout: options.timeoutMs ?? 150_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
