@@ -22,6 +22,9 @@ export interface ApiOptions {
  * the OpenAPI document (/openapi.json, browsable at /docs); errors are problem
  * details; /v1 routes need an API key (see auth.ts) and are rate-limited per key.
  */
+/** A caller's X-Request-Id kept as the request id: short, and nothing a log line could be forged with. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiApp> {
   // Request logging through the app's pino logger: one line when a request comes in and one
   // when it is answered (status, time), each with the request id. The id is the caller's
@@ -30,8 +33,14 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiA
   const pino = pinoOf(deps.log);
   const app = Fastify({
     ...(pino ? { loggerInstance: pino as FastifyBaseLogger } : { logger: false }),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // The id is chosen before Fastify makes the request's logger (which carries it), so the
+    // log and the X-Request-Id answered always agree.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const sent = request.headers['x-request-id'];
+      // Only ids that cannot carry log injection or unbounded text are kept.
+      return typeof sent === 'string' && SAFE_REQUEST_ID.test(sent) ? sent : randomUUID();
+    },
     // Uploads are limited by multipart's own limits; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
     trustProxy: false,
@@ -40,8 +49,6 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<ApiA
     requestTimeout: deps.config.api.requestTimeoutMs,
   }).withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', async (request, reply) => {
-    // Only ids that cannot carry log injection or unbounded text are kept.
-    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(request.id)) (request as { id: string }).id = randomUUID();
     void reply.header('x-request-id', request.id);
   });
   app.setValidatorCompiler(validatorCompiler);

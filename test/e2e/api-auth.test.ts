@@ -207,6 +207,29 @@ describe('API authentication, scopes, rate limit and error bodies', () => {
     expect(logged.find((line) => line.includes('request failed'))).toMatch(/secret_table/);
   });
 
+  it('request logging: a pino JSON line per request answered, with the request id it returns in X-Request-Id; no key in the log', async () => {
+    const lines: string[] = [];
+    const logging = await startApi(h, { log: createLogger('info', (line) => lines.push(line)) });
+    try {
+      // A proxy's sane id is kept; one that could inject into the log is replaced with a UUID.
+      const traced = await logging.call('/v1/_probe', readKey, { 'x-request-id': 'edge-7f3a.42' });
+      expect(traced.status).toBe(200);
+      expect(traced.headers.get('x-request-id')).toBe('edge-7f3a.42');
+      const odd = await logging.call('/v1/_probe', readKey, { 'x-request-id': 'a b"}{' });
+      const oddId = odd.headers.get('x-request-id')!;
+      expect(oddId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      await logging.app.close();
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, any>);
+      const answered = (id: string) => entries.find((e) => e.reqId === id && e.res?.statusCode === 200 && typeof e.responseTime === 'number');
+      expect(answered('edge-7f3a.42'), lines.join('\n')).toBeDefined();
+      expect(answered(oddId)).toBeDefined();
+      expect(entries.find((e) => e.reqId === 'edge-7f3a.42' && e.req?.url === '/v1/_probe')).toBeDefined();
+      expect(lines.join('\n')).not.toContain(readKey);
+    } finally {
+      await logging.app.close().catch(() => undefined);
+    }
+  });
+
   it('rate limit per key: the 6th request in a minute gets 429; another key is unaffected', async () => {
     const limited = await startApi(h, { rateLimitPerMinute: 5 });
     try {
