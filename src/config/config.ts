@@ -76,6 +76,7 @@ const EnvSchema = z.object({
   DOCROUTE_BATCH_DEADLINE_MINUTES: z.coerce.number().positive().default(24 * 60),
   DOCROUTE_BATCH_POLL_SECONDS: z.coerce.number().min(1).default(60),
   GEMINI_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  DOCROUTE_MODEL_MIN_OUTPUT_TOKENS_PER_SECOND: z.coerce.number().positive().default(100),
   DOCROUTE_GEMINI_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   DOCROUTE_FLASH_RPM: z.coerce.number().positive().default(1000),
   DOCROUTE_FLASH_TPM: z.coerce.number().positive().default(1_000_000),
@@ -211,6 +212,12 @@ export interface Config {
     batch: { sources: 'all' | 'none' | string[]; deadlineMs: number; pollMs: number };
     /** Per HTTP request. */
     timeoutMs: number;
+    /**
+     * The slowest output rate (tokens per second, thinking included) planned for:
+     * an extraction call asks for at most 80% of timeoutMs at this rate
+     * (extractionOutputCap), so a long answer is cut off and split, not timed out.
+     */
+    minOutputTokensPerSecond: number;
     /** HTTP attempts per call, the first included (429/5xx are retried with backoff). */
     maxAttempts: number;
     /** Client-side rate limits per tier's model, shared by one worker's activities. */
@@ -347,6 +354,7 @@ export function loadConfig(
         pollMs: Math.round(e.DOCROUTE_BATCH_POLL_SECONDS * 1000),
       },
       timeoutMs: e.GEMINI_TIMEOUT_MS,
+      minOutputTokensPerSecond: e.DOCROUTE_MODEL_MIN_OUTPUT_TOKENS_PER_SECOND,
       maxAttempts: e.DOCROUTE_GEMINI_MAX_ATTEMPTS,
       limits: {
         flash: { rpm: e.DOCROUTE_FLASH_RPM, tpm: e.DOCROUTE_FLASH_TPM },

@@ -14,6 +14,12 @@ describe('configuration', () => {
     expect(c.prices['gemini-3.8-flash']).toMatchObject({ input: 0.75, output: 3.75 });
     expect(c.gemini.batch).toEqual({ sources: 'none', deadlineMs: 24 * 3_600_000, pollMs: 60_000 });
     expect(c.gemini.apiKey).toBeUndefined();
+    expect([c.gemini.timeoutMs, c.gemini.minOutputTokensPerSecond]).toEqual([120_000, 100]);
+  });
+
+  it('reads the slowest planned model output rate, and refuses one that is not positive', () => {
+    expect(loadConfig({ DOCROUTE_MODEL_MIN_OUTPUT_TOKENS_PER_SECOND: '250' }).gemini.minOutputTokensPerSecond).toBe(250);
+    expect(() => loadConfig({ DOCROUTE_MODEL_MIN_OUTPUT_TOKENS_PER_SECOND: '0' })).toThrow(/DOCROUTE_MODEL_MIN_OUTPUT_TOKENS_PER_SECOND/);
   });
 
   it('reads and coerces the variables', () => {

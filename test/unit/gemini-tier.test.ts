@@ -415,9 +415,34 @@ describe('createGeminiTiers', () => {
     expect(result.model).toBe('gemini-4-carbon');
     expect(result.costUsd).toBe('0.420000'); // 100 000 × 4 + 1 000 × 20 per million
     expect(fake.requests.map((r) => `${r.model}:${r.method}:${r.apiKeySent}`)).toEqual(['gemini-4-carbon:generateContent:true']);
-    // Carbon: thinking LOW (it has no MINIMAL), 32,768 output tokens per non-streaming call.
-    expect(fake.requests[0]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' }, maxOutputTokens: 32_768 });
+    // Carbon: thinking LOW (it has no MINIMAL); output capped by the 120 s timeout at 100 tokens/s (× 0.8), below its 32,768.
+    expect(fake.requests[0]!.generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: 'LOW' }, maxOutputTokens: 9_600 });
     expect(() => createGeminiTiers(loadConfig({}))).toThrow('GEMINI_API_KEY is not set');
+  });
+
+  it("caps an extraction call's output at what its HTTP timeout allows at the planned rate, up to the family's limit", async () => {
+    const { loadConfig } = await import('../../src/config/config.ts');
+    const { createGeminiTiers } = await import('../../src/extraction/gemini/index.ts');
+    const sent = async (env: Record<string, string>) => {
+      fake.reset();
+      fake.on(FLASH, 'generateContent', () => reply.json(INVOICE_REPLY));
+      fake.on('gemini-4-carbon', 'generateContent', () => reply.json(INVOICE_REPLY));
+      const { fast, deep } = createGeminiTiers(loadConfig({ GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url, ...env }), { client: { sleep: async () => {} } });
+      await fast.extract(request);
+      await deep.extract(request);
+      return fake.requests.map((r) => r.generationConfig?.maxOutputTokens);
+    };
+    // 120 s × 100 tokens/s × 0.8 = 9,600 for both families.
+    expect(await sent({})).toEqual([9_600, 9_600]);
+    // A longer timeout raises it: 300 s × 100 × 0.8 = 24,000.
+    expect(await sent({ GEMINI_TIMEOUT_MS: '300000' })).toEqual([24_000, 24_000]);
+    // Up to the family's limit: 600 s → 48,000 for Flash (65,536), Carbon stops at its 32,768.
+    expect(await sent({ GEMINI_TIMEOUT_MS: '600000' })).toEqual([48_000, 32_768]);
+    expect(await sent({ GEMINI_TIMEOUT_MS: '900000' })).toEqual([65_536, 32_768]);
+    // A faster planned rate raises it too: 120 s × 250 × 0.8 = 24,000.
+    expect(await sent({ DOCROUTE_MODEL_MIN_OUTPUT_TOKENS_PER_SECOND: '250' })).toEqual([24_000, 24_000]);
+    // Never below the thinking allowance (LOW: 2,048) plus answer room: a 5 s timeout still leaves 1,024 tokens to answer in.
+    expect(await sent({ GEMINI_TIMEOUT_MS: '5000' })).toEqual([2_048 + 1_024, 2_048 + 1_024]);
   });
 });
 

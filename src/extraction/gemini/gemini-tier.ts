@@ -74,7 +74,7 @@ import { TierRejectedError } from '../model-tier.ts';
 import { estimateTokens } from '../rules/tokens.ts';
 import { GeminiApiError } from './gemini-client.ts';
 import type { GeminiClient } from './gemini-client.ts';
-import { mediaInputTokens, modelProfile } from './model-profile.ts';
+import { extractionOutputCap, mediaInputTokens, modelProfile } from './model-profile.ts';
 import type { ModelProfile } from './model-profile.ts';
 import { MODEL_OUTPUT, normalizeReply, responseJsonSchema, toExtraction } from './output-schema.ts';
 import { CLASSIFY_PROMPT, escalationText, PROMPTS, repairText } from './prompts.ts';
@@ -112,8 +112,14 @@ export interface GeminiTierOptions {
   prices: PriceTable;
   limiter: RateLimiter;
   log?: Logger;
-  /** maxOutputTokens of a call (default: the model family's, which leaves room for thinking). */
+  /** maxOutputTokens of an extraction call (default: the family's limit, capped by `call`; see extractionOutputCap). */
   maxOutputTokens?: number;
+  /**
+   * The HTTP timeout of one call and the slowest output rate planned for: an
+   * extraction call asks for no more output than fits in the timeout
+   * (extractionOutputCap), so a long answer is cut off (and split) rather than timed out.
+   */
+  call?: { timeoutMs: number; minTokensPerSecond: number };
   /** Overrides of the family's request settings (tests). */
   profile?: Partial<ModelProfile>;
   /** PDFs above this size go through the Files API (default INLINE_LIMIT_BYTES). */
@@ -285,7 +291,7 @@ export function createGeminiTier(options: GeminiTierOptions): BatchCapableTier {
   const { tier, model, client, prices, limiter } = options;
   const log = options.log ?? silentLogger;
   const profile: ModelProfile = { ...modelProfile(model), ...options.profile };
-  const maxOutputTokens = options.maxOutputTokens ?? profile.maxOutputTokens;
+  const maxOutputTokens = options.maxOutputTokens ?? (options.call ? extractionOutputCap(profile, options.call) : profile.maxOutputTokens);
   const inlineLimit = options.inlineLimitBytes ?? INLINE_LIMIT_BYTES;
   // Fail at construction, not on the first document, when the price is missing.
   costOf(prices, model, { inputTokens: 0, outputTokens: 0, cachedTokens: 0 });

@@ -22,7 +22,7 @@ export type { GeminiClient, GeminiClientOptions, RetryEvent } from './gemini-cli
 export { createRateLimiter } from './rate-limiter.ts';
 export type { RateLimiter, RateLimiterOptions } from './rate-limiter.ts';
 export { createGeminiTier, fieldConfidence, GeminiRejectedError, BASE_CONFIDENCE, REPAIR_FACTOR, INLINE_LIMIT_BYTES } from './gemini-tier.ts';
-export { modelProfile } from './model-profile.ts';
+export { extractionOutputCap, modelProfile } from './model-profile.ts';
 export { createSecondReader } from './second-reader.ts';
 export type { ModelProfile } from './model-profile.ts';
 export { DEFAULT_CHECK_MODEL, DEFAULT_FLASH_MODEL, DEFAULT_PRO_MODEL, RETIRED_MODELS, retiredModelMessage } from './catalog.ts';
@@ -66,6 +66,8 @@ export function createGeminiTiers(config: Config, options: GeminiTiersOptions = 
     }
     return limiter;
   };
+  // Each extraction call asks for no more output than its HTTP timeout lets the model produce.
+  const call = { timeoutMs: g.timeoutMs, minTokensPerSecond: g.minOutputTokensPerSecond };
   const fast = createGeminiTier({
     tier: 'flash',
     model: g.flashModel,
@@ -73,6 +75,7 @@ export function createGeminiTiers(config: Config, options: GeminiTiersOptions = 
     prices: config.prices,
     limiter: limiterFor(g.flashModel, g.limits.flash),
     log,
+    call,
   });
   const deep = createGeminiTier({
     tier: 'pro',
@@ -81,6 +84,7 @@ export function createGeminiTiers(config: Config, options: GeminiTiersOptions = 
     prices: config.prices,
     limiter: limiterFor(g.proModel, g.limits.pro),
     log,
+    call,
   });
   // The second reader shares the fast tier's quota when it is the same model, else has its own (the fast tier's limits).
   const check = g.checkModel

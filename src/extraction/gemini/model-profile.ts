@@ -87,6 +87,32 @@ export function modelProfile(model: string): ModelProfile {
   };
 }
 
+/** Share of a call's HTTP timeout planned for producing output (the rest: the input read, time to the first token, the network). */
+export const OUTPUT_TIME_SHARE = 0.8;
+/** The least answer room an extraction call keeps above its thinking allowance, whatever the timeout. */
+export const MIN_ANSWER_TOKENS = 1_024;
+
+/**
+ * The output limit (thinking included) of one extraction call: the family's
+ * limit, or what the model produces within the call's HTTP timeout at the
+ * slowest output rate planned for (DOCROUTE_MODEL_MIN_OUTPUT_TOKENS_PER_SECOND),
+ * whichever is lower. A long answer then ends in MAX_TOKENS, which splits the
+ * range, instead of a timeout, which is retried whole and never splits.
+ * Thinking tokens count against maxOutputTokens (Gemini 3+): the cap is never
+ * below the family's thinking allowance plus MIN_ANSWER_TOKENS of answer room
+ * (nor above the family's limit).
+ *
+ * @example extractionOutputCap(modelProfile('gemini-3.8-flash'), { timeoutMs: 120_000, minTokensPerSecond: 100 }) === 9_600
+ */
+export function extractionOutputCap(
+  profile: Pick<ModelProfile, 'maxOutputTokens' | 'thinkingAllowance'>,
+  call: { timeoutMs: number; minTokensPerSecond: number },
+): number {
+  const withinTimeout = Math.floor((call.timeoutMs / 1000) * call.minTokensPerSecond * OUTPUT_TIME_SHARE);
+  const least = Math.min(profile.maxOutputTokens, profile.thinkingAllowance.extract + MIN_ANSWER_TOKENS);
+  return Math.max(least, Math.min(profile.maxOutputTokens, withinTimeout));
+}
+
 /**
  * Input tokens of the media a call sends besides its text: page images and PDF
  * pages, at the model's documented per-image and per-page accounting. The one
