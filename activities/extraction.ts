@@ -36,7 +36,9 @@ export function createExtractionActivities(deps: ActivityDeps) {
   const { db, today, scrub, tierFor, loadPages, loadOriginal } = activityContext(deps);
   return {
     /**
-     * Runs one tier over a page range: one HTTP call per activity attempt. The
+     * Runs one tier over a page range: one HTTP call per activity attempt
+     * (with `splitCutOff: 'return'`: a cut-off answer is returned as
+     * `cut_off`, for the workflow to ask each half in an activity of its own). The
      * attempt's row is written before the call (with its expected cost) and
      * completed after it, so no paid call goes unrecorded, even when the worker
      * dies. A finished attempt of this activity is returned, never paid for
@@ -49,7 +51,11 @@ export function createExtractionActivities(deps: ActivityDeps) {
       const run = workflowRun();
       const key = { workflow_id: run.workflowId, run_id: run.runId, activity_id: info.activityId };
       const done = await findFinishedAttempt(db, key);
-      if (done) return { attemptId: done.id, outcome: done.outcome as 'ok' | 'invalid', errorCode: done.outcome === 'ok' ? null : invalidCodeOf(done.error) };
+      if (done) {
+        if (done.outcome === 'ok') return { attemptId: done.id, outcome: 'ok', errorCode: null };
+        const code = invalidCodeOf(done.error);
+        return { attemptId: done.id, outcome: code === 'cut_off' ? 'cut_off' : 'invalid', errorCode: code };
+      }
 
       const tier = tierFor(input.tier);
       const pages = await loadPages(input.documentId, { from: input.pageFrom, to: input.pageTo });
@@ -75,6 +81,7 @@ export function createExtractionActivities(deps: ActivityDeps) {
           pageCount,
           ...media,
           ...(input.focusFields?.length ? { focusFields: input.focusFields } : {}),
+          splitCutOff: input.splitCutOff ?? 'in-call',
           signal: Context.current().cancellationSignal,
         }),
       );
@@ -94,6 +101,8 @@ export function createExtractionActivities(deps: ActivityDeps) {
         result: call.fields === null ? null : JSON.stringify(call.fields),
       });
       // The message (it can quote the model's output) is in the attempt row; history gets its code.
+      // A cut-off range (splitCutOff 'return'): recorded `invalid` with its cost; the workflow splits it.
+      if (call.outcome === 'invalid' && call.errorCode === 'cut_off') return { attemptId, outcome: 'cut_off', errorCode: 'cut_off' };
       if (call.outcome !== 'failed') return { attemptId, outcome: call.outcome, errorCode: call.errorCode };
       throw modelFailure(call.thrown, error ?? 'tier call failed');
     },

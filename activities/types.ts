@@ -30,6 +30,13 @@ export interface ExtractInput {
   chunkIndex: number | null;
   /** For an escalation: the fields the deep tier is asked to settle. */
   focusFields?: string[];
+  /**
+   * A cut-off answer for a range of several pages: 'return' ends the attempt
+   * with outcome 'cut_off' for the caller to split the range into activities
+   * (runs since patch docroute-split-in-workflow); absent or 'in-call': the tier
+   * splits within this one activity, as runs started before it expect.
+   */
+  splitCutOff?: 'in-call' | 'return';
 }
 
 /**
@@ -43,12 +50,21 @@ export interface ExtractInput {
  */
 export interface ExtractOutcome {
   attemptId: string;
-  outcome: 'ok' | 'invalid';
+  /**
+   * cut_off (only when asked with splitCutOff 'return'): the answer for the
+   * range's pages was cut off; the attempt row is `invalid` (code cut_off) with
+   * what it cost, and the range is to be asked again in halves.
+   */
+  outcome: 'ok' | 'invalid' | 'cut_off';
   errorCode: ExtractErrorCode | null;
 }
 
-/** schema_invalid: the answer did not follow the record's schema; rejected: the tier gave up on it (malformed, cut off, refused). */
-export type ExtractErrorCode = 'schema_invalid' | 'rejected';
+/**
+ * schema_invalid: the answer did not follow the record's schema; rejected: the
+ * tier gave up on it (malformed, a single page cut off, refused); cut_off: the
+ * answer for a range of several pages was cut off, to be split by the caller.
+ */
+export type ExtractErrorCode = 'schema_invalid' | 'rejected' | 'cut_off';
 
 export interface EscalationInput {
   documentId: string;

@@ -252,6 +252,10 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
     return { claim: { kind: 'invoice', candidate, tier: 'xml', found: read.note, tokens } };
   };
 
+  /** Whether this run splits cut-off ranges as workflow steps (asked at the first extraction, so runs that never extract carry no marker). */
+  let splitting: boolean | null = null;
+  const splitInWorkflow = (): boolean => (splitting ??= patched(PATCHES.splitInWorkflow));
+
   const ports: PipelinePorts = {
     describeTiers: () => store.describeTiers(),
     parse: async (id) => {
@@ -273,10 +277,12 @@ async function extractDocumentV2(input: ExtractDocumentInput): Promise<ExtractDo
         throw err;
       }
     },
-    // The one place where a tier is called.
+    // The one place where a tier is called. Runs with the marker get a cut-off range back
+    // (outcome cut_off) and the pipeline asks for its halves in activities of their own;
+    // runs started before it let the tier split within the one activity.
     extract: async (request) => {
       try {
-        return await model.extractWithTier(request);
+        return await model.extractWithTier(splitInWorkflow() ? { ...request, splitCutOff: 'return' } : request);
       } catch (err) {
         if (err instanceof ActivityFailure && !isCancellation(err)) return null; // recorded by the activity
         throw err;

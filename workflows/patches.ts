@@ -42,4 +42,14 @@ export const PATCHES = {
    *   settling (review included) instead of polling Postgres.
    */
   leanRun: 'docroute-lean-run',
+  /**
+   * A cut-off answer (MAX_TOKENS, or line items short of the pages' table) for a
+   * range of several pages is split as workflow steps: extractWithTier is asked
+   * with splitCutOff 'return', records the cut-off attempt (invalid, code cut_off,
+   * with its cost) and returns outcome 'cut_off'; the pipeline asks for each half
+   * in an activity of its own, recursively (each fits the model attempt's
+   * start-to-close, where the in-call split of 2n−1 calls did not). Runs without
+   * the marker keep the split inside one activity.
+   */
+  splitInWorkflow: 'docroute-split-in-workflow',
 } as const;

@@ -288,10 +288,12 @@ function evaluationPorts(run: DocumentRun, options: RunnerOptions) {
         return whole.attemptId === null ? null : { attemptId: whole.attemptId, outcome: 'ok' as const, errorCode: null };
       }
       const purpose: TierCall['purpose'] = input.tier === 'flash' ? 'chunk' : 'escalation';
-      const { reading, attemptId, call } = await extractRange(run, bytes, tier, input.kind, pages, pages.length, purpose, input.pageFrom, input.pageTo, input.focusFields);
+      // As the workflow's runs ask it: a cut-off range comes back (cut_off) and the pipeline asks for its halves.
+      const { reading, attemptId, call } = await extractRange(run, bytes, tier, input.kind, pages, pages.length, purpose, input.pageFrom, input.pageTo, input.focusFields, 'return');
       if (call.outcome === 'failed') return null;
       if (reading) readings.set(attemptId, reading);
-      return { attemptId, outcome: call.outcome, errorCode: call.outcome === 'ok' ? null : invalidCodeOf(call.error) };
+      const errorCode = call.outcome === 'ok' ? null : invalidCodeOf(call.error);
+      return { attemptId, outcome: errorCode === 'cut_off' ? 'cut_off' : call.outcome, errorCode };
     },
     async buildCandidate(input) {
       const stageReadings = [...new Set(input.attemptIds)].map((id) => readings.get(id)).filter((r): r is Reading => r !== undefined);
@@ -478,12 +480,13 @@ async function extractRange(
   pageFrom: number,
   pageTo: number,
   focusFields?: string[],
+  splitCutOff: 'in-call' | 'return' = 'in-call',
 ): Promise<{ reading: Reading | null; attemptId: string; call: TierCall }> {
   const pages = allPages.filter((p) => p.pageNumber >= pageFrom && p.pageNumber <= pageTo);
   const scanned = pages.filter((p) => p.imageOnly).map((p) => p.pageNumber);
   let images: PageImage[] = [];
   if (tier.readsImages && scanned.length > 0) images = await renderPages(bytes, scanned, { maxSide: 1024 });
-  const result = await callTier(tier, { kind, pages, pageCount, images, ...(focusFields?.length ? { focusFields } : {}) });
+  const result = await callTier(tier, { kind, pages, pageCount, images, ...(focusFields?.length ? { focusFields } : {}), splitCutOff });
   const call: TierCall = {
     tier: tier.tier,
     model: tier.model,

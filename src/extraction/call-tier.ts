@@ -4,9 +4,17 @@ import { TierRejectedError, type ExtractionFields, type ExtractionRequest, type 
 /** How an attempt row's error starts when the answer failed the schema. */
 export const SCHEMA_INVALID_PREFIX = 'output failed schema validation';
 
+/** How an attempt row's error starts when the answer for its range was cut off and the range is to be split by the caller. */
+export const CUT_OFF_PREFIX = 'answer cut off';
+
+/** Why a tier's output is not usable (the attempt row's outcome is `invalid`). */
+export type InvalidCode = 'schema_invalid' | 'rejected' | 'cut_off';
+
 /** The code of an attempt row that ended `invalid`, from its stored message (for an attempt finished before). */
-export function invalidCodeOf(error: string | null): 'schema_invalid' | 'rejected' {
-  return error?.startsWith(SCHEMA_INVALID_PREFIX) ? 'schema_invalid' : 'rejected';
+export function invalidCodeOf(error: string | null): InvalidCode {
+  if (error?.startsWith(SCHEMA_INVALID_PREFIX)) return 'schema_invalid';
+  if (error?.startsWith(CUT_OFF_PREFIX)) return 'cut_off';
+  return 'rejected';
 }
 
 /** One tier call, judged: what it returned (only if valid), what it cost, how it ended. */
@@ -16,7 +24,7 @@ export interface TierCallResult<K extends ExtractableKind> {
   fields: ExtractionFields<K> | null;
   error: string | null;
   /** Why the output is not usable, as a code (the message is `error`): null when ok or failed. */
-  errorCode: 'schema_invalid' | 'rejected' | null;
+  errorCode: InvalidCode | null;
   /** What was spent, also for refused answers (they are paid for); null when the call itself failed. */
   usage: Usage | null;
   costUsd: string;
@@ -56,11 +64,13 @@ export async function callTier<K extends ExtractableKind>(tier: ModelTier, reque
     // A rejected answer was still paid for: keep what it cost.
     const spent = error as { usage?: Usage; costUsd?: string };
     const rejected = error instanceof TierRejectedError;
+    const cutOff = rejected && error.code === 'cut_off';
+    const message = error instanceof Error ? error.message : String(error);
     return {
       outcome: rejected ? 'invalid' : 'failed',
       fields: null,
-      error: error instanceof Error ? error.message : String(error),
-      errorCode: rejected ? 'rejected' : null,
+      error: cutOff ? `${CUT_OFF_PREFIX}: ${message}` : message,
+      errorCode: rejected ? error.code : null,
       usage: spent.usage ?? null,
       costUsd: spent.costUsd ?? '0',
       promptVersion: null,

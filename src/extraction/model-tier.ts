@@ -52,6 +52,14 @@ export interface ExtractionRequest<K extends ExtractableKind = ExtractableKind> 
    * still answers in the full schema.
    */
   focusFields?: readonly string[];
+  /**
+   * What a tier does when the answer for a range of several pages is cut off
+   * (the output limit, or line items short of the pages' table): 'in-call'
+   * (default) splits the range in halves and asks again within this call;
+   * 'return' asks nothing more and throws a TierRejectedError with code
+   * 'cut_off', for the caller to split the range into calls of its own.
+   */
+  splitCutOff?: 'in-call' | 'return';
   signal?: AbortSignal;
 }
 
@@ -139,6 +147,16 @@ export interface ClassificationResult {
  */
 export class TierRejectedError extends Error {
   override name = 'TierRejectedError';
+  /**
+   * rejected: the answer cannot be used. cut_off: the answer for a range of
+   * several pages was cut off (or stopped short of its table) and the caller
+   * asked to split the range itself (ExtractionRequest.splitCutOff 'return').
+   */
+  readonly code: 'rejected' | 'cut_off';
+  constructor(message: string, options: { code?: 'rejected' | 'cut_off' } = {}) {
+    super(message);
+    this.code = options.code ?? 'rejected';
+  }
 }
 
 /**

@@ -29,6 +29,7 @@ import type {
 } from '../../activities/types.ts';
 import type { DocumentKind, ExtractableKind, RouteStep, TierName } from '../../schemas/common.ts';
 import { chunkPages } from '../chunking/chunk-pages.ts';
+import { halveRange } from '../chunking/halves.ts';
 import { decideRoute, type RouteDecision, type RouteInput, type RoutingThresholds } from './policy.ts';
 
 export interface PipelineThresholds extends RoutingThresholds {
@@ -216,16 +217,26 @@ export async function runPipeline(ports: PipelinePorts, input: PipelineInput): P
     result.route.push(tier);
     // Batch mode (fast tier): what the batch answered is kept; the rest is asked online.
     const batched = tier === 'flash' && !focusFields?.length && ports.extractBatch ? await ports.extractBatch({ kind, tier, ranges }) : null;
-    const outcomes = await Promise.all(
-      ranges.map((range, i) =>
-        batched?.[i]
-          ? Promise.resolve(batched[i])
-          : ports.extract({ documentId, kind, tier, ...range, ...(focusFields?.length ? { focusFields } : {}) }),
-      ),
-    );
-    const okIds = outcomes.filter((o): o is ExtractOutcome => o !== null && o.outcome === 'ok').map((o) => o.attemptId);
-    const failedRanges = ranges.filter((_, i) => outcomes[i]?.outcome !== 'ok');
-    return { okIds, failedRanges };
+    /**
+     * One range: its ok attempts and the parts that failed. A range whose answer
+     * was cut off (outcome cut_off) is asked again in halves, each a call of its
+     * own (recursively; src/chunking/halves.ts); a single page is never cut_off
+     * (the tier rejects it: not accepted as complete).
+     */
+    const readRange = async (range: Range, answered?: ExtractOutcome | null): Promise<{ okIds: string[]; failed: Range[] }> => {
+      const outcome = answered ?? (await ports.extract({ documentId, kind, tier, ...range, ...(focusFields?.length ? { focusFields } : {}) }));
+      if (outcome?.outcome === 'ok') return { okIds: [outcome.attemptId], failed: [] };
+      const split = outcome?.outcome === 'cut_off' ? halveRange(range) : null;
+      if (!split) return { okIds: [], failed: [range] };
+      const parts = await Promise.all(split.map((half) => readRange(half)));
+      return { okIds: parts.flatMap((p) => p.okIds), failed: parts.flatMap((p) => p.failed) };
+    };
+    const read = await Promise.all(ranges.map((range, i) => readRange(range, batched?.[i] ?? null)));
+    const okIds = read.flatMap((r) => r.okIds);
+    const failedRanges = read.flatMap((r) => r.failed);
+    // A chunk counts once however many of its parts failed.
+    const failedChunks = read.filter((r) => r.failed.length > 0).length;
+    return { okIds, failedRanges, failedChunks };
   };
   /** The second reading's attempt, when one was made and answered (compared with both stages' candidates). */
   let secondReadingId: string | null = null;
@@ -247,7 +258,7 @@ export async function runPipeline(ports: PipelinePorts, input: PipelineInput): P
       plan.focusFields,
     );
     const candidate = await candidateOf('deep', [...fastIds, ...deep.okIds]);
-    return { budget, deep: { candidate, failedChunks: deep.failedRanges.length } };
+    return { budget, deep: { candidate, failedChunks: deep.failedChunks } };
   };
 
   let candidate: CandidateSummary;
@@ -268,7 +279,7 @@ export async function runPipeline(ports: PipelinePorts, input: PipelineInput): P
     }
     candidate = await candidateOf('fast', fast.okIds);
     result.fastCandidate = candidate;
-    next = await decide(afterStage('after-fast', candidate, fast.failedRanges.length));
+    next = await decide(afterStage('after-fast', candidate, fast.failedChunks));
     if (next.action === 'deep') {
       const plan = await ports.planEscalation({
         documentId,

@@ -7,6 +7,7 @@ import { DEFAULT_PRICES } from '../../src/costs/prices.ts';
 import { createLogger } from '../../src/logger.ts';
 import { TierRejectedError } from '../../src/extraction/model-tier.ts';
 import type { PageText } from '../../src/extraction/model-tier.ts';
+import { callTier, invalidCodeOf } from '../../src/extraction/call-tier.ts';
 import { createGeminiClient } from '../../src/extraction/gemini/gemini-client.ts';
 import { createGeminiTier, fieldConfidence, GeminiRejectedError } from '../../src/extraction/gemini/gemini-tier.ts';
 import { responseJsonSchema } from '../../src/extraction/gemini/output-schema.ts';
@@ -474,6 +475,37 @@ function tableModel(limit: number, mode: 'max_tokens' | 'short' = 'max_tokens') 
 }
 
 describe('Gemini tier: nothing truncated is accepted', () => {
+  it("with splitCutOff 'return', hands a cut-off range back (code cut_off, with its cost) instead of splitting it in the call", async () => {
+    fake.on(FLASH, 'generateContent', tableModel(1));
+    const { tier } = makeTier();
+    const error = (await tier.extract({ kind: 'invoice', pages: tablePages(4, 15), pageCount: 4, splitCutOff: 'return' }).catch((e: unknown) => e)) as GeminiRejectedError;
+    expect(error).toBeInstanceOf(GeminiRejectedError);
+    expect(error.code).toBe('cut_off');
+    expect(error.message).toMatch(/pages 1,2,3,4 was cut off .*MAX_TOKENS.*to be split/);
+    expect(fake.requests).toHaveLength(1); // no halves asked here: the caller splits
+    expect(error.usage.inputTokens).toBe(1000);
+    expect(Number(error.costUsd)).toBeGreaterThan(0);
+    // Through callTier (the activity's and the evaluation's judge): invalid, code cut_off, cost kept, the message says so.
+    fake.reset();
+    fake.on(FLASH, 'generateContent', tableModel(1));
+    const call = await callTier(tier, { kind: 'invoice', pages: tablePages(4, 15), pageCount: 4, splitCutOff: 'return' });
+    expect([call.outcome, call.errorCode, invalidCodeOf(call.error)]).toEqual(['invalid', 'cut_off', 'cut_off']);
+    expect(call.usage?.inputTokens).toBe(1000);
+    // A half that the model reads whole is ok.
+    fake.reset();
+    fake.on(FLASH, 'generateContent', tableModel(1));
+    const half = await callTier(tier, { kind: 'invoice', pages: tablePages(4, 15).slice(0, 1), pageCount: 4, splitCutOff: 'return' });
+    expect([half.outcome, half.errorCode]).toEqual(['ok', null]);
+  });
+
+  it("with splitCutOff 'return', a single page still cut off is rejected (not cut_off: it cannot be split)", async () => {
+    fake.on(FLASH, 'generateContent', tableModel(0));
+    const { tier } = makeTier();
+    const call = await callTier(tier, { kind: 'invoice', pages: tablePages(1, 30), pageCount: 1, splitCutOff: 'return' });
+    expect([call.outcome, call.errorCode]).toEqual(['invalid', 'rejected']);
+    expect(call.error).toMatch(/cut off even with the page alone .*not accepted as complete/);
+  });
+
   it('splits a range whose answer hit MAX_TOKENS and asks again per half, until every line is read', async () => {
     fake.on(FLASH, 'generateContent', tableModel(1));
     const { tier, lines } = makeTier();

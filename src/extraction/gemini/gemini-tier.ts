@@ -29,7 +29,12 @@
  * range is split in two and each half asked again (recursively, down to one
  * page), and the halves are merged (merge.ts). A single page that is still cut
  * off is a GeminiRejectedError. A single page whose lines are still short is
- * returned; the line-count check then sends the document to review.
+ * returned; the line-count check then sends the document to review. With
+ * `splitCutOff: 'return'` (the workflow's runs since patch
+ * docroute-split-in-workflow, and `docroute eval`) a cut-off range of several
+ * pages is not split here: a GeminiRejectedError with code 'cut_off' (and what
+ * the call cost) hands it back, and the pipeline asks for each half in a call
+ * of its own (src/routing/pipeline.ts, same halving rule: src/chunking/halves.ts).
  *
  * An HTTP 400 from the API (request refused as invalid) is also a
  * GeminiRejectedError; other API failures are thrown as GeminiApiError.
@@ -53,6 +58,7 @@ import { costOf } from '../../costs/prices.ts';
 import type { PriceTable } from '../../costs/prices.ts';
 import type { Logger } from '../../logger.ts';
 import { silentLogger } from '../../logger.ts';
+import { halves } from '../../chunking/halves.ts';
 import { cutPdfPages } from '../../pdf/cut-pages.ts';
 import { statedLineCount } from '../../validation/line-count.ts';
 import { lineItemsContinueCheck } from '../../validation/table-continuation.ts';
@@ -97,8 +103,8 @@ export class GeminiRejectedError extends TierRejectedError {
   readonly usage: Usage;
   readonly costUsd: string;
   readonly model: string;
-  constructor(message: string, info: { usage: Usage; costUsd: string; model: string }) {
-    super(message);
+  constructor(message: string, info: { usage: Usage; costUsd: string; model: string; code?: 'rejected' | 'cut_off' }) {
+    super(message, { code: info.code ?? 'rejected' });
     this.usage = info.usage;
     this.costUsd = info.costUsd;
     this.model = info.model;
@@ -237,12 +243,6 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
-}
-
-/** Splits pages in two halves (the first one the larger), for re-asking a cut-off range. */
-function halves<T>(items: readonly T[]): [T[], T[]] {
-  const middle = Math.ceil(items.length / 2);
-  return [items.slice(0, middle), items.slice(middle)];
 }
 
 /**
@@ -574,6 +574,14 @@ export function createGeminiTier(options: GeminiTierOptions): BatchCapableTier {
           return await readRange(pages, pdf);
         } catch (error) {
           if (!(error instanceof Truncated)) throw error;
+          if (pages.length > 1 && request.splitCutOff === 'return') {
+            // The caller splits the range into calls of its own (the workflow: activities that each fit their timeout).
+            log.warn('gemini answer cut off; the range is returned to be split', { model, pages: pageList(pages), problem: error.message.slice(0, 300) });
+            throw new GeminiRejectedError(`${model}: the answer for pages ${pageList(pages)} was cut off (${error.message}); to be split and asked again`, {
+              ...spent(),
+              code: 'cut_off',
+            });
+          }
           if (pages.length <= 1) {
             throw new GeminiRejectedError(
               `${model}: the answer for page ${pages[0]?.pageNumber ?? '?'} was cut off even with the page alone (${error.message}); not accepted as complete`,
