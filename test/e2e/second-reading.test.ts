@@ -113,6 +113,78 @@ async function twoPageTable(): Promise<string> {
   return file;
 }
 
+/** An invoice whose 100-row line-item table runs over four pages (25 rows each), the totals on page 4. */
+async function fourPageTable(invoiceNumber: string): Promise<string> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = (lines: string[]) => {
+    const p = doc.addPage([595, 842]);
+    lines.forEach((text, i) => p.drawText(text, { x: 50, y: 800 - i * 18, size: 10, font }));
+  };
+  let n = 0;
+  const rows = (count: number) => Array.from({ length: count }, () => `Widget model ${++n} 1 10.00 10.00`);
+  page(['ACME Widgets GmbH', `Invoice No: ${invoiceNumber}`, 'Date: 2026-11-20', 'Description Qty Price Amount', ...rows(25)]);
+  page([`ACME Widgets GmbH - page 2`, 'Description Qty Price Amount', ...rows(25)]);
+  page([`ACME Widgets GmbH - page 3`, 'Description Qty Price Amount', ...rows(25)]);
+  page([`ACME Widgets GmbH - page 4`, 'Description Qty Price Amount', ...rows(25), 'Subtotal 1000.00', 'Total EUR 1000.00']);
+  const dir = await mkdtemp(path.join(tmpdir(), 'docroute-table-'));
+  const file = path.join(dir, `four-page-table-${invoiceNumber}.pdf`);
+  await fs.writeFile(file, await doc.save());
+  return file;
+}
+
+/**
+ * A model whose answer is cut off at the output limit when the request covers
+ * more than `maxPages` pages, or covers one of `alwaysCutOff`; otherwise it
+ * reads every row and the header fields of the pages it is shown.
+ */
+function cuttingTableModel(maxPages: number, alwaysCutOff: number[] = []) {
+  return (request: FakeRequest) => {
+    const pages = pagesOf(request);
+    if (pages.length > maxPages || pages.some((p) => alwaysCutOff.includes(p.pageNumber))) {
+      return reply.truncated('{"vendorName": {"value": "ACME Widgets GmbH", "page": 1, "quote": "ACME Wid');
+    }
+    const none = { value: null, page: null, quote: null };
+    const said = (value: string, quote: string) => {
+      const p = pages.find((pg) => pg.text.includes(quote));
+      return p ? { value, page: p.pageNumber, quote } : none;
+    };
+    const invoiceNumber = /Invoice No: (\S+)/.exec(pages.map((p) => p.text).join('\n'))?.[1];
+    const lineItems = pages.flatMap((p) =>
+      p.text
+        .split('\n')
+        .filter((l) => l.startsWith('Widget model'))
+        .map((l) => ({ description: l.split(' 1 10.00')[0], quantity: '1', unitPrice: '10.00', amount: '10.00', page: p.pageNumber, quote: l })),
+    );
+    return reply.json({
+      vendorName: said('ACME Widgets GmbH', 'ACME Widgets GmbH'),
+      vendorAddress: none,
+      vendorTaxId: none,
+      customerName: none,
+      invoiceNumber: invoiceNumber ? said(invoiceNumber, `Invoice No: ${invoiceNumber}`) : none,
+      issueDate: said('2026-11-20', 'Date: 2026-11-20'),
+      dueDate: none,
+      currency: said('EUR', 'Total EUR 1000.00'),
+      subtotal: said('1000.00', 'Subtotal 1000.00'),
+      taxTotal: none,
+      total: said('1000.00', 'Total EUR 1000.00'),
+      lineItems,
+      purchaseOrder: none,
+      paymentTerms: none,
+      iban: none,
+      bic: none,
+    });
+  };
+}
+
+/** The extractWithTier activities a run scheduled: the page range each was asked for. */
+async function extractionActivities(workflowId: string): Promise<{ pageFrom: number; pageTo: number; tier: string; splitCutOff?: string }[]> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  return history
+    .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractWithTier')
+    .map((e) => JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString('utf8')));
+}
+
 /** A model that cuts off on more than one page, and reads no rows of a page that continues a table. */
 function truncatingTableModel(request: FakeRequest) {
   const pages = pagesOf(request);
@@ -155,10 +227,87 @@ describe('a line-item table that continues on the next page', () => {
     expect(result.status).not.toBe('extracted');
     expect(result.status).toBe('needs_review');
     expect(result.reasons).toContain('the line items table continues on page 2 but only 25 of about 40 rows were read (none from page 2)');
-    // The cut-off range was split and re-asked page by page, by each tier.
+    // The cut-off range was split and re-asked page by page, by each tier (the halves in parallel).
     const covered = (model: string) => fake.requests.filter((r) => r.model === model && r.method === 'generateContent').map((r) => /this request covers page\(s\) ([\d,]+)/.exec(r.text)?.[1]);
-    expect(covered(FLASH)).toEqual(['1,2', '1', '2']);
-    expect(covered(PRO).slice(0, 3)).toEqual(['1,2', '1', '2']);
-    expect(attempts.filter((a) => a.model === FLASH && a.outcome === 'ok')).toHaveLength(1);
+    expect(covered(FLASH)[0]).toBe('1,2');
+    expect(covered(FLASH).slice(1).sort()).toEqual(['1', '2']);
+    expect(covered(PRO)[0]).toBe('1,2');
+    expect(covered(PRO).slice(1, 3).sort()).toEqual(['1', '2']);
+    // Each a paid attempt of its own: the cut-off whole range (invalid, with its cost), then each page.
+    const flash = attempts.filter((a) => a.model === FLASH);
+    expect(flash.map((a) => [a.page_from, a.page_to, a.outcome]).sort()).toEqual([
+      [1, 1, 'ok'],
+      [1, 2, 'invalid'],
+      [2, 2, 'ok'],
+    ]);
+  });
+});
+
+describe('a cut-off range is split into workflow steps', () => {
+  it('a 4-page table cut off whole is asked again in halves, each an activity of its own, and every line is read', async () => {
+    fake.on(FLASH, 'generateContent', cuttingTableModel(2));
+    fake.on(PRO, 'generateContent', cuttingTableModel(2));
+    fake.on(LITE, 'generateContent', checkingModel());
+    const file = await fourPageTable('INV-4400');
+    const ingested = await ingestFile(h, file, 'test');
+    const result = await waitForDocument(h, ingested.workflowId);
+    expect(result.status, result.reasons.join('; ')).toBe('extracted');
+    expect(result.route).toEqual(['flash']);
+    // From the workflow history: the whole range, then each half, as separate extractWithTier activities.
+    const activities = await extractionActivities(ingested.workflowId);
+    expect(activities.map((a) => [a.pageFrom, a.pageTo])).toEqual([
+      [1, 4],
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(activities.every((a) => a.splitCutOff === 'return')).toBe(true);
+    // Each its own attempt row; the cut-off one recorded with its cost.
+    const attempts = await h.db
+      .selectFrom('extraction_attempts')
+      .selectAll()
+      .where('document_id', '=', result.documentId)
+      .where('model', '=', FLASH)
+      .orderBy('page_from')
+      .orderBy('page_to', 'desc')
+      .execute();
+    expect(attempts.map((a) => [a.page_from, a.page_to, a.outcome])).toEqual([
+      [1, 4, 'invalid'],
+      [1, 2, 'ok'],
+      [3, 4, 'ok'],
+    ]);
+    const cut = attempts[0]!;
+    expect(cut.error).toMatch(/^answer cut off: .*MAX_TOKENS/);
+    expect(cut.output_tokens).toBeGreaterThan(0);
+    expect(Number(cut.cost_usd)).toBeGreaterThan(0);
+    expect(cut.tokens_estimated).toBe(false);
+    expect(new Set(attempts.map((a) => a.activity_id)).size).toBe(3);
+    // The record has every line, in order.
+    const lines = await h.db
+      .selectFrom('invoice_lines')
+      .innerJoin('invoices', 'invoices.id', 'invoice_lines.invoice_id')
+      .select(['invoice_lines.description', 'invoice_lines.page'])
+      .where('invoices.document_id', '=', result.documentId)
+      .orderBy('invoice_lines.line_number')
+      .execute();
+    expect(lines.map((l) => l.description)).toEqual(Array.from({ length: 100 }, (_, i) => `Widget model ${i + 1}`));
+    expect(lines.map((l) => l.page)).toEqual(Array.from({ length: 100 }, (_, i) => Math.floor(i / 25) + 1));
+  });
+
+  it('a page still cut off alone is not extracted as complete: its range fails, the others are read', async () => {
+    for (const model of [FLASH, PRO]) fake.on(model, 'generateContent', cuttingTableModel(2, [3]));
+    fake.on(LITE, 'generateContent', checkingModel());
+    const ingested = await ingestFile(h, await fourPageTable('INV-4401'), 'test');
+    const result = await waitForDocument(h, ingested.workflowId);
+    expect(result.status).not.toBe('extracted');
+    expect(result.status).toBe('needs_review');
+    const flashRanges = (await extractionActivities(ingested.workflowId)).filter((a) => a.tier === 'flash').map((a) => `${a.pageFrom}-${a.pageTo}`);
+    // 1-4 cut off → 1-2 (read), 3-4 cut off → 3 (cut off alone: rejected), 4 (read).
+    expect(flashRanges.slice(0, 3)).toEqual(['1-4', '1-2', '3-4']);
+    expect(flashRanges.slice(3).sort()).toEqual(['3-3', '4-4']);
+    const attempts = await h.db.selectFrom('extraction_attempts').selectAll().where('document_id', '=', result.documentId).where('model', '=', FLASH).execute();
+    const page3 = attempts.find((a) => a.page_from === 3 && a.page_to === 3)!;
+    expect(page3.outcome).toBe('invalid');
+    expect(page3.error).toMatch(/cut off even with the page alone .*not accepted as complete/);
+    expect(result.reasons.join('; ')).toMatch(/chunk\(s\) could not be extracted|line items/);
   });
 });
