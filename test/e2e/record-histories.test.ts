@@ -11,6 +11,7 @@ import { emptyFile, imageOnlyPdf } from '../support/bad-pdfs.ts';
 import { reply, startFakeGemini } from '../support/fake-gemini.ts';
 import { DATASETS_DIR, startHarness, type Harness } from '../support/harness.ts';
 import { checkingModel, inventingModel, readingModel } from '../support/oracle-model.ts';
+import { cuttingTableModel, fourPageTable } from '../support/table-model.ts';
 
 /**
  * Records the workflow-history fixtures in test/histories/<version>/ (see the
@@ -207,6 +208,24 @@ describe.skipIf(!VERSION)(`record workflow history fixtures into test/histories/
       expect(await decideConfirming(h, disagreed.documentId, { action: 'correct', fields: { invoiceNumber: 'FIXTURE-2' } })).toMatchObject({ ok: true });
       await finish(h, disagreed.workflowId);
       await record(h, 'gemini-second-reading-review', disagreed.workflowId);
+    } finally {
+      await h.close();
+      await fake.close();
+    }
+  });
+
+  it('Gemini cut-off split: a 4-page table cut off whole, asked again in halves as activities of their own', { timeout: 120_000 }, async () => {
+    const fake = await startFakeGemini();
+    const env = { GEMINI_API_KEY: 'fixture-key-0000000000', GEMINI_BASE_URL: fake.url };
+    const h = await startHarness({ env });
+    try {
+      for (const model of ['gemini-3.8-flash', 'gemini-4-carbon']) fake.on(model, 'generateContent', cuttingTableModel(2));
+      const split = await ingestFile(h, await fourPageTable('FIXTURE-SPLIT-1'), 'fixture');
+      expect(await waitForDocument(h, split.workflowId)).toMatchObject({ status: 'extracted', route: ['flash'] });
+      const covered = fake.requests.filter((r) => r.method === 'generateContent').map((r) => /this request covers page\(s\) ([\d,]+)/.exec(r.text)?.[1]);
+      expect(covered[0]).toBe('1,2,3,4');
+      expect(covered.slice(1).sort()).toEqual(['1,2', '3,4']);
+      await record(h, 'gemini-cut-off-split', split.workflowId);
     } finally {
       await h.close();
       await fake.close();
