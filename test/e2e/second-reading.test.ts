@@ -1,14 +1,10 @@
-import { promises as fs } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFile, waitForDocument } from '../../src/ingest/ingest.ts';
 import { reply, startFakeGemini, type FakeGemini, type FakeRequest } from '../support/fake-gemini.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { checkingModel, pagesOf, readingModel } from '../support/oracle-model.ts';
-import { cuttingTableModel, fourPageTable } from '../support/table-model.ts';
+import { cuttingTableModel, fourPageTable, linedPdf, widgetRows } from '../support/table-model.ts';
 
 /**
  * Through the workflow: the cheap second reading of required fields (its own
@@ -98,20 +94,11 @@ describe('the second reading through the workflow', () => {
 
 /** An invoice whose line-item table runs from page 1 (25 rows, to the page end) onto page 2 (15 rows, then the totals). */
 async function twoPageTable(): Promise<string> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  const page = (lines: string[]) => {
-    const p = doc.addPage([595, 842]);
-    lines.forEach((text, i) => p.drawText(text, { x: 50, y: 800 - i * 18, size: 10, font }));
-  };
-  let n = 0;
-  const rows = (count: number) => Array.from({ length: count }, () => `Widget model ${++n} 1 10.00 10.00`);
-  page(['ACME Widgets GmbH', 'Invoice No: INV-7788', 'Date: 2026-11-20', 'Description Qty Price Amount', ...rows(25)]);
-  page(['ACME Widgets GmbH - page 2', 'Description Qty Price Amount', ...rows(15), 'Subtotal 400.00', 'Total EUR 400.00']);
-  const dir = await mkdtemp(path.join(tmpdir(), 'docroute-table-'));
-  const file = path.join(dir, 'two-page-table.pdf');
-  await fs.writeFile(file, await doc.save());
-  return file;
+  const rows = widgetRows();
+  return linedPdf('two-page-table.pdf', [
+    ['ACME Widgets GmbH', 'Invoice No: INV-7788', 'Date: 2026-11-20', 'Description Qty Price Amount', ...rows(25)],
+    ['ACME Widgets GmbH - page 2', 'Description Qty Price Amount', ...rows(15), 'Subtotal 400.00', 'Total EUR 400.00'],
+  ]);
 }
 
 /** The extractWithTier activities a run scheduled: the page range each was asked for. */

@@ -11,24 +11,35 @@ import { pagesOf } from './oracle-model.ts';
  * tests (and history fixtures) of a cut-off range split into halves.
  */
 
-/** An invoice whose 100-row line-item table runs over four pages (25 rows each), the totals on page 4. */
-export async function fourPageTable(invoiceNumber: string): Promise<string> {
+/** A PDF of text pages (one string a line, Helvetica 10), written to a fresh temporary directory: its path. */
+export async function linedPdf(fileName: string, pages: readonly string[][]): Promise<string> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
-  const page = (lines: string[]) => {
+  for (const lines of pages) {
     const p = doc.addPage([595, 842]);
     lines.forEach((text, i) => p.drawText(text, { x: 50, y: 800 - i * 18, size: 10, font }));
-  };
-  let n = 0;
-  const rows = (count: number) => Array.from({ length: count }, () => `Widget model ${++n} 1 10.00 10.00`);
-  page(['ACME Widgets GmbH', `Invoice No: ${invoiceNumber}`, 'Date: 2026-11-20', 'Description Qty Price Amount', ...rows(25)]);
-  page([`ACME Widgets GmbH - page 2`, 'Description Qty Price Amount', ...rows(25)]);
-  page([`ACME Widgets GmbH - page 3`, 'Description Qty Price Amount', ...rows(25)]);
-  page([`ACME Widgets GmbH - page 4`, 'Description Qty Price Amount', ...rows(25), 'Subtotal 1000.00', 'Total EUR 1000.00']);
+  }
   const dir = await mkdtemp(path.join(tmpdir(), 'docroute-table-'));
-  const file = path.join(dir, 'four-page-table.pdf'); // a fresh directory each: the name carries no value of the document
+  const file = path.join(dir, fileName); // a fresh directory each: the name carries no value of the document
   await fs.writeFile(file, await doc.save());
   return file;
+}
+
+/** Line-item rows "Widget model N 1 10.00 10.00", numbered on from one call to the next. */
+export function widgetRows(): (count: number) => string[] {
+  let n = 0;
+  return (count) => Array.from({ length: count }, () => `Widget model ${++n} 1 10.00 10.00`);
+}
+
+/** An invoice whose 100-row line-item table runs over four pages (25 rows each), the totals on page 4. */
+export async function fourPageTable(invoiceNumber: string): Promise<string> {
+  const rows = widgetRows();
+  return linedPdf('four-page-table.pdf', [
+    ['ACME Widgets GmbH', `Invoice No: ${invoiceNumber}`, 'Date: 2026-11-20', 'Description Qty Price Amount', ...rows(25)],
+    ['ACME Widgets GmbH - page 2', 'Description Qty Price Amount', ...rows(25)],
+    ['ACME Widgets GmbH - page 3', 'Description Qty Price Amount', ...rows(25)],
+    ['ACME Widgets GmbH - page 4', 'Description Qty Price Amount', ...rows(25), 'Subtotal 1000.00', 'Total EUR 1000.00'],
+  ]);
 }
 
 /**
