@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { freePort } from '../../src/services/free-port.ts';
-import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, harnessCliEnv, HAVE_DATASETS, startHarness, type Harness } from '../support/harness.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -36,12 +36,7 @@ describe.skipIf(!HAVE_DATASETS)(`docroute ingest against a cluster${HAVE_DATASET
   let env: Record<string, string>;
   beforeAll(async () => {
     h = await startHarness();
-    env = {
-      DATABASE_URL: h.config.database.url as string,
-      TEMPORAL_ADDRESS: h.config.temporal.address as string,
-      DOCROUTE_TASK_QUEUE: h.taskQueue,
-      DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-    };
+    env = harnessCliEnv(h);
   });
   afterAll(async () => h?.close());
 
@@ -140,18 +135,9 @@ describe('docroute watch (the inbox)', () => {
   });
 
   it('ingests each new PDF once, ignores a renamed copy, and never touches the originals', async () => {
-    const cliDir = inject('temporalCliDir');
     const child = spawn(process.execPath, [BIN, 'watch', inbox, '--interval', '0.2'], {
       cwd: ROOT,
-      env: {
-        PATH: [path.join(ROOT, 'node_modules', '.bin'), ...(cliDir ? [cliDir] : []), process.env.PATH ?? ''].join(path.delimiter),
-        HOME: process.env.HOME ?? '/tmp',
-        DATABASE_URL: h.config.database.url as string,
-        TEMPORAL_ADDRESS: h.config.temporal.address as string,
-        DOCROUTE_TASK_QUEUE: h.taskQueue,
-        DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-        DOCROUTE_LOG_LEVEL: 'warn',
-      },
+      env: harnessCliEnv(h),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -192,12 +178,7 @@ describe('honest output: exit codes, ids, the tier that ran, list', () => {
   let dir: string;
   beforeAll(async () => {
     h = await startHarness();
-    env = {
-      DATABASE_URL: h.config.database.url as string,
-      TEMPORAL_ADDRESS: h.config.temporal.address as string,
-      DOCROUTE_TASK_QUEUE: h.taskQueue,
-      DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-    };
+    env = harnessCliEnv(h);
     dir = await mkdtemp(path.join(tmpdir(), 'docroute-honest-'));
   });
   afterAll(async () => {

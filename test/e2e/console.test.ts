@@ -12,7 +12,7 @@ import { createUser } from '../../src/db/users.ts';
 import { boxesOverlap, type EvidenceBox } from '../../src/evidence/locate.ts';
 import type { TextItem } from '../../src/pdf/text-items.ts';
 import { startApiHarness, type ApiHarness } from '../support/api-harness.ts';
-import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, HAVE_DATASETS } from '../support/harness.ts';
+import { DATASETS_DIR, DATASETS_SKIP_MESSAGE, harnessCliEnv, HAVE_DATASETS } from '../support/harness.ts';
 
 /**
  * The review console in a real browser: Debian's Chromium driven by
@@ -458,15 +458,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_DATASETS)('review console (Chromium)', (
     expect(statuses).toEqual([401, 401, 401, 401, 401, 423]);
   });
   it('docroute users create shows a generated password once; it signs in, with HttpOnly SameSite cookies (not Secure over HTTP); the name is not taken twice', async () => {
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      DOCROUTE_LOG_LEVEL: 'warn',
-      DATABASE_URL: api.config.database.url as string,
-      TEMPORAL_ADDRESS: api.config.temporal.address as string,
-      DOCROUTE_TASK_QUEUE: api.taskQueue,
-      DOCROUTE_WORKFLOW_PREFIX: api.config.temporal.workflowIdPrefix,
-    };
+    const env = harnessCliEnv(api);
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         execFile(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) =>

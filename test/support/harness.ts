@@ -127,9 +127,27 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const execFileAsync = promisify(execFile);
 
 /**
- * `docroute <args>` as a user runs it (a child process of bin/docroute.js), against
- * this harness's database, Temporal server, task queue and workflow id prefix. Rejects
- * on a non-zero exit (the error carries `code`, `stdout` and `stderr`).
+ * The environment `docroute` runs with against a harness, as a user's shell would give
+ * it: PATH with the project's binaries (and the Temporal CLI of this run), HOME, and the
+ * harness's database, Temporal server, task queue and workflow id prefix; nothing else
+ * inherited.
+ */
+export function harnessCliEnv(h: Harness): Record<string, string> {
+  const cliDir = inject('temporalCliDir');
+  return {
+    PATH: [path.join(ROOT, 'node_modules', '.bin'), ...(cliDir ? [cliDir] : []), process.env.PATH ?? ''].join(path.delimiter),
+    HOME: process.env.HOME ?? '/tmp',
+    DATABASE_URL: h.config.database.url as string,
+    TEMPORAL_ADDRESS: h.config.temporal.address as string,
+    DOCROUTE_TASK_QUEUE: h.taskQueue,
+    DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
+    DOCROUTE_LOG_LEVEL: 'warn',
+  };
+}
+
+/**
+ * `docroute <args>` as a user runs it (a child process of bin/docroute.js), with
+ * `harnessCliEnv`. Rejects on a non-zero exit (the error carries `code`, `stdout` and `stderr`).
  */
 export function docrouteCli(
   h: Harness,
@@ -138,16 +156,7 @@ export function docrouteCli(
 ): Promise<{ stdout: string; stderr: string }> {
   return execFileAsync(process.execPath, [path.join(ROOT, 'bin', 'docroute.js'), ...args], {
     cwd: ROOT,
-    env: {
-      PATH: [path.join(ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(path.delimiter),
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: h.config.database.url as string,
-      TEMPORAL_ADDRESS: h.config.temporal.address,
-      DOCROUTE_TASK_QUEUE: h.taskQueue,
-      DOCROUTE_WORKFLOW_PREFIX: h.config.temporal.workflowIdPrefix,
-      DOCROUTE_LOG_LEVEL: 'warn',
-      ...options.env,
-    },
+    env: { ...harnessCliEnv(h), ...options.env },
     timeout: options.timeoutMs ?? 150_000,
     maxBuffer: 64 * 1024 * 1024,
   });
