@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Config } from '../config/config.ts';
 import type { TemporalConnectOptions } from '../services/temporal-connection.ts';
@@ -12,7 +11,7 @@ export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, '..', '..', 'wor
 
 let bundlePromise: Promise<WorkflowBundle> | undefined;
 
-const BUNDLER = fileURLToPath(new URL('./bundle-workflows.ts', import.meta.url));
+const BUNDLER = path.join(import.meta.dirname, 'bundle-workflows.ts');
 
 /**
  * The workflow code, bundled once per process (the worker's sandbox runs the
@@ -25,7 +24,7 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     execFile(
       process.execPath,
       [BUNDLER, WORKFLOWS_PATH],
-      { maxBuffer: 256 * 1024 * 1024, env: process.env },
+      { maxBuffer: 256 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`bundling the workflow code failed: ${stderr.trim() || error.message}`, { cause: error }));
         else resolve({ code: stdout });
