@@ -58,9 +58,11 @@ import { estimateTokens } from '../src/extraction/rules/tokens.ts';
 import { createTiers } from '../src/extraction/tiers.ts';
 import { createLogger } from '../src/logger.ts';
 import { freePort } from '../src/services/free-port.ts';
+import { readServiceState } from '../src/services/ownership.ts';
 import { mapLimit } from '../src/util/map-limit.ts';
 import { ocrScannedPages } from '../src/ocr/ocr-pages.ts';
 import { parsePdf } from '../src/pdf/parse-pdf.ts';
+import { selfCpuMs, treeCpuMs } from './lib/proc-cpu.ts';
 import { benchBigDocuments, benchEngines, textPdf, type BigDocReport, type EngineReport } from './lib/bench-parse.ts';
 
 // ---------------------------------------------------------------------------
@@ -334,6 +336,12 @@ interface E2eReport {
   /** Documents per second end to end ÷ documents per second of the in-process path on one thread. */
   throughputVsInProcess: number | null;
   shutdownSec: number | null;
+  /**
+   * CPU milliseconds per document during the timed set, by process (Linux /proc; null elsewhere):
+   * the Temporal dev server, the embedded PostgreSQL (postmaster and backends), and this
+   * process (worker, client, pdf.js threads); total ÷ the in-process path's ms per document.
+   */
+  cpuMsPerDoc: { temporal: number | null; postgres: number | null; docroute: number; total: number | null; totalVsInProcess: number | null };
   /** The largest --big text PDF, ingested alone after the timed set (DOCROUTE_MAX_PAGES raised to fit it). */
   bigDocument: { pages: number; latencySec: number | null; status: string; historyEvents: number; historyKiB: number | null } | null;
 }
@@ -397,6 +405,9 @@ async function runE2e(
       warmupMs = (await settle(sample)).ms;
     }
     progress(`e2e: ${selected.length} documents, ${opts.concurrency} at a time`);
+    const services = await readServiceState(dataDir);
+    const cpu = () => ({ temporal: treeCpuMs(services.temporal?.pid), postgres: treeCpuMs(services.postgres?.pid), docroute: selfCpuMs() });
+    const cpuBefore = cpu();
     const t1 = performance.now();
     let done = 0;
     const results = await mapLimit(selected, opts.concurrency, async (d) => {
@@ -406,6 +417,7 @@ async function runE2e(
       return res;
     });
     const wallMs = performance.now() - t1;
+    const cpuAfter = cpu();
     // A 1,000-page text document alone, after the timed set: its latency and the size of its workflow history
     // (activities pass ids, so the history should not grow with the text).
     let bigDoc: E2eReport['bigDocument'] = null;
@@ -465,6 +477,7 @@ async function runE2e(
       latencyP50VsInProcessP50: r((quantile(latencies, 0.5) * 1000) / quantile(selected.map((d) => inProcessMsByDoc.get(d.file) ?? NaN), 0.5), 2),
       throughputVsInProcess: r(inProc / perDocWall, 3),
       shutdownSec: r(shutdownMs / 1000, 1),
+      cpuMsPerDoc: cpuPerDoc(cpuBefore, cpuAfter, selected.length, inProc),
       bigDocument: bigDoc,
     };
   } finally {
@@ -472,6 +485,17 @@ async function runE2e(
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+type CpuReading = { temporal: number | null; postgres: number | null; docroute: number };
+
+function cpuPerDoc(before: CpuReading, after: CpuReading, docs: number, inProcessMs: number): E2eReport['cpuMsPerDoc'] {
+  const per = (a: number | null, b: number | null) => (a === null || b === null ? null : r((b - a) / docs, 1));
+  const temporal = per(before.temporal, after.temporal);
+  const postgres = per(before.postgres, after.postgres);
+  const docroute = r((after.docroute - before.docroute) / docs, 1)!;
+  const total = temporal === null || postgres === null ? null : r(temporal + postgres + docroute, 1);
+  return { temporal, postgres, docroute, total, totalVsInProcess: total === null ? null : r(total / inProcessMs, 2) };
 }
 
 // ---------------------------------------------------------------------------
@@ -783,6 +807,10 @@ function renderText(rep: Report): string {
           ['in-process path, same documents (ms/doc)', e.inProcessMsPerDoc],
           ['wall per doc ÷ in-process per doc', e.throughputOverhead === null ? null : `${e.throughputOverhead}×`],
           ['mean latency ÷ in-process per doc', e.latencyOverhead === null ? null : `${e.latencyOverhead}×`],
+          ['CPU ms/doc: Temporal dev server', e.cpuMsPerDoc.temporal],
+          ['CPU ms/doc: PostgreSQL (postmaster + backends)', e.cpuMsPerDoc.postgres],
+          ['CPU ms/doc: docroute (worker, client, pdf.js threads)', e.cpuMsPerDoc.docroute],
+          ['CPU ms/doc: all ÷ in-process path ms/doc', e.cpuMsPerDoc.totalVsInProcess === null ? null : `${e.cpuMsPerDoc.total} ms, ${e.cpuMsPerDoc.totalVsInProcess}×`],
           ['shutdown (s)', e.shutdownSec],
         ],
       ),
