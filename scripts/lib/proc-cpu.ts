@@ -49,14 +49,15 @@ export function treeCpuMs(root: number | null | undefined): number | null {
   if (!root || process.platform !== 'linux') return null;
   const rootStat = readStat(root);
   if (!rootStat) return null;
-  const all: Stat[] = [];
+  const byParent = new Map<number, Stat[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const s = readStat(Number(name));
-    if (s) all.push(s);
+    if (!s) continue;
+    const siblings = byParent.get(s.ppid);
+    if (siblings) siblings.push(s);
+    else byParent.set(s.ppid, [s]);
   }
-  const byParent = new Map<number, Stat[]>();
-  for (const s of all) byParent.set(s.ppid, [...(byParent.get(s.ppid) ?? []), s]);
   let ticks = rootStat.own + rootStat.children;
   const queue = [...(byParent.get(root) ?? [])];
   while (queue.length > 0) {
